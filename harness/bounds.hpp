@@ -1,0 +1,23 @@
+// actbench/harness/bounds.hpp - the accuracy bound each case is held to.
+#pragma once
+
+#include "kernels/catalog.hpp"
+#include "kernels/dtype.hpp"
+
+#include <string>
+
+namespace actbench {
+
+/// An element passes when its ULP error <= ulp, or its absolute error <= abs (abs covers the
+/// neighbourhood of an interior zero of a derivative, where relative error explodes).
+struct AccuracyBound {
+  double ulp = 0.5;
+  double abs = 0.0;
+  std::string why;  ///< where the numbers come from, for the report and `actbench list`
+};
+
+/// The stated bound of (activation, direction, dtype, variant).  bwd is held to the
+/// derivative's bound plus the rounding of the product.
+AccuracyBound accuracy_bound(Activation a, Direction d, DType t, Variant v);
+
+}  // namespace actbench

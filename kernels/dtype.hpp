@@ -1,0 +1,217 @@
+// actbench/kernels/dtype.hpp - element types and their traits.
+//
+// f16 and bf16 are stored as their 16-bit patterns (no CUDA header needed, so the
+// same code builds in a host-only test).  16-bit types load and store 16 bits and
+// compute in f32, rounding once (round to nearest, ties to even) on the way out.
+#pragma once
+
+#include "config.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#if defined(__CUDACC__)
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#endif
+
+namespace actbench {
+
+/// Bit-exact reinterpretation (std::bit_cast is C++20).
+template <class To, class From>
+ACTBENCH_HD To bit_cast(const From& from) {
+  static_assert(sizeof(To) == sizeof(From), "bit_cast needs equal sizes");
+  To to;
+  std::memcpy(&to, &from, sizeof(To));
+  return to;
+}
+
+/// IEEE binary16 storage.
+struct f16_t {
+  std::uint16_t bits;
+};
+/// bfloat16 storage (the upper half of an f32).
+struct bf16_t {
+  std::uint16_t bits;
+};
+
+namespace detail {
+
+/// f32 -> f16 bits, round to nearest even, overflow to inf, subnormals kept, NaN kept quiet.
+ACTBENCH_HD std::uint16_t f32_to_f16_bits(float f) {
+#if ACTBENCH_DEVICE_PASS
+  return __half_as_ushort(__float2half_rn(f));
+#else
+  const std::uint32_t u = bit_cast<std::uint32_t>(f);
+  const std::uint32_t sign = (u >> 16) & 0x8000u;
+  const std::uint32_t absu = u & 0x7fffffffu;
+  if (absu > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u | ((absu >> 13) & 0x3ffu));
+  if (absu >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to >= 65520 -> inf
+  if (absu < 0x38800000u) {                                                      // below 2^-14: subnormal f16
+    if (absu < 0x33000000u) return static_cast<std::uint16_t>(sign);            // < 2^-25: rounds to 0
+    const std::uint32_t exp = absu >> 23;
+    const std::uint32_t mant = (absu & 0x7fffffu) | 0x800000u;
+    const std::uint32_t shift = 126u - exp;  // 14..24 : value = mant * 2^(exp-150); f16 sub ulp = 2^-24
+    std::uint32_t q = mant >> shift;
+    const std::uint32_t rem = mant & ((1u << shift) - 1u);
+    const std::uint32_t half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (q & 1u))) ++q;
+    return static_cast<std::uint16_t>(sign | q);
+  }
+  std::uint32_t v = absu - 0x38000000u;  // rebias exponent 127 -> 15
+  const std::uint32_t rem = v & 0x1fffu;
+  v >>= 13;
+  if (rem > 0x1000u || (rem == 0x1000u && (v & 1u))) ++v;
+  return static_cast<std::uint16_t>(sign | v);
+#endif
+}
+
+ACTBENCH_HD float f16_bits_to_f32(std::uint16_t h) {
+#if ACTBENCH_DEVICE_PASS
+  return __half2float(__ushort_as_half(h));
+#else
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exp = (h >> 10) & 0x1fu;
+  std::uint32_t mant = h & 0x3ffu;
+  std::uint32_t u;
+  if (exp == 0x1fu) {
+    u = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    u = sign | ((exp + 112u) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    u = sign;
+  } else {  // subnormal: normalise
+    std::uint32_t e = 113u;
+    while ((mant & 0x400u) == 0) {
+      mant <<= 1;
+      --e;
+    }
+    u = sign | (e << 23) | ((mant & 0x3ffu) << 13);
+  }
+  return bit_cast<float>(u);
+#endif
+}
+
+/// f32 -> bf16 bits, round to nearest even, NaN kept quiet.
+ACTBENCH_HD std::uint16_t f32_to_bf16_bits(float f) {
+#if ACTBENCH_DEVICE_PASS
+  return __bfloat16_as_ushort(__float2bfloat16_rn(f));
+#else
+  const std::uint32_t u = bit_cast<std::uint32_t>(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
+  const std::uint32_t rounding = 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<std::uint16_t>((u + rounding) >> 16);
+#endif
+}
+
+ACTBENCH_HD float bf16_bits_to_f32(std::uint16_t b) {
+  return bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
+}
+
+}  // namespace detail
+
+/// Runtime tag of an element type; codes ("f32", "bf16", ...) are used everywhere.
+enum class DType { f32, f16, bf16, f64 };
+inline constexpr DType kAllDTypes[] = {DType::f32, DType::f16, DType::bf16, DType::f64};
+
+/// Compile-time facts about a storage type T.
+///  compute_t      the type the math runs in (f32 for 16-bit types)
+///  bits_t         unsigned integer of the same width (for bit patterns)
+///  precision      significand bits p (including the implicit one)
+///  emin           exponent of the smallest normal number
+template <class T>
+struct dtype_traits;
+
+template <>
+struct dtype_traits<float> {
+  using compute_t = float;
+  using bits_t = std::uint32_t;
+  static constexpr DType dtype = DType::f32;
+  static constexpr const char* code = "f32";
+  static constexpr int precision = 24;
+  static constexpr int emin = -126;
+  static ACTBENCH_HD compute_t to_compute(float x) { return x; }
+  static ACTBENCH_HD float from_compute(compute_t x) { return x; }
+};
+
+template <>
+struct dtype_traits<double> {
+  using compute_t = double;
+  using bits_t = std::uint64_t;
+  static constexpr DType dtype = DType::f64;
+  static constexpr const char* code = "f64";
+  static constexpr int precision = 53;
+  static constexpr int emin = -1022;
+  static ACTBENCH_HD compute_t to_compute(double x) { return x; }
+  static ACTBENCH_HD double from_compute(compute_t x) { return x; }
+};
+
+template <>
+struct dtype_traits<f16_t> {
+  using compute_t = float;
+  using bits_t = std::uint16_t;
+  static constexpr DType dtype = DType::f16;
+  static constexpr const char* code = "f16";
+  static constexpr int precision = 11;
+  static constexpr int emin = -14;
+  static ACTBENCH_HD compute_t to_compute(f16_t x) { return detail::f16_bits_to_f32(x.bits); }
+  static ACTBENCH_HD f16_t from_compute(compute_t x) { return f16_t{detail::f32_to_f16_bits(x)}; }
+};
+
+template <>
+struct dtype_traits<bf16_t> {
+  using compute_t = float;
+  using bits_t = std::uint16_t;
+  static constexpr DType dtype = DType::bf16;
+  static constexpr const char* code = "bf16";
+  static constexpr int precision = 8;
+  static constexpr int emin = -126;
+  static ACTBENCH_HD compute_t to_compute(bf16_t x) { return detail::bf16_bits_to_f32(x.bits); }
+  static ACTBENCH_HD bf16_t from_compute(compute_t x) { return bf16_t{detail::f32_to_bf16_bits(x)}; }
+};
+
+template <class T>
+using compute_t = typename dtype_traits<T>::compute_t;
+
+/// Runtime facts about a dtype (the same numbers as dtype_traits).
+struct DTypeInfo {
+  DType dtype;
+  const char* code;
+  int size_bytes;
+  int precision;
+  int emin;
+};
+
+constexpr DTypeInfo dtype_info(DType t) {
+  switch (t) {
+    case DType::f32: return {t, "f32", 4, 24, -126};
+    case DType::f16: return {t, "f16", 2, 11, -14};
+    case DType::bf16: return {t, "bf16", 2, 8, -126};
+    case DType::f64: return {t, "f64", 8, 53, -1022};
+  }
+  return {t, "?", 0, 0, 0};
+}
+
+inline const char* to_string(DType t) { return dtype_info(t).code; }
+
+inline std::optional<DType> parse_dtype(std::string_view s) {
+  for (DType t : kAllDTypes)
+    if (s == dtype_info(t).code) return t;
+  return std::nullopt;
+}
+
+/// Calls f(T{}) with the storage type that `t` names.
+template <class F>
+decltype(auto) visit_dtype(DType t, F&& f) {
+  switch (t) {
+    case DType::f16: return f(f16_t{});
+    case DType::bf16: return f(bf16_t{});
+    case DType::f64: return f(double{});
+    case DType::f32: break;
+  }
+  return f(float{});
+}
+
+}  // namespace actbench

@@ -1,0 +1,145 @@
+// actbench/kernels/elementwise.hpp - what one element of a case computes, and the dispatch
+// from runtime axes (activation, variant, direction) to a compile-time ElementOp.
+//
+// An ElementOp is all a kernel (CUDA, thrust, or the host loop) needs: it maps storage
+// values to storage values, computing in compute_t<T> and rounding once.
+//   fwd:   y  = f(x)
+//   deriv: y  = f'(x)
+//   bwd:   dx = dy * f'(x)            (the product in compute_t<T>, rounded once)
+// Per-channel activations (prelu) need the element index: use op.at(i, x[, dy]) everywhere;
+// op(x[, dy]) exists only for activations that do not depend on the index.
+#pragma once
+
+#include "activations.hpp"
+#include "catalog.hpp"
+#include "config.hpp"
+#include "dtype.hpp"
+
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+namespace actbench {
+
+/// An activation whose behaviour depends on the element's channel exposes
+///   ACTBENCH_HD <functor> channel(std::int64_t index) const;
+template <class Act, class = void>
+struct is_per_channel : std::false_type {};
+template <class Act>
+struct is_per_channel<Act, std::void_t<decltype(std::declval<const Act&>().channel(std::int64_t{}))>>
+    : std::true_type {};
+
+template <class Act, Direction D, class T>
+struct ElementOp {
+  using activation_t = Act;
+  using storage_t = T;
+  using compute_t = actbench::compute_t<T>;
+  using traits = dtype_traits<T>;
+  static constexpr Direction direction = D;
+  static constexpr bool per_channel = is_per_channel<Act>::value;
+  static constexpr int num_inputs = D == Direction::bwd ? 2 : 1;  ///< x (and dy)
+
+  Act act;
+
+  /// fwd / deriv of element i.
+  ACTBENCH_HD T at(std::int64_t i, T x) const {
+    static_assert(D != Direction::bwd, "bwd takes dy too");
+    const compute_t cx = traits::to_compute(x);
+    if constexpr (per_channel) {
+      const auto f = act.channel(i);
+      return traits::from_compute(D == Direction::fwd ? f.fwd(cx) : f.deriv(cx));
+    } else {
+      (void)i;
+      return traits::from_compute(D == Direction::fwd ? act.fwd(cx) : act.deriv(cx));
+    }
+  }
+  /// bwd of element i: dx = dy * f'(x).
+  ACTBENCH_HD T at(std::int64_t i, T x, T dy) const {
+    static_assert(D == Direction::bwd, "only bwd takes dy");
+    const compute_t cx = traits::to_compute(x);
+    const compute_t cdy = traits::to_compute(dy);
+    if constexpr (per_channel) {
+      return traits::from_compute(cdy * act.channel(i).deriv(cx));
+    } else {
+      (void)i;
+      return traits::from_compute(cdy * act.deriv(cx));
+    }
+  }
+  // Index-free forms for thrust::transform (not for per-channel activations).
+  template <bool PC = per_channel, std::enable_if_t<!PC, int> = 0>
+  ACTBENCH_HD T operator()(T x) const { return at(0, x); }
+  template <bool PC = per_channel, std::enable_if_t<!PC, int> = 0>
+  ACTBENCH_HD T operator()(T x, T dy) const { return at(0, x, dy); }
+};
+
+/// prelu's dalpha[c] = sum over elements of channel c of dy * x where x < 0 (one term).
+template <class T>
+ACTBENCH_HD compute_t<T> prelu_dalpha_term(T x, T dy) {
+  using tr = dtype_traits<T>;
+  const compute_t<T> cx = tr::to_compute(x);
+  return cx < compute_t<T>(0) ? tr::to_compute(dy) * cx : compute_t<T>(0);
+}
+
+/// Everything that picks an ElementOp at run time.
+struct OpSpec {
+  Activation activation = Activation::relu;
+  Direction direction = Direction::fwd;
+  Variant variant = Variant::precise;
+  Params params{};
+  const float* prelu_alpha = nullptr;  ///< per-channel slopes, in the memory the kernel reads
+};
+
+namespace detail {
+template <class T, Activation A, Variant V, class F>
+decltype(auto) dispatch_direction(const OpSpec& s, F&& f) {
+  const auto act = make_functor<A, V>(s.params, s.prelu_alpha);
+  using Act = std::decay_t<decltype(act)>;
+  switch (s.direction) {
+    case Direction::deriv: return f(ElementOp<Act, Direction::deriv, T>{act});
+    case Direction::bwd: return f(ElementOp<Act, Direction::bwd, T>{act});
+    case Direction::fwd: break;
+  }
+  return f(ElementOp<Act, Direction::fwd, T>{act});
+}
+template <class T, Activation A, class F>
+decltype(auto) dispatch_variant(const OpSpec& s, F&& f) {
+  switch (s.variant) {
+    case Variant::fast: return dispatch_direction<T, A, Variant::fast>(s, f);
+    case Variant::textbook: return dispatch_direction<T, A, Variant::textbook>(s, f);
+    case Variant::precise: break;
+  }
+  return dispatch_direction<T, A, Variant::precise>(s, f);
+}
+}  // namespace detail
+
+/// Calls f(ElementOp<...>{...}) for storage type T and the axes in `s`.
+/// Every (activation, variant, direction) is instantiated: one templated kernel serves all.
+template <class T, class F>
+decltype(auto) dispatch_op(const OpSpec& s, F&& f) {
+  using A = Activation;
+  switch (s.activation) {
+#define ACTBENCH_CASE(name) \
+  case A::name: return detail::dispatch_variant<T, A::name>(s, f);
+    ACTBENCH_CASE(relu6)
+    ACTBENCH_CASE(leaky_relu)
+    ACTBENCH_CASE(prelu)
+    ACTBENCH_CASE(elu)
+    ACTBENCH_CASE(selu)
+    ACTBENCH_CASE(celu)
+    ACTBENCH_CASE(softplus)
+    ACTBENCH_CASE(sigmoid)
+    ACTBENCH_CASE(hardsigmoid)
+    ACTBENCH_CASE(tanh)
+    ACTBENCH_CASE(softsign)
+    ACTBENCH_CASE(swish)
+    ACTBENCH_CASE(hardswish)
+    ACTBENCH_CASE(gelu)
+    ACTBENCH_CASE(gelu_tanh)
+    ACTBENCH_CASE(mish)
+#undef ACTBENCH_CASE
+    case A::relu: break;
+  }
+  return detail::dispatch_variant<T, A::relu>(s, f);
+}
+
+}  // namespace actbench
