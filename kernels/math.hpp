@@ -1,21 +1,24 @@
 // actbench/kernels/math.hpp - the math primitives each variant computes with.
 //
-// math<Variant::precise>  accurate library math (CUDA libdevice on the device, libm on the host).
-// math<Variant::fast>     hardware approximations on the device: __expf / ex2.approx, tanh.approx,
-//                         rcp.approx, __fdividef, __logf.  A host build cannot use device intrinsics:
-//                         there `fast` computes exactly what `precise` computes (libm), and
-//                         math<fast>::kHostIsPrecise says so.
+// math<Variant::precise>  accurate library math: CUDA libdevice on the device, libm on the host.
+// math<Variant::fast>     hardware approximations on the device (f32 only): __expf, ex2.approx,
+//                         tanh.approx, rcp.approx, __fdividef, __logf.
+//                         ON THE HOST `fast` COMPUTES EXACTLY WHAT `precise` COMPUTES (libm): a
+//                         host build has no device intrinsics.  math<fast>::kHostIsPrecise says so,
+//                         and host tests therefore cannot measure the fast variant's error.
 // math<Variant::textbook> the same primitives as precise; the textbook variant differs in its
 //                         *formulas* (activations.hpp), not in its library calls.
 //
-// Each primitive is overloaded for float and double.  Fast f64 math is the precise math:
-// the hardware approximations are f32-only.
+// Each primitive is overloaded for float and double.  Fast f64 math is the precise math: the
+// hardware approximations are f32-only.  Besides the library functions there are the exact helpers
+// every stable formula needs (fabs, copysign, fma, the error-free two_prod) and infinity<C>().
 #pragma once
 
 #include "catalog.hpp"
 #include "config.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace actbench {
 
@@ -34,6 +37,10 @@ struct math<Variant::precise> {
   static ACTBENCH_HD float erfc(float x) { return ::erfcf(x); }
   static ACTBENCH_HD float rcp(float x) { return 1.0f / x; }
   static ACTBENCH_HD float div(float a, float b) { return a / b; }
+  // exact helpers (identical in every variant)
+  static ACTBENCH_HD float fabs(float x) { return ::fabsf(x); }
+  static ACTBENCH_HD float copysign(float x, float s) { return ::copysignf(x, s); }
+  static ACTBENCH_HD float fma(float a, float b, float c) { return ::fmaf(a, b, c); }
   // double
   static ACTBENCH_HD double exp(double x) { return ::exp(x); }
   static ACTBENCH_HD double expm1(double x) { return ::expm1(x); }
@@ -44,6 +51,14 @@ struct math<Variant::precise> {
   static ACTBENCH_HD double erfc(double x) { return ::erfc(x); }
   static ACTBENCH_HD double rcp(double x) { return 1.0 / x; }
   static ACTBENCH_HD double div(double a, double b) { return a / b; }
+  static ACTBENCH_HD double fabs(double x) { return ::fabs(x); }
+  static ACTBENCH_HD double copysign(double x, double s) { return ::copysign(x, s); }
+  static ACTBENCH_HD double fma(double a, double b, double c) { return ::fma(a, b, c); }
+
+  template <class C>
+  static ACTBENCH_HD C infinity() {
+    return std::numeric_limits<C>::infinity();
+  }
 };
 
 template <>
@@ -51,7 +66,7 @@ struct math<Variant::textbook> : math<Variant::precise> {};
 
 template <>
 struct math<Variant::fast> : math<Variant::precise> {
-  /// True when this build's host code computes fast == precise (always: no intrinsics on the host).
+  /// True: this build's host code computes fast == precise (no intrinsics on the host).
   static constexpr bool kHostIsPrecise = true;
   using math<Variant::precise>::exp;
   using math<Variant::precise>::expm1;
@@ -61,20 +76,39 @@ struct math<Variant::fast> : math<Variant::precise> {
   using math<Variant::precise>::log1p;
   using math<Variant::precise>::log;
 #if ACTBENCH_DEVICE_PASS
+  /// 2^x by the SFU: ex2.approx.ftz.f32, 2 ulp (documented), subnormal results flushed.
+  static __device__ __forceinline__ float exp2(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+  }
+  /// __expf: 2 + floor(1.173|x|) ulp (ex2.approx of x*log2e).
   static __device__ __forceinline__ float exp(float x) { return __expf(x); }
-  static __device__ __forceinline__ float expm1(float x) { return __expf(x) - 1.0f; }
+  /// e^x - 1 with the leading cancellation kept for small |x| (|x| < 2^-6: x + x^2/2 + x^3/6);
+  /// elsewhere __expf(x) - 1 (absolute error ~2^-22 near 0: the fast bound states it).
+  static __device__ __forceinline__ float expm1(float x) {
+    if (::fabsf(x) < 0.015625f) return ::fmaf(x * x, ::fmaf(x, 0.16666667f, 0.5f), x);
+    return __expf(x) - 1.0f;
+  }
   static __device__ __forceinline__ float log(float x) { return __logf(x); }
-  static __device__ __forceinline__ float log1p(float x) { return __logf(1.0f + x); }
+  /// log(1+x): __logf(1+x), with x kept for tiny x (where 1+x rounds to 1).
+  static __device__ __forceinline__ float log1p(float x) {
+    if (::fabsf(x) < 0.0078125f) return x * ::fmaf(x, ::fmaf(x, 0.33333334f, -0.5f), 1.0f);
+    return __logf(1.0f + x);
+  }
+  /// tanh.approx.f32: 2^-11 relative error (sm_75+).
   static __device__ __forceinline__ float tanh(float x) {
     float y;
     asm("tanh.approx.f32 %0, %1;" : "=f"(y) : "f"(x));
     return y;
   }
+  /// rcp.approx.ftz.f32: 1 ulp, subnormal results flushed.
   static __device__ __forceinline__ float rcp(float x) {
     float y;
     asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
     return y;
   }
+  /// __fdividef: 2 ulp for |b| in [2^-126, 2^126]; 0 for 2^126 < |b| < 2^128.
   static __device__ __forceinline__ float div(float a, float b) { return __fdividef(a, b); }
 #endif
 };

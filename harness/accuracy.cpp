@@ -1,0 +1,174 @@
+// actbench/harness/accuracy.cpp - see accuracy.hpp.
+#include "harness/accuracy.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <tuple>
+
+namespace actbench {
+namespace {
+
+/// A number JSON can hold: finite, clamped to double's range (NaN -> 0, never expected).
+double json_number(long double v) {
+  if (std::isnan(v)) return 0.0;
+  if (v > DBL_MAX) return DBL_MAX;
+  if (v < -DBL_MAX) return -DBL_MAX;
+  return static_cast<double>(v);
+}
+
+/// Order of worst-case candidates: larger error first; ties by the smaller (x, dy) bits.
+bool worse(long double ulp_a, std::uint64_t xa, std::optional<std::uint64_t> da, long double ulp_b,
+           std::uint64_t xb, std::optional<std::uint64_t> db) {
+  if (ulp_a != ulp_b) return ulp_a > ulp_b;
+  return std::make_tuple(xa, da.value_or(0)) < std::make_tuple(xb, db.value_or(0));
+}
+
+}  // namespace
+
+std::array<double, kHistogramBins> histogram_edges() {
+  std::array<double, kHistogramBins> e{};
+  e[0] = 0.0;
+  e[1] = 0.5;
+  for (int k = 2; k < kHistogramBins; ++k) e[k] = std::ldexp(1.0, k - 2);  // 1, 2, 4, ..., 2^24
+  return e;
+}
+
+int histogram_bin(long double u) {
+  if (!(u >= 0.5L)) return 0;  // NaN never reaches here; negative impossible
+  if (u < 1.0L) return 1;
+  if (!std::isfinite(u)) return kHistogramBins - 1;
+  const int k = 2 + std::ilogb(u);  // [2^j, 2^(j+1)) -> 2 + j
+  return k < kHistogramBins ? k : kHistogramBins - 1;
+}
+
+AccuracyAccumulator::AccuracyAccumulator(DType t, AccuracyBound bound) : t_(t), bound_(std::move(bound)) {}
+
+void AccuracyAccumulator::add(std::uint64_t x_bits, std::optional<std::uint64_t> dy_bits,
+                              std::uint64_t y_bits, long double exact) {
+  ++n_;
+  const UlpError e = ulp_error(t_, y_bits, exact);
+  if (e.cls == UlpClass::nonfinite_mismatch) {
+    ++nonfinite_;
+    return;
+  }
+  if (e.cls == UlpClass::nonfinite_match) return;
+  ++finite_;
+  sum_ulp_ += e.ulp;
+  if (e.ulp > max_ulp_) max_ulp_ = e.ulp;
+  if (e.abs_err > max_abs_) max_abs_ = e.abs_err;
+  if (e.rel_err > max_rel_) max_rel_ = e.rel_err;
+  ++hist_[histogram_bin(e.ulp)];
+  if (e.signed_zero_mismatch) ++signed_zero_;
+  if (e.flushed_subnormal) ++flushed_;
+  if (!(e.ulp <= bound_.ulp || e.abs_err <= bound_.abs)) ++out_of_bound_;
+  if (!have_worst_ || worse(e.ulp, x_bits, dy_bits, w_ulp_, w_x_, w_dy_)) {
+    have_worst_ = true;
+    w_x_ = x_bits;
+    w_dy_ = dy_bits;
+    w_y_ = y_bits;
+    w_ref_ = exact;
+    w_ulp_ = e.ulp;
+    w_abs_ = e.abs_err;
+  }
+}
+
+void AccuracyAccumulator::merge(const AccuracyAccumulator& o) {
+  n_ += o.n_;
+  finite_ += o.finite_;
+  sum_ulp_ += o.sum_ulp_;
+  if (o.max_ulp_ > max_ulp_) max_ulp_ = o.max_ulp_;
+  if (o.max_abs_ > max_abs_) max_abs_ = o.max_abs_;
+  if (o.max_rel_ > max_rel_) max_rel_ = o.max_rel_;
+  for (int k = 0; k < kHistogramBins; ++k) hist_[k] += o.hist_[k];
+  nonfinite_ += o.nonfinite_;
+  signed_zero_ += o.signed_zero_;
+  flushed_ += o.flushed_;
+  out_of_bound_ += o.out_of_bound_;
+  if (o.have_worst_ && (!have_worst_ || worse(o.w_ulp_, o.w_x_, o.w_dy_, w_ulp_, w_x_, w_dy_))) {
+    have_worst_ = true;
+    w_x_ = o.w_x_;
+    w_dy_ = o.w_dy_;
+    w_y_ = o.w_y_;
+    w_ref_ = o.w_ref_;
+    w_ulp_ = o.w_ulp_;
+    w_abs_ = o.w_abs_;
+  }
+}
+
+AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
+  AccuracyRecord r;
+  r.dtype = t_;
+  r.inputs_tested = n_;
+  r.exhaustive = exhaustive;
+  r.max_ulp = json_number(max_ulp_);
+  r.mean_ulp = finite_ ? json_number(sum_ulp_ / static_cast<long double>(finite_)) : 0.0;
+  r.max_abs_err = json_number(max_abs_);
+  r.max_rel_err = json_number(max_rel_);
+  if (have_worst_) {
+    WorstCase w;
+    w.x_bits = w_x_;
+    w.dy_bits = w_dy_;
+    w.y_bits = w_y_;
+    w.x = decode(t_, w_x_);
+    if (w_dy_) w.dy = decode(t_, *w_dy_);
+    w.y = decode(t_, w_y_);
+    w.ref = w_ref_;
+    w.ulp = json_number(w_ulp_);
+    w.abs_err = json_number(w_abs_);
+    r.worst = w;
+  }
+  r.histogram_edges = histogram_edges();
+  r.histogram_counts = hist_;
+  r.nonfinite_mismatches = nonfinite_;
+  r.signed_zero_mismatches = signed_zero_;
+  r.flushed_subnormals = flushed_;
+  r.bound_ulp = bound_.ulp;
+  r.bound_abs = bound_.abs;
+  r.bound_why = bound_.why;
+  r.out_of_bound = out_of_bound_;
+  r.pass = out_of_bound_ == 0 && nonfinite_ == 0 && signed_zero_ == 0;
+  return r;
+}
+
+nlohmann::json to_json(const AccuracyRecord& r) {
+  using nlohmann::json;
+  json j;
+  j["inputs_tested"] = r.inputs_tested;
+  j["exhaustive"] = r.exhaustive;
+  j["max_ulp"] = json_number(r.max_ulp);
+  j["mean_ulp"] = json_number(r.mean_ulp);
+  j["max_abs_err"] = json_number(r.max_abs_err);
+  j["max_rel_err"] = json_number(r.max_rel_err);
+  if (r.worst) {
+    const WorstCase& w = *r.worst;
+    json o;
+    o["x_bits"] = hex_bits(r.dtype, w.x_bits);
+    o["x"] = decimal(r.dtype, w.x);
+    o["dy_bits"] = w.dy_bits ? json(hex_bits(r.dtype, *w.dy_bits)) : json(nullptr);
+    o["dy"] = w.dy ? json(decimal(r.dtype, *w.dy)) : json(nullptr);
+    o["y_bits"] = hex_bits(r.dtype, w.y_bits);
+    o["y"] = decimal(r.dtype, w.y);
+    o["ref"] = decimal(w.ref);
+    o["ulp"] = json_number(w.ulp);
+    o["abs_err"] = json_number(w.abs_err);
+    j["worst"] = std::move(o);
+  } else {
+    j["worst"] = nullptr;
+  }
+  json edges = json::array(), counts = json::array();
+  for (int k = 0; k < kHistogramBins; ++k) {
+    edges.push_back(r.histogram_edges[k]);
+    counts.push_back(r.histogram_counts[k]);
+  }
+  j["histogram"] = {{"edges", std::move(edges)}, {"counts", std::move(counts)}};
+  j["nonfinite_mismatches"] = r.nonfinite_mismatches;
+  j["signed_zero_mismatches"] = r.signed_zero_mismatches;
+  j["flushed_subnormals"] = r.flushed_subnormals;
+  j["bound_ulp"] = json_number(r.bound_ulp);
+  j["bound_abs"] = json_number(r.bound_abs);
+  j["out_of_bound"] = r.out_of_bound;
+  j["pass"] = r.pass;
+  return j;
+}
+
+}  // namespace actbench

@@ -1,0 +1,616 @@
+#include "harness/cli.hpp"
+
+#include "harness/bounds.hpp"
+#include "harness/context.hpp"
+#include "harness/params.hpp"
+#include "harness/registry.hpp"
+#include "harness/report.hpp"
+#include "harness/runner.hpp"
+#include "harness/sysinfo.hpp"
+#include "harness/ulp.hpp"
+
+#include <CLI/CLI.hpp>
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <stdexcept>
+
+namespace actbench {
+
+namespace {
+
+/// Bad input from the user: one line, exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+/// Something this machine lacks: one line, exit 3.
+struct Unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_signal(int sig) {
+  g_interrupted.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const auto comma = s.find(',', start);
+    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+template <class E, class Parse, class All>
+std::vector<E> parse_list(const std::vector<std::string>& raw, const char* what, Parse parse, const All& all) {
+  std::vector<E> out;
+  for (const auto& item : raw)
+    for (const auto& name : split(item)) {
+      const auto v = parse(name);
+      if (!v) {
+        std::string valid;
+        for (const auto& a : all) valid += (valid.empty() ? "" : ", ") + std::string(to_string(a));
+        throw UsageError(fmt::format("unknown {} '{}' (valid: {})", what, name, valid));
+      }
+      if (std::find(out.begin(), out.end(), *v) == out.end()) out.push_back(*v);
+    }
+  return out;
+}
+
+std::vector<Activation> all_activations() {
+  std::vector<Activation> v;
+  for (const auto& i : kCatalog) v.push_back(i.id);
+  return v;
+}
+
+std::vector<Activation> parse_activations(const std::vector<std::string>& raw) {
+  return parse_list<Activation>(raw, "activation", parse_activation, all_activations());
+}
+
+template <class E>
+E parse_one(const std::string& s, const char* what, std::optional<E> (*parse)(std::string_view),
+            const std::vector<E>& all) {
+  return parse_list<E>({s}, what, parse, all).at(0);
+}
+
+/// Options shared by `run` and `eval` for choosing where to run.
+struct Where {
+  std::string backend;  ///< "", "cpu", "cuda"
+  std::string device = "0";
+};
+
+struct Machine {
+  BackendKind kind = BackendKind::cpu;
+  std::vector<std::unique_ptr<Backend>> backends;
+};
+
+Machine open_backends(const Where& w, const CudaEntry& cuda, bool quiet) {
+  Machine m;
+  std::string why = "this build has no CUDA backend";
+  const int ndev = cuda.device_count ? cuda.device_count(&why) : 0;
+  if (!w.backend.empty() && !parse_backend(w.backend))
+    throw UsageError(fmt::format("unknown backend '{}' (valid: cpu, cuda)", w.backend));
+  if (w.backend == "cuda" || (w.backend.empty() && ndev > 0)) {
+    if (ndev == 0) throw Unavailable(fmt::format("--backend cuda: no CUDA device: {}", why));
+    m.kind = BackendKind::cuda;
+    std::vector<int> ids;
+    if (w.device == "all") {
+      for (int i = 0; i < ndev; ++i) ids.push_back(i);
+    } else {
+      int d = -1;
+      try {
+        std::size_t pos = 0;
+        d = std::stoi(w.device, &pos);
+        if (pos != w.device.size()) d = -1;
+      } catch (const std::exception&) {
+      }
+      if (d < 0) throw UsageError(fmt::format("bad --device '{}' (a device number or 'all')", w.device));
+      if (d >= ndev) throw Unavailable(fmt::format("--device {}: only {} CUDA device(s) present", d, ndev));
+      ids.push_back(d);
+    }
+    for (int id : ids) {
+      try {
+        m.backends.push_back(cuda.make(id));
+      } catch (const BackendError& e) {
+        throw Unavailable(fmt::format("CUDA device {}: {}", id, e.what()));
+      }
+    }
+    return m;
+  }
+  if (w.device != "0" && w.device != "all")
+    throw UsageError(fmt::format("--device {}: the cpu backend has only device 0", w.device));
+  if (w.backend.empty() && !quiet) fmt::print(stderr, "actbench: no CUDA device ({}); running the cpu backend\n", why);
+  m.kind = BackendKind::cpu;
+  m.backends.push_back(make_cpu_backend());
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// actbench list
+// ---------------------------------------------------------------------------------------------
+int cmd_list(bool as_json) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : kCatalog) {
+    nlohmann::json params = nlohmann::json::object();
+    const Params defaults;
+    for (const auto& spec : i.params)
+      if (spec.key)
+        params[spec.key] = {{"default", spec.member ? defaults.*(spec.member) : static_cast<double>(defaults.prelu_channels)},
+                            {"domain", spec.domain}};
+    std::vector<std::string> variants = {"precise"};
+    if (has_distinct_variants(i.id)) variants = {"precise", "fast", "textbook"};
+    std::vector<std::string> impls = {"actbench", "thrust"};
+    if (i.cudnn) impls.push_back("cudnn");
+    out.push_back({{"name", i.name},
+                   {"formula", i.formula},
+                   {"derivative", i.derivative},
+                   {"precise", i.stable},
+                   {"textbook", i.textbook},
+                   {"parameters", params},
+                   {"variants", variants},
+                   {"dtypes", {"f32", "f16", "bf16", "f64"}},
+                   {"impls", impls}});
+  }
+  if (as_json) {
+    fmt::print("{}\n", out.dump(2));
+    return kExitOk;
+  }
+  for (const auto& a : out) {
+    fmt::print("{}\n", a["name"].get<std::string>());
+    fmt::print("  f(x)      {}\n", a["formula"].get<std::string>());
+    fmt::print("  f'(x)     {}\n", a["derivative"].get<std::string>());
+    fmt::print("  precise   {}\n", a["precise"].get<std::string>());
+    fmt::print("  textbook  {}\n", a["textbook"].get<std::string>());
+    std::string ps;
+    for (auto it = a["parameters"].begin(); it != a["parameters"].end(); ++it)
+      ps += fmt::format("{}{}={} ({})", ps.empty() ? "" : ", ", it.key(), it.value()["default"].dump(),
+                        it.value()["domain"].get<std::string>());
+    fmt::print("  params    {}\n", ps.empty() ? "none" : ps);
+    std::string vs, is;
+    for (const auto& v : a["variants"]) vs += (vs.empty() ? "" : ", ") + v.get<std::string>();
+    for (const auto& v : a["impls"]) is += (is.empty() ? "" : ", ") + v.get<std::string>();
+    fmt::print("  variants  {}   impls {}   dtypes f32, f16, bf16, f64\n\n", vs, is);
+  }
+  fmt::print("directions: fwd (f), deriv (f'), bwd (dy*f');  silu = swish with beta=1\n");
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// actbench eval
+// ---------------------------------------------------------------------------------------------
+struct EvalArgs {
+  std::string activation, direction = "fwd", dtype = "f32", variant = "precise", impl = "actbench";
+  std::vector<std::string> params;
+  std::string dy = "1";
+  bool json = false;
+  std::vector<std::string> inputs;
+  Where where;
+};
+
+std::uint64_t parse_input(DType t, const std::string& s) {
+  const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  if (hex) {
+    std::size_t pos = 0;
+    unsigned long long v = 0;
+    try {
+      v = std::stoull(s.substr(2), &pos, 16);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    const int bits = 8 * dtype_info(t).size_bytes;
+    if (pos != s.size() - 2 || (bits < 64 && (v >> bits) != 0))
+      throw UsageError(fmt::format("bad input '{}': not a {}-bit pattern of {}", s, bits, to_string(t)));
+    return v;
+  }
+  char* end = nullptr;
+  const long double v = std::strtold(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size())
+    throw UsageError(fmt::format("bad input '{}': a decimal number or 0x bit pattern", s));
+  return encode(t, v);
+}
+
+int cmd_eval(const EvalArgs& a, const CudaEntry& cuda) {
+  Case c;
+  c.activation = parse_one<Activation>(a.activation, "activation", parse_activation, all_activations());
+  c.direction = parse_one<Direction>(a.direction, "direction", parse_direction, {std::begin(kAllDirections), std::end(kAllDirections)});
+  c.dtype = parse_one<DType>(a.dtype, "dtype", parse_dtype, {std::begin(kAllDTypes), std::end(kAllDTypes)});
+  c.variant = parse_one<Variant>(a.variant, "variant", parse_variant, {std::begin(kAllVariants), std::end(kAllVariants)});
+  c.impl = parse_one<Impl>(a.impl, "impl", parse_impl, {std::begin(kAllImpls), std::end(kAllImpls)});
+  if (a.inputs.empty()) throw UsageError("eval needs at least one input value");
+  Params params;
+  for (const auto& p : a.params) {
+    try {
+      apply_param(params, p, {c.activation});
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+  std::vector<std::uint64_t> xs, dys;
+  for (const auto& s : a.inputs) xs.push_back(parse_input(c.dtype, s));
+  if (c.direction == Direction::bwd) dys.assign(xs.size(), parse_input(c.dtype, a.dy));
+
+  Machine m = open_backends(a.where, cuda, a.json);
+  Backend& b = *m.backends.front();
+  c.backend = m.kind;
+  c.device = b.facts().index;
+  c.n = static_cast<std::int64_t>(xs.size());
+  OpSpec op{c.activation, c.direction, c.variant, params, nullptr};
+  if (auto why = b.unsupported(c.impl, op, c.dtype)) throw Unavailable(*why);
+  if (!combination_exists(c.activation, c.direction, c.variant, c.impl, c.backend))
+    throw UsageError(fmt::format("{} does not exist for {} {} {}", to_string(c.impl), to_string(c.activation),
+                                 to_string(c.direction), to_string(c.variant)));
+  const std::vector<std::uint64_t> ys = run_on_inputs(b, c, params, xs, dys);
+  const std::vector<float> slopes = prelu_slopes(params);
+
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const std::uint64_t dy = dys.empty() ? 0 : dys[i];
+    const long double exact = exact_value(c, params, slopes, static_cast<std::int64_t>(i), xs[i], dy);
+    const long double y = decode(c.dtype, ys[i]);
+    const UlpError err = ulp_error(c.dtype, ys[i], exact);
+    nlohmann::json r = {{"x_bits", hex_bits(c.dtype, xs[i])},
+                        {"x", decimal(c.dtype, decode(c.dtype, xs[i]))},
+                        {"y_bits", hex_bits(c.dtype, ys[i])},
+                        {"y", decimal(c.dtype, y)},
+                        {"ref", decimal(exact)},
+                        {"ulp", err.cls == UlpClass::nonfinite_mismatch ? nlohmann::json(nullptr)
+                                                                        : nlohmann::json(static_cast<double>(err.ulp))},
+                        {"abs_err", static_cast<double>(err.abs_err)},
+                        {"nonfinite_mismatch", err.cls == UlpClass::nonfinite_mismatch},
+                        {"signed_zero_mismatch", err.signed_zero_mismatch}};
+    if (c.direction == Direction::bwd) {
+      r["dy_bits"] = hex_bits(c.dtype, dy);
+      r["dy"] = decimal(c.dtype, decode(c.dtype, dy));
+    }
+    rows.push_back(r);
+  }
+  if (a.json) {
+    fmt::print("{}\n", rows.dump(2));
+    return kExitOk;
+  }
+  fmt::print("{} {} {} {} {} on {}\n", to_string(c.activation), to_string(c.direction), to_string(c.dtype),
+             to_string(c.variant), to_string(c.impl), b.facts().name);
+  fmt::print("{:>20} {:>26} {:>20} {:>26} {:>30} {:>10}\n", "x_bits", "x", "y_bits", "y", "reference", "ulp");
+  for (const auto& r : rows)
+    fmt::print("{:>20} {:>26} {:>20} {:>26} {:>30} {:>10}\n", r["x_bits"].get<std::string>(),
+               r["x"].get<std::string>(), r["y_bits"].get<std::string>(), r["y"].get<std::string>(),
+               r["ref"].get<std::string>(), r["ulp"].is_null() ? std::string("non-finite") : fmt::format("{:.3g}", r["ulp"].get<double>()));
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// actbench [run]
+// ---------------------------------------------------------------------------------------------
+struct RunArgs {
+  std::vector<std::string> activation, direction, dtype, variant, impl, params;
+  std::string sizes, accuracy = "sampled", out;
+  bool quick = false, no_cold = false;
+  double max_time = 0, noise = 0;
+  int min_samples = 0;
+  std::uint64_t seed = 20261127;
+  Where where;
+};
+
+/// Silences Google Benchmark's console: progress and the summary are ours.
+class QuietReporter : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>&) override {}
+};
+
+std::string fmt_duration(double s) {
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  return fmt::format("{:.0f}m{:02.0f}s", std::floor(s / 60), std::fmod(s, 60));
+}
+
+void print_summary(const nlohmann::json& doc) {
+  // One row per case at its largest n: throughput, % of copy, accuracy.
+  std::map<std::string, nlohmann::json> last;
+  for (const auto& r : doc["benchmarks"]) {
+    const std::string key = fmt::format("{}/{}/{}/{}/{}/{}:{}", r["activation"].get<std::string>(),
+                                        r["direction"].get<std::string>(), r["dtype"].get<std::string>(),
+                                        r["variant"].get<std::string>(), r["impl"].get<std::string>(),
+                                        r["backend"].get<std::string>(), r["device"].get<int>());
+    auto it = last.find(key);
+    if (it == last.end() || it->second["n"].get<std::int64_t>() <= r["n"].get<std::int64_t>()) last[key] = r;
+  }
+  fmt::print("\n{:<44} {:>10} {:>10} {:>9} {:>11} {:>7}\n", "case (largest n)", "n", "GB/s", "% copy", "max ulp",
+             "acc");
+  int failed = 0;
+  for (const auto& [key, r] : last) {
+    const auto& acc = r["accuracy"];
+    const std::string ulp = acc.is_null() ? "-" : fmt::format("{:.3g}", acc["max_ulp"].get<double>());
+    const std::string status = r["status"].get<std::string>();
+    if (status == "fail") ++failed;
+    fmt::print("{:<44} {:>10} {:>10.2f} {:>8.1f}% {:>11} {:>7}\n", key, r["n"].get<std::int64_t>(),
+               r["gbps"].get<double>(), r["pct_of_copy_bw"].get<double>(), ulp,
+               status == "fail" ? "FAIL" : status);
+  }
+  fmt::print("{} cases, {} failing accuracy, {} not run\n", last.size(), failed, doc["not_run"].size());
+}
+
+int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEntry& cuda, int gb_argc,
+            char** gb_argv) {
+  // Validate everything the user typed before touching a device.
+  Selection user;
+  user.activations = parse_activations(a.activation);
+  user.directions = parse_list<Direction>(a.direction, "direction", parse_direction, kAllDirections);
+  user.dtypes = parse_list<DType>(a.dtype, "dtype", parse_dtype, kAllDTypes);
+  user.variants = parse_list<Variant>(a.variant, "variant", parse_variant, kAllVariants);
+  user.impls = parse_list<Impl>(a.impl, "impl", parse_impl, kAllImpls);
+  if (!a.sizes.empty()) {
+    try {
+      user.sizes = parse_sizes(a.sizes);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("--sizes: {}", e.what()));
+    }
+  }
+  const auto mode = parse_accuracy_mode(a.accuracy);
+  if (!mode) throw UsageError(fmt::format("unknown accuracy mode '{}' (valid: sampled, exhaustive, off)", a.accuracy));
+  if (a.max_time < 0 || a.noise < 0 || a.min_samples < 0) throw UsageError("--max-time, --noise and --min-samples must be >= 0");
+
+  Machine m = open_backends(a.where, cuda, false);
+  Selection sel = default_selection(m.kind, a.quick);
+  if (!user.activations.empty()) sel.activations = user.activations;
+  if (!user.directions.empty()) sel.directions = user.directions;
+  if (!user.dtypes.empty()) sel.dtypes = user.dtypes;
+  if (!user.variants.empty()) sel.variants = user.variants;
+  if (!user.impls.empty()) sel.impls = user.impls;
+  if (!user.sizes.empty()) sel.sizes = user.sizes;
+
+  RunOptions opt;
+  opt.accuracy = *mode;
+  opt.seed = a.seed;
+  opt.cold = !a.no_cold;
+  for (const auto& p : a.params) {
+    try {
+      apply_param(opt.params, p, sel.activations);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (m.kind == BackendKind::cpu) {  // 2 cores must finish the default suite in minutes
+    opt.rule = StopRule{1, 5, 200, 0.005, 0.08, 0.02};
+    opt.batched_max_n = 1 << 14;
+  } else {
+    opt.rule = StopRule{3, 10, 2000, 0.02, 0.3, 0.005};
+  }
+  if (a.max_time > 0) opt.rule.max_time_s = a.max_time;
+  if (a.noise > 0) opt.rule.max_noise = a.noise / 100.0;
+  if (a.min_samples > 0) opt.rule.min_samples = a.min_samples;
+
+  std::vector<int> device_ids;
+  std::vector<const Backend*> devs;
+  for (const auto& b : m.backends) {
+    device_ids.push_back(b->facts().index);
+    devs.push_back(b.get());
+  }
+  const std::vector<Case> cases = make_cases(sel, m.kind, device_ids);
+  if (cases.empty()) throw UsageError("no case matches the filters (see 'actbench list')");
+
+  std::map<int, std::unique_ptr<Runner>> runners;
+  for (const auto& b : m.backends) runners[b->facts().index] = std::make_unique<Runner>(*b, opt);
+
+  const std::string out_path =
+      !a.out.empty() ? a.out
+                     : fmt::format("results/{}-{}-{}.json", slug(host_info().host_name),
+                                   m.kind == BackendKind::cpu ? std::string("cpu") : slug(m.backends.front()->facts().name),
+                                   utc_date());
+  Report report(make_context(argv, m.kind, devs, to_string(*mode)));
+  const auto t_start = std::chrono::steady_clock::now();
+
+  // Progress total: the cases Google Benchmark's filter keeps.
+  std::size_t total = cases.size();
+  const std::string filter = benchmark::GetBenchmarkFilter();
+  if (!filter.empty() && filter != "." && filter != "all") {
+    try {
+      const bool negative = filter[0] == '-';
+      const std::regex re(negative ? filter.substr(1) : filter, std::regex::extended);
+      total = 0;
+      for (const auto& c : cases) total += std::regex_search(c.name(), re) != negative;
+    } catch (const std::regex_error&) {
+    }
+  }
+
+  std::size_t done = 0, precise_failed = 0, errors = 0;
+  auto last_checkpoint = std::chrono::steady_clock::now();
+  auto write = [&](bool partial, const std::string& why) {
+    nlohmann::json doc = report.document(partial, why);
+    write_json_atomic(out_path, doc);
+    return doc;
+  };
+  auto finalize_context = [&] {
+    nlohmann::json devices = report.document(false, "")["context"]["devices"];
+    bool throttled = false;
+    for (auto& d : devices) {
+      const auto& r = *runners.at(d["index"].get<int>());
+      d["telemetry_before"] = r.telemetry_first();
+      d["telemetry_after"] = r.telemetry_last();
+      throttled = throttled || r.throttled();
+    }
+    nlohmann::json roof = nlohmann::json::array();
+    for (const auto& [id, r] : runners)
+      for (const auto& e : r->roofline_json()) roof.push_back(e);
+    report.set_roofline(roof);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    report.update_context({{"end_time", utc_now()}, {"wall_time_s", wall}, {"devices", devices}, {"throttled", throttled}});
+  };
+
+  for (const Case& c : cases) {
+    auto repetition = std::make_shared<int>(0);  // Google Benchmark's --benchmark_repetitions
+    benchmark::RegisterBenchmark(c.name().c_str(), [&, c, repetition](benchmark::State& st) {
+      for (auto _ : st) {
+        if (g_interrupted.load()) {
+          st.SkipWithError("interrupted");
+          break;
+        }
+        Runner& runner = *runners.at(c.device);
+        const CaseOutcome o = runner.run(c, (*repetition)++);
+        ++done;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+        const double eta = done < total ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
+        if (o.status != CaseOutcome::Status::ran) {
+          report.add_not_run(o.record);
+          if (o.status == CaseOutcome::Status::error) ++errors;
+          fmt::print(stderr, "[{:>4}/{}] {:<52} {}: {}  ETA {}\n", done, total, c.name(),
+                     o.status == CaseOutcome::Status::error ? "ERROR" : "skipped", o.reason, fmt_duration(eta));
+          st.SkipWithError(o.reason.c_str());
+          break;
+        }
+        const auto& r = o.record;
+        if (o.accuracy_failed && c.variant == Variant::precise) ++precise_failed;
+        const auto& acc = r["accuracy"];
+        fmt::print(stderr, "[{:>4}/{}] {:<52} {:>8.2f} GB/s {:>6.1f}% of copy  {}  ETA {}\n", done, total, c.name(),
+                   r["gbps"].get<double>(), r["pct_of_copy_bw"].get<double>(),
+                   acc.is_null() ? std::string("accuracy off")
+                                 : fmt::format("max {:.3g} ulp {}", acc["max_ulp"].get<double>(),
+                                               o.accuracy_failed ? "FAIL" : "ok"),
+                   fmt_duration(eta));
+        report.add_benchmark(r);
+        st.SetIterationTime(o.median_s);
+        st.counters["gbps"] = r["gbps"].get<double>();
+        st.counters["pct_of_copy_bw"] = r["pct_of_copy_bw"].get<double>();
+        if (std::chrono::steady_clock::now() - last_checkpoint > std::chrono::seconds(30)) {
+          finalize_context();
+          write(true, "in progress");
+          last_checkpoint = std::chrono::steady_clock::now();
+        }
+      }
+    })->UseManualTime()->Iterations(1)->Unit(benchmark::kNanosecond);
+  }
+
+  benchmark::Initialize(&gb_argc, gb_argv);
+  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv)) throw UsageError("unknown --benchmark_ flag");
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  fmt::print(stderr, "actbench: {} cases on {} ({}), accuracy {}\n", total, m.backends.front()->facts().name,
+             to_string(m.kind), to_string(*mode));
+  QuietReporter quiet;
+  benchmark::RunSpecifiedBenchmarks(&quiet);
+  benchmark::Shutdown();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  finalize_context();
+  const bool interrupted = g_interrupted.load();
+  const nlohmann::json doc = write(interrupted, interrupted ? "interrupted by a signal" : "");
+  print_summary(doc);
+  fmt::print("report: {}{}\n", out_path, interrupted ? " (partial: interrupted)" : "");
+  if (interrupted) return kExitInterrupted;
+  if (precise_failed > 0) {
+    fmt::print(stderr, "actbench: {} precise case(s) outside their accuracy bound\n", precise_failed);
+    return kExitFailures;
+  }
+  if (errors > 0) {
+    fmt::print(stderr, "actbench: {} case(s) failed with an error (see not_run in the report)\n", errors);
+    return kExitFailures;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv, const CudaEntry& cuda) {
+  // Google Benchmark's flags go to Google Benchmark; everything else to CLI11.
+  std::vector<char*> gb_args = {argv[0]};
+  std::vector<std::string> rest;
+  std::vector<std::string> all_args;
+  for (int i = 0; i < argc; ++i) all_args.emplace_back(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]).rfind("--benchmark_", 0) == 0)
+      gb_args.push_back(argv[i]);
+    else
+      rest.emplace_back(argv[i]);
+  }
+
+  CLI::App app{"actbench: how fast and how accurate are activation functions and their derivatives here?\n"
+               "With no subcommand: run the benchmark suite and write a JSON report.\n"
+               "Google Benchmark's --benchmark_* flags pass through (filter, repetitions, out)."};
+  app.name("actbench");
+  app.require_subcommand(0, 1);
+
+  RunArgs run;
+  app.add_option("--activation,-a", run.activation, "activations, comma-separated (default: all; see 'actbench list')");
+  app.add_option("--direction", run.direction, "fwd, deriv, bwd");
+  app.add_option("--dtype,-t", run.dtype, "f32, f16, bf16, f64");
+  app.add_option("--variant", run.variant, "precise, fast, textbook");
+  app.add_option("--impl", run.impl, "actbench, thrust, cudnn");
+  app.add_option("--sizes,-n", run.sizes, "element counts: N, 2^K, 2^A:2^B[:STEP], comma-separated");
+  app.add_option("--backend", run.where.backend, "cpu or cuda (default: cuda when a GPU is present)");
+  app.add_option("--device", run.where.device, "CUDA device number or 'all'");
+  app.add_option("--accuracy", run.accuracy, "sampled (default), exhaustive, off");
+  app.add_option("--out,-o", run.out, "report path (default results/<host>-<device>-<date>.json)");
+  app.add_flag("--quick", run.quick, "a representative subset (under a minute on the cpu)");
+  app.add_option("--param", run.params, "activation parameter key=value or activation.key=value (repeatable)");
+  app.add_option("--max-time", run.max_time, "time cap per measurement, seconds");
+  app.add_option("--noise", run.noise, "stop sampling when stddev/mean falls under this percentage");
+  app.add_option("--min-samples", run.min_samples, "samples before the noise rule may stop a measurement");
+  app.add_flag("--no-cold", run.no_cold, "skip the cold (cache flushed) measurement");
+  app.add_option("--seed", run.seed, "seed of the input data and the accuracy sample");
+
+  auto* list = app.add_subcommand("list", "the catalog: formulas, derivatives, parameters, variants");
+  bool list_json = false;
+  list->add_flag("--json", list_json, "as JSON");
+
+  EvalArgs ev;
+  auto* eval = app.add_subcommand("eval", "evaluate one kernel config on given inputs, beside the reference");
+  eval->add_option("--activation,-a", ev.activation, "activation")->required();
+  eval->add_option("--direction", ev.direction, "fwd (default), deriv, bwd");
+  eval->add_option("--dtype,-t", ev.dtype, "f32 (default), f16, bf16, f64");
+  eval->add_option("--variant", ev.variant, "precise (default), fast, textbook");
+  eval->add_option("--impl", ev.impl, "actbench (default), thrust, cudnn");
+  eval->add_option("--backend", ev.where.backend, "cpu or cuda (default: cuda when a GPU is present)");
+  eval->add_option("--device", ev.where.device, "CUDA device number");
+  eval->add_option("--param", ev.params, "activation parameter key=value (repeatable)");
+  eval->add_option("--dy", ev.dy, "dy for bwd (default 1)");
+  eval->add_flag("--json", ev.json, "a JSON array of {x_bits, x, y_bits, y, ref, ulp}");
+  eval->add_option("inputs", ev.inputs, "inputs: decimal numbers or 0x bit patterns of the dtype");
+
+  try {
+    std::vector<std::string> reversed(rest.rbegin(), rest.rend());  // CLI11 takes them reversed
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    for (auto& ch : msg)
+      if (ch == '\n') ch = ' ';
+    fmt::print(stderr, "actbench: error: {} (see 'actbench --help')\n", msg);
+    return kExitUsage;
+  }
+
+  try {
+    if (list->parsed()) return cmd_list(list_json);
+    if (eval->parsed()) return cmd_eval(ev, cuda);
+    int gb_argc = static_cast<int>(gb_args.size());
+    gb_args.push_back(nullptr);
+    return cmd_run(run, all_args, cuda, gb_argc, gb_args.data());
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "actbench: error: {}\n", e.what());
+    return kExitUsage;
+  } catch (const Unavailable& e) {
+    fmt::print(stderr, "actbench: error: {}\n", e.what());
+    return kExitUnavailable;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "actbench: error: {}\n", e.what());
+    return kExitFailures;
+  }
+}
+
+}  // namespace actbench

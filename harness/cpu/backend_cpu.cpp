@@ -1,0 +1,116 @@
+// actbench/harness/cpu/backend_cpu.cpp - the cpu backend: host memory, OpenMP, a steady clock.
+#include "harness/cpu/launch.hpp"
+#include "harness/sysinfo.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace actbench {
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend() {
+    const HostInfo h = host_info();
+    facts_.name = fmt::format("cpu: {}", h.cpu_model);
+    facts_.index = 0;
+    facts_.cache_bytes = h.last_level_cache_bytes;
+    facts_.details = {{"cpu_model", h.cpu_model},
+                      {"logical_cpus", h.logical_cpus},
+                      {"openmp_threads", omp_get_max_threads()},
+                      {"last_level_cache_bytes", h.last_level_cache_bytes},
+                      {"memory_bytes", h.memory_bytes}};
+  }
+
+  BackendKind kind() const override { return BackendKind::cpu; }
+  const DeviceFacts& facts() const override { return facts_; }
+
+  std::optional<std::string> unsupported(Impl impl, const OpSpec&, DType) const override {
+    if (impl == Impl::cudnn) return std::string("cuDNN runs only on the cuda backend");
+    return std::nullopt;
+  }
+
+  std::size_t free_memory() const override { return host_info().available_memory_bytes; }
+
+  Buffer allocate(std::size_t bytes) override {
+    if (bytes == 0) return Buffer(std::shared_ptr<void>(std::malloc(1), std::free), 0);
+    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p) throw BackendError(fmt::format("cpu: cannot allocate {} bytes", bytes));
+    return Buffer(std::shared_ptr<void>(p, std::free), bytes);
+  }
+  void upload(Buffer& dst, const void* src, std::size_t bytes) override { std::memcpy(dst.data(), src, bytes); }
+  void download(void* dst, const Buffer& src, std::size_t bytes) override { std::memcpy(dst, src.data(), bytes); }
+  void fill(Buffer& dst, std::uint8_t value) override { std::memset(dst.data(), value, dst.bytes()); }
+
+  void launch(const Launch& l) override {
+    visit_dtype(l.dtype, [&](auto tag) { cpu::launch<decltype(tag)>(l); });
+  }
+
+  void copy(CopyKind kind, void* dst, const void* src, std::size_t bytes, DType dtype) override {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    if (kind == CopyKind::memcpy) {
+      // The platform's copy, one contiguous chunk per thread.
+#pragma omp parallel
+      {
+        const std::size_t nt = static_cast<std::size_t>(omp_get_num_threads());
+        const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+        const std::size_t lo = bytes * t / nt, hi = bytes * (t + 1) / nt;
+        std::memcpy(d + lo, s + lo, hi - lo);
+      }
+      return;
+    }
+    // Our own copy loop: same OpenMP shape as the activation loop, element by element.
+    visit_dtype(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      const std::int64_t n = static_cast<std::int64_t>(bytes / sizeof(T));
+      const T* x = reinterpret_cast<const T*>(s);
+      T* y = reinterpret_cast<T*>(d);
+#pragma omp parallel for schedule(static)
+      for (std::int64_t i = 0; i < n; ++i) y[i] = x[i];
+    });
+  }
+
+  void synchronize() override {}
+
+  void flush_cache() override {
+    // Writing twice the last-level cache evicts what the next sample would otherwise find there.
+    if (!flush_) flush_ = allocate(std::max<std::size_t>(2 * facts_.cache_bytes, 1 << 20));
+    auto* p = static_cast<unsigned char*>(flush_.data());
+    const std::size_t bytes = flush_.bytes();
+    ++flush_value_;
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(bytes); i += 64) p[i] = flush_value_;
+  }
+  bool has_cache_flush() const override { return true; }
+
+  double time_once(const std::function<void()>& work) override {
+    const auto t0 = std::chrono::steady_clock::now();
+    work();
+    const auto t1 = std::chrono::steady_clock::now();
+    return std::chrono::duration<double>(t1 - t0).count();
+  }
+
+  std::optional<double> time_batched(const std::function<void()>& work, int reps) override {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < reps; ++i) work();
+    const auto t1 = std::chrono::steady_clock::now();
+    return std::chrono::duration<double>(t1 - t0).count() / reps;
+  }
+
+ private:
+  DeviceFacts facts_;
+  Buffer flush_;
+  unsigned char flush_value_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace actbench

@@ -1,0 +1,102 @@
+// actbench/harness/cpu/launch_impl.hpp - definition of cpu::launch<T>; included by launch_*.cpp only.
+#pragma once
+
+#include "harness/cpu/launch.hpp"
+
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/zip_iterator.h>
+#include <thrust/system/omp/execution_policy.h>
+#include <thrust/transform.h>
+#include <thrust/tuple.h>
+
+#include <omp.h>
+
+#include <vector>
+
+namespace actbench::cpu {
+
+namespace detail {
+
+/// Adapts an index-aware ElementOp to thrust::transform over (x, index) or (x, dy, index).
+template <class Op>
+struct Indexed {
+  Op op;
+  using T = typename Op::storage_t;
+  T operator()(const thrust::tuple<T, std::int64_t>& t) const { return op.at(thrust::get<1>(t), thrust::get<0>(t)); }
+  T operator()(const thrust::tuple<T, T, std::int64_t>& t) const {
+    return op.at(thrust::get<2>(t), thrust::get<0>(t), thrust::get<1>(t));
+  }
+};
+
+template <class Op>
+void run_openmp(const Op& op, const Launch& l) {
+  using T = typename Op::storage_t;
+  const T* x = static_cast<const T*>(l.x);
+  T* y = static_cast<T*>(l.y);
+  const std::int64_t n = l.n;
+  if constexpr (Op::direction == Direction::bwd) {
+    const T* dy = static_cast<const T*>(l.dy);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) y[i] = op.at(i, x[i], dy[i]);
+  } else {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) y[i] = op.at(i, x[i]);
+  }
+}
+
+template <class Op>
+void run_thrust(const Op& op, const Launch& l) {
+  using T = typename Op::storage_t;
+  const T* x = static_cast<const T*>(l.x);
+  T* y = static_cast<T*>(l.y);
+  const auto pol = thrust::omp::par;
+  if constexpr (Op::per_channel) {
+    const thrust::counting_iterator<std::int64_t> idx(0);
+    if constexpr (Op::direction == Direction::bwd) {
+      const T* dy = static_cast<const T*>(l.dy);
+      auto first = thrust::make_zip_iterator(thrust::make_tuple(x, dy, idx));
+      thrust::transform(pol, first, first + l.n, y, Indexed<Op>{op});
+    } else {
+      auto first = thrust::make_zip_iterator(thrust::make_tuple(x, idx));
+      thrust::transform(pol, first, first + l.n, y, Indexed<Op>{op});
+    }
+  } else if constexpr (Op::direction == Direction::bwd) {
+    thrust::transform(pol, x, x + l.n, static_cast<const T*>(l.dy), y, op);
+  } else {
+    thrust::transform(pol, x, x + l.n, y, op);
+  }
+}
+
+/// dalpha[c] = sum over i with i % C == c of dy*x where x < 0; per-thread partial sums.
+template <class T>
+void prelu_dalpha(const Launch& l) {
+  const long channels = l.op.params.prelu_channels;
+  const T* x = static_cast<const T*>(l.x);
+  const T* dy = static_cast<const T*>(l.dy);
+  std::vector<double> total(static_cast<std::size_t>(channels), 0.0);
+#pragma omp parallel
+  {
+    std::vector<double> part(static_cast<std::size_t>(channels), 0.0);
+#pragma omp for schedule(static) nowait
+    for (std::int64_t i = 0; i < l.n; ++i) part[static_cast<std::size_t>(i % channels)] += prelu_dalpha_term(x[i], dy[i]);
+#pragma omp critical
+    for (long c = 0; c < channels; ++c) total[static_cast<std::size_t>(c)] += part[static_cast<std::size_t>(c)];
+  }
+  for (long c = 0; c < channels; ++c) l.prelu_dalpha[c] = static_cast<float>(total[static_cast<std::size_t>(c)]);
+}
+
+}  // namespace detail
+
+template <class T>
+void launch(const Launch& l) {
+  dispatch_op<T>(l.op, [&](const auto& op) {
+    if (l.impl == Impl::thrust)
+      detail::run_thrust(op, l);
+    else
+      detail::run_openmp(op, l);
+  });
+  if (l.op.activation == Activation::prelu && l.op.direction == Direction::bwd && l.prelu_dalpha)
+    detail::prelu_dalpha<T>(l);
+}
+
+}  // namespace actbench::cpu

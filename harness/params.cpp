@@ -1,0 +1,91 @@
+#include "harness/params.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace actbench {
+
+namespace {
+
+double parse_number(const std::string& key, const std::string& text) {
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos != text.size() || text.empty()) throw std::invalid_argument(fmt::format("parameter {}: '{}' is not a number", key, text));
+  return v;
+}
+
+void check_domain(Activation a, const char* key, double v) {
+  const std::string where = fmt::format("{}.{}", to_string(a), key);
+  if (!std::isfinite(v)) throw std::invalid_argument(fmt::format("parameter {} must be finite, got {}", where, v));
+  const std::string_view k(key);
+  if (k == "beta" && !(v > 0)) throw std::invalid_argument(fmt::format("parameter {} must be > 0, got {}", where, v));
+  if (a == Activation::celu && k == "alpha" && v == 0)
+    throw std::invalid_argument(fmt::format("parameter {} must be non-zero", where));
+  if (k == "channels" && (v < 1 || v != std::floor(v) || v > 1e9))
+    throw std::invalid_argument(fmt::format("parameter {} must be an integer >= 1, got {}", where, v));
+}
+
+void set(Params& p, Activation a, const ParamSpec& spec, double v) {
+  check_domain(a, spec.key, v);
+  if (spec.member)
+    p.*(spec.member) = v;
+  else
+    p.prelu_channels = static_cast<long>(v);
+}
+
+std::string valid_keys() {
+  std::string out;
+  for (const auto& i : kCatalog)
+    for (const auto& spec : i.params)
+      if (spec.key) out += fmt::format("{}{}.{} ({})", out.empty() ? "" : ", ", i.name, spec.key, spec.domain);
+  return out;
+}
+
+}  // namespace
+
+void apply_param(Params& p, std::string_view assignment, const std::vector<Activation>& selected) {
+  const std::string s(assignment);
+  const auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw std::invalid_argument(fmt::format("--param '{}': expected key=value (keys: {})", s, valid_keys()));
+  std::string key = s.substr(0, eq);
+  const double v = parse_number(key, s.substr(eq + 1));
+  std::optional<Activation> only;
+  if (const auto dot = key.find('.'); dot != std::string::npos) {
+    only = parse_activation(key.substr(0, dot));
+    if (!only) throw std::invalid_argument(fmt::format("--param '{}': unknown activation (keys: {})", s, valid_keys()));
+    key = key.substr(dot + 1);
+  }
+  bool applied = false;
+  for (const auto& i : kCatalog) {
+    const bool wanted = only ? *only == i.id
+                             : std::find(selected.begin(), selected.end(), i.id) != selected.end();
+    if (!wanted) continue;
+    for (const auto& spec : i.params)
+      if (spec.key && key == spec.key) {
+        set(p, i.id, spec, v);
+        applied = true;
+      }
+  }
+  if (!applied)
+    throw std::invalid_argument(
+        fmt::format("--param '{}': no selected activation has parameter '{}' (keys: {})", s, key, valid_keys()));
+}
+
+void validate_params(const Params& p) {
+  for (const auto& i : kCatalog)
+    for (const auto& spec : i.params)
+      if (spec.key) check_domain(i.id, spec.key, spec.member ? p.*(spec.member) : static_cast<double>(p.prelu_channels));
+}
+
+}  // namespace actbench

@@ -1,0 +1,138 @@
+#include "harness/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace actbench {
+
+std::string Case::name() const {
+  return fmt::format("{}/{}/{}/{}/{}/{}:{}/{}", to_string(activation), to_string(direction), to_string(dtype),
+                     to_string(variant), to_string(impl), to_string(backend), device, n);
+}
+
+std::int64_t Case::bytes() const {
+  const std::int64_t streams = direction == Direction::bwd ? 3 : 2;
+  return streams * n * dtype_info(dtype).size_bytes;
+}
+
+bool has_distinct_variants(Activation a) {
+  switch (a) {
+    case Activation::relu:
+    case Activation::relu6:
+    case Activation::leaky_relu:
+    case Activation::prelu:
+    case Activation::hardsigmoid:
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool combination_exists(Activation a, Direction d, Variant v, Impl impl, BackendKind backend) {
+  if (v != Variant::precise && !has_distinct_variants(a)) return false;
+  if (impl == Impl::cudnn)
+    return backend == BackendKind::cuda && info(a).cudnn && d != Direction::deriv && v == Variant::precise;
+  return true;
+}
+
+std::vector<Case> make_cases(const Selection& sel, BackendKind backend, const std::vector<int>& devices) {
+  std::vector<Case> out;
+  for (int dev : devices)
+    for (DType t : sel.dtypes)
+      for (std::int64_t n : sel.sizes)
+        for (Activation a : sel.activations)
+          for (Direction d : sel.directions)
+            for (Variant v : sel.variants)
+              for (Impl impl : sel.impls)
+                if (combination_exists(a, d, v, impl, backend)) out.push_back({a, d, t, v, impl, backend, dev, n});
+  return out;
+}
+
+namespace {
+std::vector<std::int64_t> pow2_range(int lo, int hi, int step) {
+  std::vector<std::int64_t> v;
+  for (int e = lo; e <= hi; e += step) v.push_back(std::int64_t{1} << e);
+  return v;
+}
+}  // namespace
+
+Selection default_selection(BackendKind backend, bool quick) {
+  Selection s;
+  for (const auto& i : kCatalog) s.activations.push_back(i.id);
+  s.directions.assign(std::begin(kAllDirections), std::end(kAllDirections));
+  s.dtypes.assign(std::begin(kAllDTypes), std::end(kAllDTypes));
+  s.variants.assign(std::begin(kAllVariants), std::end(kAllVariants));
+  if (backend == BackendKind::cuda) {
+    s.impls.assign(std::begin(kAllImpls), std::end(kAllImpls));
+    s.sizes = quick ? pow2_range(16, 24, 4) : pow2_range(10, 28, 2);
+  } else {
+    s.impls = {Impl::actbench, Impl::thrust};
+    s.sizes = quick ? std::vector<std::int64_t>{1 << 16} : pow2_range(12, 20, 4);
+  }
+  if (quick) {
+    s.impls = {Impl::actbench};
+    s.directions = {Direction::fwd, Direction::bwd};
+  }
+  return s;
+}
+
+std::vector<std::int64_t> parse_sizes(std::string_view spec) {
+  auto parse_one = [](std::string_view s) -> std::int64_t {
+    const std::string str(s);
+    try {
+      std::size_t pos = 0;
+      const auto caret = str.find('^');
+      if (caret != std::string::npos) {
+        const long base = std::stol(str.substr(0, caret), &pos);
+        if (pos != caret || base != 2) throw std::invalid_argument("base");
+        const long e = std::stol(str.substr(caret + 1), &pos);
+        if (pos != str.size() - caret - 1 || e < 0 || e > 40) throw std::invalid_argument("exponent");
+        return std::int64_t{1} << e;
+      }
+      const long long v = std::stoll(str, &pos);
+      if (pos != str.size() || v < 0) throw std::invalid_argument("value");
+      return v;
+    } catch (const std::exception&) {
+      throw std::invalid_argument(fmt::format("bad size '{}' (use N, 2^K, or 2^A:2^B:STEP)", str));
+    }
+  };
+  std::vector<std::int64_t> out;
+  std::size_t start = 0;
+  const std::string all(spec);
+  if (all.empty()) throw std::invalid_argument("empty size list");
+  while (start <= all.size()) {
+    const auto comma = all.find(',', start);
+    const std::string part = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const auto c1 = part.find(':');
+    if (c1 == std::string::npos) {
+      out.push_back(parse_one(part));
+    } else {
+      const auto c2 = part.find(':', c1 + 1);
+      const std::int64_t lo = parse_one(part.substr(0, c1));
+      const std::int64_t hi = parse_one(part.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1));
+      long step = 1;
+      if (c2 != std::string::npos) {
+        try {
+          std::size_t pos = 0;
+          step = std::stol(part.substr(c2 + 1), &pos);
+          if (pos != part.size() - c2 - 1 || step < 1) throw std::invalid_argument("step");
+        } catch (const std::exception&) {
+          throw std::invalid_argument(fmt::format("bad step in '{}' (an exponent step >= 1)", part));
+        }
+      }
+      const bool pow2 = lo > 0 && hi > 0 && (lo & (lo - 1)) == 0 && (hi & (hi - 1)) == 0;
+      if (!pow2 || lo > hi) throw std::invalid_argument(fmt::format("bad range '{}' (use 2^A:2^B[:STEP], A <= B)", part));
+      for (std::int64_t v = lo; v <= hi; v <<= step) out.push_back(v);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace actbench

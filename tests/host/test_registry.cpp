@@ -1,0 +1,93 @@
+// The registry: names unique, counts right, filters and impossible combinations.
+#include "harness/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <stdexcept>
+
+using namespace actbench;
+
+TEST(Registry, NamesAreUniqueInTheDefaultSuites) {
+  for (BackendKind b : {BackendKind::cpu, BackendKind::cuda})
+    for (bool quick : {false, true}) {
+      const auto cases = make_cases(default_selection(b, quick), b, {0, 1});
+      ASSERT_FALSE(cases.empty());
+      std::set<std::string> names;
+      for (const auto& c : cases) EXPECT_TRUE(names.insert(c.name()).second) << c.name();
+    }
+}
+
+TEST(Registry, CountIsTheProductOfTheAxesLessImpossibleCombinations) {
+  Selection s;
+  s.activations = {Activation::gelu, Activation::relu, Activation::sigmoid};
+  s.directions = {Direction::fwd, Direction::deriv, Direction::bwd};
+  s.dtypes = {DType::f32, DType::f16};
+  s.variants = {Variant::precise, Variant::fast, Variant::textbook};
+  s.impls = {Impl::actbench, Impl::thrust, Impl::cudnn};
+  s.sizes = {1024, 4096};
+  // cpu: no cudnn; relu has one variant.  Per (dtype, n): gelu 3 dirs x 3 variants x 2 impls = 18,
+  // relu 3 x 1 x 2 = 6, sigmoid 18  -> 42; x 2 dtypes x 2 sizes = 168.
+  EXPECT_EQ(make_cases(s, BackendKind::cpu, {0}).size(), 168u);
+  // cuda adds cudnn for relu and sigmoid (fwd and bwd, precise only): 2 x 2 = 4 per (dtype, n).
+  EXPECT_EQ(make_cases(s, BackendKind::cuda, {0}).size(), 168u + 4u * 4u);
+  // Two devices double it.
+  EXPECT_EQ(make_cases(s, BackendKind::cuda, {0, 1}).size(), 2 * (168u + 16u));
+}
+
+TEST(Registry, CombinationsThatCannotExist) {
+  EXPECT_FALSE(combination_exists(Activation::gelu, Direction::fwd, Variant::precise, Impl::cudnn, BackendKind::cuda));
+  EXPECT_FALSE(combination_exists(Activation::relu, Direction::fwd, Variant::precise, Impl::cudnn, BackendKind::cpu));
+  EXPECT_FALSE(combination_exists(Activation::relu, Direction::deriv, Variant::precise, Impl::cudnn, BackendKind::cuda));
+  EXPECT_FALSE(combination_exists(Activation::sigmoid, Direction::fwd, Variant::fast, Impl::cudnn, BackendKind::cuda));
+  EXPECT_FALSE(combination_exists(Activation::relu, Direction::fwd, Variant::textbook, Impl::actbench, BackendKind::cpu));
+  EXPECT_TRUE(combination_exists(Activation::swish, Direction::bwd, Variant::precise, Impl::cudnn, BackendKind::cuda));
+  EXPECT_TRUE(combination_exists(Activation::gelu, Direction::deriv, Variant::textbook, Impl::thrust, BackendKind::cpu));
+}
+
+TEST(Registry, OrderKeepsOneDtypeAndSizeTogether) {
+  Selection s = default_selection(BackendKind::cpu, false);
+  const auto cases = make_cases(s, BackendKind::cpu, {0});
+  std::set<std::pair<int, std::int64_t>> seen;
+  std::pair<int, std::int64_t> current{-1, -1};
+  for (const auto& c : cases) {
+    const std::pair<int, std::int64_t> key{static_cast<int>(c.dtype), c.n};
+    if (key != current) {
+      EXPECT_TRUE(seen.insert(key).second) << "group (dtype, n) split: " << c.name();
+      current = key;
+    }
+  }
+}
+
+TEST(Registry, BytesMoved) {
+  Case c;
+  c.dtype = DType::f16;
+  c.n = 1000;
+  c.direction = Direction::fwd;
+  EXPECT_EQ(c.bytes(), 4000);
+  c.direction = Direction::bwd;
+  EXPECT_EQ(c.bytes(), 6000);
+  c.dtype = DType::f64;
+  EXPECT_EQ(c.bytes(), 24000);
+  EXPECT_EQ(c.name(), "relu/bwd/f64/precise/actbench/cpu:0/1000");
+}
+
+TEST(Registry, ParseSizes) {
+  EXPECT_EQ(parse_sizes("2^10:2^16:2"), (std::vector<std::int64_t>{1024, 4096, 16384, 65536}));
+  EXPECT_EQ(parse_sizes("2^4:2^6"), (std::vector<std::int64_t>{16, 32, 64}));
+  EXPECT_EQ(parse_sizes("100003,17,2^3"), (std::vector<std::int64_t>{8, 17, 100003}));
+  EXPECT_EQ(parse_sizes("0,1"), (std::vector<std::int64_t>{0, 1}));
+  for (const char* bad : {"", "abc", "2^", "3^4", "2^10:2^8", "2^10:2^12:0", "-5", "2^10:1000", "12x", "2^99"})
+    EXPECT_THROW(parse_sizes(bad), std::invalid_argument) << bad;
+}
+
+TEST(Registry, NamesParseBackToTheirEnums) {
+  for (const auto& i : kCatalog) EXPECT_EQ(parse_activation(i.name), i.id);
+  EXPECT_EQ(parse_activation("silu"), Activation::swish);
+  EXPECT_FALSE(parse_activation("gelu2"));
+  for (DType t : kAllDTypes) EXPECT_EQ(parse_dtype(to_string(t)), t);
+  EXPECT_FALSE(parse_dtype("f8"));
+  for (Direction d : kAllDirections) EXPECT_EQ(parse_direction(to_string(d)), d);
+  for (Variant v : kAllVariants) EXPECT_EQ(parse_variant(to_string(v)), v);
+  for (Impl i : kAllImpls) EXPECT_EQ(parse_impl(to_string(i)), i);
+}

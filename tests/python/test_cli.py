@@ -1,0 +1,164 @@
+"""The actbench command line: bad input, list, eval, the main job's report."""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, SCHEMA, run, strict_load
+
+ACTIVATIONS = ["relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "softplus", "sigmoid",
+               "hardsigmoid", "tanh", "softsign", "swish", "hardswish", "gelu", "gelu_tanh", "mish"]
+DISTINCT_VARIANTS = set(ACTIVATIONS) - {"relu", "relu6", "leaky_relu", "prelu", "hardsigmoid"}
+
+
+def one_error_line(proc):
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("actbench: error:"), lines[0]
+    assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--activation", "gelu,swoosh"], "unknown activation 'swoosh'"),
+    (["--dtype", "f8"], "unknown dtype 'f8'"),
+    (["--direction", "sideways"], "unknown direction"),
+    (["--variant", "sloppy"], "unknown variant"),
+    (["--impl", "torch"], "unknown impl"),
+    (["--accuracy", "some"], "unknown accuracy mode"),
+    (["--sizes", "2^10:2^5"], "--sizes"),
+    (["--sizes", "lots"], "--sizes"),
+    (["--frobnicate"], "frobnicate"),
+    (["--param", "beta=-1", "--activation", "softplus"], "> 0"),
+    (["--param", "gamma=3"], "gamma"),
+    (["--backend", "tpu"], "unknown backend"),
+    (["--backend", "cpu", "--device", "3"], "device"),
+    (["--backend", "cpu", "--impl", "cudnn"], "no case matches"),
+    (["--benchmark_frobnicate=1", "--backend", "cpu"], "--benchmark_"),
+    (["eval", "--activation", "nope", "1"], "unknown activation"),
+    (["eval", "--activation", "gelu", "--dtype", "f8", "1"], "unknown dtype"),
+    (["eval", "--activation", "gelu", "--dtype", "f16", "0x12345"], "not a 16-bit pattern"),
+    (["eval", "--activation", "gelu", "one"], "bad input"),
+    (["eval", "--activation", "swish", "--param", "beta=0", "1"], "> 0"),
+    (["eval", "--activation", "gelu"], "at least one input"),
+])
+def test_bad_input_is_one_line_and_exit_2(actbench, args, needle):
+    proc = run(actbench, *args, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert needle in one_error_line(proc)
+
+
+def test_no_gpu_is_one_line_and_nonzero(actbench):
+    proc = run(actbench, "--backend", "cuda", "--quick", timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("a CUDA device is present here")
+    assert proc.returncode == 3
+    assert "no CUDA device" in one_error_line(proc)
+
+
+def test_list_names_every_activation(actbench):
+    proc = run(actbench, "list", check=0)
+    for a in ACTIVATIONS:
+        assert f"\n{a}\n" in "\n" + proc.stdout
+    catalog = json.loads(run(actbench, "list", "--json", check=0).stdout)
+    assert [c["name"] for c in catalog] == ACTIVATIONS
+    softplus = next(c for c in catalog if c["name"] == "softplus")
+    assert softplus["parameters"]["beta"]["default"] == 1.0
+
+
+def test_eval_json_for_every_config(actbench):
+    """Every activation, direction, dtype and variant evaluates on the cpu."""
+    xs = ["-100", "-5.5", "-1", "-0", "0", "0.5", "3", "20", "inf", "nan"]
+    count = 0
+    for a in ACTIVATIONS:
+        variants = ["precise", "fast", "textbook"] if a in DISTINCT_VARIANTS else ["precise"]
+        for d in ["fwd", "deriv", "bwd"]:
+            for t in ["f32", "f16", "bf16", "f64"]:
+                for v in variants:
+                    proc = run(actbench, "eval", "--backend", "cpu", "--activation", a, "--direction", d,
+                               "--dtype", t, "--variant", v, "--json", *xs, timeout=60)
+                    assert proc.returncode == 0, (a, d, t, v, proc.stderr)
+                    rows = json.loads(proc.stdout)
+                    assert len(rows) == len(xs)
+                    for r in rows:
+                        for key in ("x_bits", "y_bits", "x", "y", "ref", "ulp"):
+                            assert key in r, (a, d, t, v, r)
+                        assert r["x_bits"].startswith("0x") and r["y_bits"].startswith("0x")
+                    if v == "precise" and d != "bwd":
+                        finite = [r for r in rows if r["ulp"] is not None]
+                        assert finite, (a, d, t)
+                    count += 1
+    assert count == 4 * 3 * (3 * len(DISTINCT_VARIANTS) + len(set(ACTIVATIONS) - DISTINCT_VARIANTS))
+
+
+def test_eval_shows_the_textbook_failure(actbench):
+    rows = json.loads(run(actbench, "eval", "--backend", "cpu", "-a", "sigmoid", "-t", "f32", "--variant",
+                          "textbook", "--json", "-89", check=0).stdout)
+    assert rows[0]["y"] == "0" and rows[0]["ulp"] > 1e5
+    rows = json.loads(run(actbench, "eval", "--backend", "cpu", "-a", "sigmoid", "-t", "f32", "--json",
+                          "-89", "0xc2b20000", check=0).stdout)
+    assert rows[0]["ulp"] <= 2 and rows[1]["x"] == "-89"
+
+
+def test_quick_run_writes_a_valid_report(quick_report):
+    path, proc = quick_report
+    doc = strict_load(path)
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(doc, schema)
+    assert doc["partial"] is False
+    assert f"report: {path}" in proc.stdout
+    assert doc["benchmarks"], "no case ran"
+    for r in doc["benchmarks"]:
+        assert r["accuracy"] is not None, r["name"]
+        if r["variant"] == "precise":
+            assert r["status"] == "pass", (r["name"], r["accuracy"])
+        assert r["pct_of_copy_bw"] > 0
+    assert {r["dtype"] for r in doc["benchmarks"]} == {"f32", "f16", "bf16", "f64"}
+    assert doc["roofline"] and doc["context"]["backend"] == "cpu"
+    assert "no CUDA device" in proc.stderr or "cpu" in proc.stderr
+
+
+def test_google_benchmark_compare_reads_two_reports(quick_report, tmp_path):
+    compare = pathlib.Path("/usr/share/benchmark/compare.py")
+    if not compare.exists():
+        pytest.fail("Google Benchmark's compare.py is missing: apt-get install libbenchmark-tools")
+    path, _ = quick_report
+    proc = subprocess.run([sys.executable, str(compare), "benchmarks", str(path), str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Comparing" in proc.stdout and "gelu/fwd/f32/precise/actbench/cpu:0" in proc.stdout
+
+
+def test_filters_and_google_benchmark_filter(actbench, tmp_path):
+    out = tmp_path / "f.json"
+    run(actbench, "--backend", "cpu", "-a", "gelu,silu", "-t", "f16", "--direction", "bwd", "--variant", "precise",
+        "--impl", "actbench", "--sizes", "2^10,2^12", "--out", str(out), "--benchmark_filter=gelu", check=0)
+    doc = strict_load(out)
+    names = [r["name"] for r in doc["benchmarks"]]
+    assert names == ["gelu/bwd/f16/precise/actbench/cpu:0/1024", "gelu/bwd/f16/precise/actbench/cpu:0/4096"]
+
+
+def test_interrupt_leaves_a_valid_partial_report(actbench, tmp_path):
+    out = tmp_path / "partial.json"
+    proc = subprocess.Popen([actbench, "--backend", "cpu", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Wait until some cases have run, then Ctrl-C.
+    deadline = time.time() + 120
+    seen = 0
+    while time.time() < deadline and seen < 5:
+        line = proc.stderr.readline()
+        if line.startswith("["):
+            seen += 1
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout
+    doc = strict_load(out)
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    assert doc["partial"] is True and "interrupt" in doc["partial_reason"]
+    assert len(doc["benchmarks"]) >= 5

@@ -1,0 +1,48 @@
+"""The installed console scripts: present, runnable, no traceback on bad input."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import make_fixtures
+
+BIN = Path(sys.executable).parent
+
+
+def script(name):
+    found = BIN / name
+    if found.exists():
+        return str(found)
+    found = shutil.which(name)
+    if not found:
+        pytest.skip(f"{name} is not installed (pip install ./tools)")
+    return found
+
+
+@pytest.mark.parametrize("name", ["actbench-compare", "actbench-plot", "actbench-report"])
+def test_scripts_run(name):
+    proc = subprocess.run([script(name), "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and name in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["actbench-compare", "actbench-plot", "actbench-report"])
+def test_bad_input_one_line_exit_2(name, tmp_path):
+    bad = make_fixtures.FIXTURES / "wrong_version.json"
+    args = [script(name), str(bad), str(bad)] if name == "actbench-compare" else [script(name), str(bad), "-o", str(tmp_path)]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"{name}: error: {bad}: unsupported schema_version 2; "
+                           "this actbench-tools supports version 1 only\n")
+
+
+def test_compare_regression_exit_1(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(make_fixtures.dumps(make_fixtures.make_report("cpu", activations=("relu",))))
+    b.write_text(make_fixtures.dumps(make_fixtures.make_report("cpu", activations=("relu",), speed=0.8)))
+    proc = subprocess.run([script("actbench-compare"), str(a), str(b), "--format", "md"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "REGRESSIONS" in proc.stdout
