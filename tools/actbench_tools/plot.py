@@ -187,22 +187,25 @@ def fig_throughput(reports: list[Report], activation: str, colors: list[str]):
                 # the in-run memcpy roofline
                 dtypes = _sorted({r.key.dtype for r in panel}, DTYPE_ORDER)
                 dev_ids = {(r.key.backend, r.key.device) for r in panel}
+                ns_panel = {r.key.n for r in panel}
                 roof = [x for x in rep.roofline if (x.backend, x.device) in dev_ids]
                 if multi:
                     best: dict[int, float] = {}
                     for x in roof:
-                        if x.dtype in dtypes:
+                        if x.dtype in dtypes and x.n in ns_panel:
                             best[x.n] = max(best.get(x.n, 0.0), x.memcpy_gbps)
                     if best:
                         xs = sorted(best)
+                        ymax = max(ymax, max(best.values()))
                         ax.plot(xs, [best[n] for n in xs], color=mcolor, lw=5, alpha=0.22,
                                 solid_capstyle="butt", zorder=1)
                         legend.setdefault("memcpy roofline (wide band, machine colour, best dtype)",
                                           Line2D([], [], color="0.45", lw=5, alpha=0.3))
                 else:
                     for dt in dtypes:
-                        pts = sorted((x.n, x.memcpy_gbps) for x in roof if x.dtype == dt)
+                        pts = sorted((x.n, x.memcpy_gbps) for x in roof if x.dtype == dt and x.n in ns_panel)
                         if pts:
+                            ymax = max(ymax, max(g for _, g in pts))
                             ax.plot(*zip(*pts), color=DTYPE_COLORS.get(dt, "k"), lw=5, alpha=0.2,
                                     solid_capstyle="butt", zorder=1)
                     legend.setdefault("memcpy roofline (wide band, dtype colour)",
@@ -249,6 +252,7 @@ def fig_throughput(reports: list[Report], activation: str, colors: list[str]):
             ax.set_xlim(min(all_ns) / 1.41, max(all_ns) * 1.41)
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FuncFormatter(_gbps_formatter))
+        ax.yaxis.set_minor_locator(NullLocator())  # minor ticks on log axes cost seconds per figure
         ax.tick_params(axis="x", labelbottom=True)
     if ymax > 0 and math.isfinite(ymin):
         # room at the bottom for the cache-resident bars of several machines
@@ -415,6 +419,7 @@ def fig_accuracy(rep: Report, ymax: float):
             ax.set_yscale("log", base=10)
             ax.set_ylim(ULP_FLOOR / 2, top)
             ax.yaxis.set_major_formatter(FuncFormatter(_ulp_label))
+            ax.yaxis.set_minor_locator(NullLocator())
             ax.set_xticks(range(len(acts)), acts, rotation=30 if len(acts) > 6 else 0,
                           ha="right" if len(acts) > 6 else "center")
             ax.set_xlim(-0.6, len(acts) - 0.4)
@@ -515,6 +520,7 @@ def fig_curves(activation: str, variants: list[str], evaluate: Callable):
             a2.plot(vx[bad], np.full(bad.sum(), ULP_FLOOR), ls="", marker="x", color="#b00000",
                     label=f"{v}: no finite ULP (non-finite mismatch)")
     a2.set_yscale("log")
+    a2.yaxis.set_minor_locator(NullLocator())
     a2.set_ylim(ULP_FLOOR / 2, max(worst, 4.0) * 3)
     a2.set_xlabel("x")
     a2.set_ylabel(f"ULP error of f (0 drawn at {ULP_FLOOR:g})")

@@ -48,7 +48,7 @@ def test_summary_md(two_machine_report):
     _, out = two_machine_report
     md = (out / "summary.md").read_text()
     assert md.startswith("# actbench results")
-    assert "| gpu-node-1 · NVIDIA H100 80GB HBM3 | cuda | 384 | 320 | 64 | 0 | 2 | no | no |" in md
+    assert "| gpu-node-1 · NVIDIA H100 80GB HBM3 | cuda | 383 | 320 | 63 | 0 | 3 | no | no |" in md
     assert "**Failing cases (8 configurations)**" in md
     assert "| gelu/fwd/f32/precise/cudnn/cuda:0 | 2^10, 2^24 | skipped | cudnn has no gelu |" in md
     assert "## Across machines" in md
