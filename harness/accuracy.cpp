@@ -3,6 +3,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <tuple>
 
 namespace actbench {
@@ -36,8 +37,12 @@ std::array<double, kHistogramBins> histogram_edges() {
 int histogram_bin(long double u) {
   if (!(u >= 0.5L)) return 0;  // NaN never reaches here; negative impossible
   if (u < 1.0L) return 1;
-  if (!std::isfinite(u)) return kHistogramBins - 1;
-  const int k = 2 + std::ilogb(u);  // [2^j, 2^(j+1)) -> 2 + j
+  const double d = static_cast<double>(u);
+  if (!(d <= 1.7976931348623157e308)) return kHistogramBins - 1;
+  std::uint64_t b;
+  std::memcpy(&b, &d, sizeof b);
+  int k = 2 + static_cast<int>((b >> 52) & 0x7ff) - 1023;  // [2^j, 2^(j+1)) -> 2 + j (d >= 1: normal)
+  if ((b & 0xfffffffffffffull) == 0 && static_cast<long double>(d) > u) --k;  // u rounded up to 2^j
   return k < kHistogramBins ? k : kHistogramBins - 1;
 }
 

@@ -93,10 +93,10 @@ std::vector<std::int64_t> parse_sizes(std::string_view spec) {
         return std::int64_t{1} << e;
       }
       const long long v = std::stoll(str, &pos);
-      if (pos != str.size() || v < 0) throw std::invalid_argument("value");
+      if (pos != str.size() || v < 1) throw std::invalid_argument("value");
       return v;
     } catch (const std::exception&) {
-      throw std::invalid_argument(fmt::format("bad size '{}' (use N, 2^K, or 2^A:2^B:STEP)", str));
+      throw std::invalid_argument(fmt::format("bad size '{}' (use N >= 1, 2^K, or 2^A:2^B:STEP)", str));
     }
   };
   std::vector<std::int64_t> out;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace actbench {
@@ -92,6 +93,8 @@ class Runner {
   Workspace ws_;
   std::vector<Roofline> roofline_;
   std::map<std::tuple<Activation, Direction, DType, Variant, Impl, BackendKind, int>, nlohmann::json> accuracy_;
+  using RefKey = std::tuple<Activation, Direction, DType, std::uint64_t, std::size_t>;
+  std::optional<std::pair<RefKey, std::vector<long double>>> exact_cache_;
   nlohmann::json telemetry_first_ = nlohmann::json::object();
   nlohmann::json telemetry_last_ = nlohmann::json::object();
   bool throttled_ = false;

@@ -2,7 +2,9 @@
 #include "harness/ulp.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -12,13 +14,69 @@ namespace {
 
 using L = long double;
 
+#if LDBL_MANT_DIG == 64 && LDBL_MAX_EXP == 16384
+// x87 extended precision: the bit layout is known (64-bit significand with explicit leading bit,
+// 15-bit biased exponent), so exponents and powers of two are integer operations.  libm's ilogbl,
+// ldexpl and nearbyintl cost hundreds of ns each, and the accumulator sees millions of values.
+constexpr bool kX87 = true;
+
+inline int exponent_of(L a) {  // floor(log2 |a|) for finite non-zero a
+  unsigned char b[sizeof(L)];
+  std::memcpy(b, &a, sizeof(L));
+  const int biased = (b[8] | (b[9] << 8)) & 0x7fff;
+  if (biased == 0) return std::ilogb(a);  // long double subnormal: rare, slow path
+  return biased - 16383;
+}
+
+inline L pow2(int k) {  // 2^k, for k in long double's normal range
+  if (k < -16382 || k > 16383) return std::ldexp(1.0L, k);
+  L v = 0;
+  unsigned char b[sizeof(L)] = {};
+  const std::uint64_t m = std::uint64_t{1} << 63;
+  std::memcpy(b, &m, 8);
+  const unsigned e = static_cast<unsigned>(k + 16383);
+  b[8] = static_cast<unsigned char>(e & 0xff);
+  b[9] = static_cast<unsigned char>(e >> 8);
+  std::memcpy(&v, b, sizeof(L));
+  return v;
+}
+
+inline std::uint64_t significand_of(L a) {  // the 64-bit integer significand (explicit leading bit)
+  std::uint64_t m;
+  std::memcpy(&m, &a, 8);
+  return m;
+}
+#else
+constexpr bool kX87 = false;
+inline int exponent_of(L a) { return std::ilogb(a); }
+inline L pow2(int k) { return std::ldexp(1.0L, k); }
+inline std::uint64_t significand_of(L) { return 0; }
+#endif
+
 /// Round a (finite, non-zero, positive) to precision p with minimum normal exponent e_min, ties to
 /// even, directly from long double.  The result is exact in long double (it may exceed the format's
 /// largest finite value; the caller maps that to inf).
 L round_binary(L a, int p, int e_min) {
-  int e = std::ilogb(a);
-  if (e < e_min) e = e_min;
-  const L q = std::ldexp(1.0L, e - p + 1);
+  const int ea = exponent_of(a);
+  const int e = ea < e_min ? e_min : ea;
+  if (kX87 && p <= 53 && a >= std::numeric_limits<L>::min()) {
+    // a = m * 2^(ea - 63); keep the bits at and above 2^(e - p + 1).
+    const std::uint64_t m = significand_of(a);
+    const int shift = (e - p + 1) - (ea - 63);  // >= 64 - p >= 11
+    std::uint64_t q;
+    if (shift > 64) {
+      q = 0;  // below half the quantum
+    } else if (shift == 64) {
+      q = m > (std::uint64_t{1} << 63) ? 1 : 0;  // exactly half rounds to even (0)
+    } else {
+      q = m >> shift;
+      const std::uint64_t rem = m & ((std::uint64_t{1} << shift) - 1);
+      const std::uint64_t half = std::uint64_t{1} << (shift - 1);
+      if (rem > half || (rem == half && (q & 1u))) ++q;
+    }
+    return static_cast<L>(q) * pow2(e - p + 1);
+  }
+  const L q = pow2(e - p + 1);
   return std::nearbyint(a / q) * q;  // a / q and the product are exact (powers of two)
 }
 
@@ -34,7 +92,7 @@ std::uint16_t encode16(L v, bool bf) {
   return static_cast<std::uint16_t>(sign | (mag & 0x7fffu));
 }
 
-L min_normal(DType t) { return std::ldexp(1.0L, dtype_info(t).emin); }
+L min_normal(DType t) { return pow2(dtype_info(t).emin); }
 
 }  // namespace
 
@@ -66,9 +124,9 @@ std::uint64_t encode(DType t, long double v) {
 }
 
 long double ulp(int p, int e_min, long double y) {
-  int e = (y == 0 || !std::isfinite(y)) ? e_min : std::ilogb(y);
+  int e = (y == 0 || !std::isfinite(y)) ? e_min : exponent_of(y);
   e = std::max(e, e_min);
-  return std::ldexp(1.0L, e - p + 1);
+  return pow2(e - p + 1);
 }
 
 long double ulp(DType t, long double y) {

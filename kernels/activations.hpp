@@ -59,12 +59,18 @@ template <class C>
 struct Sig {
   C s, sc;  ///< sigma(z), sigma(-z)
 };
+/// Both quotients are correctly rounded up to e's own error: the rounding of d = 1+e (dl = (1-d)+e,
+/// exact) and each division's remainder (fma) are carried into a final correction:
+/// a/(d+dl) = q0 + (a - q0 d - q0 dl)/d.
 template <class M, class C>
 ACTBENCH_HD Sig<C> sig(C z) {
   const C e = M::exp(-M::fabs(z));
   const C d = C(1) + e;
-  const C p = M::div(C(1), d);
-  const C q = M::div(e, d);
+  const C dl = (C(1) - d) + e;
+  const C p0 = M::div(C(1), d);
+  const C q0 = M::div(e, d);
+  const C p = M::fma(M::fma(-p0, d, C(1)) - p0 * dl, p0, p0);
+  const C q = M::fma(M::fma(-q0, d, e) - q0 * dl, p0, q0);
   return z >= C(0) ? Sig<C>{p, q} : Sig<C>{q, p};
 }
 
@@ -73,9 +79,11 @@ ACTBENCH_HD Sig<C> sig(C z) {
 template <class M, class C>
 ACTBENCH_HD C k_exp(C k, C a) {
   if constexpr (std::is_same<C, double>::value) {
-    if (a < C(-700)) {
-      const C h = M::exp(a * C(0.5));
-      return (k * h) * h;
+    if (a < C(-700)) {  // e^a = e^(a+700) e^-700; a+700 is exact; e^-700 = kE700 (1 + kE700c)
+      constexpr double kE700 = 9.8596765437597708e-305, kE700c = 8.6188721006753665e-18;
+      C m = k * M::exp(a + C(700));
+      m = M::fma(m, C(kE700c), m);
+      return m * C(kE700);
     }
   }
   return k * M::exp(a);
@@ -126,7 +134,8 @@ template <class M, class C>
 ACTBENCH_HD C div6(C s, C sl) {
   const C q = M::div(s, C(6));
   const C r = M::fma(-q, C(6), s);
-  return q + (r + sl) * C(0.16666666666666666);
+  const C c = (r + sl) * C(0.16666666666666666);
+  return c == C(0) ? q : q + c;  // keeps the sign of a zero q
 }
 
 /// a + b exactly as hi + lo (TwoSum).
@@ -296,7 +305,7 @@ struct Celu {
       const C q = M::div(x, a);
       const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
       const C em = M::expm1(q);
-      return a * M::fma(em + C(1), ql, em);
+      return a * (ql != C(0) ? M::fma(em + C(1), ql, em) : em);
     }
   }
   template <class C>
@@ -600,14 +609,14 @@ struct Gelu {
   static ACTBENCH_HD C eval_fwd(C x) {
     const C inf = M::template infinity<C>();
     if (x == inf) return x;
-    if (x == -inf) return C(-0.0);
+    if (x < C(-40)) return C(-0.0);  // below the smallest subnormal double (and -inf)
     return C(0.5) * x * erfc_neg<M>(x);
   }
   template <class M, class C>
   static ACTBENCH_HD C eval_deriv(C x) {
     const C inf = M::template infinity<C>();
     if (x == inf) return C(1);
-    if (x == -inf) return C(-0.0);
+    if (x < C(-40)) return C(-0.0);  // -|x| phi(x) below the smallest subnormal double (and -inf)
     const C x2 = x * x;
     const C x2l = (x2 - x2 == C(0)) ? M::fma(x, x, -x2) : C(0);
     // x phi(x) = x/sqrt(2 pi) e^(-x2/2) (1 - x2l/2); 1/sqrt(2 pi) = 0.3989422804014327 - 2.4923e-17
@@ -615,7 +624,8 @@ struct Gelu {
     const C kl = M::fma(x, C(0.3989422804014327), -k) + x * C(-2.4923272857812243e-17);
     const C xphi = detail::k_exp<M>(k, C(-0.5) * x2);
     const C xphi_c = M::fma(xphi, C(-0.5) * x2l + kl / (k == C(0) ? C(1) : k), xphi);
-    return M::fma(C(0.5), erfc_neg<M>(x), xphi_c);
+    const C y = M::fma(C(0.5), erfc_neg<M>(x), xphi_c);
+    return (y == C(0) && x < C(-1)) ? C(-0.0) : y;  // f' < 0 there: +0 + -0 must stay -0
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -717,8 +727,8 @@ struct GeluTanh {
 };
 
 /// mish: f = x tanh(softplus x), f' = tanh(sp) + x sigma(x)(1 - tanh(sp)^2).
-/// stable: tanh(sp) = n/(n+2), n = e^x(e^x+2) for x <= 0; 1 - 2t^2/(1+2t+2t^2), t = e^-x, for
-/// x > 0; 1 - tanh^2 likewise from e^x or t (never 1 - y^2); f(-inf) = -0, f'(-inf) = -0.
+/// stable: tanh(sp) = n/(n+2), n = e^x(e^x+2) for x <= 1 (n, n+2 and the quotient compensated);
+/// 1 - 2t^2/(1+2t+2t^2), t = e^-x, for x > 1 (f' switches at 0); 1 - tanh^2 likewise from e^x or t (never 1 - y^2); f(-inf) = -0, f'(-inf) = -0.
 /// Far tail (e^x subnormal, x e^x not) in double.  textbook: x tanh(log(1+e^x)) (NaN at +-inf).
 /// Source: Misra 2019; torch.nn.Mish.
 template <Variant V>
@@ -726,11 +736,18 @@ struct Mish {
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x) {
     if (x == -M::template infinity<C>()) return C(-0.0);
-    if (x <= C(0)) {
+    if (x <= C(1)) {
       if (x < C(-700)) return detail::k_exp<M>(x, x);  // f64 far tail: tanh(sp) = e^x
+      // f = n/(n+2), n = e(e+2), with n and n+2 carried as hi + lo and the division's remainder
       const C e = M::exp(x);
-      const C n = e * (e + C(2));
-      return x * M::div(n, n + C(2));
+      const auto S = detail::two_sum(C(2), e);
+      const C nh = e * S.hi;
+      const C nl = M::fma(e, S.hi, -nh) + e * S.lo;
+      const auto D = detail::two_sum(nh, C(2));
+      const C Dl = D.lo + nl;
+      const C q = M::div(nh, D.hi);
+      const C r = M::fma(-q, D.hi, nh);
+      return x * (q + M::div(r + nl - q * Dl, D.hi));
     }
     const C t = M::exp(-x);
     const C g = M::div(C(2) * t * t, M::fma(C(2) * t, t, C(1) + C(2) * t));
@@ -755,7 +772,7 @@ struct Mish {
     const C D = M::fma(C(2) * t, t, C(1) + C(2) * t);
     const C f = C(1) - M::div(C(2) * t * t, D);
     // x sigma (1 - f^2) = 4 x t^2 (1+t) / D^2
-    const C g = M::div(C(4) * x * t * t * (C(1) + t), D * D);
+    const C g = M::div(C(4) * (t * t) * x * (C(1) + t), D * D);  // t*t first: x may be ~FLT_MAX
     return f + g;
   }
   template <class C>

@@ -3,22 +3,20 @@
 // Device code only: no CUDA runtime calls, no I/O, nothing of the harness.  The launch
 // configuration (grid size from SM count and occupancy) lives in harness/cuda/.
 //
-// Shape of the main kernel (elementwise_vec_kernel), modelled on the vectorized elementwise
-// kernels of PyTorch (aten/src/ATen/native/cuda/CUDALoops.cuh) and CUB's DeviceTransform:
+// Shape of the kernel (elementwise_kernel), modelled on the vectorized elementwise kernels of
+// PyTorch (aten/src/ATen/native/cuda/CUDALoops.cuh) and CUB's DeviceTransform:
 //  * 16-byte vector accesses: 8 x 16-bit, 4 x f32 or 2 x f64 elements per load/store
-//    (LDG.E.128 / STG.E.128), coalesced across the warp.
-//  * Each thread loads kUnroll vectors per input before it computes anything, so a thread
-//    has kUnroll (fwd, deriv) or 2 x kUnroll (bwd) independent 16-byte loads in flight.
-//    One block's tile is blockDim.x x kUnroll vectors; vector u of thread t is
-//    tile_base + u x blockDim.x + t, so every load instruction of a warp is one contiguous
-//    512-byte segment.
-//  * Grid-stride over tiles: the host picks the grid (one tile per block for small n,
-//    a bounded number of resident waves for large n).
-//  * The pointers may be offset by any whole number of elements: the scalar head
-//    (elements before the first 16-byte boundary of y) and the scalar tail (fewer than one
-//    vector after the last full vector) are done by the first threads of the grid.  When x,
-//    dy and y do not share the same offset modulo 16 bytes no common vectorization exists,
-//    and the host launches elementwise_scalar_kernel instead (same unrolling, scalar access).
+//    (LDG.E.128.CONSTANT / STG.E.128), coalesced across the warp.
+//  * Each thread loads kUnroll vectors per input before it computes anything, so a thread has
+//    kUnroll (fwd, deriv) or 2 x kUnroll (bwd) independent 16-byte loads in flight.  One block's
+//    tile is blockDim.x x kUnroll vectors; vector u of thread t is tile_base + u x blockDim.x + t,
+//    so every load instruction of a warp covers one contiguous 512-byte segment.
+//  * Grid-stride over full tiles: the host picks the grid (one tile per block up to a few waves
+//    of resident blocks, then each block loops).
+//  * The pointers may be offset by any whole number of elements: the head (elements before the
+//    first 16-byte boundary of y) and what follows the last full tile go through one scalar
+//    grid-stride loop.  When x, dy and y do not share their offset modulo 16 bytes there is no
+//    common vectorization, and that scalar loop does everything (correct, not fast).
 //  * The element index passed to op.at(i, ...) is the global index 0..n-1, so per-channel
 //    activations (prelu) see the right channel whatever the head.
 #pragma once
@@ -35,8 +33,6 @@ namespace kernels {
 inline constexpr int kBlockThreads = 256;
 /// 16-byte vectors each thread loads per input before computing.
 inline constexpr int kUnroll = 4;
-/// Scalar elements each thread of the scalar kernel handles per tile.
-inline constexpr int kScalarUnroll = 8;
 
 /// One 16-byte vector of storage elements.
 template <class T>
@@ -124,100 +120,59 @@ __device__ __forceinline__ Vec<T> apply_vec(const Op& op, const Vec<T>& a, const
 
 }  // namespace detail
 
-/// The vectorized kernel.  Preconditions (the host checks them): x, dy (bwd) and y have the same
-/// address modulo 16; `head` (< vec_width<T>, <= n) elements bring y to a 16-byte boundary.
+/// The kernel.  When `vectorized` (the host checks that x, dy (bwd) and y share their address modulo
+/// 16), `head` (< vec_width<T>, <= n) elements bring y to a 16-byte boundary, the full tiles after
+/// them go through 16-byte vectors, and the leftovers (the head, and the elements after the last full
+/// tile: fewer than one tile plus one vector) through one scalar grid-stride loop.  When not
+/// vectorized, that scalar loop does all n elements (head must be 0).
+///
+/// Compile time matters here (17 activations x 3 variants x 3 directions x 4 dtypes x 2 archs): the
+/// op is inlined kUnroll x width times in the full tile and once in the scalar loop, nowhere else.
 template <class Op>
 __global__ void __launch_bounds__(kBlockThreads)
-    elementwise_vec_kernel(Op op, const typename Op::storage_t* x, const typename Op::storage_t* dy,
-                           typename Op::storage_t* y, std::int64_t n, int head) {
+    elementwise_kernel(Op op, const typename Op::storage_t* x, const typename Op::storage_t* dy,
+                       typename Op::storage_t* y, std::int64_t n, int head, bool vectorized) {
   using T = typename Op::storage_t;
   constexpr int kW = Vec<T>::width;
   constexpr bool kBwd = Op::direction == Direction::bwd;
+  const std::int64_t tile = static_cast<std::int64_t>(blockDim.x) * kUnroll;  // vectors per tile
+  const std::int64_t full_tiles = vectorized ? (n - head) / kW / tile : 0;
 
-  const std::int64_t nvec = (n - head) / kW;
-  const std::int64_t tail_start = head + nvec * kW;
-  const std::int64_t gtid = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-
-  // Scalar head and tail: at most 2 x (kW - 1) elements, done by the grid's first threads.
-  if (gtid < head) detail::apply_one(op, x, dy, y, gtid);
-  if (gtid < n - tail_start) detail::apply_one(op, x, dy, y, tail_start + gtid);
-
+  // Full tiles: all loads first (kUnroll, or 2 x kUnroll for bwd, 16-byte loads in flight), then math.
   const T* xv = x + head;
   const T* dyv = kBwd ? dy + head : nullptr;
   T* yv = y + head;
-  const std::int64_t tile = static_cast<std::int64_t>(blockDim.x) * kUnroll;
-  const std::int64_t grid_step = static_cast<std::int64_t>(gridDim.x) * tile;
-
-  for (std::int64_t base = static_cast<std::int64_t>(blockIdx.x) * tile + threadIdx.x; base - threadIdx.x < nvec;
-       base += grid_step) {
+  for (std::int64_t t = blockIdx.x; t < full_tiles; t += gridDim.x) {
+    const std::int64_t base = t * tile + threadIdx.x;
     Vec<T> a[kUnroll];
     Vec<T> b[kUnroll];
-    if (base - threadIdx.x + tile <= nvec) {
-      // Full tile: all loads first (kUnroll or 2 x kUnroll 16-byte loads in flight), then math.
 #pragma unroll
-      for (int u = 0; u < kUnroll; ++u) {
-        const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-        a[u] = detail::load_vec(xv + v * kW);
-        if constexpr (kBwd) b[u] = detail::load_vec(dyv + v * kW);
-      }
+    for (int u = 0; u < kUnroll; ++u) {
+      const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
+      a[u] = detail::load_vec(xv + v * kW);
+      if constexpr (kBwd) b[u] = detail::load_vec(dyv + v * kW);
+    }
+    // The math once per vector, in a rolled loop: vector u is always a[0] (the array shifts down
+    // after each), so the op is inlined width times here, not kUnroll x width.
+#pragma unroll 1
+    for (int u = 0; u < kUnroll; ++u) {
+      const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
+      detail::store_vec(yv + v * kW, detail::apply_vec(op, a[0], b[0], head + v * kW));
 #pragma unroll
-      for (int u = 0; u < kUnroll; ++u) {
-        const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-        detail::store_vec(yv + v * kW, detail::apply_vec(op, a[u], b[u], head + v * kW));
-      }
-    } else {
-      // The last, partial tile.
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) {
-        const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-        if (v < nvec) {
-          a[u] = detail::load_vec(xv + v * kW);
-          if constexpr (kBwd) b[u] = detail::load_vec(dyv + v * kW);
-        }
-      }
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) {
-        const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-        if (v < nvec) detail::store_vec(yv + v * kW, detail::apply_vec(op, a[u], b[u], head + v * kW));
+      for (int k = 0; k + 1 < kUnroll; ++k) {
+        a[k] = a[k + 1];
+        if constexpr (kBwd) b[k] = b[k + 1];
       }
     }
   }
-}
 
-/// The scalar kernel, for pointers that share no 16-byte alignment: kScalarUnroll elements per
-/// thread per tile, all loaded before any is computed.
-template <class Op>
-__global__ void __launch_bounds__(kBlockThreads)
-    elementwise_scalar_kernel(Op op, const typename Op::storage_t* x, const typename Op::storage_t* dy,
-                              typename Op::storage_t* y, std::int64_t n) {
-  using T = typename Op::storage_t;
-  constexpr bool kBwd = Op::direction == Direction::bwd;
-  const std::int64_t tile = static_cast<std::int64_t>(blockDim.x) * kScalarUnroll;
-  const std::int64_t grid_step = static_cast<std::int64_t>(gridDim.x) * tile;
-  for (std::int64_t base = static_cast<std::int64_t>(blockIdx.x) * tile + threadIdx.x; base - threadIdx.x < n;
-       base += grid_step) {
-    T a[kScalarUnroll];
-    T b[kScalarUnroll];
-#pragma unroll
-    for (int u = 0; u < kScalarUnroll; ++u) {
-      const std::int64_t i = base + static_cast<std::int64_t>(u) * blockDim.x;
-      if (i < n) {
-        a[u] = x[i];
-        if constexpr (kBwd) b[u] = dy[i];
-      }
-    }
-#pragma unroll
-    for (int u = 0; u < kScalarUnroll; ++u) {
-      const std::int64_t i = base + static_cast<std::int64_t>(u) * blockDim.x;
-      if (i < n) {
-        if constexpr (kBwd) {
-          y[i] = op.at(i, a[u], b[u]);
-        } else {
-          y[i] = op.at(i, a[u]);
-        }
-      }
-    }
-  }
+  // Leftovers, scalar: [0, head) and [rest, n).
+  const std::int64_t rest = head + full_tiles * tile * kW;
+  const std::int64_t leftovers = head + (n - rest);
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+#pragma unroll 1
+  for (std::int64_t j = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < leftovers; j += step)
+    detail::apply_one(op, x, dy, y, j < head ? j : rest + (j - head));
 }
 
 /// prelu's dalpha[c] += sum of dy*x over the elements of channel c = i % channels with x < 0.

@@ -21,6 +21,7 @@
 #
 # Environment knobs: ACTBENCH_SUITE_ARGS (default "--backend cuda"), ACTBENCH_SUITE_TIMEOUT (seconds,
 # default: what is left of an 8-minute budget, at least 60), ACTBENCH_MEMCHECK_FILTER (gtest filter).
+# shellcheck disable=SC2317  # functions below are called through stage()
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -89,7 +90,7 @@ finish() {
       tail -c $((15 * 1024 * 1024)) "$f" > "$f.cut" && mv "$f.cut" "$f"
     fi
   done
-  exit $rc
+  exit "$rc"
 }
 trap finish EXIT
 

@@ -29,23 +29,21 @@ void launch_elementwise(const Op& op, const typename Op::storage_t* x, const typ
     throw BackendError("launch: a pointer is not aligned to its element size");
   const bool vectorizable = mis(x) == mis(y) && (!kBwd || mis(dy) == mis(y));
 
+  const auto kernel = &kernels::elementwise_kernel<Op>;
+  const std::int64_t threads = kernels::kBlockThreads;
+  std::int64_t head = 0, work_blocks = 0;
   if (vectorizable) {
-    const std::int64_t head = std::min<std::int64_t>(n, ((16u - mis(y)) % 16u) / sizeof(T));
-    const std::int64_t nvec = (n - head) / kW;
-    const std::int64_t tile = static_cast<std::int64_t>(kernels::kBlockThreads) * kernels::kUnroll;
-    const auto kernel = &kernels::elementwise_vec_kernel<Op>;
-    const unsigned int grid =
-        grid_for((nvec + tile - 1) / tile, blocks_per_sm(reinterpret_cast<const void*>(kernel), ctx.device), ctx);
-    kernel<<<grid, kernels::kBlockThreads, 0, ctx.stream>>>(op, x, dy, y, n, static_cast<int>(head));
-    check_launch("elementwise_vec_kernel");
+    head = std::min<std::int64_t>(n, ((16u - mis(y)) % 16u) / sizeof(T));
+    const std::int64_t tile = threads * kernels::kUnroll;  // vectors per block and tile
+    const std::int64_t full_tiles = (n - head) / kW / tile;
+    const std::int64_t leftovers = n - full_tiles * tile * kW;  // head + what follows the last full tile
+    work_blocks = std::max(full_tiles, (leftovers + threads - 1) / threads);
   } else {
-    const std::int64_t tile = static_cast<std::int64_t>(kernels::kBlockThreads) * kernels::kScalarUnroll;
-    const auto kernel = &kernels::elementwise_scalar_kernel<Op>;
-    const unsigned int grid =
-        grid_for((n + tile - 1) / tile, blocks_per_sm(reinterpret_cast<const void*>(kernel), ctx.device), ctx);
-    kernel<<<grid, kernels::kBlockThreads, 0, ctx.stream>>>(op, x, dy, y, n);
-    check_launch("elementwise_scalar_kernel");
+    work_blocks = (n + threads - 1) / threads;  // scalar: one element per thread per pass
   }
+  const unsigned int grid = grid_for(work_blocks, blocks_per_sm(reinterpret_cast<const void*>(kernel), ctx.device), ctx);
+  kernel<<<grid, kernels::kBlockThreads, 0, ctx.stream>>>(op, x, dy, y, n, static_cast<int>(head), vectorizable);
+  check_launch(vectorizable ? "elementwise_kernel (vectorized)" : "elementwise_kernel (scalar)");
 }
 
 }  // namespace actbench::cuda

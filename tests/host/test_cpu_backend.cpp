@@ -2,9 +2,11 @@
 // complete records, impossible sizes are skipped with a reason.
 #include "harness/backend.hpp"
 #include "harness/runner.hpp"
+#include "harness/ulp.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -68,8 +70,11 @@ TEST(CpuBackend, EveryOpMatchesTheHostFunctorAtAwkwardSizes) {
             const auto got = run_on_inputs(*backend, c, p, xs, dys);
             const auto want = host_expected(c, p, slopes, xs, dys);
             ASSERT_EQ(got.size(), n);
-            for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t i = 0; i < n; ++i) {
+              // NaN payloads and signs may differ between vectorised and scalar code.
+              if (std::isnan(decode(t, got[i])) && std::isnan(decode(t, want[i]))) continue;
               ASSERT_EQ(got[i], want[i]) << c.name() << " element " << i;
+            }
           }
 }
 
