@@ -39,7 +39,8 @@ constexpr double kFltMin = 1.1754943508222875e-38;      // 2^-126
 ///        erfc is 5 ulp -> 2^-51
 double interior_zero_abs(Activation a, DType t) {
   switch (t) {
-    case DType::f16: return (a == Activation::swish || a == Activation::mish) ? std::ldexp(1.0, -20) : 0.0;
+    case DType::f16:
+      return (a == Activation::swish || a == Activation::mish) ? std::ldexp(1.0, -20) : 0.0;
     case DType::bf16: return 0.0;
     case DType::f32: return (a == Activation::swish || a == Activation::mish) ? std::ldexp(1.0, -23) : 0.0;
     case DType::f64:

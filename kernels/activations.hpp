@@ -31,6 +31,9 @@ namespace actbench {
 
 namespace detail {
 
+/// A zero result takes the sign of `x` (for functions whose vanishing tails have the sign of x).
+ACTBENCH_HD float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysignf(0.0f, x) : y; }
+
 /// The type a precise float functor evaluates a formula in where float is not enough: double.
 /// Fast and textbook never widen; double data has nothing wider on the device.
 template <Variant V, class C>
@@ -47,7 +50,7 @@ struct Pair {
   C hi, lo;
 };
 
-/// a*b exactly as hi + lo (fma), plus a small extra term b_lo*a (for a constant stored as hi+lo).
+/// a*b exactly as hi + lo (fma).
 template <class M, class C>
 ACTBENCH_HD Pair<C> mul_exact(C a, C b) {
   const C hi = a * b;
@@ -650,6 +653,22 @@ struct Gelu {
       return eval_deriv<M, C>(x);
     }
   }
+  // 16-bit data: the same stable formulas in f32 (argument split kept); their f32 error (a few
+  // f32 ulp) is ~2^-11 of an f16 ulp, so no double is needed to round correctly.
+  // In the far tail the f32 evaluation underflows to a zero whose sign is lost; the true value
+  // has the sign of x (f) or is negative (f' for x < -0.75), so a zero result gets that sign.
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if constexpr (V == Variant::textbook) return fwd(x); else return detail::zero_sign_of(eval_fwd<math<V>, float>(x), x);
+  }
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    if constexpr (V == Variant::textbook) {
+      return deriv(x);
+    } else {
+      // Next to the zero of f' (-0.7518) f32 cancellation costs ~0.005 f16 ulp: that band in double.
+      if (V == Variant::precise && x > -1.0f && x < -0.5f) return float(eval_deriv<math<V>, double>(double(x)));
+      return detail::zero_sign_of(eval_deriv<math<V>, float>(x), x);
+    }
+  }
 };
 
 /// gelu_tanh: f = x/2 (1 + tanh u), u = k(x + a x^3), k = sqrt(2/pi), a = 0.044715 (rounded to C),
@@ -722,6 +741,20 @@ struct GeluTanh {
       return C(eval_deriv<M, double>(double(x), double(C(k)), double(C(a))));
     } else {
       return eval_deriv<M, C>(x, C(k), C(a));
+    }
+  }
+  // 16-bit data: the stable formula in f32 (see Gelu::fwd_narrow).
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if constexpr (V == Variant::textbook) return fwd(x);
+    else return detail::zero_sign_of(eval_fwd<math<V>, float>(x, float(k), float(a)), x);
+  }
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    if constexpr (V == Variant::textbook) {
+      return deriv(x);
+    } else {
+      if (V == Variant::precise && x > -1.0f && x < -0.5f)  // next to the zero of f', as Gelu
+        return float(eval_deriv<math<V>, double>(double(x), double(float(k)), double(float(a))));
+      return detail::zero_sign_of(eval_deriv<math<V>, float>(x, float(k), float(a)), x);
     }
   }
 };

@@ -29,6 +29,33 @@ template <class Act>
 struct is_per_channel<Act, std::void_t<decltype(std::declval<const Act&>().channel(std::int64_t{}))>>
     : std::true_type {};
 
+/// An activation may offer a cheaper precise path for 16-bit data, where f32 math whose error is
+/// far below a 16-bit ulp already rounds correctly:
+///   ACTBENCH_HD float fwd_narrow(float x) const;  ACTBENCH_HD float deriv_narrow(float x) const;
+/// ElementOp calls them for f16/bf16 storage (f32 data keeps fwd/deriv).
+template <class Act, class = void>
+struct has_narrow : std::false_type {};
+template <class Act>
+struct has_narrow<Act, std::void_t<decltype(std::declval<const Act&>().fwd_narrow(0.0f)),
+                                   decltype(std::declval<const Act&>().deriv_narrow(0.0f))>> : std::true_type {};
+
+namespace detail {
+template <class T, class F>
+ACTBENCH_HD compute_t<T> apply_fwd(const F& f, compute_t<T> x) {
+  if constexpr (sizeof(T) == 2 && has_narrow<F>::value)
+    return f.fwd_narrow(x);
+  else
+    return f.fwd(x);
+}
+template <class T, class F>
+ACTBENCH_HD compute_t<T> apply_deriv(const F& f, compute_t<T> x) {
+  if constexpr (sizeof(T) == 2 && has_narrow<F>::value)
+    return f.deriv_narrow(x);
+  else
+    return f.deriv(x);
+}
+}  // namespace detail
+
 template <class Act, Direction D, class T>
 struct ElementOp {
   using activation_t = Act;
@@ -47,10 +74,11 @@ struct ElementOp {
     const compute_t cx = traits::to_compute(x);
     if constexpr (per_channel) {
       const auto f = act.channel(i);
-      return traits::from_compute(D == Direction::fwd ? f.fwd(cx) : f.deriv(cx));
+      return traits::from_compute(D == Direction::fwd ? detail::apply_fwd<T>(f, cx) : detail::apply_deriv<T>(f, cx));
     } else {
       (void)i;
-      return traits::from_compute(D == Direction::fwd ? act.fwd(cx) : act.deriv(cx));
+      return traits::from_compute(D == Direction::fwd ? detail::apply_fwd<T>(act, cx)
+                                                      : detail::apply_deriv<T>(act, cx));
     }
   }
   /// bwd of element i: dx = dy * f'(x).
@@ -59,10 +87,10 @@ struct ElementOp {
     const compute_t cx = traits::to_compute(x);
     const compute_t cdy = traits::to_compute(dy);
     if constexpr (per_channel) {
-      return traits::from_compute(cdy * act.channel(i).deriv(cx));
+      return traits::from_compute(cdy * detail::apply_deriv<T>(act.channel(i), cx));
     } else {
       (void)i;
-      return traits::from_compute(cdy * act.deriv(cx));
+      return traits::from_compute(cdy * detail::apply_deriv<T>(act, cx));
     }
   }
   // Index-free forms for thrust::transform (not for per-channel activations).

@@ -87,7 +87,7 @@ void launch_prelu_dalpha(DType dtype, const void* x, const void* dy, std::int64_
 }
 
 void launch_l2_flush(const void* scratch, std::size_t bytes, unsigned int* sink, const LaunchContext& ctx) {
-  const auto kernel = &kernels::l2_flush_read_kernel;
+  const auto kernel = &kernels::l2_flush_read_kernel<uint4>;
   const std::int64_t words = static_cast<std::int64_t>(bytes / 16);
   const int per_sm = blocks_per_sm(reinterpret_cast<const void*>(kernel), ctx.device);
   const std::int64_t blocks = std::min<std::int64_t>((words + kernels::kBlockThreads - 1) / kernels::kBlockThreads,
