@@ -389,6 +389,10 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
   } else {
     opt.rule = StopRule{3, 10, 2000, 0.02, 0.3, 0.005};
   }
+  if (a.quick) {  // a representative subset in under a minute: hot timing only, shorter caps
+    opt.cold = false;
+    opt.rule.max_time_s /= 2;
+  }
   if (a.max_time > 0) opt.rule.max_time_s = a.max_time;
   if (a.noise > 0) opt.rule.max_noise = a.noise / 100.0;
   if (a.min_samples > 0) opt.rule.min_samples = a.min_samples;

@@ -50,7 +50,8 @@ struct Selection {
 bool has_distinct_variants(Activation a);
 
 /// Whether `impl` can exist for (a, d, v) on `backend` at all (cuDNN: only its activations, only
-/// fwd and bwd, only on cuda, one math of its own reported under `precise`).  Combinations that
+/// fwd and bwd, only on cuda, one math of its own reported under `precise`; thrust: the precise
+/// functor only, since the peer compares launch shapes, not math).  Combinations that
 /// exist but cannot run here are the backend's business (skipped with a reason).
 bool combination_exists(Activation a, Direction d, Variant v, Impl impl, BackendKind backend);
 

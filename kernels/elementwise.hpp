@@ -129,45 +129,45 @@ decltype(auto) dispatch_direction(const OpSpec& s, F&& f) {
   }
   return f(ElementOp<Act, Direction::fwd, T>{act});
 }
-template <class T, Activation A, class F>
-decltype(auto) dispatch_variant(const OpSpec& s, F&& f) {
-  switch (s.variant) {
-    case Variant::fast: return dispatch_direction<T, A, Variant::fast>(s, f);
-    case Variant::textbook: return dispatch_direction<T, A, Variant::textbook>(s, f);
-    case Variant::precise: break;
-  }
-  return dispatch_direction<T, A, Variant::precise>(s, f);
-}
 }  // namespace detail
+
+/// Calls f(ElementOp<...>{...}) for storage type T, the variant V, and the activation and
+/// direction in `s` (s.variant is ignored): instantiates the ops of one variant only.
+template <class T, Variant V, class F>
+decltype(auto) dispatch_op_as(const OpSpec& s, F&& f) {
+  using A = Activation;
+  switch (s.activation) {
+    case A::relu6: return detail::dispatch_direction<T, A::relu6, V>(s, f);
+    case A::leaky_relu: return detail::dispatch_direction<T, A::leaky_relu, V>(s, f);
+    case A::prelu: return detail::dispatch_direction<T, A::prelu, V>(s, f);
+    case A::elu: return detail::dispatch_direction<T, A::elu, V>(s, f);
+    case A::selu: return detail::dispatch_direction<T, A::selu, V>(s, f);
+    case A::celu: return detail::dispatch_direction<T, A::celu, V>(s, f);
+    case A::softplus: return detail::dispatch_direction<T, A::softplus, V>(s, f);
+    case A::sigmoid: return detail::dispatch_direction<T, A::sigmoid, V>(s, f);
+    case A::hardsigmoid: return detail::dispatch_direction<T, A::hardsigmoid, V>(s, f);
+    case A::tanh: return detail::dispatch_direction<T, A::tanh, V>(s, f);
+    case A::softsign: return detail::dispatch_direction<T, A::softsign, V>(s, f);
+    case A::swish: return detail::dispatch_direction<T, A::swish, V>(s, f);
+    case A::hardswish: return detail::dispatch_direction<T, A::hardswish, V>(s, f);
+    case A::gelu: return detail::dispatch_direction<T, A::gelu, V>(s, f);
+    case A::gelu_tanh: return detail::dispatch_direction<T, A::gelu_tanh, V>(s, f);
+    case A::mish: return detail::dispatch_direction<T, A::mish, V>(s, f);
+    case A::relu: break;
+  }
+  return detail::dispatch_direction<T, A::relu, V>(s, f);
+}
 
 /// Calls f(ElementOp<...>{...}) for storage type T and the axes in `s`.
 /// Every (activation, variant, direction) is instantiated: one templated kernel serves all.
 template <class T, class F>
 decltype(auto) dispatch_op(const OpSpec& s, F&& f) {
-  using A = Activation;
-  switch (s.activation) {
-#define ACTBENCH_CASE(name) \
-  case A::name: return detail::dispatch_variant<T, A::name>(s, f);
-    ACTBENCH_CASE(relu6)
-    ACTBENCH_CASE(leaky_relu)
-    ACTBENCH_CASE(prelu)
-    ACTBENCH_CASE(elu)
-    ACTBENCH_CASE(selu)
-    ACTBENCH_CASE(celu)
-    ACTBENCH_CASE(softplus)
-    ACTBENCH_CASE(sigmoid)
-    ACTBENCH_CASE(hardsigmoid)
-    ACTBENCH_CASE(tanh)
-    ACTBENCH_CASE(softsign)
-    ACTBENCH_CASE(swish)
-    ACTBENCH_CASE(hardswish)
-    ACTBENCH_CASE(gelu)
-    ACTBENCH_CASE(gelu_tanh)
-    ACTBENCH_CASE(mish)
-#undef ACTBENCH_CASE
-    case A::relu: break;
+  switch (s.variant) {
+    case Variant::fast: return dispatch_op_as<T, Variant::fast>(s, f);
+    case Variant::textbook: return dispatch_op_as<T, Variant::textbook>(s, f);
+    case Variant::precise: break;
   }
-  return detail::dispatch_variant<T, A::relu>(s, f);
+  return dispatch_op_as<T, Variant::precise>(s, f);
 }
 
 }  // namespace actbench

@@ -4,8 +4,9 @@
 #   bash tools/gpu-check.sh             on the GPU machine, $OUT set (logs and the report land there)
 #   bash tools/gpu-check.sh --prepare   on a build machine without a GPU: builds a bundle of the two
 #                                       binaries for one architecture (ACTBENCH_CUDA_ARCH, default 90)
-#                                       and their non-system libraries in build-gpu/bundle/, to carry
-#                                       to the GPU machine (run tool: carry ["build-gpu/bundle"])
+#                                       and their non-system libraries, xz-compressed, in
+#                                       build-gpu/bundle/ (about 20 MB), to carry to the GPU machine
+#                                       (run tool: carry ["build-gpu/bundle"])
 #
 # Stages on the GPU machine, each timed; the first failing one stops the script with a clear message
 # and everything written so far stays in $OUT:
@@ -54,10 +55,14 @@ if [[ "${1:-}" == "--prepare" ]]; then
       *) cp -L "$lib" "$BUNDLE/lib/" ;;
     esac
   done
+  # Compressed (fatbins shrink ~4x with xz): the working tree and carried paths travel within 64 MiB.
+  tar -C "$BUNDLE" -cJf "$BUILD/bundle.tar.xz" bin lib || { echo "prepare: tar failed"; exit 1; }
+  rm -rf "${BUNDLE:?}/bin" "${BUNDLE:?}/lib"
+  mv "$BUILD/bundle.tar.xz" "$BUNDLE/"
   echo "$ARCH" > "$BUNDLE/ARCH"
   { echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname) from git $(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null)";
     git -C "$ROOT" status --short 2>/dev/null | head -50; } > "$BUNDLE/BUILT"
-  du -sh "$BUNDLE" "$BUNDLE"/bin/* "$BUNDLE"/lib/* 2>/dev/null
+  du -sh "$BUNDLE" "$BUNDLE"/* 2>/dev/null
   echo "prepare: done in $(( $(date +%s) - START )) s; carry build-gpu/bundle (limit: 64 MiB with the tree)"
   exit 0
 fi
@@ -135,10 +140,19 @@ DEVICE=$(cat "$OUT/.device")
 rm -f "$OUT/.arch" "$OUT/.device"
 
 # 2. build (or use the prepared bundle) -------------------------------------------------------------
-BIN=""
+UNPACKED="${TMPDIR:-/tmp}/actbench-bundle"
+bundle_ok() { [[ -f "$BUNDLE/ARCH" && "$(cat "$BUNDLE/ARCH")" == "$ARCH" && -f "$BUNDLE/bundle.tar.xz" ]]; }
 build() {
-  if [[ -f "$BUNDLE/ARCH" && "$(cat "$BUNDLE/ARCH")" == "$ARCH" && -x "$BUNDLE/bin/actbench_gpu_tests" ]]; then
+  if bundle_ok; then
     echo "using the prepared bundle for sm_$ARCH: $(head -1 "$BUNDLE/BUILT" 2>/dev/null)"
+    rm -rf "$UNPACKED" && mkdir -p "$UNPACKED" || return 1
+    if command -v xz >/dev/null; then
+      tar -C "$UNPACKED" -xJf "$BUNDLE/bundle.tar.xz" || return 1
+    else
+      python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+        "$BUNDLE/bundle.tar.xz" "$UNPACKED" || return 1
+    fi
+    ls -la "$UNPACKED"/bin "$UNPACKED"/lib
     return 0
   fi
   [[ -d "$BUNDLE" ]] && echo "bundle present but for sm_$(cat "$BUNDLE/ARCH" 2>/dev/null) (card is sm_$ARCH): building here"
@@ -154,11 +168,10 @@ build() {
   cmake --build "$BUILD" -j"$(nproc)" --target actbench actbench_gpu_tests
 }
 stage build "$OUT/build.log" build
-if [[ -f "$BUNDLE/ARCH" && "$(cat "$BUNDLE/ARCH")" == "$ARCH" && -x "$BUNDLE/bin/actbench_gpu_tests" ]]; then
-  BIN="$BUNDLE/bin"
-  export LD_LIBRARY_PATH="$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  GPU_TESTS="$BIN/actbench_gpu_tests"
-  ACTBENCH="$BIN/actbench"
+if bundle_ok && [[ -x "$UNPACKED/bin/actbench_gpu_tests" ]]; then
+  export LD_LIBRARY_PATH="$UNPACKED/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  GPU_TESTS="$UNPACKED/bin/actbench_gpu_tests"
+  ACTBENCH="$UNPACKED/bin/actbench"
 else
   GPU_TESTS="$BUILD/tests/actbench_gpu_tests"
   ACTBENCH="$BUILD/actbench"

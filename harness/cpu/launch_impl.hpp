@@ -89,12 +89,13 @@ void prelu_dalpha(const Launch& l) {
 
 template <class T>
 void launch(const Launch& l) {
-  dispatch_op<T>(l.op, [&](const auto& op) {
-    if (l.impl == Impl::thrust)
-      detail::run_thrust(op, l);
-    else
-      detail::run_openmp(op, l);
-  });
+  if (l.impl == Impl::thrust) {
+    // The thrust peer runs the precise variant only (registry.cpp), as on the GPU.
+    if (l.op.variant != Variant::precise) throw BackendError("the thrust peer runs the precise variant only");
+    dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });
+  } else {
+    dispatch_op<T>(l.op, [&](const auto& op) { detail::run_openmp(op, l); });
+  }
   if (l.op.activation == Activation::prelu && l.op.direction == Direction::bwd && l.prelu_dalpha)
     detail::prelu_dalpha<T>(l);
 }
