@@ -363,6 +363,20 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
   if (!mode) throw UsageError(fmt::format("unknown accuracy mode '{}' (valid: sampled, exhaustive, off)", a.accuracy));
   if (a.max_time < 0 || a.noise < 0 || a.min_samples < 0) throw UsageError("--max-time, --noise and --min-samples must be >= 0");
 
+  // Parameters are checked before any device is opened (one error line, nothing else printed).
+  const std::vector<Activation> param_scope = user.activations.empty() ? all_activations() : user.activations;
+  Params params;
+  for (const auto& p : a.params) {
+    try {
+      apply_param(params, p, param_scope);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+  // Google Benchmark's own flags: what it does not recognise is bad input too.
+  benchmark::Initialize(&gb_argc, gb_argv);
+  if (gb_argc > 1) throw UsageError(fmt::format("unknown Google Benchmark flag '{}'", gb_argv[1]));
+
   Machine m = open_backends(a.where, cuda, false);
   Selection sel = default_selection(m.kind, a.quick);
   if (!user.activations.empty()) sel.activations = user.activations;
@@ -376,13 +390,7 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
   opt.accuracy = *mode;
   opt.seed = a.seed;
   opt.cold = !a.no_cold;
-  for (const auto& p : a.params) {
-    try {
-      apply_param(opt.params, p, sel.activations);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-  }
+  opt.params = params;
   if (m.kind == BackendKind::cpu) {  // 2 cores must finish the default suite in minutes
     opt.rule = StopRule{1, 5, 200, 0.005, 0.08, 0.02};
     opt.batched_max_n = 1 << 14;
@@ -497,8 +505,6 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
     })->UseManualTime()->Iterations(1)->Unit(benchmark::kNanosecond);
   }
 
-  benchmark::Initialize(&gb_argc, gb_argv);
-  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv)) throw UsageError("unknown --benchmark_ flag");
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   fmt::print(stderr, "actbench: {} cases on {} ({}), accuracy {}\n", total, m.backends.front()->facts().name,
@@ -559,7 +565,8 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   app.add_option("--accuracy", run.accuracy, "sampled (default), exhaustive, off");
   app.add_option("--out,-o", run.out, "report path (default results/<host>-<device>-<date>.json)");
   app.add_flag("--quick", run.quick, "a representative subset (under a minute on the cpu)");
-  app.add_option("--param", run.params, "activation parameter key=value or activation.key=value (repeatable)");
+  app.add_option("--param", run.params, "activation parameter key=value or activation.key=value (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--max-time", run.max_time, "time cap per measurement, seconds");
   app.add_option("--noise", run.noise, "stop sampling when stddev/mean falls under this percentage");
   app.add_option("--min-samples", run.min_samples, "samples before the noise rule may stop a measurement");
@@ -579,7 +586,8 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   eval->add_option("--impl", ev.impl, "actbench (default), thrust, cudnn");
   eval->add_option("--backend", ev.where.backend, "cpu or cuda (default: cuda when a GPU is present)");
   eval->add_option("--device", ev.where.device, "CUDA device number");
-  eval->add_option("--param", ev.params, "activation parameter key=value (repeatable)");
+  eval->add_option("--param", ev.params, "activation parameter key=value (repeatable)")
+      ->allow_extra_args(false);
   eval->add_option("--dy", ev.dy, "dy for bwd (default 1)");
   eval->add_flag("--json", ev.json, "a JSON array of {x_bits, x, y_bits, y, ref, ulp}");
   eval->add_option("inputs", ev.inputs, "inputs: decimal numbers or 0x bit patterns of the dtype");

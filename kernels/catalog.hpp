@@ -58,10 +58,13 @@ struct Params {
   double swish_beta = 1.0;         ///< swish beta (> 0); beta = 1 is silu
 };
 
+/// Pointer to a double member of Params.
+using ParamMember = double Params::*;
+
 /// One settable parameter: its CLI key ("alpha"), the member it sets, default, domain.
 struct ParamSpec {
   const char* key;
-  double Params::*member;  ///< nullptr for prelu_channels (an integer, handled by name)
+  ParamMember member;  ///< nullptr for prelu_channels (an integer, handled by name)
   const char* domain;      ///< human-readable domain, e.g. "> 0"
 };
 

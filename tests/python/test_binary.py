@@ -40,7 +40,7 @@ def one_error_line(proc):
     (["--backend", "tpu"], "unknown backend"),
     (["--backend", "cpu", "--device", "3"], "device"),
     (["--backend", "cpu", "--impl", "cudnn"], "no case matches"),
-    (["--benchmark_frobnicate=1", "--backend", "cpu"], "--benchmark_"),
+    (["--benchmark_frobnicate=1", "--backend", "cpu"], "--benchmark_frobnicate"),
     (["eval", "--activation", "nope", "1"], "unknown activation"),
     (["eval", "--activation", "gelu", "--dtype", "f8", "1"], "unknown dtype"),
     (["eval", "--activation", "gelu", "--dtype", "f16", "0x12345"], "not a 16-bit pattern"),
