@@ -446,7 +446,7 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
     return doc;
   };
   auto finalize_context = [&] {
-    nlohmann::json devices = report.document(false, "")["context"]["devices"];
+    nlohmann::json devices = report.context()["devices"];
     bool throttled = false;
     for (auto& d : devices) {
       const auto& r = *runners.at(d["index"].get<int>());

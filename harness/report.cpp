@@ -31,6 +31,11 @@ void Report::update_context(const nlohmann::json& patch) {
   context_.update(patch);
 }
 
+nlohmann::json Report::context() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return context_;
+}
+
 std::size_t Report::benchmark_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return benchmarks_.size();

@@ -31,6 +31,8 @@ class Report {
   nlohmann::json document(bool partial, const std::string& partial_reason) const;
 
   std::size_t benchmark_count() const;
+  /// A copy of the context alone (cheap next to document()).
+  nlohmann::json context() const;
 
  private:
   mutable std::mutex mu_;
