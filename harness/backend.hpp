@@ -106,9 +106,23 @@ class Backend {
 
   /// Time of one execution of `work` in seconds, by the backend's clock (events on a GPU).
   virtual double time_once(const std::function<void()>& work) = 0;
-  /// Time of `reps` back-to-back executions of `work` replayed as one unit (a CUDA graph on a GPU,
-  /// a plain loop on the cpu), divided by reps.  nullopt where the backend has no such mode.
-  virtual std::optional<double> time_batched(const std::function<void()>& work, int reps) = 0;
+  /// A batched measurement prepared once and sampled many times: time() replays `reps` back-to-back
+  /// executions of the work as one unit (a CUDA graph on a GPU, a plain loop on the cpu) and returns
+  /// the time per execution.  The backend must outlive it.
+  class BatchedTimer {
+   public:
+    virtual ~BatchedTimer() = default;
+    virtual double time() = 0;
+  };
+  /// Prepares the batched measurement of `work` (on a GPU: one eager run, capture, instantiate, upload
+  /// and a warm-up replay, so that no sample pays for them); nullptr where the backend has no such mode.
+  virtual std::unique_ptr<BatchedTimer> prepare_batched(const std::function<void()>& work, int reps) = 0;
+  /// One batched sample: prepare_batched(work, reps)->time(); nullopt where there is no such mode.
+  std::optional<double> time_batched(const std::function<void()>& work, int reps) {
+    const auto timer = prepare_batched(work, reps);
+    if (!timer) return std::nullopt;
+    return timer->time();
+  }
 
   /// Clocks, temperature, power (NVML) now; empty object where not available.
   virtual nlohmann::json telemetry() { return nlohmann::json::object(); }

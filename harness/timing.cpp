@@ -64,8 +64,9 @@ Stats measure(Backend& backend, const std::function<void()>& work, bool cold, co
 
 std::optional<Stats> measure_batched(Backend& backend, const std::function<void()>& work, int reps,
                                      const StopRule& rule) {
-  if (!backend.time_batched(work, reps)) return std::nullopt;  // also the warm-up that builds it
-  return run_until_stable(backend, false, rule, [&] { return *backend.time_batched(work, reps); });
+  const auto timer = backend.prepare_batched(work, reps);  // captured once, replayed per sample
+  if (!timer) return std::nullopt;
+  return run_until_stable(backend, false, rule, [&] { return timer->time(); });
 }
 
 nlohmann::json to_json(const Stats& s) {

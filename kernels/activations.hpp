@@ -15,6 +15,14 @@
 //             exp-based functions (an exp whose result is subnormal while the activation's is not).
 //   fast      the same stable formulas on math<fast> (device intrinsics), always in C.
 //   textbook  the naive formulas (ACCURACY.md's table), kept to show what the check catches.
+// 16-bit data (f16, bf16): where the stable f32 formula costs more than the ~20-30 instructions a
+// 16-bit element may spend at H100/H200 bandwidth, a functor also has
+//   template <class S> ACTBENCH_HD float fwd_narrow(float x) const;   // S = f16_t or bf16_t
+//   template <class S> ACTBENCH_HD float deriv_narrow(float x) const;
+// built on narrow.hpp (SFU exp2/rcp with exact argument reduction, series instead of log1pf/expm1f,
+// no double): an f32 error of a few ulp is 2^-13 (f16) / 2^-16 (bf16) of the 16-bit ulp.  precise and
+// fast share it (for 16-bit data fast is precise); textbook keeps its formulas (elementwise.hpp never
+// calls the narrow path of a textbook functor).
 // Special values follow the reference's conventions (harness/reference.hpp): NaN propagates
 // (also through derivatives), +-inf give the limits with the sign of the approach (silu(-inf) = -0).
 // Functors are small, copyable, and know nothing of buffers, launches or the harness.
@@ -23,6 +31,7 @@
 #include "catalog.hpp"
 #include "config.hpp"
 #include "math.hpp"
+#include "narrow.hpp"
 
 #include <cstdint>
 #include <type_traits>
@@ -103,6 +112,15 @@ ACTBENCH_HD C sigmoid_deriv(C z) {
   const C D = M::fma(d, d, -dd) + C(2) * d * dl;
   const C y = M::div(e, dd);
   return M::fma(y, -M::div(D, dd), y);
+}
+
+/// f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths): u = (x - hi) - lo, x - hi exact
+/// for x in [hi/2, 2 hi]; q of degree 9, coefficients highest first (tools/gen_narrow_coeffs.py).
+ACTBENCH_HD float near_zero(float x, float hi, float lo, const float (&q)[10]) {
+  const float u = (x - hi) - lo;
+  float p = q[0];
+  for (int k = 1; k < 10; ++k) p = ::fmaf(p, u, q[k]);  // a constant trip count: unrolled by nvcc
+  return u * p;
 }
 
 /// -x/sqrt2 as a pair: 1/sqrt2 = kR2H + kR2L.
@@ -197,6 +215,34 @@ struct LeakyRelu {
   }
 };
 
+/// i mod d without a division: for 0 <= i < 2^31 a multiply-high and a shift (Granlund & Montgomery
+/// 1994, the form of PyTorch's IntDivider): q = (umulhi(i, m) + i) >> s, 2^(s-1) < d <= 2^s,
+/// m = 2^32 (2^s - d)/d + 1; larger i (never on a GPU-sized buffer) take the 64-bit remainder.
+struct ChannelOf {
+  std::int64_t d = 1;
+  std::uint32_t m = 1;
+  unsigned s = 0;
+  ChannelOf() = default;
+  explicit ChannelOf(std::int64_t channels) : d(channels < 1 ? 1 : channels) {
+    while (s < 31 && (std::int64_t{1} << s) < d) ++s;
+    m = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) * ((std::uint64_t{1} << s) - std::uint64_t(d))) /
+                                       std::uint64_t(d) + 1);
+  }
+  ACTBENCH_HD std::int64_t operator()(std::int64_t i) const {
+    if (i >= 0 && i < (std::int64_t{1} << 31) && d < (std::int64_t{1} << 31)) {
+      const auto n = static_cast<std::uint32_t>(i);
+#if ACTBENCH_DEVICE_PASS
+      const std::uint32_t t = __umulhi(n, m);
+#else
+      const auto t = static_cast<std::uint32_t>((std::uint64_t{n} * m) >> 32);
+#endif
+      const std::uint32_t q = (t + n) >> s;
+      return static_cast<std::int64_t>(n - q * static_cast<std::uint32_t>(d));
+    }
+    return i % d;
+  }
+};
+
 /// prelu: leaky_relu with a learned slope per channel: element i uses alpha[i % channels].
 /// channel(i) returns that leaky_relu (elementwise.hpp detects per-channel activations by it).
 /// alpha == nullptr means every channel has the slope init_alpha (Params::prelu_alpha).
@@ -205,10 +251,15 @@ template <Variant V>
 struct Prelu {
   const float* alpha = nullptr;
   std::int64_t channels = 1;
+  ChannelOf channel_of{};  ///< i % channels; set_channels() keeps the two in step
   double init_alpha = 0.25;
+  void set_channels(std::int64_t c) {
+    channels = c;
+    channel_of = ChannelOf(c);
+  }
   ACTBENCH_HD LeakyRelu<V> channel(std::int64_t i) const {
     LeakyRelu<V> f;
-    f.alpha = alpha != nullptr ? double(alpha[channels > 0 ? i % channels : 0]) : init_alpha;
+    f.alpha = alpha != nullptr ? double(alpha[channel_of(i)]) : init_alpha;
     return f;
   }
   template <class C>
@@ -250,6 +301,14 @@ struct Elu {
       return detail::k_exp<M>(C(alpha), x);
     }
   }
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    return x > 0.0f ? x : float(alpha) * narrow::expm1(x);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    return x > 0.0f ? 1.0f : float(alpha) * narrow::exp<kTinyResults<S>>(x);
+  }
 };
 
 /// selu: f = lambda*(x > 0 ? x : alpha*(e^x - 1)), f' = lambda*(x > 0 ? 1 : alpha*e^x),
@@ -288,6 +347,15 @@ struct Selu {
       return detail::k_exp<M>(la.hi, x) + detail::k_exp<M>(la.lo, x);
     }
   }
+  // 16-bit: lambda*alpha rounded to f32 once (2^-24, far below a 16-bit ulp).
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    return x > 0.0f ? float(lambda) * x : (float(lambda) * float(alpha)) * narrow::expm1(x);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>>(x);
+  }
 };
 
 /// celu(alpha): f = x > 0 ? x : alpha*(e^(x/alpha) - 1), f' = x > 0 ? 1 : e^(x/alpha).
@@ -324,6 +392,24 @@ struct Celu {
       const C e = M::exp(q);
       return M::fma(e, ql, e);
     }
+  }
+  // 16-bit: q = x/alpha by narrow::div; the derivative carries q's rounding (e^q's tail needs it).
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if (x > 0.0f || x == 0.0f) return x;
+    const float a = float(alpha);
+    if (x == -INFINITY) return -a;
+    return a * narrow::expm1(narrow::div(x, a));
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    if (x > 0.0f) return 1.0f;
+    if (x == -INFINITY) return 0.0f;
+    const float a = float(alpha);
+    const float q = narrow::div(x, a);
+    const float ql = (q - q == 0.0f) ? ::fmaf(-q, a, x) * narrow::rcp(a) : 0.0f;
+    const float e = narrow::exp<kTinyResults<S>>(q);
+    return ::fmaf(e, ql, e);
   }
 };
 
@@ -375,6 +461,31 @@ struct Softplus {
       return z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s;
     }
   }
+  // 16-bit: max(z, 0) + log1p(e^-|z|) with narrow::exp and the atanh series; beta != 1 adds the
+  // rounding of beta x (times sigma(z)) and divides by beta.
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    const float b = float(beta);
+    const float z = b * x;
+    if (z > 24.0f) return x;
+    const float e = narrow::exp<kTinyResults<S>>(-::fabsf(z));
+    float s = (z > 0.0f ? z : 0.0f) + narrow::log1p_unit(e);
+    if (b != 1.0f) {
+      const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
+      s = ::fmaf(zl, narrow::div(z > 0.0f ? 1.0f : e, 1.0f + e), s);
+      s = narrow::div(s, b);
+    }
+    return s;
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    const float b = float(beta);
+    const float z = b * x;
+    const auto g = narrow::sig<kTinyResults<S>>(z);
+    if (b == 1.0f) return g.s;
+    const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
+    return ::fmaf(g.s * g.sc, zl, g.s);
+  }
 };
 
 /// sigmoid: f = 1/(1+e^-x), f' = f(1-f).
@@ -403,6 +514,15 @@ struct Sigmoid {
       return detail::sigmoid_deriv<M>(x);
     }
   }
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    return narrow::sig<kTinyResults<S>>(x).s;
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    const auto g = narrow::sig<kTinyResults<S>>(x);  // sigma(x) sigma(-x) = e r^2
+    return (g.e * g.r) * g.r;
+  }
 };
 
 /// hardsigmoid: f = clamp(x/6 + 1/2, 0, 1), f' = -3 < x < 3 ? 1/6 : 0 (0 at +-3, as PyTorch).
@@ -423,6 +543,17 @@ struct Hardsigmoid {
   ACTBENCH_HD C deriv(C x) const {
     if (x != x) return x;
     return (x > C(-3) && x < C(3)) ? C(1) / C(6) : C(0);
+  }
+  // 16-bit: (c + 3) * (1/6), two roundings in f32.
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if (x != x) return x;
+    const float c = x < -3.0f ? -3.0f : (x > 3.0f ? 3.0f : x);
+    return (c + 3.0f) * (1.0f / 6.0f);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    return deriv(x);
   }
 };
 
@@ -455,6 +586,16 @@ struct Tanh {
       }
       return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
     }
+  }
+  // 16-bit: f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    return fwd(x);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    const auto g = narrow::sig<kTinyResults<S>>(2.0f * x);
+    return (4.0f * g.e * g.r) * g.r;
   }
 };
 
@@ -490,6 +631,21 @@ struct Softsign {
     const C r = M::rcp(d);
     const C R = M::div(M::fma(-r, d, C(1)), d) - r * r * dl;  // 1/(d+dl) = r + R to first order
     return M::fma(r, r, C(2) * r * R);
+  }
+  // 16-bit: |x|/(1+|x|) and 1/(1+|x|)^2 by narrow::div / a refined rcp (|x| clamped where the results
+  // round to 1 and 0, keeping rcp's argument normal).
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    const float a = ::fabsf(x);
+    const float r = a > 0x1p30f ? 1.0f : narrow::div(a, 1.0f + a);
+    return ::copysignf(r, x);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    float a = ::fabsf(x);
+    a = a > 0x1p100f ? 0x1p100f : a;  // keeps NaN; 1/(1+2^100)^2 rounds to 0
+    const float r = narrow::recip(1.0f + a);
+    return r * r;
   }
 };
 
@@ -550,6 +706,36 @@ struct Swish {
       return eval_deriv<M, C>(x, b);
     }
   }
+  // 16-bit: x sigma(z), f' = s + z s (1-s), narrow sigma; beta != 1 adds the rounding of z = beta x.
+  // Next to the zero of f' (beta = 1: -1.2785) the terms cancel: there f' = u q(u) (near_zero).
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if (x == -INFINITY) return -0.0f;
+    const float b = float(beta);
+    const float z = b * x;
+    const auto g = narrow::sig<kTinyResults<S>>(z);
+    if (b == 1.0f) return x * g.s;
+    const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
+    return x * ::fmaf(g.s * g.sc, zl, g.s);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    if (x == -INFINITY) return -0.0f;
+    if (x == INFINITY) return 1.0f;
+    const float b = float(beta);
+    if (b == 1.0f && x > -1.6f && x < -1.0f) {  // next to the zero of f' (tools/gen_narrow_coeffs.py)
+      constexpr float q[10] = {-2.851638237e-05f, -4.148722292e-05f, 1.855430455e-04f,  7.985641132e-04f,
+                               1.266359759e-04f,  -6.606590468e-03f, -1.522265561e-02f, 1.887481473e-02f,
+                               1.466487944e-01f,  2.178117037e-01f};
+      return detail::near_zero(x, -1.2784645557403564f, 1.2979282537628478e-08f, q);
+    }
+    const float z = b * x;
+    const auto g = narrow::sig<kTinyResults<S>>(z);
+    const float y = detail::zero_sign_of(::fmaf(z * g.s, g.sc, g.s), x);  // f' < 0 in the left tail
+    if (b == 1.0f) return y;
+    const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
+    return ::fmaf(g.s * g.sc * (2.0f + z * (g.sc - g.s)), zl, y);
+  }
 };
 
 /// hardswish: f = x clamp(x+3, 0, 6)/6, f' = x < -3 ? 0 : x > 3 ? 1 : (2x+3)/6 (the (2x+3)/6
@@ -588,6 +774,19 @@ struct Hardswish {
       const auto n = detail::two_sum(C(2) * x, C(3));
       return detail::div6<M>(n.hi, n.lo);
     }
+  }
+  // 16-bit: x (x+3) * (1/6) and (2x+3) * (1/6) in f32 (a few roundings of 2^-24).
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if (x >= 3.0f) return x;
+    if (x <= -3.0f) return -0.0f;
+    return (x * (x + 3.0f)) * (1.0f / 6.0f);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    if (x < -3.0f) return 0.0f;
+    if (x > 3.0f) return 1.0f;
+    return ::fmaf(2.0f, x, 3.0f) * (1.0f / 6.0f);
   }
 };
 
@@ -657,17 +856,20 @@ struct Gelu {
   // f32 ulp) is ~2^-11 of an f16 ulp, so no double is needed to round correctly.
   // In the far tail the f32 evaluation underflows to a zero whose sign is lost; the true value
   // has the sign of x (f) or is negative (f' for x < -0.75), so a zero result gets that sign.
+  // Next to the zero of f' (-0.7518) the f32 terms cancel: on (-1, -0.5) f' = u q(u) (near_zero).
+  template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
-    if constexpr (V == Variant::textbook) return fwd(x); else return detail::zero_sign_of(eval_fwd<math<V>, float>(x), x);
+    return detail::zero_sign_of(eval_fwd<math<V>, float>(x), x);
   }
+  template <class S>
   ACTBENCH_HD float deriv_narrow(float x) const {
-    if constexpr (V == Variant::textbook) {
-      return deriv(x);
-    } else {
-      // Next to the zero of f' (-0.7518) f32 cancellation costs ~0.005 f16 ulp: that band in double.
-      if (V == Variant::precise && x > -1.0f && x < -0.5f) return float(eval_deriv<math<V>, double>(double(x)));
-      return detail::zero_sign_of(eval_deriv<math<V>, float>(x), x);
+    if (x > -1.0f && x < -0.5f) {
+      constexpr float q[10] = {1.859351469e-04f,  -7.315049297e-04f, -2.239607507e-03f, 4.538503010e-03f,
+                               1.942168362e-02f,  -1.477150619e-02f, -1.140082330e-01f, -1.819967665e-02f,
+                               3.882849813e-01f,  4.314939976e-01f};
+      return detail::near_zero(x, -0.7517915368080139f, 1.211444988769017e-08f, q);
     }
+    return detail::zero_sign_of(eval_deriv<math<V>, float>(x), x);
   }
 };
 
@@ -743,19 +945,31 @@ struct GeluTanh {
       return eval_deriv<M, C>(x, C(k), C(a));
     }
   }
-  // 16-bit data: the stable formula in f32 (see Gelu::fwd_narrow).
+  // 16-bit data: 2u as an exact f32 pair (two_u), the narrow sigma; on (-1, -0.5), next to the zero
+  // of f' (-0.7525), f' = u q(u) (see Gelu::deriv_narrow).
+  template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
-    if constexpr (V == Variant::textbook) return fwd(x);
-    else return detail::zero_sign_of(eval_fwd<math<V>, float>(x, float(k), float(a)), x);
+    if (x > 10.0f) return x;
+    if (x < -25.0f) return -0.0f;
+    const auto z = two_u<math<Variant::precise>>(x, float(k), float(a));
+    const auto g = narrow::sig<kTinyResults<S>>(z.hi);
+    return detail::zero_sign_of(x * ::fmaf(g.s * g.sc, z.lo, g.s), x);
   }
+  template <class S>
   ACTBENCH_HD float deriv_narrow(float x) const {
-    if constexpr (V == Variant::textbook) {
-      return deriv(x);
-    } else {
-      if (V == Variant::precise && x > -1.0f && x < -0.5f)  // next to the zero of f', as Gelu
-        return float(eval_deriv<math<V>, double>(double(x), double(float(k)), double(float(a))));
-      return detail::zero_sign_of(eval_deriv<math<V>, float>(x, float(k), float(a)), x);
+    if (x > -1.0f && x < -0.5f) {
+      constexpr float q[10] = {2.609961666e-04f,  -9.083295008e-04f, -2.422736026e-03f, 5.260024220e-03f,
+                               1.968231797e-02f,  -1.661931351e-02f, -1.139444932e-01f, -1.578284614e-02f,
+                               3.875184655e-01f,  4.304001033e-01f};
+      return detail::near_zero(x, -0.7524614334106445f, 2.900192264121415e-08f, q);
     }
+    if (x > 10.0f) return 1.0f;
+    if (x < -25.0f) return -0.0f;
+    const float kc = float(k), ac = float(a);
+    const auto z = two_u<math<Variant::precise>>(x, kc, ac);
+    const float xzp = 2.0f * kc * x * ::fmaf(3.0f * ac, x * x, 1.0f);  // x dz/dx
+    const auto g = narrow::sig<kTinyResults<S>>(z.hi);
+    return detail::zero_sign_of(::fmaf(g.s * g.sc, xzp + z.lo, g.s), x);
   }
 };
 
@@ -835,6 +1049,39 @@ struct Mish {
       return eval_deriv<M, C>(x);
     }
   }
+  // 16-bit: with e = e^-|x|, tanh(softplus x) = N/D where
+  //   x <= 0: N = e(e+2), D = N + 2;   x > 0: N = 1 + 2e, D = 1 + 2e + 2e^2   (no cancellation)
+  // and x sigma(x) (1 - f^2) = 4 x e (N+1) / ((1+e) D^2)  (x <= 0),  4 x e^2 (1+e) / D^2  (x > 0).
+  // Next to the zero of f' (-1.1924) f and that term cancel: there f' = u q(u) (near_zero).
+  template <class S>
+  ACTBENCH_HD float fwd_narrow(float x) const {
+    if (x == -INFINITY) return -0.0f;
+    const float e = narrow::exp<kTinyResults<S>>(-::fabsf(x));
+    const bool neg = x <= 0.0f;
+    const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
+    const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
+    return x * narrow::div(N, D);
+  }
+  template <class S>
+  ACTBENCH_HD float deriv_narrow(float x) const {
+    if (x == -INFINITY) return -0.0f;
+    if (x == INFINITY) return 1.0f;
+    if (x > -1.5f && x < -0.9f) {  // next to the zero of f' (tools/gen_narrow_coeffs.py)
+      constexpr float q[10] = {-4.197935050e-05f, 2.417752548e-04f,  9.894466493e-04f,  1.093366416e-03f,
+                               -3.360655857e-03f, -1.582115702e-02f, -2.027182281e-02f, 4.190782085e-02f,
+                               2.047312707e-01f,  2.669479251e-01f};
+      return detail::near_zero(x, -1.1924312114715576f, -3.0439375464652585e-09f, q);
+    }
+    const float e = narrow::exp<kTinyResults<S>>(-::fabsf(x));
+    const bool neg = x <= 0.0f;
+    const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
+    const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
+    const float rD = narrow::recip(D);
+    const float f = N * rD;
+    const float A = neg ? narrow::div(N + 1.0f, 1.0f + e) : e * (1.0f + e);
+    const float g = (4.0f * (x * e)) * A * (rD * rD);
+    return detail::zero_sign_of(f + g, x);  // f' < 0 in the left tail
+  }
 };
 
 /// Maps the runtime tag to the functor type.
@@ -873,7 +1120,7 @@ functor_t<A, V> make_functor(const Params& p, const float* prelu_alpha) {
     f.alpha = p.leaky_relu_alpha;
   } else if constexpr (A == Activation::prelu) {
     f.alpha = prelu_alpha;
-    f.channels = p.prelu_channels > 0 ? static_cast<std::int64_t>(p.prelu_channels) : 1;
+    f.set_channels(p.prelu_channels > 0 ? static_cast<std::int64_t>(p.prelu_channels) : 1);
     f.init_alpha = p.prelu_alpha;
   } else if constexpr (A == Activation::elu) {
     f.alpha = p.elu_alpha;

@@ -31,26 +31,40 @@ struct is_per_channel<Act, std::void_t<decltype(std::declval<const Act&>().chann
 
 /// An activation may offer a cheaper precise path for 16-bit data, where f32 math whose error is
 /// far below a 16-bit ulp already rounds correctly:
-///   ACTBENCH_HD float fwd_narrow(float x) const;  ACTBENCH_HD float deriv_narrow(float x) const;
-/// ElementOp calls them for f16/bf16 storage (f32 data keeps fwd/deriv).
+///   template <class S> ACTBENCH_HD float fwd_narrow(float x) const;   (S: the storage type, f16_t / bf16_t)
+///   template <class S> ACTBENCH_HD float deriv_narrow(float x) const;
+/// ElementOp calls them for f16/bf16 storage (f32 data keeps fwd/deriv), except for textbook functors.
 template <class Act, class = void>
 struct has_narrow : std::false_type {};
 template <class Act>
-struct has_narrow<Act, std::void_t<decltype(std::declval<const Act&>().fwd_narrow(0.0f)),
-                                   decltype(std::declval<const Act&>().deriv_narrow(0.0f))>> : std::true_type {};
+struct has_narrow<Act, std::void_t<decltype(std::declval<const Act&>().template fwd_narrow<f16_t>(0.0f)),
+                                   decltype(std::declval<const Act&>().template deriv_narrow<f16_t>(0.0f))>>
+    : std::true_type {};
+
+/// The variant of a functor template instance Act<V>.
+template <class F>
+struct variant_of;
+template <template <Variant> class A, Variant V>
+struct variant_of<A<V>> {
+  static constexpr Variant value = V;
+};
+
+/// 16-bit data take the narrow path where the functor has one, except for the textbook variant.
+template <class T, class F>
+inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value && variant_of<F>::value != Variant::textbook;
 
 namespace detail {
 template <class T, class F>
 ACTBENCH_HD compute_t<T> apply_fwd(const F& f, compute_t<T> x) {
-  if constexpr (sizeof(T) == 2 && has_narrow<F>::value)
-    return f.fwd_narrow(x);
+  if constexpr (kNarrow<T, F>)
+    return f.template fwd_narrow<T>(x);
   else
     return f.fwd(x);
 }
 template <class T, class F>
 ACTBENCH_HD compute_t<T> apply_deriv(const F& f, compute_t<T> x) {
-  if constexpr (sizeof(T) == 2 && has_narrow<F>::value)
-    return f.deriv_narrow(x);
+  if constexpr (kNarrow<T, F>)
+    return f.template deriv_narrow<T>(x);
   else
     return f.deriv(x);
 }

@@ -8,7 +8,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <string>
+#include <utility>
 
 namespace actbench {
 namespace {
@@ -96,11 +99,20 @@ class CpuBackend final : public Backend {
     return std::chrono::duration<double>(t1 - t0).count();
   }
 
-  std::optional<double> time_batched(const std::function<void()>& work, int reps) override {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < reps; ++i) work();
-    const auto t1 = std::chrono::steady_clock::now();
-    return std::chrono::duration<double>(t1 - t0).count() / reps;
+  std::unique_ptr<BatchedTimer> prepare_batched(const std::function<void()>& work, int reps) override {
+    if (reps < 1) throw BackendError("time_batched: reps must be >= 1, got " + std::to_string(reps));
+    struct Loop final : BatchedTimer {
+      std::function<void()> work;
+      int reps;
+      Loop(std::function<void()> w, int r) : work(std::move(w)), reps(r) {}
+      double time() override {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < reps; ++i) work();
+        const auto t1 = std::chrono::steady_clock::now();
+        return std::chrono::duration<double>(t1 - t0).count() / reps;
+      }
+    };
+    return std::make_unique<Loop>(work, reps);
   }
 
  private:

@@ -69,7 +69,7 @@ class CudaBackend final : public Backend {
   bool has_cache_flush() const override { return true; }
 
   double time_once(const std::function<void()>& work) override;
-  std::optional<double> time_batched(const std::function<void()>& work, int reps) override;
+  std::unique_ptr<BatchedTimer> prepare_batched(const std::function<void()>& work, int reps) override;
 
   nlohmann::json telemetry() override;
 
@@ -286,7 +286,32 @@ double CudaBackend::time_once(const std::function<void()>& work) {
   return static_cast<double>(ms) * 1e-3;
 }
 
-std::optional<double> CudaBackend::time_batched(const std::function<void()>& work, int reps) {
+/// An instantiated graph of the batched work, replayed between the backend's events per sample.
+class GraphTimer final : public Backend::BatchedTimer {
+ public:
+  GraphTimer(cudaGraphExec_t exec, cudaStream_t stream, cudaEvent_t start, cudaEvent_t stop, int reps)
+      : exec_(exec), stream_(stream), start_(start), stop_(stop), reps_(reps) {}
+  ~GraphTimer() override { cudaGraphExecDestroy(exec_); }
+  GraphTimer(const GraphTimer&) = delete;
+  GraphTimer& operator=(const GraphTimer&) = delete;
+  double time() override {
+    check(cudaEventRecord(start_, stream_), "cudaEventRecord(start)");
+    check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
+    check(cudaEventRecord(stop_, stream_), "cudaEventRecord(stop)");
+    check(cudaEventSynchronize(stop_), "cudaEventSynchronize (the graph failed)");
+    float ms = 0.0f;
+    check(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
+    return static_cast<double>(ms) * 1e-3 / reps_;
+  }
+
+ private:
+  cudaGraphExec_t exec_;
+  cudaStream_t stream_;
+  cudaEvent_t start_, stop_;
+  int reps_;
+};
+
+std::unique_ptr<Backend::BatchedTimer> CudaBackend::prepare_batched(const std::function<void()>& work, int reps) {
   if (reps < 1) throw BackendError("time_batched: reps must be >= 1, got " + std::to_string(reps));
   activate(index_);
   // One eager run first: module loading, thrust/cuDNN set-up and cached state (occupancy, cuDNN's y)
@@ -309,18 +334,11 @@ std::optional<double> CudaBackend::time_batched(const std::function<void()>& wor
 
   cudaGraphExec_t exec = nullptr;
   check(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
-  const std::unique_ptr<CUgraphExec_st, cudaError_t (*)(cudaGraphExec_t)> exec_owner(exec, cudaGraphExecDestroy);
+  auto timer = std::make_unique<GraphTimer>(exec, ctx_.stream, start_, stop_, reps);  // owns exec from here
   check(cudaGraphUpload(exec, ctx_.stream), "cudaGraphUpload");
   check(cudaGraphLaunch(exec, ctx_.stream), "cudaGraphLaunch (warm-up)");
   synchronize();
-
-  check(cudaEventRecord(start_, ctx_.stream), "cudaEventRecord(start)");
-  check(cudaGraphLaunch(exec, ctx_.stream), "cudaGraphLaunch");
-  check(cudaEventRecord(stop_, ctx_.stream), "cudaEventRecord(stop)");
-  check(cudaEventSynchronize(stop_), "cudaEventSynchronize (the graph failed)");
-  float ms = 0.0f;
-  check(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
-  return static_cast<double>(ms) * 1e-3 / reps;
+  return timer;
 }
 
 nlohmann::json CudaBackend::telemetry() {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <typeinfo>
 #include <utility>
@@ -465,5 +466,25 @@ TEST(Functors, FunctorOfCoversTheCatalogInOrder) {
   for (int i = 0; i < kNumActivations; ++i) EXPECT_EQ(static_cast<int>(kCatalog[i].id), i);
 }
 
+}  // namespace
+}  // namespace actbench
+
+namespace actbench {
+namespace {
+// prelu's channel index by multiply-high and shift (ChannelOf) against the 64-bit remainder.
+TEST(Functors, PreluChannelOfMatchesRemainder) {
+  std::mt19937_64 rng(11);
+  for (std::int64_t d : {1LL, 2LL, 3LL, 5LL, 7LL, 64LL, 100LL, 1000LL, 65537LL, (1LL << 20) + 1, 999999937LL,
+                         1000000000LL, 1LL << 30}) {
+    const ChannelOf c(d);
+    std::vector<std::int64_t> is = {0, 1, d - 1, d, d + 1, 2 * d - 1, (1LL << 31) - 1, (1LL << 31) - d, 1LL << 31,
+                                    (1LL << 40) + 3};
+    for (int k = 0; k < 20000; ++k) is.push_back(static_cast<std::int64_t>(rng() % (1ULL << 31)));
+    for (std::int64_t i : is) {
+      if (i < 0) continue;
+      ASSERT_EQ(c(i), i % d) << "i=" << i << " d=" << d;
+    }
+  }
+}
 }  // namespace
 }  // namespace actbench

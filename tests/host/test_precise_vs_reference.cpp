@@ -1,6 +1,7 @@
 // Every precise functor, run on the host through dispatch_op exactly as a backend runs it, against the
 // long-double reference over the accuracy input sets: all 2^16 patterns for f16/bf16, the stratified
 // sample for f32/f64 (fwd, deriv, bwd), held to accuracy_bound().  Prints the measured max-ULP table.
+// 16-bit data also run with the SFU primitives of kernels/narrow.hpp at their documented worst error.
 #include "harness/accuracy.hpp"
 #include "harness/bounds.hpp"
 #include "harness/inputs.hpp"
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -116,6 +118,43 @@ TEST_P(PreciseVsReference, WithinBound) {
     std::fflush(stdout);
   }
 }
+
+// 16-bit data run on narrow.hpp, whose exp the host computes with libm and the device with the SFU's
+// ex2.approx.  Here every 16-bit input runs again with the host's exp (and the raw rcp stand-in)
+// scaled by (1 +- the device's worst-case error) in each of the four sign combinations: the bound must
+// still hold, so it does not rest on the host's libm being better than the device's SFU.
+class PreciseVsReferenceSfuWorstCase : public ::testing::TestWithParam<DType> {};
+
+TEST_P(PreciseVsReferenceSfuWorstCase, WithinBound) {
+  const DType t = GetParam();
+  auto& p = narrow::host_perturbation();
+  std::printf("\nprecise %s, all 65536 inputs, exp perturbed by +-1.5*2^-22, rcp by +-2^-23: max ULP over "
+              "the four sign combinations\n", to_string(t));
+  std::printf("%-12s %12s %12s %12s\n", "activation", "fwd", "deriv", "bwd");
+  for (const auto& info : kCatalog) {
+    std::printf("%-12s", info.name);
+    for (Direction d : kAllDirections) {
+      double worst = 0;
+      for (int sx : {-1, 1}) {
+        for (int sr : {-1, 1}) {
+          p.exp = float(sx) * narrow::kExpRelErr;
+          p.rcp = float(sr) * narrow::kRcpRelErr;
+          const AccuracyRecord r = measure(t, info.id, d, Variant::precise);
+          worst = std::max(worst, r.max_ulp);
+          EXPECT_TRUE(r.pass) << info.name << " " << to_string(d) << " " << to_string(t) << " ex2 " << sx << " rcp "
+                              << sr << ": " << describe(r);
+        }
+      }
+      p = narrow::Perturbation{};
+      std::printf(" %12.4g", worst);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SixteenBit, PreciseVsReferenceSfuWorstCase, ::testing::Values(DType::f16, DType::bf16),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 INSTANTIATE_TEST_SUITE_P(AllDTypes, PreciseVsReference,
                          ::testing::Values(DType::f16, DType::bf16, DType::f32, DType::f64),

@@ -1,0 +1,198 @@
+// actbench/kernels/narrow.hpp - cheap f32 math for 16-bit data (f16, bf16).
+//
+// A 16-bit result rounded from an f32 value whose relative error is e lands within 0.5 + e/2^-11
+// (f16) or 0.5 + e/2^-8 (bf16) of its ulp: the precise bound for 16-bit data (0.5 + 2^-10 ulp,
+// harness/bounds.cpp) leaves the f32 math a relative error of about 2^-21 (f16) / 2^-18 (bf16),
+// a few f32 ulp.  Library f32 functions (expf, log1pf, expm1f, IEEE division) spend far more
+// instructions than that needs, and at H100/H200 bandwidth a 16-bit element leaves ~20-30
+// instructions of issue budget (../shared/PEERS.md).  So 16-bit data use these primitives:
+//
+//   ex2(t)     2^t by the SFU (ex2.approx.ftz.f32, 1 instruction; CUDA documents exp2f, which is this
+//              instruction, at 2 ulp).  Results below 2^-126 are flushed to zero, as the hardware does.
+//   rcp(d)     1/d by the SFU (rcp.approx.ftz.f32, 1 ulp).  d must be normal and below 2^126.
+//   exp(x)     e^x = 2^t with t = x log2(e) carried exactly as t + tl (two fma) and 2^tl = 1 + tl ln2:
+//              ex2's error plus ~2^-24 (kExpRelErr).  kTiny (bf16): results below 2^-125 are kept
+//              (scaled by 2^32 around the SFU), for bf16's range is f32's; f16 results that small
+//              round to 0 anyway.
+//   recip(d), div(a, d)  1/d and a/d from rcp and one Newton / residual step (two fma): ~0.5 ulp +
+//              rcp's error squared.
+//   expm1(x)   e^x - 1 without the SFU: Cody-Waite reduction x = j ln2 + r, a degree-7 polynomial
+//              for e^r - 1, and 2^j from the exponent bits: ~1 ulp, no cancellation near 0.
+//   log1p_unit(e)  log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e) in [0, 1/3], an exact
+//              identity (no rounding of 1 + e), and a degree-5 series in s^2 (truncation < 2^-26).
+//   sig(z)     sigma(z) and sigma(-z) from exp and a refined rcp.
+//
+// On the host (the cpu backend and the tests) exp is libm's expf flushed like the SFU, and recip/div
+// are IEEE divisions: the same functions within the device's error model, at a fraction of the cost
+// of emulating the device's fma sequence.  narrow::host_perturbation() scales the host's exp (and the
+// ex2/rcp stand-ins) by (1 + delta), so that tests run every 16-bit input with the device's worst-case
+// error in either direction (tests/host/test_precise_vs_reference.cpp); exp_split() is the device's
+// algorithm, callable on the host for its own test (tests/host/test_narrow.cpp).  expm1, log1p_unit
+// and the rest are plain f32 arithmetic with explicit fma, the same on both sides up to nvcc's
+// contraction of a*b+c.
+#pragma once
+
+#include "config.hpp"
+#include "dtype.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+namespace actbench {
+namespace narrow {
+
+#if !ACTBENCH_DEVICE_PASS
+/// Relative errors injected into the host's stand-ins for the SFU instructions (tests only; 0 by default).
+struct Perturbation {
+  float exp = 0.0f;  ///< scales exp() and ex2()
+  float rcp = 0.0f;  ///< scales rcp()
+};
+inline Perturbation& host_perturbation() {
+  static Perturbation p;
+  return p;
+}
+#endif
+
+/// The documented worst-case relative errors of the SFU instructions used here.
+inline constexpr float kEx2RelErr = 0x1p-22f;  // 2 ulp
+inline constexpr float kRcpRelErr = 0x1p-23f;  // 1 ulp
+/// exp(): ex2's error plus the roundings of the argument's correction (tl ln2, one fma).
+inline constexpr float kExpRelErr = 0x1p-22f + 0x1p-23f;
+
+ACTBENCH_HD float ex2(float t) {
+#if ACTBENCH_DEVICE_PASS
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(t));
+  return y;
+#else
+  float y = std::exp2(t);
+  if (std::fabs(y) < 0x1p-126f) y = 0.0f;  // .ftz
+  return y * (1.0f + host_perturbation().exp);
+#endif
+}
+
+ACTBENCH_HD float rcp(float d) {
+#if ACTBENCH_DEVICE_PASS
+  float y;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(d));
+  return y;
+#else
+  if (std::fabs(d) < 0x1p-126f) d = std::copysign(0.0f, d);  // .ftz input
+  float y = 1.0f / d;
+  if (std::fabs(y) < 0x1p-126f) y = std::copysign(0.0f, y);  // .ftz output
+  return y * (1.0f + host_perturbation().rcp);
+#endif
+}
+
+/// 1/d: rcp and one Newton step.  d normal, |d| < 2^126.
+ACTBENCH_HD float recip(float d) {
+#if ACTBENCH_DEVICE_PASS
+  const float r = rcp(d);
+  return ::fmaf(r, ::fmaf(-d, r, 1.0f), r);
+#else
+  return 1.0f / d;
+#endif
+}
+
+/// a/d: rcp and one residual step.  d normal, |d| < 2^126.
+ACTBENCH_HD float div(float a, float d) {
+#if ACTBENCH_DEVICE_PASS
+  const float r = rcp(d);
+  const float q = a * r;
+  return ::fmaf(::fmaf(-q, d, a), r, q);
+#else
+  return a / d;
+#endif
+}
+
+/// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-125) (bf16 data); otherwise
+/// those flush to 0.  NaN propagates; e^-inf = 0, e^inf = inf.
+template <bool kTiny>
+ACTBENCH_HD float exp_split(float x) {
+  constexpr float kL2E = 1.44269502e+00f;     // log2(e) rounded to f32
+  constexpr float kL2Elo = 1.92596299e-08f;   // log2(e) - kL2E
+  constexpr float kLn2 = 6.93147182e-01f;
+  x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
+  const float t = x * kL2E;
+  const float tl = ::fmaf(x, kL2Elo, ::fmaf(x, kL2E, -t));  // t + tl = x log2(e) to ~2^-48 relative
+  if (kTiny && t < -125.0f) {
+    const float e = ex2(t + 32.0f);  // t + 32 is exact
+    return ::fmaf(e, tl * kLn2, e) * 0x1p-32f;
+  }
+  const float e = ex2(t);
+  return ::fmaf(e, tl * kLn2, e);
+}
+
+/// e^x: exp_split on the device; on the host libm's expf, flushed as the SFU flushes, scaled by the
+/// host perturbation.
+template <bool kTiny>
+ACTBENCH_HD float exp(float x) {
+#if ACTBENCH_DEVICE_PASS
+  return exp_split<kTiny>(x);
+#else
+  x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+  float y = std::exp(x);
+  if (!kTiny && y < 0x1p-126f) y = 0.0f;
+  return y * (1.0f + host_perturbation().exp);
+#endif
+}
+
+/// e^x - 1, about 1 ulp, without the SFU.  x <= 88.
+ACTBENCH_HD float expm1(float x) {
+  constexpr float kL2E = 1.44269502e+00f;
+  constexpr float kLn2Hi = 6.93145752e-01f;  // 0x3f317200: j * kLn2Hi exact for |j| < 2^9
+  constexpr float kLn2Lo = 1.42860677e-06f;
+  if (x != x || x == 0.0f) return x;  // NaN, and the sign of a zero
+  x = x < -30.0f ? -30.0f : (x > 88.0f ? 88.0f : x);  // e^-30 - 1 rounds to -1
+  const float j = ::rintf(x * kL2E);
+  const float r = ::fmaf(j, -kLn2Lo, ::fmaf(j, -kLn2Hi, x));  // |r| <= 0.347
+  // e^r - 1 = r + r^2 (1/2 + r (1/6 + ... + r^5/5040)), truncation < r^8/40320 ~ 5e-9 r
+  float p = 1.98412701e-04f;
+  p = ::fmaf(p, r, 1.38888892e-03f);
+  p = ::fmaf(p, r, 8.33333377e-03f);
+  p = ::fmaf(p, r, 4.16666679e-02f);
+  p = ::fmaf(p, r, 1.66666672e-01f);
+  p = ::fmaf(p, r, 0.5f);
+  const float em = ::fmaf(p * r, r, r);  // e^r - 1
+  if (j == 0.0f) return em;
+  // e^x - 1 = 2^j (e^r - 1) + (2^j - 1); 2^j from the exponent bits (j in [-44, 127]).
+  const float s = bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(j) + 127) << 23);
+  return ::fmaf(s, em, s - 1.0f);
+}
+
+/// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e).
+ACTBENCH_HD float log1p_unit(float e) {
+  const float s = div(e, 2.0f + e);
+  const float s2 = s * s;  // <= 1/9
+  // atanh(s)/s - 1 = s^2 (1/3 + s^2/5 + s^4/7 + ...): degree 5 in s^2, truncation < s^14/15 < 2^-26
+  float p = 7.69230798e-02f;  // 1/13
+  p = ::fmaf(p, s2, 9.09090936e-02f);
+  p = ::fmaf(p, s2, 1.11111112e-01f);
+  p = ::fmaf(p, s2, 1.42857149e-01f);
+  p = ::fmaf(p, s2, 2.00000003e-01f);
+  p = ::fmaf(p, s2, 3.33333343e-01f);
+  const float w = s + s;
+  return ::fmaf(w * s2, p, w);
+}
+
+/// sigma(z) and sigma(-z) from e = e^-|z|: r = 1/(1 + e) refined once, then p = r, q = e r.
+struct Sig {
+  float s, sc;  ///< sigma(z), sigma(-z)
+  float e, r;   ///< e^-|z|, 1/(1 + e^-|z|)
+};
+template <bool kTiny>
+ACTBENCH_HD Sig sig(float z) {
+  const float e = exp<kTiny>(-::fabsf(z));
+  const float r = recip(1.0f + e);
+  const float q = e * r;
+  return z >= 0.0f ? Sig{r, q, e, r} : Sig{q, r, e, r};
+}
+
+}  // namespace narrow
+
+/// true for bf16 storage: 16-bit results as small as 2^-133 exist (f32's exponent range).
+template <class S>
+inline constexpr bool kTinyResults = sizeof(S) == 2 && std::is_same<S, bf16_t>::value;
+
+}  // namespace actbench

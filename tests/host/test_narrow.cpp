@@ -1,0 +1,102 @@
+// kernels/narrow.hpp: the f32 primitives of the 16-bit paths against double, over their whole domains.
+// (The activations built on them are checked on every 16-bit input in test_precise_vs_reference.cpp.)
+#include "kernels/narrow.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+
+namespace actbench {
+namespace {
+
+/// |got - want| in ulps of the f32 nearest to want (subnormal ulps below 2^-126).
+double ulps(float got, double want) {
+  const double a = std::fabs(want);
+  const int e = a >= 0x1p-126 ? std::ilogb(a) : -126;
+  return std::fabs(double(got) - want) / std::ldexp(1.0, e - 23);
+}
+
+/// Every 64th f32 in [lo, hi] (both signs as the range says): ~2^25 / 64 points per binade span.
+template <class F>
+double max_ulp_over(float lo, float hi, F&& f) {
+  double worst = 0;
+  for (float x = lo; x <= hi;) {
+    worst = std::max(worst, f(x));
+    std::uint32_t b;
+    std::memcpy(&b, &x, 4);
+    b = x < 0 ? (b > 0x80000000u + 64 ? b - 64 : 0u) : b + 64;
+    std::memcpy(&x, &b, 4);
+  }
+  return worst;
+}
+
+TEST(Narrow, ExpWithinTwoUlpIncludingSubnormalResults) {
+  // The device's algorithm (with the host's exp2f standing in for ex2.approx) and the host's model.
+  const double w = max_ulp_over(-103.0f, 88.5f, [](float x) { return ulps(narrow::exp_split<true>(x), std::exp(double(x))); });
+  const double wh = max_ulp_over(-103.0f, 88.5f, [](float x) { return ulps(narrow::exp<true>(x), std::exp(double(x))); });
+  std::printf("narrow::exp_split<true> on [-103, 88.5]: max %.3f ulp; host exp: %.3f ulp\n", w, wh);
+  EXPECT_LE(w, 2.0);
+  EXPECT_LE(wh, 1.0);
+  EXPECT_EQ(narrow::exp_split<true>(-INFINITY), 0.0f);
+  EXPECT_EQ(narrow::exp_split<true>(INFINITY), INFINITY);
+  EXPECT_GT(narrow::exp_split<true>(-100.0f), 0.0f);
+  EXPECT_EQ(narrow::exp_split<false>(-100.0f), 0.0f);
+  EXPECT_EQ(narrow::exp<true>(-INFINITY), 0.0f);
+  EXPECT_EQ(narrow::exp<true>(INFINITY), INFINITY);
+  EXPECT_TRUE(std::isnan(narrow::exp<true>(NAN)));
+  EXPECT_GT(narrow::exp<true>(-100.0f), 0.0f);   // kept below 2^-126 (bf16)
+  EXPECT_EQ(narrow::exp<false>(-100.0f), 0.0f);  // flushed like the SFU (f16)
+}
+
+TEST(Narrow, Expm1WithinTwoUlpAndExactNearZero) {
+  const double w = max_ulp_over(-30.0f, 88.0f, [](float x) { return ulps(narrow::expm1(x), std::expm1(double(x))); });
+  std::printf("narrow::expm1 on [-30, 88]: max %.3f ulp\n", w);
+  EXPECT_LE(w, 2.0);
+  EXPECT_EQ(narrow::expm1(1e-30f), 1e-30f);
+  EXPECT_TRUE(std::signbit(narrow::expm1(-0.0f)));
+  EXPECT_EQ(narrow::expm1(-1000.0f), -1.0f);
+  EXPECT_TRUE(std::isnan(narrow::expm1(NAN)));
+}
+
+TEST(Narrow, Log1pUnitWithinTwoUlp) {
+  const double w = max_ulp_over(0.0f, 1.0f, [](float e) { return ulps(narrow::log1p_unit(e), std::log1p(double(e))); });
+  std::printf("narrow::log1p_unit on [0, 1]: max %.3f ulp\n", w);
+  EXPECT_LE(w, 2.0);
+  EXPECT_EQ(narrow::log1p_unit(0.0f), 0.0f);
+  EXPECT_EQ(narrow::log1p_unit(1e-40f), 1e-40f);  // subnormal e: log1p(e) = e
+}
+
+TEST(Narrow, DivAndSigma) {
+  const double wd = max_ulp_over(1.0f, 4.0f, [](float d) { return ulps(narrow::div(3.0f, d), 3.0 / double(d)); });
+  EXPECT_LE(wd, 1.0);
+  const double ws = max_ulp_over(-100.0f, 100.0f, [](float z) {
+    const auto g = narrow::sig<true>(z);
+    const double s = 1.0 / (1.0 + std::exp(-double(z)));
+    return std::max(ulps(g.s, s), ulps(g.sc, 1.0 / (1.0 + std::exp(double(z)))));
+  });
+  std::printf("narrow::div on [1, 4]: max %.3f ulp; narrow::sig on [-100, 100]: max %.3f ulp\n", wd, ws);
+  EXPECT_LE(ws, 4.0);  // e (1 ulp), the rounding of 1 + e (not compensated), r, e r: ~2^-22 relative
+}
+
+TEST(Narrow, HostPerturbationScalesTheSfuModels) {
+  auto& p = narrow::host_perturbation();
+  const float e0 = narrow::ex2(0.5f), r0 = narrow::rcp(3.0f);
+  const float x0 = narrow::exp<true>(0.5f);
+  p.exp = narrow::kExpRelErr;
+  p.rcp = -narrow::kRcpRelErr;
+  EXPECT_EQ(narrow::ex2(0.5f), e0 * (1.0f + narrow::kExpRelErr));
+  EXPECT_EQ(narrow::exp<true>(0.5f), x0 * (1.0f + narrow::kExpRelErr));
+  EXPECT_EQ(narrow::rcp(3.0f), r0 * (1.0f - narrow::kRcpRelErr));
+  p = narrow::Perturbation{};
+  EXPECT_EQ(narrow::ex2(0.5f), e0);
+  EXPECT_EQ(narrow::ex2(-127.0f), 0.0f);  // .ftz
+  EXPECT_EQ(narrow::rcp(0x1p127f), 0.0f);
+}
+
+}  // namespace
+}  // namespace actbench
