@@ -135,7 +135,7 @@ detect() {
   cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')
   [[ "$cc" =~ ^[0-9]+$ ]] || { echo "could not read the compute capability (got '$cc')"; return 1; }
   echo "$cc" > "$OUT/.arch"
-  nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr -c 'A-Za-z0-9._-\n' '-' | tr -d '\n' > "$OUT/.device"
+  nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr -c 'A-Za-z0-9._\n-' '-' | tr -d '\n' > "$OUT/.device"
   echo "arch: $cc; device: $(cat "$OUT/.device")"
   command -v nvcc >/dev/null && nvcc --version | tail -2
   return 0
