@@ -11,7 +11,7 @@
 // V picks the formulas (textbook vs stable) and, through math<V>, the primitives:
 //   precise   the stable formulas of ACCURACY.md on library math.  Where float arithmetic cannot
 //             reach the f32 target (2 ulp) the float instantiation evaluates the same formula in
-//             double (see kWide below): gelu and gelu_tanh everywhere, and the far tails of the
+//             double (see kWide below): gelu, gelu_tanh' (gelu_tanh's f only below -10), the far tails of the
 //             exp-based functions (an exp whose result is subnormal while the activation's is not).
 //   fast      the same stable formulas on math<fast> (device intrinsics), always in C.
 //   textbook  the naive formulas (ACCURACY.md's table), kept to show what the check catches.
@@ -877,7 +877,8 @@ struct Gelu {
 /// f' = s + x s(1-s) 2k(1 + 3a x^2), s = sigma(2u).
 /// stable: x sigma(2u) with 2u carried as an exact hi + lo (fma products, TwoSum) and the stable
 /// sigma; x > 10: x; x < -25: -0 (both exact after rounding); f64 far tail via a split exp.
-/// The f32/f16/bf16 precise path evaluates this in double.
+/// f32 precise: f in float (exp_f32, compensated sigma; double only where sigma(2u) is subnormal,
+/// x < -10), f' in double (its terms cancel over (-3, -0.5) in float).  16-bit data: fwd_narrow/deriv_narrow.
 /// textbook: x/2 (1 + tanh u) (100% error for x < -5 in f32; x^3 overflows f16's range of u).
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='tanh').
 template <Variant V>
@@ -918,7 +919,8 @@ struct GeluTanh {
     if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(C(1) + xzp, z.lo, C(1) + xzp), z.hi);
     const auto s = detail::sig<M>(z.hi);
     const C t = s.s * s.sc;
-    return M::fma(t, xzp + z.lo, s.s);
+    // f'(z + zl) = s + t xzp + zl t (1 + (1 - 2s) xzp) to first order (zl matters in float: ~2^-17 z)
+    return M::fma(t, M::fma(z.lo, M::fma(s.sc - s.s, xzp, C(1)), xzp), s.s);
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -927,10 +929,20 @@ struct GeluTanh {
       const C u = C(k) * (x + C(a) * x * x * x);
       return C(0.5) * x * (C(1) + M::tanh(u));
     } else if constexpr (detail::kWide<V, C>) {
-      return C(eval_fwd<M, double>(double(x), double(C(k)), double(C(a))));
+      // float (exp_f32: the same bits on the device); where sigma(2u) is subnormal (x < -10), double
+      if (x < C(-10)) return C(eval_fwd<M, double>(double(x), double(C(k)), double(C(a))));
+      return eval_fwd<M, C>(x, C(k), C(a));
     } else {
       return eval_fwd<M, C>(x, C(k), C(a));
     }
+  }
+  /// f' on (-1, -0.5), next to its zero (-0.7525), where its terms cancel: u q(u), u = x - x0
+  /// (tools/gen_narrow_coeffs.py); 16-bit data.
+  static ACTBENCH_HD float deriv_near_zero(float x) {
+    constexpr float q[10] = {2.609961666e-04f,  -9.083295008e-04f, -2.422736026e-03f, 5.260024220e-03f,
+                             1.968231797e-02f,  -1.661931351e-02f, -1.139444932e-01f, -1.578284614e-02f,
+                             3.875184655e-01f,  4.304001033e-01f};
+    return detail::near_zero(x, -0.7524614334106445f, 2.900192264121415e-08f, q);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
@@ -940,6 +952,7 @@ struct GeluTanh {
       const C th = M::tanh(u);
       return C(0.5) * (C(1) + th) + C(0.5) * x * (C(1) - th * th) * C(k) * (C(1) + C(3) * C(a) * x * x);
     } else if constexpr (detail::kWide<V, C>) {
+      // double: in float the terms of f' cancel over (-3, -0.5) (4.5 ulp measured at -1.22)
       return C(eval_deriv<M, double>(double(x), double(C(k)), double(C(a))));
     } else {
       return eval_deriv<M, C>(x, C(k), C(a));
@@ -957,19 +970,14 @@ struct GeluTanh {
   }
   template <class S>
   ACTBENCH_HD float deriv_narrow(float x) const {
-    if (x > -1.0f && x < -0.5f) {
-      constexpr float q[10] = {2.609961666e-04f,  -9.083295008e-04f, -2.422736026e-03f, 5.260024220e-03f,
-                               1.968231797e-02f,  -1.661931351e-02f, -1.139444932e-01f, -1.578284614e-02f,
-                               3.875184655e-01f,  4.304001033e-01f};
-      return detail::near_zero(x, -0.7524614334106445f, 2.900192264121415e-08f, q);
-    }
+    if (x > -1.0f && x < -0.5f) return deriv_near_zero(x);
     if (x > 10.0f) return 1.0f;
     if (x < -25.0f) return -0.0f;
     const float kc = float(k), ac = float(a);
     const auto z = two_u<math<Variant::precise>>(x, kc, ac);
     const float xzp = 2.0f * kc * x * ::fmaf(3.0f * ac, x * x, 1.0f);  // x dz/dx
     const auto g = narrow::sig<kTinyResults<S>>(z.hi);
-    return detail::zero_sign_of(::fmaf(g.s * g.sc, xzp + z.lo, g.s), x);
+    return detail::zero_sign_of(::fmaf(g.s * g.sc, ::fmaf(z.lo, ::fmaf(g.sc - g.s, xzp, 1.0f), xzp), g.s), x);
   }
 };
 

@@ -1,6 +1,7 @@
 // actbench/kernels/math.hpp - the math primitives each variant computes with.
 //
-// math<Variant::precise>  accurate library math: CUDA libdevice on the device, libm on the host.
+// math<Variant::precise>  accurate library math: CUDA libdevice on the device, libm on the host;
+//                         exp(float) is detail::exp_f32, the same bits on both sides.
 // math<Variant::fast>     hardware approximations on the device (f32 only): __expf, ex2.approx,
 //                         tanh.approx, rcp.approx, __fdividef, __logf.
 //                         ON THE HOST `fast` COMPUTES EXACTLY WHAT `precise` COMPUTES (libm): a
@@ -16,8 +17,10 @@
 
 #include "catalog.hpp"
 #include "config.hpp"
+#include "dtype.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace actbench {
@@ -25,10 +28,42 @@ namespace actbench {
 template <Variant V>
 struct math;
 
+namespace detail {
+/// e^x in f32 from plain arithmetic (no libm, no SFU), so that host and device compute the same bits
+/// (up to nvcc's contraction, which this function leaves nothing to contract): Cody-Waite reduction
+/// x = j ln2 + r, |r| <= 0.347, e^r = 1 + (r + r^2 p(r)) with p the degree-5 Taylor polynomial of
+/// (e^r - 1 - r)/r^2 (truncation < 2^-26), then 2^j from the exponent bits, in two steps where 2^j
+/// is not a normal float (one rounding into the subnormal range).  At most ~0.82 ulp
+/// (tests/host/test_narrow.cpp); subnormal results, overflow to inf, e^-inf = 0, NaN kept.
+/// CUDA's expf is documented at 2 ulp and glibc's at < 1: f32 bounds measured on the host with either
+/// would not carry over to the device; with this one they do.
+ACTBENCH_HD float exp_f32(float x) {
+  if (!(x > -104.0f)) return x != x ? x : 0.0f;  // below 2^-150: 0 (and -inf)
+  if (x > 89.0f) return x * 0x1p127f * 2.0f;     // inf (x finite or inf); keeps NaN out of the way
+  const float j = ::rintf(x * 1.44269502e+00f);  // |j| <= 129
+  float r = ::fmaf(j, -6.93145752e-01f, x);      // j * ln2_hi exact (ln2_hi has 9 trailing zero bits)
+  r = ::fmaf(j, -1.42860677e-06f, r);
+  float p = 1.98412701e-04f;
+  p = ::fmaf(p, r, 1.38888892e-03f);
+  p = ::fmaf(p, r, 8.33333377e-03f);
+  p = ::fmaf(p, r, 4.16666679e-02f);
+  p = ::fmaf(p, r, 1.66666672e-01f);
+  p = ::fmaf(p, r, 0.5f);
+  // y = (1 + r) + r^2 p with the rounding of 1 + r carried (Fast2Sum): one final rounding.
+  const float s = 1.0f + r;
+  const float y = s + ::fmaf(p * r, r, (1.0f - s) + r);
+  const int k = static_cast<int>(j);
+  const int k1 = k / 2, k2 = k - k1;  // each in [-75, 65]: 2^k1, 2^k2 normal
+  const float s1 = bit_cast<float>(static_cast<std::uint32_t>(k1 + 127) << 23);
+  const float s2 = bit_cast<float>(static_cast<std::uint32_t>(k2 + 127) << 23);
+  return (y * s1) * s2;
+}
+}  // namespace detail
+
 template <>
 struct math<Variant::precise> {
   // float
-  static ACTBENCH_HD float exp(float x) { return ::expf(x); }
+  static ACTBENCH_HD float exp(float x) { return detail::exp_f32(x); }  // the same bits on host and device
   static ACTBENCH_HD float expm1(float x) { return ::expm1f(x); }
   static ACTBENCH_HD float log1p(float x) { return ::log1pf(x); }
   static ACTBENCH_HD float log(float x) { return ::logf(x); }

@@ -1,5 +1,6 @@
 // kernels/narrow.hpp: the f32 primitives of the 16-bit paths against double, over their whole domains.
 // (The activations built on them are checked on every 16-bit input in test_precise_vs_reference.cpp.)
+#include "kernels/math.hpp"
 #include "kernels/narrow.hpp"
 
 #include <gtest/gtest.h>
@@ -51,6 +52,20 @@ TEST(Narrow, ExpWithinTwoUlpIncludingSubnormalResults) {
   EXPECT_TRUE(std::isnan(narrow::exp<true>(NAN)));
   EXPECT_GT(narrow::exp<true>(-100.0f), 0.0f);   // kept below 2^-126 (bf16)
   EXPECT_EQ(narrow::exp<false>(-100.0f), 0.0f);  // flushed like the SFU (f16)
+}
+
+// The f32 exp of the precise functors (kernels/math.hpp): plain arithmetic, the same bits on the device.
+TEST(Narrow, ExpF32IsNearlyCorrectlyRoundedEverywhere) {
+  const double w = max_ulp_over(-103.9f, 88.7f, [](float x) { return ulps(detail::exp_f32(x), std::exp(double(x))); });
+  std::printf("detail::exp_f32 on [-103.9, 88.7]: max %.3f ulp\n", w);
+  EXPECT_LE(w, 0.85);  // 0.5 + the rounding of the reduced argument (<= 2^-26) + the polynomial's
+  EXPECT_EQ(detail::exp_f32(-INFINITY), 0.0f);
+  EXPECT_EQ(detail::exp_f32(-104.0f), 0.0f);
+  EXPECT_EQ(detail::exp_f32(88.73f), INFINITY);
+  EXPECT_EQ(detail::exp_f32(INFINITY), INFINITY);
+  EXPECT_TRUE(std::isnan(detail::exp_f32(NAN)));
+  EXPECT_EQ(detail::exp_f32(0.0f), 1.0f);
+  EXPECT_EQ(detail::exp_f32(-103.0f), std::exp(-103.0f));  // subnormal, rounded once
 }
 
 TEST(Narrow, Expm1WithinTwoUlpAndExactNearZero) {
