@@ -37,18 +37,24 @@ namespace detail {
 /// (tests/host/test_narrow.cpp); subnormal results, overflow to inf, e^-inf = 0, NaN kept.
 /// CUDA's expf is documented at 2 ulp and glibc's at < 1: f32 bounds measured on the host with either
 /// would not carry over to the device; with this one they do.
+/// (e^r - 1 - r)/r^2 for |r| <= 0.347: the degree-5 Taylor polynomial 1/2 + r/6 + ... + r^5/5040
+/// (truncation < 2^-26 relative to e^r - 1).  Shared by exp_f32 and narrow::expm1.
+ACTBENCH_HD float expm1_poly(float r) {
+  float p = 1.98412701e-04f;
+  p = ::fmaf(p, r, 1.38888892e-03f);
+  p = ::fmaf(p, r, 8.33333377e-03f);
+  p = ::fmaf(p, r, 4.16666679e-02f);
+  p = ::fmaf(p, r, 1.66666672e-01f);
+  return ::fmaf(p, r, 0.5f);
+}
+
 ACTBENCH_HD float exp_f32(float x) {
   if (!(x > -104.0f)) return x != x ? x : 0.0f;  // below 2^-150: 0 (and -inf)
   if (x > 89.0f) return x * 0x1p127f * 2.0f;     // inf (x finite or inf); keeps NaN out of the way
   const float j = ::rintf(x * 1.44269502e+00f);  // |j| <= 129
   float r = ::fmaf(j, -6.93145752e-01f, x);      // j * ln2_hi exact (ln2_hi has 9 trailing zero bits)
   r = ::fmaf(j, -1.42860677e-06f, r);
-  float p = 1.98412701e-04f;
-  p = ::fmaf(p, r, 1.38888892e-03f);
-  p = ::fmaf(p, r, 8.33333377e-03f);
-  p = ::fmaf(p, r, 4.16666679e-02f);
-  p = ::fmaf(p, r, 1.66666672e-01f);
-  p = ::fmaf(p, r, 0.5f);
+  const float p = expm1_poly(r);
   // y = (1 + r) + r^2 p with the rounding of 1 + r carried (Fast2Sum): one final rounding.
   const float s = 1.0f + r;
   const float y = s + ::fmaf(p * r, r, (1.0f - s) + r);

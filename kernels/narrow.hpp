@@ -34,6 +34,7 @@
 
 #include "config.hpp"
 #include "dtype.hpp"
+#include "math.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -147,14 +148,7 @@ ACTBENCH_HD float expm1(float x) {
   x = x < -30.0f ? -30.0f : (x > 88.0f ? 88.0f : x);  // e^-30 - 1 rounds to -1
   const float j = ::rintf(x * kL2E);
   const float r = ::fmaf(j, -kLn2Lo, ::fmaf(j, -kLn2Hi, x));  // |r| <= 0.347
-  // e^r - 1 = r + r^2 (1/2 + r (1/6 + ... + r^5/5040)), truncation < r^8/40320 ~ 5e-9 r
-  float p = 1.98412701e-04f;
-  p = ::fmaf(p, r, 1.38888892e-03f);
-  p = ::fmaf(p, r, 8.33333377e-03f);
-  p = ::fmaf(p, r, 4.16666679e-02f);
-  p = ::fmaf(p, r, 1.66666672e-01f);
-  p = ::fmaf(p, r, 0.5f);
-  const float em = ::fmaf(p * r, r, r);  // e^r - 1
+  const float em = ::fmaf(detail::expm1_poly(r) * r, r, r);  // e^r - 1 = r + r^2 p(r)
   if (j == 0.0f) return em;
   // e^x - 1 = 2^j (e^r - 1) + (2^j - 1); 2^j from the exponent bits (j in [-44, 127]).
   const float s = bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(j) + 127) << 23);
