@@ -54,19 +54,15 @@ template <class T, class F>
 inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value && variant_of<F>::value != Variant::textbook;
 
 namespace detail {
-template <class T, class F>
-ACTBENCH_HD compute_t<T> apply_fwd(const F& f, compute_t<T> x) {
-  if constexpr (kNarrow<T, F>)
-    return f.template fwd_narrow<T>(x);
-  else
-    return f.fwd(x);
-}
-template <class T, class F>
-ACTBENCH_HD compute_t<T> apply_deriv(const F& f, compute_t<T> x) {
-  if constexpr (kNarrow<T, F>)
-    return f.template deriv_narrow<T>(x);
-  else
-    return f.deriv(x);
+/// f(x) (D = fwd) or f'(x) (deriv, bwd) for storage type T, through the narrow path where kNarrow.
+template <Direction D, class T, class F>
+ACTBENCH_HD compute_t<T> apply(const F& f, compute_t<T> x) {
+  constexpr bool kFwd = D == Direction::fwd;
+  if constexpr (kNarrow<T, F>) {
+    if constexpr (kFwd) return f.template fwd_narrow<T>(x); else return f.template deriv_narrow<T>(x);
+  } else {
+    if constexpr (kFwd) return f.fwd(x); else return f.deriv(x);
+  }
 }
 }  // namespace detail
 
@@ -82,30 +78,24 @@ struct ElementOp {
 
   Act act;
 
+  /// The functor that element i uses: act itself, or its channel's for per-channel activations.
+  ACTBENCH_HD decltype(auto) functor(std::int64_t i) const {
+    if constexpr (per_channel) {
+      return act.channel(i);
+    } else {
+      (void)i;
+      return (act);  // a reference, no copy
+    }
+  }
   /// fwd / deriv of element i.
   ACTBENCH_HD T at(std::int64_t i, T x) const {
     static_assert(D != Direction::bwd, "bwd takes dy too");
-    const compute_t cx = traits::to_compute(x);
-    if constexpr (per_channel) {
-      const auto f = act.channel(i);
-      return traits::from_compute(D == Direction::fwd ? detail::apply_fwd<T>(f, cx) : detail::apply_deriv<T>(f, cx));
-    } else {
-      (void)i;
-      return traits::from_compute(D == Direction::fwd ? detail::apply_fwd<T>(act, cx)
-                                                      : detail::apply_deriv<T>(act, cx));
-    }
+    return traits::from_compute(detail::apply<D, T>(functor(i), traits::to_compute(x)));
   }
   /// bwd of element i: dx = dy * f'(x).
   ACTBENCH_HD T at(std::int64_t i, T x, T dy) const {
     static_assert(D == Direction::bwd, "only bwd takes dy");
-    const compute_t cx = traits::to_compute(x);
-    const compute_t cdy = traits::to_compute(dy);
-    if constexpr (per_channel) {
-      return traits::from_compute(cdy * detail::apply_deriv<T>(act.channel(i), cx));
-    } else {
-      (void)i;
-      return traits::from_compute(cdy * detail::apply_deriv<T>(act, cx));
-    }
+    return traits::from_compute(traits::to_compute(dy) * detail::apply<D, T>(functor(i), traits::to_compute(x)));
   }
   // Index-free forms for thrust::transform (not for per-channel activations).
   template <bool PC = per_channel, std::enable_if_t<!PC, int> = 0>

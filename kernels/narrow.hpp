@@ -49,10 +49,8 @@ struct Perturbation {
   float exp = 0.0f;  ///< scales exp() and ex2()
   float rcp = 0.0f;  ///< scales rcp()
 };
-inline Perturbation& host_perturbation() {
-  static Perturbation p;
-  return p;
-}
+inline Perturbation host_perturbation_value{};  // an inline variable: no init guard on the cpu's hot path
+inline Perturbation& host_perturbation() { return host_perturbation_value; }
 #endif
 
 /// The documented worst-case relative errors of the SFU instructions used here.

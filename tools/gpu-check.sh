@@ -126,6 +126,13 @@ stage() {
   say "== stage $name: ok in ${dt} s"
 }
 
+BUDGET="${ACTBENCH_BUDGET:-390}"
+if ! [[ "$BUDGET" =~ ^[0-9]+$ ]]; then
+  say "!! ACTBENCH_BUDGET must be a whole number of seconds, got '$BUDGET'"
+  FAILED="setup (bad ACTBENCH_BUDGET)"
+  exit 2
+fi
+
 # 1. detect ---------------------------------------------------------------------------------------
 detect() {
   command -v nvidia-smi >/dev/null || { echo "nvidia-smi not found: not a GPU machine?"; return 1; }
@@ -212,7 +219,6 @@ else
 fi
 
 # 5. n = 2^28 table, 6. the default suite -------------------------------------------------------------
-BUDGET="${ACTBENCH_BUDGET:-390}"
 left() { local l=$(( BUDGET - ($(date +%s) - START) - 10 )); echo $(( l > 30 ? l : 30 )); }
 # actbench exits 1 when a precise case fails its accuracy bound: a finding, not a broken stage.
 # SIGINT on timeout: actbench writes the partial report and exits 130.

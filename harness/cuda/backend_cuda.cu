@@ -286,28 +286,22 @@ double CudaBackend::time_once(const std::function<void()>& work) {
   return static_cast<double>(ms) * 1e-3;
 }
 
-/// An instantiated graph of the batched work, replayed between the backend's events per sample.
+/// An instantiated graph of the batched work, replayed per sample and timed by the backend's time_once.
 class GraphTimer final : public Backend::BatchedTimer {
  public:
-  GraphTimer(cudaGraphExec_t exec, cudaStream_t stream, cudaEvent_t start, cudaEvent_t stop, int reps)
-      : exec_(exec), stream_(stream), start_(start), stop_(stop), reps_(reps) {}
+  GraphTimer(Backend& backend, cudaGraphExec_t exec, cudaStream_t stream, int reps)
+      : backend_(backend), exec_(exec), stream_(stream), reps_(reps) {}
   ~GraphTimer() override { cudaGraphExecDestroy(exec_); }
   GraphTimer(const GraphTimer&) = delete;
   GraphTimer& operator=(const GraphTimer&) = delete;
   double time() override {
-    check(cudaEventRecord(start_, stream_), "cudaEventRecord(start)");
-    check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch");
-    check(cudaEventRecord(stop_, stream_), "cudaEventRecord(stop)");
-    check(cudaEventSynchronize(stop_), "cudaEventSynchronize (the graph failed)");
-    float ms = 0.0f;
-    check(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
-    return static_cast<double>(ms) * 1e-3 / reps_;
+    return backend_.time_once([this] { check(cudaGraphLaunch(exec_, stream_), "cudaGraphLaunch"); }) / reps_;
   }
 
  private:
+  Backend& backend_;
   cudaGraphExec_t exec_;
   cudaStream_t stream_;
-  cudaEvent_t start_, stop_;
   int reps_;
 };
 
@@ -334,7 +328,7 @@ std::unique_ptr<Backend::BatchedTimer> CudaBackend::prepare_batched(const std::f
 
   cudaGraphExec_t exec = nullptr;
   check(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
-  auto timer = std::make_unique<GraphTimer>(exec, ctx_.stream, start_, stop_, reps);  // owns exec from here
+  auto timer = std::make_unique<GraphTimer>(*this, exec, ctx_.stream, reps);  // owns exec from here
   check(cudaGraphUpload(exec, ctx_.stream), "cudaGraphUpload");
   check(cudaGraphLaunch(exec, ctx_.stream), "cudaGraphLaunch (warm-up)");
   synchronize();

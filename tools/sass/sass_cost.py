@@ -32,9 +32,12 @@ def main():
         sys.exit("sass_cost: cuobjdump not found (CUDA toolkit bin/, or pip's nvidia-cuda-cuobjdump); pass --cuobjdump")
     with tempfile.TemporaryDirectory() as tmp:
         cubin = os.path.join(tmp, "one.cubin")
-        subprocess.run(["nvcc", "-std=c++17", "--expt-relaxed-constexpr", "-O3", "-I", ROOT, f"-arch=sm_{a.arch}",
-                        "-cubin", "-o", cubin, os.path.join(HERE, "one_element.cu")], check=True)
-        sass = subprocess.run([a.cuobjdump, "-sass", cubin], check=True, capture_output=True, text=True).stdout
+        try:
+            subprocess.run(["nvcc", "-std=c++17", "--expt-relaxed-constexpr", "-O3", "-I", ROOT, f"-arch=sm_{a.arch}",
+                            "-cubin", "-o", cubin, os.path.join(HERE, "one_element.cu")], check=True)
+            sass = subprocess.run([a.cuobjdump, "-sass", cubin], check=True, capture_output=True, text=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            sys.exit(f"sass_cost: {e}")
     funcs = re.split(r"\n\s*Function : ", sass)[1:]
     names = [f.split("\n", 1)[0].strip() for f in funcs]
     demangled = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True,
