@@ -14,11 +14,16 @@
 //           compute type, f' and the product possibly in binades of different relative ulp size);
 //           16-bit data computes the product in f32 and rounds once to 16 bits, so it adds only
 //           the f32 product's rounding (2^-13 / 2^-16 of a 16-bit ulp): + 2^-10.
-// fast      from CUDA's documented errors (programming guide, CUDA 13, "intrinsic functions"):
-//           see fast_bound() below.  On the host fast == precise (math<fast>::kHostIsPrecise), so
-//           host tests cannot measure these; the GPU tests do.
+// fast      f32 data only: from CUDA's documented errors (programming guide, CUDA 13, "intrinsic
+//           functions"): see fast_bound() below.  The host has no intrinsics (its fast functors run the
+//           stable formulas on libm float math), so host tests see only part of this error; the GPU
+//           tests and a GPU run measure the rest.
+// The per-activation inputs (f64 bound, fast error, interior-zero allowances) are in each activation's
+// catalog row (kernels/activations.hpp, BoundInputs); this file holds the reasoning that combines them.
 // textbook  held to the precise bound: the textbook formulas are expected to fail it.
 #include "harness/bounds.hpp"
+
+#include "kernels/catalog.hpp"
 
 #include <cmath>
 #include <string>
@@ -29,55 +34,25 @@ namespace {
 constexpr double kHalfPlus = 0.5 + 1.0 / 1024;  // 0.5 ulp + 2^-10
 constexpr double kFltMin = 1.1754943508222875e-38;      // 2^-126
 
-/// The absolute allowance of a derivative next to its interior zero, where the ULP error of any formula
-/// evaluated in the compute type explodes (ACCURACY.md).  Only where the precise form needs one, sized
-/// from the measured worst absolute error there (test_precise_vs_reference prints ulp|abs), with margin:
-/// a wider allowance would also hide real failures in the derivative's tail (textbook gelu'(-6)).
-///   f16: swish' for beta != 1 (the narrow path's polynomial next to the zero of f' is for beta = 1;
-///        measured 0.503 ulp at ~1e-6 abs before it existed) -> 2^-20; mish' none (its narrow path
-///        evaluates a polynomial in x - x0 next to the zero: <= 0.5003 ulp)
-///   bf16: none needed (<= 0.5 ulp everywhere)
-///   f32: swish' 6.9e-9, mish' 4.2e-8 (float cancellation f + x s (1-f^2) near -1.19)  -> 2^-23
-///        gelu', gelu_tanh' (evaluated in double) and hardswish' (exact numerator): <= 0.5 ulp, none
-///   f64: swish' 6.4e-18, mish' 3.9e-17, gelu_tanh' 1e-16 -> 2^-52; gelu' 3.1e-17 on the host, CUDA's
-///        erfc is 5 ulp -> 2^-51
+/// The absolute allowance of a derivative next to its interior zero (the row's BoundInputs), where the ULP
+/// error of any formula evaluated in the compute type explodes (docs/ACCURACY.md).  Only where the precise
+/// form needs one, sized from the measured worst absolute error there (test_precise_vs_reference prints
+/// ulp|abs), with margin: a wider allowance would also hide real failures in the derivative's tail
+/// (textbook gelu'(-6)).  Today: f16 swish' 2^-20 (its narrow polynomial is for beta = 1); f32 swish' and
+/// mish' 2^-23 (float cancellation of f + x s (1-f^2)); f64 swish', mish', gelu_tanh' 2^-52, gelu' 2^-51
+/// (CUDA's 5-ulp erfc).
 double interior_zero_abs(Activation a, DType t) {
+  const BoundInputs& b = info(a).bounds;
   switch (t) {
-    case DType::f16:
-      return a == Activation::swish ? std::ldexp(1.0, -20) : 0.0;
+    case DType::f16: return b.zero_abs_f16;
     case DType::bf16: return 0.0;
-    case DType::f32: return (a == Activation::swish || a == Activation::mish) ? std::ldexp(1.0, -23) : 0.0;
-    case DType::f64:
-      if (a == Activation::gelu) return std::ldexp(1.0, -51);
-      return (a == Activation::swish || a == Activation::mish || a == Activation::gelu_tanh)
-                 ? std::ldexp(1.0, -52)
-                 : 0.0;
+    case DType::f32: return b.zero_abs_f32;
+    case DType::f64: return b.zero_abs_f64;
   }
   return 0.0;
 }
 
 bool is_16bit(DType t) { return t == DType::f16 || t == DType::bf16; }
-
-/// f64 precise: the maximum measured on the host against the long-double reference (sampled inputs,
-/// tests/host/test_precise_vs_reference.cpp prints it), plus what CUDA's double functions may add over
-/// glibc's (CUDA documents exp/expm1/log1p/tanh 1 ulp where glibc is ~0.5, erfc 5 ulp).
-///   measured (host): comparisons/multiplies/hardswish/hardsigmoid <= 0.5; elu/celu/selu <= 1.51;
-///   softplus <= 1.34; sigmoid <= 1.34; tanh <= 1.64; softsign <= 1.06; swish/mish fwd <= 1.5;
-///   gelu fwd 2.48 (glibc erfc ~1.5 ulp at x = -10), gelu_tanh fwd 2.27 (sigma's exp + 3 roundings).
-double f64_measured(Activation a, Direction d) {
-  const bool fwd = d == Direction::fwd;
-  switch (a) {
-    case Activation::relu:
-    case Activation::relu6:
-    case Activation::leaky_relu:
-    case Activation::prelu:
-    case Activation::hardsigmoid:
-    case Activation::hardswish: return 1.0;
-    case Activation::softsign: return 2.0;
-    case Activation::gelu: return fwd ? 6.0 : 6.0;  // erfc: 5 ulp on CUDA
-    default: return 3.0;                            // host <= 2.3; +1 for CUDA's 1-ulp exp/expm1/log1p/tanh
-  }
-}
 
 AccuracyBound precise_bound(Activation a, Direction d, DType t) {
   AccuracyBound b;
@@ -103,7 +78,7 @@ AccuracyBound precise_bound(Activation a, Direction d, DType t) {
       if (zero) b.why += "; near the interior zero of f' the terms cancel in f32: abs 2^-23 (measured <= 4.2e-8)";
       break;
     case DType::f64:
-      b.ulp = f64_measured(a, d == Direction::bwd ? Direction::deriv : d);
+      b.ulp = info(a).bounds.f64_ulp;
       b.why = "f64: the same formulas in double (fma-compensated arguments and divisions); bound = the maximum "
               "measured on the host against the long-double reference, rounded up, plus CUDA's extra error over "
               "glibc (exp/expm1/log1p/tanh 1 ulp, erfc 5 ulp on CUDA)";
@@ -129,32 +104,19 @@ AccuracyBound precise_bound(Activation a, Direction d, DType t) {
   return b;
 }
 
-/// fast: what the intrinsics cost, relative to the f32 result, then expressed per dtype.
+/// fast: what the intrinsics cost, relative to the f32 result (the row's fast_rel_ulp_*), then expressed
+/// per dtype.  The rows' figures come from CUDA's documented errors:
 ///   __expf(a): 2 + floor(1.173|a|) ulp; the exp arguments of a non-zero f32 result reach |a| ~ 104
-///     (e^-104 is the last f32 subnormal), so up to ~124 ulp = 2^-16 relative.
-///   __logf: 2^-21.41 absolute on [0.5, 2]: log1p(e) ~ e >= 2^-7 then carries up to 2^-14.4 relative.
-///   tanh.approx.f32: 2^-11 relative.  __fdividef: 2 ulp.  rcp.approx: 1 ulp.  ex2.approx: 2 ulp.
-///   The .ftz forms flush f32 subnormal results to zero: abs 2^-126 covers them (f32 and bf16,
-///   whose subnormals are f32's; f16's subnormals are normal f32 numbers).
-/// rel_ulp: the worst relative error of the f32 evaluation, in f32 ulps.
+///     (e^-104 is the last f32 subnormal), so up to ~124 ulp = 2^-16 relative (exp-based: 140).
+///   __logf: 2^-21.41 absolute on [0.5, 2]: log1p(e) ~ e >= 2^-7 then carries up to 2^-14.4 relative
+///     (softplus fwd: 1024).
+///   tanh.approx.f32: 2^-11 relative (tanh fwd: 8192).  __fdividef: 2 ulp.  rcp.approx: 1 ulp (softsign: 4).
+///   expm1 (polynomial below 2^-6, __expf(x)-1 above): 64 (elu, selu, celu); erfcf 4 ulp + __expf in the
+///   argument correction: 16 (gelu).
+///   The .ftz forms flush f32 subnormal results to zero: abs 2^-126 covers them.
 double fast_rel_ulp(Activation a, Direction d) {
-  const bool fwd = d == Direction::fwd;
-  switch (a) {
-    case Activation::relu:
-    case Activation::relu6:
-    case Activation::leaky_relu:
-    case Activation::prelu:
-    case Activation::hardsigmoid:
-    case Activation::hardswish: return 0;  // no approximation used (div6 corrects __fdividef exactly)
-    case Activation::softsign: return 4;   // rcp.approx 1 + __fdividef 2 + roundings
-    case Activation::tanh: return fwd ? 8192 : 140;  // tanh.approx 2^-11 = 2^13 ulp; f' via __expf(-2|x|)
-    case Activation::softplus: return fwd ? 1024 : 140;  // __logf 2^-14.4 relative on the log1p(e) tail
-    case Activation::elu:
-    case Activation::selu:
-    case Activation::celu: return 64;  // expm1: polynomial below 2^-6, __expf(x)-1 above (|x| <= ~17)
-    case Activation::gelu: return 16;  // erfcf 4 ulp + __expf in the argument correction, in f32
-    default: return 140;               // sigmoid, swish, gelu_tanh, mish: __expf tails + 2 __fdividef
-  }
+  const BoundInputs& b = info(a).bounds;
+  return d == Direction::fwd ? b.fast_rel_ulp_fwd : b.fast_rel_ulp_deriv;
 }
 
 AccuracyBound fast_bound(Activation a, Direction d, DType t) {

@@ -1,7 +1,7 @@
 // actbench/harness/bounds.hpp - the accuracy bound each case is held to.
 #pragma once
 
-#include "kernels/catalog.hpp"
+#include "kernels/axes.hpp"
 #include "kernels/dtype.hpp"
 
 #include <string>

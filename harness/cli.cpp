@@ -8,12 +8,14 @@
 #include "harness/runner.hpp"
 #include "harness/sysinfo.hpp"
 #include "harness/ulp.hpp"
+#include "kernels/catalog.hpp"
 
 #include <CLI/CLI.hpp>
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -144,26 +146,46 @@ Machine open_backends(const Where& w, const CudaEntry& cuda, bool quiet) {
 // ---------------------------------------------------------------------------------------------
 int cmd_list(bool as_json) {
   nlohmann::json out = nlohmann::json::array();
+  const Params defaults;
   for (const auto& i : kCatalog) {
     nlohmann::json params = nlohmann::json::object();
-    const Params defaults;
     for (const auto& spec : i.params)
       if (spec.key)
         params[spec.key] = {{"default", spec.member ? defaults.*(spec.member) : static_cast<double>(defaults.prelu_channels)},
-                            {"domain", spec.domain}};
-    std::vector<std::string> variants = {"precise"};
-    if (has_distinct_variants(i.id)) variants = {"precise", "fast", "textbook"};
+                            {"domain", to_string(spec.domain)}};
+    nlohmann::json variants = nlohmann::json::array(), by_dtype = nlohmann::json::object();
+    for (Variant v : kAllVariants) {
+      bool any = false;
+      for (DType t : kAllDTypes)
+        if (variant_exists(i.id, v, t)) {
+          by_dtype[to_string(t)].push_back(to_string(v));
+          any = true;
+        }
+      if (any) variants.push_back(to_string(v));
+    }
     std::vector<std::string> impls = {"actbench", "thrust"};
     if (i.cudnn) impls.push_back("cudnn");
+    nlohmann::json kinks = nlohmann::json::array(), zeros = nlohmann::json::array();
+    for (double k : i.kinks)
+      if (!std::isnan(k)) kinks.push_back(k);
+    if (!std::isnan(i.deriv_zero)) zeros.push_back(i.deriv_zero);
+    std::vector<std::string> dtypes, directions;
+    for (DType t : kAllDTypes) dtypes.emplace_back(to_string(t));
+    for (Direction d : kAllDirections) directions.emplace_back(to_string(d));
     out.push_back({{"name", i.name},
+                   {"aliases", i.alias ? nlohmann::json::array({i.alias}) : nlohmann::json::array()},
                    {"formula", i.formula},
                    {"derivative", i.derivative},
                    {"precise", i.stable},
-                   {"textbook", i.textbook},
+                   {"textbook", i.textbook ? nlohmann::json(i.textbook) : nlohmann::json(nullptr)},
                    {"parameters", params},
                    {"variants", variants},
-                   {"dtypes", {"f32", "f16", "bf16", "f64"}},
-                   {"impls", impls}});
+                   {"variants_by_dtype", by_dtype},
+                   {"directions", directions},
+                   {"dtypes", dtypes},
+                   {"impls", impls},
+                   {"kinks", kinks},
+                   {"deriv_zeros", zeros}});
   }
   if (as_json) {
     fmt::print("{}\n", out.dump(2));
@@ -174,7 +196,7 @@ int cmd_list(bool as_json) {
     fmt::print("  f(x)      {}\n", a["formula"].get<std::string>());
     fmt::print("  f'(x)     {}\n", a["derivative"].get<std::string>());
     fmt::print("  precise   {}\n", a["precise"].get<std::string>());
-    fmt::print("  textbook  {}\n", a["textbook"].get<std::string>());
+    fmt::print("  textbook  {}\n", a["textbook"].is_null() ? std::string("none") : a["textbook"].get<std::string>());
     std::string ps;
     for (auto it = a["parameters"].begin(); it != a["parameters"].end(); ++it)
       ps += fmt::format("{}{}={} ({})", ps.empty() ? "" : ", ", it.key(), it.value()["default"].dump(),
@@ -185,7 +207,7 @@ int cmd_list(bool as_json) {
     for (const auto& v : a["impls"]) is += (is.empty() ? "" : ", ") + v.get<std::string>();
     fmt::print("  variants  {}   impls {}   dtypes f32, f16, bf16, f64\n\n", vs, is);
   }
-  fmt::print("directions: fwd (f), deriv (f'), bwd (dy*f');  silu = swish with beta=1\n");
+  fmt::print("directions: fwd (f), deriv (f'), bwd (dy*f');  silu = swish with beta=1;  fast: f32 data only\n");
   return kExitOk;
 }
 
@@ -250,9 +272,10 @@ int cmd_eval(const EvalArgs& a, const CudaEntry& cuda) {
   c.n = static_cast<std::int64_t>(xs.size());
   OpSpec op{c.activation, c.direction, c.variant, params, nullptr};
   if (auto why = b.unsupported(c.impl, op, c.dtype)) throw Unavailable(*why);
-  if (!combination_exists(c.activation, c.direction, c.variant, c.impl, c.backend))
-    throw UsageError(fmt::format("{} does not exist for {} {} {}", to_string(c.impl), to_string(c.activation),
-                                 to_string(c.direction), to_string(c.variant)));
+  if (!combination_exists(c.activation, c.direction, c.dtype, c.variant, c.impl, c.backend))
+    throw UsageError(fmt::format("{} {} does not exist for {} {} {} (see 'actbench list')", to_string(c.variant),
+                                 to_string(c.impl), to_string(c.activation), to_string(c.direction),
+                                 to_string(c.dtype)));
   const std::vector<std::uint64_t> ys = run_on_inputs(b, c, params, xs, dys);
   const std::vector<float> slopes = prelu_slopes(params);
 

@@ -1,5 +1,7 @@
 #include "harness/params.hpp"
 
+#include "kernels/catalog.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -24,19 +26,26 @@ double parse_number(const std::string& key, const std::string& text) {
   return v;
 }
 
-void check_domain(Activation a, const char* key, double v) {
-  const std::string where = fmt::format("{}.{}", to_string(a), key);
+void check_domain(Activation a, const ParamSpec& spec, double v) {
+  const std::string where = fmt::format("{}.{}", to_string(a), spec.key);
   if (!std::isfinite(v)) throw std::invalid_argument(fmt::format("parameter {} must be finite, got {}", where, v));
-  const std::string_view k(key);
-  if (k == "beta" && !(v > 0)) throw std::invalid_argument(fmt::format("parameter {} must be > 0, got {}", where, v));
-  if (a == Activation::celu && k == "alpha" && v == 0)
-    throw std::invalid_argument(fmt::format("parameter {} must be non-zero", where));
-  if (k == "channels" && (v < 1 || v != std::floor(v) || v > 1e9))
-    throw std::invalid_argument(fmt::format("parameter {} must be an integer >= 1, got {}", where, v));
+  switch (spec.domain) {
+    case Domain::finite: break;
+    case Domain::positive:
+      if (!(v > 0)) throw std::invalid_argument(fmt::format("parameter {} must be > 0, got {}", where, v));
+      break;
+    case Domain::nonzero:
+      if (v == 0) throw std::invalid_argument(fmt::format("parameter {} must be non-zero", where));
+      break;
+    case Domain::count:
+      if (v < 1 || v != std::floor(v) || v > 1e9)
+        throw std::invalid_argument(fmt::format("parameter {} must be an integer >= 1, got {}", where, v));
+      break;
+  }
 }
 
 void set(Params& p, Activation a, const ParamSpec& spec, double v) {
-  check_domain(a, spec.key, v);
+  check_domain(a, spec, v);
   if (spec.member)
     p.*(spec.member) = v;
   else
@@ -47,7 +56,7 @@ std::string valid_keys() {
   std::string out;
   for (const auto& i : kCatalog)
     for (const auto& spec : i.params)
-      if (spec.key) out += fmt::format("{}{}.{} ({})", out.empty() ? "" : ", ", i.name, spec.key, spec.domain);
+      if (spec.key) out += fmt::format("{}{}.{} ({})", out.empty() ? "" : ", ", i.name, spec.key, to_string(spec.domain));
   return out;
 }
 
@@ -85,7 +94,7 @@ void apply_param(Params& p, std::string_view assignment, const std::vector<Activ
 void validate_params(const Params& p) {
   for (const auto& i : kCatalog)
     for (const auto& spec : i.params)
-      if (spec.key) check_domain(i.id, spec.key, spec.member ? p.*(spec.member) : static_cast<double>(p.prelu_channels));
+      if (spec.key) check_domain(i.id, spec, spec.member ? p.*(spec.member) : static_cast<double>(p.prelu_channels));
 }
 
 }  // namespace actbench

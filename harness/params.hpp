@@ -1,7 +1,7 @@
 // actbench/harness/params.hpp - setting activation parameters from "key=value" strings.
 #pragma once
 
-#include "kernels/catalog.hpp"
+#include "kernels/axes.hpp"
 
 #include <string_view>
 #include <vector>

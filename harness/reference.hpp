@@ -34,7 +34,7 @@
 // gelu's 1/sqrt2 and 1/sqrt(2 pi), 1/6, 1/2.  The product beta*x etc. is exact, never rounded.
 #pragma once
 
-#include "kernels/catalog.hpp"
+#include "kernels/axes.hpp"
 #include "kernels/dtype.hpp"
 
 namespace actbench::ref {

@@ -1,5 +1,7 @@
 #include "harness/registry.hpp"
 
+#include "kernels/catalog.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,23 +20,9 @@ std::int64_t Case::bytes() const {
   return streams * n * dtype_info(dtype).size_bytes;
 }
 
-bool has_distinct_variants(Activation a) {
-  switch (a) {
-    case Activation::relu:
-    case Activation::relu6:
-    case Activation::leaky_relu:
-    case Activation::prelu:
-    case Activation::hardsigmoid:
-      return false;
-    default:
-      return true;
-  }
-}
-
-bool combination_exists(Activation a, Direction d, Variant v, Impl impl, BackendKind backend) {
-  if (v != Variant::precise && !has_distinct_variants(a)) return false;
-  // Peers run one math: the thrust peer shows thrust::transform's launch shape with our precise functor.
-  if (impl == Impl::thrust && v != Variant::precise) return false;
+bool combination_exists(Activation a, Direction d, DType t, Variant v, Impl impl, BackendKind backend) {
+  if (!variant_exists(a, v, t)) return false;
+  if (impl == Impl::thrust) return v == Variant::precise;
   if (impl == Impl::cudnn)
     return backend == BackendKind::cuda && info(a).cudnn && d != Direction::deriv && v == Variant::precise;
   return true;
@@ -49,7 +37,7 @@ std::vector<Case> make_cases(const Selection& sel, BackendKind backend, const st
           for (Direction d : sel.directions)
             for (Variant v : sel.variants)
               for (Impl impl : sel.impls)
-                if (combination_exists(a, d, v, impl, backend)) out.push_back({a, d, t, v, impl, backend, dev, n});
+                if (combination_exists(a, d, t, v, impl, backend)) out.push_back({a, d, t, v, impl, backend, dev, n});
   return out;
 }
 

@@ -5,7 +5,7 @@
 // accuracy record, computed through the same launch path that is timed.
 #pragma once
 
-#include "kernels/catalog.hpp"
+#include "kernels/axes.hpp"
 #include "kernels/dtype.hpp"
 
 #include <cstdint>
@@ -45,15 +45,12 @@ struct Selection {
   std::vector<std::int64_t> sizes;
 };
 
-/// Whether a variant differs from precise for `a` (relu-like functions have one formula and no
-/// transcendental math, so their fast/textbook variants would repeat the precise case).
-bool has_distinct_variants(Activation a);
-
-/// Whether `impl` can exist for (a, d, v) on `backend` at all (cuDNN: only its activations, only
-/// fwd and bwd, only on cuda, one math of its own reported under `precise`; thrust: the precise
-/// functor only, since the peer compares launch shapes, not math).  Combinations that
-/// exist but cannot run here are the backend's business (skipped with a reason).
-bool combination_exists(Activation a, Direction d, Variant v, Impl impl, BackendKind backend);
+/// Whether the case (a, d, t, v, impl) can exist on `backend` at all: the variant is distinct code for
+/// (a, t) (kernels/catalog.hpp: variant_exists); cuDNN only for its activations, only fwd and bwd, only on
+/// cuda, one math of its own reported under `precise`; thrust runs the precise functor only, since the
+/// peer compares launch shapes, not math.  Combinations that exist but cannot run here are the backend's
+/// business (skipped with a reason).  The one place these rules live.
+bool combination_exists(Activation a, Direction d, DType t, Variant v, Impl impl, BackendKind backend);
 
 /// The cases of `sel` on `backend` for each of `devices`, in a stable order
 /// (device, dtype, n, activation, direction, variant, impl) so that buffers and the roofline

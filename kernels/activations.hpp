@@ -1,35 +1,45 @@
-// actbench/kernels/activations.hpp - one functor per activation: forward and derivative.
+// actbench/kernels/activations.hpp - one functor per activation (forward and derivative), its textbook
+// form where it has one, and its catalog row.  Everything about one activation is here, in one place.
 //
-// Shape (every activation):
-//   template <Variant V> struct Name {
+// Shape of an activation `Name`:
+//   template <Variant V> struct Name {            // V = precise or fast (the stable formulas)
 //     <parameters as double members, PyTorch's defaults>
 //     template <class C> ACTBENCH_HD C fwd(C x) const;    // f(x),  C = float or double
 //     template <class C> ACTBENCH_HD C deriv(C x) const;  // f'(x)
+//     [template <class S> ACTBENCH_HD float fwd_narrow(float x) const;   // 16-bit data, S = f16_t / bf16_t
+//      template <class S> ACTBENCH_HD float deriv_narrow(float x) const;]
 //   };
-// C is the compute type (float for f32/f16/bf16 data, double for f64).  Parameters are rounded
-// to C once (C(alpha)), and the host reference uses the same rounded values.
-// V picks the formulas (textbook vs stable) and, through math<V>, the primitives:
-//   precise   the stable formulas of ACCURACY.md on library math.  Where float arithmetic cannot
-//             reach the f32 target (2 ulp) the float instantiation evaluates the same formula in
-//             double (see kWide below): gelu, gelu_tanh' (gelu_tanh's f only below -10), the far tails of the
-//             exp-based functions (an exp whose result is subnormal while the activation's is not).
-//   fast      the same stable formulas on math<fast> (device intrinsics), always in C.
-//   textbook  the naive formulas (ACCURACY.md's table), kept to show what the check catches.
-// 16-bit data (f16, bf16): where the stable f32 formula costs more than the ~20-30 instructions a
-// 16-bit element may spend at H100/H200 bandwidth, a functor also has
-//   template <class S> ACTBENCH_HD float fwd_narrow(float x) const;   // S = f16_t or bf16_t
-//   template <class S> ACTBENCH_HD float deriv_narrow(float x) const;
-// built on narrow.hpp (SFU exp2/rcp with exact argument reduction, series instead of log1pf/expm1f,
-// no double): an f32 error of a few ulp is 2^-13 (f16) / 2^-16 (bf16) of the 16-bit ulp.  precise and
-// fast share it (for 16-bit data fast is precise); textbook keeps its formulas (elementwise.hpp never
-// calls the narrow path of a textbook functor).
-// Special values follow the reference's conventions (harness/reference.hpp): NaN propagates
-// (also through derivatives), +-inf give the limits with the sign of the approach (silu(-inf) = -0).
+//   struct NameTextbook { fwd, deriv };           // the naive formulas, where the activation has them
+//   struct NameDef : Def<Activation::name> {      // the catalog row (kernels/catalog.hpp folds them)
+//     static constexpr ActivationInfo info = {...};
+//     template <Variant V> using functor = Name<V>;
+//     using textbook = NameTextbook;              // void: no textbook form
+//     template <class F> static void set_params(F& f, const Params& p, const float* prelu_alpha);
+//   };
+// Activations with one formula and no transcendental math (relu, relu6, leaky_relu, prelu,
+// hardsigmoid) are plain structs: functor<V> is the same type for every V, and only precise exists.
+//
+// C is the compute type (float for f32/f16/bf16 data, double for f64).  Parameters are rounded to C once
+// (C(alpha)), and the host reference uses the same rounded values.  What runs (docs/DESIGN.md has the
+// table):
+//   precise f32   the stable formulas of docs/ACCURACY.md in float; where float arithmetic cannot reach the
+//                 f32 target (2 ulp) the float instantiation evaluates the same formula in double
+//                 (kWide below).
+//   precise f64   the same formulas in double on library math (libm on the host, libdevice on the device).
+//   fast (f32)    the same formulas on math<fast>: device intrinsics on the GPU; libm float math on the host
+//                 (no widening to double), so fast differs from precise on the host too.
+//   16-bit data   the narrow paths (narrow.hpp: SFU exp2/rcp with exact reduction, series, no double), shared by
+//                 every non-textbook variant; an f32 error of a few ulp is 2^-13 (f16) / 2^-16 (bf16) of the
+//                 16-bit ulp.  So fast exists for f32 data only (kernels/catalog.hpp: variant_exists).
+//   textbook      the naive formulas (docs/ACCURACY.md's table) in the compute type, on precise math.
+// Special values follow the reference's conventions (harness/reference.hpp): NaN propagates (also
+// through derivatives), +-inf give the limits with the sign of the approach (silu(-inf) = -0).
 // Functors are small, copyable, and know nothing of buffers, launches or the harness.
 #pragma once
 
-#include "catalog.hpp"
+#include "axes.hpp"
 #include "config.hpp"
+#include "fp.hpp"
 #include "math.hpp"
 #include "narrow.hpp"
 
@@ -38,32 +48,31 @@
 
 namespace actbench {
 
+/// The base of every catalog row: its tag, and what a row without parameters or textbook form has.
+template <Activation A>
+struct Def {
+  static constexpr Activation id = A;
+  using textbook = void;
+  template <class F>
+  static void set_params(F&, const Params&, const float*) {}
+};
+
 namespace detail {
 
 /// A zero result takes the sign of `x` (for functions whose vanishing tails have the sign of x).
 ACTBENCH_HD float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysignf(0.0f, x) : y; }
 
 /// The type a precise float functor evaluates a formula in where float is not enough: double.
-/// Fast and textbook never widen; double data has nothing wider on the device.
+/// Fast never widens; double data has nothing wider on the device.
 template <Variant V, class C>
 inline constexpr bool kWide = V == Variant::precise && std::is_same<C, float>::value;
 
-template <class C>
-ACTBENCH_HD bool is_nan(C x) {
-  return x != x;
-}
+using fp::Pair;
 
-/// A value with its rounding error: hi + lo (|lo| <= ulp(hi)/2 up to the helper's rounding).
-template <class C>
-struct Pair {
-  C hi, lo;
-};
-
-/// a*b exactly as hi + lo (fma).
+/// a*b exactly as hi + lo (fma; hi rounded once and never fused into a later add).
 template <class M, class C>
 ACTBENCH_HD Pair<C> mul_exact(C a, C b) {
-  const C hi = a * b;
-  return {hi, M::fma(a, b, -hi)};
+  return fp::two_prod(a, b);
 }
 
 /// sigma(z) and 1 - sigma(z) = sigma(-z), both accurate: e = exp(-|z|), p = 1/(1+e), q = e/(1+e).
@@ -77,12 +86,11 @@ struct Sig {
 template <class M, class C>
 ACTBENCH_HD Sig<C> sig(C z) {
   const C e = M::exp(-M::fabs(z));
-  const C d = C(1) + e;
-  const C dl = (C(1) - d) + e;
-  const C p0 = M::div(C(1), d);
-  const C q0 = M::div(e, d);
-  const C p = M::fma(M::fma(-p0, d, C(1)) - p0 * dl, p0, p0);
-  const C q = M::fma(M::fma(-q0, d, e) - q0 * dl, p0, q0);
+  const auto d = fp::fast_two_sum(C(1), e);  // 1 >= e
+  const C p0 = M::div(C(1), d.hi);
+  const C q0 = M::div(e, d.hi);
+  const C p = M::fma(M::fma(-p0, d.hi, C(1)) - p0 * d.lo, p0, p0);
+  const C q = M::fma(M::fma(-q0, d.hi, e) - q0 * d.lo, p0, q0);
   return z >= C(0) ? Sig<C>{p, q} : Sig<C>{q, p};
 }
 
@@ -106,12 +114,11 @@ ACTBENCH_HD C k_exp(C k, C a) {
 template <class M, class C>
 ACTBENCH_HD C sigmoid_deriv(C z) {
   const C e = M::exp(-M::fabs(z));
-  const C d = C(1) + e;
-  const C dl = (C(1) - d) + e;  // exact (Fast2Sum, 1 >= e)
-  const C dd = d * d;
-  const C D = M::fma(d, d, -dd) + C(2) * d * dl;
-  const C y = M::div(e, dd);
-  return M::fma(y, -M::div(D, dd), y);
+  const auto d = fp::fast_two_sum(C(1), e);  // exact, 1 >= e
+  const auto dd = fp::two_prod(d.hi, d.hi);
+  const C D = dd.lo + C(2) * d.hi * d.lo;
+  const C y = M::div(e, dd.hi);
+  return M::fma(y, -M::div(D, dd.hi), y);
 }
 
 /// f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths): u = (x - hi) - lo, x - hi exact
@@ -123,7 +130,7 @@ ACTBENCH_HD float near_zero(float x, float hi, float lo, const float (&q)[10]) {
   return u * p;
 }
 
-/// -x/sqrt2 as a pair: 1/sqrt2 = kR2H + kR2L.
+/// -x/sqrt2 as a pair: 1/sqrt2 = hi + lo.
 template <class C>
 struct InvSqrt2;
 template <>
@@ -137,16 +144,12 @@ struct InvSqrt2<float> {
   static constexpr float lo = 1.21016175e-08f;
 };
 
-}  // namespace detail
-
-namespace detail {
-
 /// b*x as hi + lo with lo = 0 where hi is not finite (so an overflowed or infinite product
 /// carries no NaN into the correction terms).
 template <class M, class C>
 ACTBENCH_HD Pair<C> scaled(C b, C x) {
-  const C hi = b * x;
-  const C lo = (hi - hi == C(0)) ? M::fma(b, x, -hi) : C(0);
+  const C hi = fp::mul(b, x);
+  const C lo = (hi - hi == C(0)) ? fp::fma(b, x, -hi) : C(0);
   return {hi, lo};
 }
 
@@ -159,19 +162,15 @@ ACTBENCH_HD C div6(C s, C sl) {
   return c == C(0) ? q : q + c;  // keeps the sign of a zero q
 }
 
-/// a + b exactly as hi + lo (TwoSum).
-template <class C>
-ACTBENCH_HD Pair<C> two_sum(C a, C b) {
-  const C s = a + b;
-  const C bb = s - a;
-  return {s, (a - (s - bb)) + (b - bb)};
-}
+using fp::two_sum;
 
 }  // namespace detail
 
+// ---------------------------------------------------------------------------------------------
+// Piecewise-linear activations: comparisons and at most one multiply, one formula, precise only.
+// ---------------------------------------------------------------------------------------------
+
 /// relu: f = max(x, 0), f' = [x > 0].  relu(-0) = +0 and f'(0) = 0 as PyTorch; NaN propagates.
-/// No textbook form (every variant is this).
-template <Variant V>
 struct Relu {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -182,10 +181,15 @@ struct Relu {
     return x > C(0) ? C(1) : (x != x ? x : C(0));
   }
 };
+struct ReluDef : Def<Activation::relu> {
+  static constexpr ActivationInfo info = {
+      id, "relu", nullptr, "max(x, 0)", "x > 0 ? 1 : 0", "comparison", nullptr, {}, true, false, {0.0, kNone}, kNone,
+      {1.0}};
+  template <Variant>
+  using functor = Relu;
+};
 
 /// relu6: f = min(max(x, 0), 6), f' = [0 < x < 6] (0 at both break points, as PyTorch).
-/// No textbook form.
-template <Variant V>
 struct Relu6 {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -198,10 +202,16 @@ struct Relu6 {
     return (x > C(0) && x < C(6)) ? C(1) : C(0);
   }
 };
+struct Relu6Def : Def<Activation::relu6> {
+  static constexpr ActivationInfo info = {
+      id, "relu6", nullptr, "min(max(x, 0), 6)", "0 < x < 6 ? 1 : 0", "comparisons", nullptr, {}, true, false,
+      {0.0, 6.0}, kNone, {1.0}};
+  template <Variant>
+  using functor = Relu6;
+};
 
 /// leaky_relu(alpha): f = x > 0 ? x : alpha*x, f' = x > 0 ? 1 : alpha (alpha at 0, as PyTorch).
-/// One rounded multiply; leaky(-0) = alpha*(-0).  No textbook form.
-template <Variant V>
+/// One rounded multiply; leaky(-0) = alpha*(-0).
 struct LeakyRelu {
   double alpha = 0.01;
   template <class C>
@@ -212,6 +222,17 @@ struct LeakyRelu {
   ACTBENCH_HD C deriv(C x) const {
     if (x != x) return x;
     return x > C(0) ? C(1) : C(alpha);
+  }
+};
+struct LeakyReluDef : Def<Activation::leaky_relu> {
+  static constexpr ActivationInfo info = {
+      id, "leaky_relu", nullptr, "x > 0 ? x : alpha*x", "x > 0 ? 1 : alpha", "comparison, one multiply", nullptr,
+      {{{"alpha", &Params::leaky_relu_alpha, Domain::finite}}}, false, false, {0.0, kNone}, kNone, {1.0}};
+  template <Variant>
+  using functor = LeakyRelu;
+  template <class F>
+  static void set_params(F& f, const Params& p, const float*) {
+    f.alpha = p.leaky_relu_alpha;
   }
 };
 
@@ -226,7 +247,8 @@ struct ChannelOf {
   explicit ChannelOf(std::int64_t channels) : d(channels < 1 ? 1 : channels) {
     while (s < 31 && (std::int64_t{1} << s) < d) ++s;
     m = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) * ((std::uint64_t{1} << s) - std::uint64_t(d))) /
-                                       std::uint64_t(d) + 1);
+                                       std::uint64_t(d) +
+                                   1);
   }
   ACTBENCH_HD std::int64_t operator()(std::int64_t i) const {
     if (i >= 0 && i < (std::int64_t{1} << 31) && d < (std::int64_t{1} << 31)) {
@@ -246,8 +268,7 @@ struct ChannelOf {
 /// prelu: leaky_relu with a learned slope per channel: element i uses alpha[i % channels].
 /// channel(i) returns that leaky_relu (elementwise.hpp detects per-channel activations by it).
 /// alpha == nullptr means every channel has the slope init_alpha (Params::prelu_alpha).
-/// fwd/deriv without an index use channel 0.  No textbook form.
-template <Variant V>
+/// fwd/deriv without an index use channel 0.
 struct Prelu {
   const float* alpha = nullptr;
   std::int64_t channels = 1;
@@ -257,8 +278,8 @@ struct Prelu {
     channels = c;
     channel_of = ChannelOf(c);
   }
-  ACTBENCH_HD LeakyRelu<V> channel(std::int64_t i) const {
-    LeakyRelu<V> f;
+  ACTBENCH_HD LeakyRelu channel(std::int64_t i) const {
+    LeakyRelu f;
     f.alpha = alpha != nullptr ? double(alpha[channel_of(i)]) : init_alpha;
     return f;
   }
@@ -271,10 +292,30 @@ struct Prelu {
     return channel(0).deriv(x);
   }
 };
+struct PreluDef : Def<Activation::prelu> {
+  static constexpr ActivationInfo info = {
+      id, "prelu", nullptr, "x > 0 ? x : alpha[c]*x, c = index % channels", "x > 0 ? 1 : alpha[c]",
+      "comparison, one multiply", nullptr,
+      {{{"alpha", &Params::prelu_alpha, Domain::finite}, {"channels", nullptr, Domain::count}}}, false, false,
+      {0.0, kNone}, kNone, {1.0}};
+  template <Variant>
+  using functor = Prelu;
+  /// prelu's per-channel slopes live in memory the kernel reads (device memory for the CUDA backend):
+  /// `prelu_alpha[channels]`; when null, every channel uses p.prelu_alpha.
+  template <class F>
+  static void set_params(F& f, const Params& p, const float* prelu_alpha) {
+    f.alpha = prelu_alpha;
+    f.set_channels(p.prelu_channels > 0 ? static_cast<std::int64_t>(p.prelu_channels) : 1);
+    f.init_alpha = p.prelu_alpha;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The exp family: elu, selu, celu, softplus, sigmoid, tanh, softsign, swish, mish.
+// ---------------------------------------------------------------------------------------------
 
 /// elu(alpha): f = x > 0 ? x : alpha*(e^x - 1), f' = x > 0 ? 1 : alpha*e^x.
-/// stable: alpha*expm1(x).  textbook: alpha*(exp(x) - 1) (cancellation near 0); derivative from
-/// the output, y + alpha (~5e3 ulp at x = -10).  Source: Clevert et al. 2015; torch.nn.ELU.
+/// stable: alpha*expm1(x).  Source: Clevert et al. 2015; torch.nn.ELU.
 template <Variant V>
 struct Elu {
   double alpha = 1.0;
@@ -282,19 +323,13 @@ struct Elu {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if (x > C(0)) return x;
-    if constexpr (V == Variant::textbook) {
-      return C(alpha) * (M::exp(x) - C(1));
-    } else {
-      return C(alpha) * M::expm1(x);
-    }
+    return C(alpha) * M::expm1(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if (x > C(0)) return C(1);
-    if constexpr (V == Variant::textbook) {
-      return fwd(x) + C(alpha);
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (x < C(-80)) return C(double(C(alpha)) * ::exp(double(x)));  // e^x subnormal, alpha*e^x maybe not
       return C(alpha) * M::exp(x);
     } else {
@@ -310,36 +345,60 @@ struct Elu {
     return x > 0.0f ? 1.0f : float(alpha) * narrow::exp<kTinyResults<S>>(x);
   }
 };
+/// textbook elu: alpha*(exp(x) - 1) (cancellation near 0); derivative from the output, y + alpha
+/// (~5e3 ulp at x = -10).
+struct EluTextbook {
+  double alpha = 1.0;
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    using M = math<Variant::textbook>;
+    if (x > C(0)) return x;
+    return C(alpha) * (M::exp(x) - C(1));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    if (x > C(0)) return C(1);
+    return fwd(x) + C(alpha);
+  }
+};
+struct EluDef : Def<Activation::elu> {
+  static constexpr ActivationInfo info = {
+      id, "elu", nullptr, "x > 0 ? x : alpha*(exp(x)-1)", "x > 0 ? 1 : alpha*exp(x)", "alpha*expm1(x)",
+      "alpha*(exp(x)-1); derivative y+alpha from the output", {{{"alpha", &Params::elu_alpha, Domain::finite}}}, true,
+      true, {0.0, kNone}, kNone, {3.0, 64, 64}};
+  template <Variant V>
+  using functor = Elu<V>;
+  using textbook = EluTextbook;
+  template <class F>
+  static void set_params(F& f, const Params& p, const float*) {
+    f.alpha = p.elu_alpha;
+  }
+};
 
 /// selu: f = lambda*(x > 0 ? x : alpha*(e^x - 1)), f' = lambda*(x > 0 ? 1 : alpha*e^x),
 /// alpha = 1.6732632423543772848, lambda = 1.0507009873554804934 (each rounded to C).
 /// stable: (lambda*alpha as an exact hi+lo product) * expm1(x), one rounding.
-/// textbook: lambda*alpha*(exp(x) - 1); derivative from the output, y + lambda*alpha.
 /// Source: Klambauer et al. 2017; torch.nn.SELU.
-template <Variant V>
-struct Selu {
+struct SeluConstants {
   double alpha = 1.6732632423543772848170429916717;
   double lambda = 1.0507009873554804934193349852946;
+};
+template <Variant V>
+struct Selu : SeluConstants {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if (x > C(0)) return C(lambda) * x;
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
-    if constexpr (V == Variant::textbook) {
-      return la.hi * (M::exp(x) - C(1));
-    } else {
-      const C em = M::expm1(x);
-      return M::fma(la.hi, em, la.lo * em);
-    }
+    const C em = M::expm1(x);
+    return M::fma(la.hi, em, la.lo * em);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if (x > C(0)) return C(lambda);
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
-    if constexpr (V == Variant::textbook) {
-      return fwd(x) + la.hi;
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (x < C(-80)) return C(double(C(lambda)) * double(C(alpha)) * ::exp(double(x)));
       const C e = M::exp(x);
       return M::fma(la.hi, e, la.lo * e);
@@ -357,11 +416,34 @@ struct Selu {
     return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>>(x);
   }
 };
+/// textbook selu: lambda*alpha*(exp(x) - 1); derivative from the output, y + lambda*alpha.
+struct SeluTextbook : SeluConstants {
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    using M = math<Variant::textbook>;
+    if (x > C(0)) return C(lambda) * x;
+    return detail::mul_exact<M>(C(lambda), C(alpha)).hi * (M::exp(x) - C(1));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    using M = math<Variant::textbook>;
+    if (x > C(0)) return C(lambda);
+    return fwd(x) + detail::mul_exact<M>(C(lambda), C(alpha)).hi;
+  }
+};
+struct SeluDef : Def<Activation::selu> {
+  static constexpr ActivationInfo info = {
+      id, "selu", nullptr, "scale*(x > 0 ? x : alpha*(exp(x)-1)), alpha=1.6732632, scale=1.0507010",
+      "scale*(x > 0 ? 1 : alpha*exp(x))", "scale*alpha*expm1(x)", "scale*alpha*(exp(x)-1)", {}, false, true,
+      {0.0, kNone}, kNone, {3.0, 64, 64}};
+  template <Variant V>
+  using functor = Selu<V>;
+  using textbook = SeluTextbook;
+};
 
 /// celu(alpha): f = x > 0 ? x : alpha*(e^(x/alpha) - 1), f' = x > 0 ? 1 : e^(x/alpha).
 /// stable: alpha*expm1(x/alpha) with the rounding of x/alpha corrected to first order
-/// (q + ql = x/alpha, expm1(q + ql) = expm1(q) + e^q ql).  textbook: alpha*(exp(x/alpha) - 1);
-/// derivative from the output, y/alpha + 1.  Source: Barron 2017; torch.nn.CELU.
+/// (q + ql = x/alpha, expm1(q + ql) = expm1(q) + e^q ql).  Source: Barron 2017; torch.nn.CELU.
 template <Variant V>
 struct Celu {
   double alpha = 1.0;
@@ -370,28 +452,20 @@ struct Celu {
     using M = math<V>;
     if (x > C(0)) return x;
     const C a = C(alpha);
-    if constexpr (V == Variant::textbook) {
-      return a * (M::exp(x / a) - C(1));
-    } else {
-      const C q = M::div(x, a);
-      const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
-      const C em = M::expm1(q);
-      return a * (ql != C(0) ? M::fma(em + C(1), ql, em) : em);
-    }
+    const C q = M::div(x, a);
+    const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
+    const C em = M::expm1(q);
+    return a * (ql != C(0) ? M::fma(em + C(1), ql, em) : em);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if (x > C(0)) return C(1);
     const C a = C(alpha);
-    if constexpr (V == Variant::textbook) {
-      return fwd(x) / a + C(1);
-    } else {
-      const C q = M::div(x, a);
-      const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
-      const C e = M::exp(q);
-      return M::fma(e, ql, e);
-    }
+    const C q = M::div(x, a);
+    const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
+    const C e = M::exp(q);
+    return M::fma(e, ql, e);
   }
   // 16-bit: q = x/alpha by narrow::div; the derivative carries q's rounding (e^q's tail needs it).
   template <class S>
@@ -412,12 +486,40 @@ struct Celu {
     return ::fmaf(e, ql, e);
   }
 };
+/// textbook celu: alpha*(exp(x/alpha) - 1); derivative from the output, y/alpha + 1.
+struct CeluTextbook {
+  double alpha = 1.0;
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    using M = math<Variant::textbook>;
+    if (x > C(0)) return x;
+    const C a = C(alpha);
+    return a * (M::exp(x / a) - C(1));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    if (x > C(0)) return C(1);
+    return fwd(x) / C(alpha) + C(1);
+  }
+};
+struct CeluDef : Def<Activation::celu> {
+  static constexpr ActivationInfo info = {
+      id, "celu", nullptr, "x > 0 ? x : alpha*(exp(x/alpha)-1)", "x > 0 ? 1 : exp(x/alpha)", "alpha*expm1(x/alpha)",
+      "alpha*(exp(x/alpha)-1)", {{{"alpha", &Params::celu_alpha, Domain::nonzero}}}, false, true, {0.0, kNone},
+      kNone, {3.0, 64, 64}};
+  template <Variant V>
+  using functor = Celu<V>;
+  using textbook = CeluTextbook;
+  template <class F>
+  static void set_params(F& f, const Params& p, const float*) {
+    f.alpha = p.celu_alpha;
+  }
+};
 
 /// softplus(beta): f = log(1 + e^(beta x))/beta, f' = sigma(beta x).
 /// stable: z = beta x (exact as hi + lo), (max(z,0) + log1p(e^-|z|) + sigma(z) lo)/beta, and x
 /// itself once z > 24 (f32) / 40 (f64) (the log1p term is below half an ulp; beta x may overflow).
 /// f' = sigma(z) + sigma(z) sigma(-z) lo with the stable sigma.
-/// textbook: log(1 + exp(beta x))/beta (inf past 88.7, ~1e7 ulp at -20); f' = e^z/(1+e^z).
 /// Source: Dugas et al. 2001; torch.nn.Softplus (whose threshold=20 returns x).
 template <Variant V>
 struct Softplus {
@@ -439,9 +541,7 @@ struct Softplus {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     const C b = C(beta);
-    if constexpr (V == Variant::textbook) {
-      return M::log(C(1) + M::exp(b * x)) / b;
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (b * x < C(-80)) return C(eval_fwd<M, double>(double(x), double(b)));
       return eval_fwd<M, C>(x, b);
     } else {
@@ -451,15 +551,9 @@ struct Softplus {
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    const C b = C(beta);
-    if constexpr (V == Variant::textbook) {
-      const C e = M::exp(b * x);
-      return e / (C(1) + e);
-    } else {
-      const auto z = detail::scaled<M>(b, x);
-      const auto s = detail::sig<M>(z.hi);
-      return z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s;
-    }
+    const auto z = detail::scaled<M>(C(beta), x);
+    const auto s = detail::sig<M>(z.hi);
+    return z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s;
   }
   // 16-bit: max(z, 0) + log1p(e^-|z|) with narrow::exp and the atanh series; beta != 1 adds the
   // rounding of beta x (times sigma(z)) and divides by beta.
@@ -487,32 +581,51 @@ struct Softplus {
     return ::fmaf(g.s * g.sc, zl, g.s);
   }
 };
+/// textbook softplus: log(1 + exp(beta x))/beta (inf past 88.7, ~1e7 ulp at -20); f' = e^z/(1+e^z).
+struct SoftplusTextbook {
+  double beta = 1.0;
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    using M = math<Variant::textbook>;
+    const C b = C(beta);
+    return M::log(C(1) + M::exp(b * x)) / b;
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    using M = math<Variant::textbook>;
+    const C e = M::exp(C(beta) * x);
+    return e / (C(1) + e);
+  }
+};
+struct SoftplusDef : Def<Activation::softplus> {
+  static constexpr ActivationInfo info = {
+      id, "softplus", nullptr, "log(1+exp(beta*x))/beta", "sigmoid(beta*x)",
+      "(max(z,0)+log1p(exp(-|z|)))/beta, z=beta*x", "log(1+exp(beta*x))/beta; derivative exp(z)/(1+exp(z))",
+      {{{"beta", &Params::softplus_beta, Domain::positive}}}, false, true, {kNone, kNone}, kNone,
+      {3.0, 1024, 140}};
+  template <Variant V>
+  using functor = Softplus<V>;
+  using textbook = SoftplusTextbook;
+  template <class F>
+  static void set_params(F& f, const Params& p, const float*) {
+    f.beta = p.softplus_beta;
+  }
+};
 
 /// sigmoid: f = 1/(1+e^-x), f' = f(1-f).
 /// stable: x>=0: 1/(1+e^-x); x<0: e^x/(1+e^x).  f' = e^-|x|/(1+e^-|x|)^2 with the roundings of
 /// 1+e and its square compensated.
-/// textbook: 1/(1+e^-x) (0 for -103.97<x<-88.72 in f32); f' = y(1-y) (0 past x>17.3).
 template <Variant V>
 struct Sigmoid {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      return C(1) / (C(1) + M::exp(-x));
-    } else {
-      const C e = M::exp(-M::fabs(x));  // e^-|x| in (0, 1]
-      return M::div(x >= C(0) ? C(1) : e, C(1) + e);
-    }
+    const C e = M::exp(-M::fabs(x));  // e^-|x| in (0, 1]
+    return M::div(x >= C(0) ? C(1) : e, C(1) + e);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      const C y = fwd(x);
-      return y * (C(1) - y);
-    } else {
-      return detail::sigmoid_deriv<M>(x);
-    }
+    return detail::sigmoid_deriv<math<V>>(x);
   }
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
@@ -524,20 +637,39 @@ struct Sigmoid {
     return (g.e * g.r) * g.r;
   }
 };
+/// textbook sigmoid: 1/(1+e^-x) (0 for -103.97<x<-88.72 in f32); f' = y(1-y) (0 past x>17.3).
+struct SigmoidTextbook {
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    return C(1) / (C(1) + math<Variant::textbook>::exp(-x));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    const C y = fwd(x);
+    return y * (C(1) - y);
+  }
+};
+struct SigmoidDef : Def<Activation::sigmoid> {
+  static constexpr ActivationInfo info = {
+      id, "sigmoid", nullptr, "1/(1+exp(-x))", "sigmoid(x)*(1-sigmoid(x))",
+      "x>=0 ? 1/(1+e^-x) : e^x/(1+e^x); derivative e^-|x|/(1+e^-|x|)^2", "1/(1+exp(-x)); derivative y*(1-y)", {},
+      true, true, {kNone, kNone}, kNone, {3.0, 140, 140}};
+  template <Variant V>
+  using functor = Sigmoid<V>;
+  using textbook = SigmoidTextbook;
+};
 
 /// hardsigmoid: f = clamp(x/6 + 1/2, 0, 1), f' = -3 < x < 3 ? 1/6 : 0 (0 at +-3, as PyTorch).
 /// stable: (clamp(x, -3, 3) + 3)/6 with the sum's rounding carried into one correctly rounded
-/// division (x + 3 is exact near -3 anyway).  No textbook form.  Source: torch.nn.Hardsigmoid.
-template <Variant V>
+/// division (x + 3 is exact near -3 anyway).  Source: torch.nn.Hardsigmoid.
 struct Hardsigmoid {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    using M = math<V>;
+    using M = math<Variant::precise>;
     if (x != x) return x;
     const C c = x < C(-3) ? C(-3) : (x > C(3) ? C(3) : x);
-    const C s = c + C(3);
-    const C sl = (C(3) - s) + c;  // Fast2Sum: |3| >= |c|
-    return detail::div6<M>(s, sl);
+    const auto s = fp::fast_two_sum(C(3), c);  // |3| >= |c|
+    return detail::div6<M>(s.hi, s.lo);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
@@ -556,41 +688,37 @@ struct Hardsigmoid {
     return deriv(x);
   }
 };
+struct HardsigmoidDef : Def<Activation::hardsigmoid> {
+  static constexpr ActivationInfo info = {
+      id, "hardsigmoid", nullptr, "clamp(x/6 + 1/2, 0, 1)", "-3 < x < 3 ? 1/6 : 0", "(clamp(x, -3, 3) + 3)/6",
+      nullptr, {}, false, false, {-3.0, 3.0}, kNone, {1.0}};
+  template <Variant>
+  using functor = Hardsigmoid;
+};
 
 /// tanh: f = tanh x, f' = 1 - tanh^2 x = 4t/(1+t)^2, t = e^-2|x| (= 4 sigma'(2x)).
 /// stable: the library tanh (tanh.approx on fast); f' from t, never from the output.
-/// textbook: 2 sigma(2x) - 1 (~600 ulp at 1e-3, ~1e7 at 1e-8); f' = 1 - y^2 (0 past 9 in f32).
 template <Variant V>
 struct Tanh {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      return C(2) / (C(1) + M::exp(C(-2) * x)) - C(1);
-    } else {
-      return M::tanh(x);
-    }
+    return math<V>::tanh(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      const C y = fwd(x);
-      return C(1) - y * y;
+    const C a = M::fabs(x);
+    if constexpr (detail::kWide<V, C>) {
+      if (a > C(40)) return C(4.0 * ::exp(-2.0 * double(a)));  // t subnormal, 4t maybe not
     } else {
-      const C a = M::fabs(x);
-      if constexpr (detail::kWide<V, C>) {
-        if (a > C(40)) return C(4.0 * ::exp(-2.0 * double(a)));  // t subnormal, 4t maybe not
-      } else {
-        if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
-      }
-      return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
+      if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
     }
+    return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
   }
-  // 16-bit: f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
+  // 16-bit: the library tanh in f32; f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
-    return fwd(x);
+    return math<Variant::precise>::tanh(x);
   }
   template <class S>
   ACTBENCH_HD float deriv_narrow(float x) const {
@@ -598,11 +726,31 @@ struct Tanh {
     return (4.0f * g.e * g.r) * g.r;
   }
 };
+/// textbook tanh: 2 sigma(2x) - 1 (~600 ulp at 1e-3, ~1e7 at 1e-8); f' = 1 - y^2 (0 past 9 in f32).
+struct TanhTextbook {
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    return C(2) / (C(1) + math<Variant::textbook>::exp(C(-2) * x)) - C(1);
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    const C y = fwd(x);
+    return C(1) - y * y;
+  }
+};
+struct TanhDef : Def<Activation::tanh> {
+  static constexpr ActivationInfo info = {
+      id, "tanh", nullptr, "tanh(x)", "1 - tanh(x)^2", "tanh(x); derivative 4t/(1+t)^2, t=exp(-2|x|)",
+      "2*sigmoid(2x)-1; derivative 1-y^2", {}, true, true, {kNone, kNone}, kNone, {3.0, 8192, 140}};
+  template <Variant V>
+  using functor = Tanh<V>;
+  using textbook = TanhTextbook;
+};
 
 /// softsign: f = x/(1+|x|), f' = 1/(1+|x|)^2.
 /// stable: |x| <= 1: |x|/(1+|x|) with the rounding of 1+|x| compensated; |x| > 1: 1 - 1/(1+|x|)
 /// (finite at inf); sign copied.  f' = (1/d)^2 from r = 1/d and its exact residual, one rounding.
-/// No textbook form.  Source: Bergstra et al. 2009; torch.nn.Softsign.
+/// No textbook form (the naive formula is the stable one).  Source: Bergstra et al. 2009; torch.nn.Softsign.
 template <Variant V>
 struct Softsign {
   template <class C>
@@ -648,12 +796,18 @@ struct Softsign {
     return r * r;
   }
 };
+struct SoftsignDef : Def<Activation::softsign> {
+  static constexpr ActivationInfo info = {
+      id, "softsign", nullptr, "x/(1+|x|)", "1/(1+|x|)^2", "x/(1+|x|)", nullptr, {}, false, true, {kNone, kNone},
+      kNone, {2.0, 4, 4}};
+  template <Variant V>
+  using functor = Softsign<V>;
+};
 
 /// swish(beta) (beta = 1: silu): f = x sigma(beta x), f' = s + beta x s (1 - s), s = sigma(beta x).
 /// stable: z = beta x exact as hi + lo, x (s + s(1-s) lo) with the stable sigma; f(-inf) = -0;
 /// f' = s + z s(1-s) (+ its first-order lo term).  Far tails (e^z subnormal, x e^z not) in
-/// double.  textbook: x/(1+e^-beta x) (NaN at -inf, -0 in the tail); f' = s(1 + beta x (1-s)).
-/// Source: Ramachandran et al. 2017; Elfwing et al. 2017; torch.nn.SiLU.
+/// double.  Source: Ramachandran et al. 2017; Elfwing et al. 2017; torch.nn.SiLU.
 template <Variant V>
 struct Swish {
   double beta = 1.0;
@@ -683,9 +837,7 @@ struct Swish {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     const C b = C(beta);
-    if constexpr (V == Variant::textbook) {
-      return x / (C(1) + M::exp(-b * x));
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (b * x < C(-80)) return C(eval_fwd<M, double>(double(x), double(b)));
       return eval_fwd<M, C>(x, b);
     } else {
@@ -696,10 +848,7 @@ struct Swish {
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     const C b = C(beta);
-    if constexpr (V == Variant::textbook) {
-      const C s = C(1) / (C(1) + M::exp(-b * x));
-      return s * (C(1) + b * x * (C(1) - s));
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (b * x < C(-80)) return C(eval_deriv<M, double>(double(x), double(b)));
       return eval_deriv<M, C>(x, b);
     } else {
@@ -737,43 +886,58 @@ struct Swish {
     return ::fmaf(g.s * g.sc * (2.0f + z * (g.sc - g.s)), zl, y);
   }
 };
+/// textbook swish: x/(1+e^-beta x) (NaN at -inf, -0 in the tail); f' = s(1 + beta x (1-s)).
+struct SwishTextbook {
+  double beta = 1.0;
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    return x / (C(1) + math<Variant::textbook>::exp(-C(beta) * x));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    const C b = C(beta);
+    const C s = C(1) / (C(1) + math<Variant::textbook>::exp(-b * x));
+    return s * (C(1) + b * x * (C(1) - s));
+  }
+};
+struct SwishDef : Def<Activation::swish> {
+  static constexpr ActivationInfo info = {
+      id, "swish", "silu", "x*sigmoid(beta*x)  (beta=1: silu)", "s + beta*x*s*(1-s), s=sigmoid(beta*x)",
+      "x*sigmoid(beta*x) with the stable sigmoid", "x/(1+exp(-beta*x))",
+      {{{"beta", &Params::swish_beta, Domain::positive}}}, true, true, {kNone, kNone}, -1.2784645427610738,
+      {3.0, 140, 140, 0x1p-20, 0x1p-23, 0x1p-52}};
+  template <Variant V>
+  using functor = Swish<V>;
+  using textbook = SwishTextbook;
+  template <class F>
+  static void set_params(F& f, const Params& p, const float*) {
+    f.beta = p.swish_beta;
+  }
+};
 
 /// hardswish: f = x clamp(x+3, 0, 6)/6, f' = x < -3 ? 0 : x > 3 ? 1 : (2x+3)/6 (the (2x+3)/6
 /// branch on the closed [-3, 3], as PyTorch).
 /// stable: x >= 3: x (never x*6: no overflow); x <= -3: x*0 = -0; else x(x+3)/6 with the roundings
 /// of x+3 and the product carried into one division.  f' = (2x+3)/6 from the exact sum.
-/// textbook: x*clamp(x+3,0,6)/6 as written (inf for x > 5.7e37); f' = x/3 + 0.5 (cancels at -1.5).
 /// Source: Howard et al. 2019 (MobileNetV3); torch.nn.Hardswish.
 template <Variant V>
 struct Hardswish {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      C t = x + C(3);
-      t = t < C(0) ? C(0) : (t > C(6) ? C(6) : t);
-      return x * t / C(6);
-    } else {
-      if (x >= C(3)) return x;
-      if (x <= C(-3)) return C(-0.0);
-      const C t = x + C(3);
-      const C tl = (C(3) - t) + x;  // Fast2Sum: |x| < 3
-      const C p = x * t;
-      const C pl = M::fma(x, t, -p) + x * tl;
-      return detail::div6<M>(p, pl);
-    }
+    if (x >= C(3)) return x;
+    if (x <= C(-3)) return C(-0.0);
+    const auto t = fp::fast_two_sum(C(3), x);  // |x| < 3
+    const auto p = fp::two_prod(x, t.hi);
+    return detail::div6<M>(p.hi, p.lo + x * t.lo);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if (x < C(-3)) return C(0);
     if (x > C(3)) return C(1);
-    if constexpr (V == Variant::textbook) {
-      return x / C(3) + C(0.5);
-    } else {
-      const auto n = detail::two_sum(C(2) * x, C(3));
-      return detail::div6<M>(n.hi, n.lo);
-    }
+    const auto n = detail::two_sum(C(2) * x, C(3));
+    return detail::div6<M>(n.hi, n.lo);
   }
   // 16-bit: x (x+3) * (1/6) and (2x+3) * (1/6) in f32 (a few roundings of 2^-24).
   template <class S>
@@ -789,13 +953,37 @@ struct Hardswish {
     return ::fmaf(2.0f, x, 3.0f) * (1.0f / 6.0f);
   }
 };
+/// textbook hardswish: x*clamp(x+3,0,6)/6 as written (inf for x > 5.7e37); f' = x/3 + 0.5 (cancels
+/// at -1.5).
+struct HardswishTextbook {
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    C t = x + C(3);
+    t = t < C(0) ? C(0) : (t > C(6) ? C(6) : t);
+    return x * t / C(6);
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    if (x < C(-3)) return C(0);
+    if (x > C(3)) return C(1);
+    return x / C(3) + C(0.5);
+  }
+};
+struct HardswishDef : Def<Activation::hardswish> {
+  static constexpr ActivationInfo info = {
+      id, "hardswish", nullptr, "x*clamp(x+3, 0, 6)/6", "x<-3 ? 0 : x>3 ? 1 : (2x+3)/6",
+      "x*clamp(x+3,0,6)/6 without overflow; derivative (2x+3)/6", "x*(x+3)/6; derivative x/3+0.5", {}, false, true,
+      {-3.0, 3.0}, -1.5, {1.0}};
+  template <Variant V>
+  using functor = Hardswish<V>;
+  using textbook = HardswishTextbook;
+};
 
 /// gelu (erf): f = x Phi(x) = x/2 (1 + erf(x/sqrt2)), f' = Phi(x) + x phi(x).
 /// stable: x/2 erfc(-x/sqrt2), with x/sqrt2 exact as hi + lo (erfc(-t - tl) = erfc(-t) +
 /// 2/sqrt(pi) e^-t^2 tl); f' = erfc(..)/2 + x e^(-x^2/2)/sqrt(2 pi) with x^2 exact as hi + lo.
 /// The f32/f16/bf16 precise path evaluates this in double (erfcf is 4 ulp on CUDA, and the argument's
 /// rounding alone costs ~t^2 ulp in the tail).
-/// textbook: x/2 (1 + erf(x/sqrt2)) (0, i.e. 100% error, for x < -5.4 in f32).
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='none').
 template <Variant V>
 struct Gelu {
@@ -832,9 +1020,7 @@ struct Gelu {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      return C(0.5) * x * (C(1) + M::erf(x * C(0.70710678118654752440)));
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       return C(eval_fwd<M, double>(double(x)));
     } else {
       return eval_fwd<M, C>(x);
@@ -843,10 +1029,7 @@ struct Gelu {
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      return C(0.5) * (C(1) + M::erf(x * C(0.70710678118654752440))) +
-             x * M::exp(C(-0.5) * x * x) * C(0.39894228040143267794);
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       return C(eval_deriv<M, double>(double(x)));
     } else {
       return eval_deriv<M, C>(x);
@@ -872,6 +1055,28 @@ struct Gelu {
     return detail::zero_sign_of(eval_deriv<math<V>, float>(x), x);
   }
 };
+/// textbook gelu: x/2 (1 + erf(x/sqrt2)) (0, i.e. 100% error, for x < -5.4 in f32).
+struct GeluTextbook {
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    using M = math<Variant::textbook>;
+    return C(0.5) * x * (C(1) + M::erf(x * C(0.70710678118654752440)));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    using M = math<Variant::textbook>;
+    return C(0.5) * (C(1) + M::erf(x * C(0.70710678118654752440))) +
+           x * M::exp(C(-0.5) * x * x) * C(0.39894228040143267794);
+  }
+};
+struct GeluDef : Def<Activation::gelu> {
+  static constexpr ActivationInfo info = {
+      id, "gelu", nullptr, "x*Phi(x) = 0.5*x*(1+erf(x/sqrt2))", "Phi(x) + x*phi(x)", "0.5*x*erfc(-x/sqrt2)",
+      "0.5*x*(1+erf(x/sqrt2))", {}, false, true, {kNone, kNone}, -0.7517915241229171, {6.0, 16, 16, 0, 0, 0x1p-51}};
+  template <Variant V>
+  using functor = Gelu<V>;
+  using textbook = GeluTextbook;
+};
 
 /// gelu_tanh: f = x/2 (1 + tanh u), u = k(x + a x^3), k = sqrt(2/pi), a = 0.044715 (rounded to C),
 /// f' = s + x s(1-s) 2k(1 + 3a x^2), s = sigma(2u).
@@ -879,7 +1084,6 @@ struct Gelu {
 /// sigma; x > 10: x; x < -25: -0 (both exact after rounding); f64 far tail via a split exp.
 /// f32 precise: f in float (exp_f32, compensated sigma; double only where sigma(2u) is subnormal,
 /// x < -10), f' in double (its terms cancel over (-3, -0.5) in float).  16-bit data: fwd_narrow/deriv_narrow.
-/// textbook: x/2 (1 + tanh u) (100% error for x < -5 in f32; x^3 overflows f16's range of u).
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='tanh').
 template <Variant V>
 struct GeluTanh {
@@ -889,17 +1093,16 @@ struct GeluTanh {
   /// 2u as hi + lo for |x| <= 25.
   template <class M, class C>
   static ACTBENCH_HD detail::Pair<C> two_u(C x, C kc, C ac) {
-    const C x2 = x * x;
-    const C x2l = M::fma(x, x, -x2);
-    const C s = ac * x2;
-    const C sl = M::fma(ac, x2, -s) + ac * x2l;
-    const auto A = detail::two_sum(C(1), s);
+    const auto x2 = fp::two_prod(x, x);
+    const auto s = fp::two_prod(ac, x2.hi);
+    const C sl = s.lo + ac * x2.lo;
+    const auto A = fp::two_sum(C(1), s.hi);
     const C Al = A.lo + sl;
-    const C B = x * A.hi;
-    const C Bl = M::fma(x, A.hi, -B) + x * Al;
-    const C U = kc * B;
-    const C Ul = M::fma(kc, B, -U) + kc * Bl;
-    return {C(2) * U, C(2) * Ul};
+    const auto B = fp::two_prod(x, A.hi);
+    const C Bl = B.lo + x * Al;
+    const auto U = fp::two_prod(kc, B.hi);
+    const C Ul = U.lo + kc * Bl;
+    return {C(2) * U.hi, C(2) * Ul};
   }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x, C kc, C ac) {
@@ -925,10 +1128,7 @@ struct GeluTanh {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      const C u = C(k) * (x + C(a) * x * x * x);
-      return C(0.5) * x * (C(1) + M::tanh(u));
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       // float (exp_f32: the same bits on the device); where sigma(2u) is subnormal (x < -10), double
       if (x < C(-10)) return C(eval_fwd<M, double>(double(x), double(C(k)), double(C(a))));
       return eval_fwd<M, C>(x, C(k), C(a));
@@ -947,11 +1147,7 @@ struct GeluTanh {
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      const C u = C(k) * (x + C(a) * x * x * x);
-      const C th = M::tanh(u);
-      return C(0.5) * (C(1) + th) + C(0.5) * x * (C(1) - th * th) * C(k) * (C(1) + C(3) * C(a) * x * x);
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       // double: in float the terms of f' cancel over (-3, -0.5) (4.5 ulp measured at -1.22)
       return C(eval_deriv<M, double>(double(x), double(C(k)), double(C(a))));
     } else {
@@ -980,12 +1176,36 @@ struct GeluTanh {
     return detail::zero_sign_of(::fmaf(g.s * g.sc, ::fmaf(z.lo, ::fmaf(g.sc - g.s, xzp, 1.0f), xzp), g.s), x);
   }
 };
+/// textbook gelu_tanh: x/2 (1 + tanh u) (100% error for x < -5 in f32; x^3 overflows f16's range of u).
+struct GeluTanhTextbook {
+  static constexpr double k = 0.79788456080286535588;  // sqrt(2/pi)
+  static constexpr double a = 0.044715;
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    const C u = C(k) * (x + C(a) * x * x * x);
+    return C(0.5) * x * (C(1) + math<Variant::textbook>::tanh(u));
+  }
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    const C u = C(k) * (x + C(a) * x * x * x);
+    const C th = math<Variant::textbook>::tanh(u);
+    return C(0.5) * (C(1) + th) + C(0.5) * x * (C(1) - th * th) * C(k) * (C(1) + C(3) * C(a) * x * x);
+  }
+};
+struct GeluTanhDef : Def<Activation::gelu_tanh> {
+  static constexpr ActivationInfo info = {
+      id, "gelu_tanh", nullptr, "0.5*x*(1+tanh(u)), u=sqrt(2/pi)*(x+0.044715*x^3)",
+      "0.5*(1+tanh u) + 0.5*x*(1-tanh(u)^2)*du/dx", "x*sigmoid(2u)", "0.5*x*(1+tanh(u))", {}, false, true,
+      {kNone, kNone}, -0.7522, {3.0, 140, 140, 0, 0, 0x1p-52}};
+  template <Variant V>
+  using functor = GeluTanh<V>;
+  using textbook = GeluTanhTextbook;
+};
 
 /// mish: f = x tanh(softplus x), f' = tanh(sp) + x sigma(x)(1 - tanh(sp)^2).
 /// stable: tanh(sp) = n/(n+2), n = e^x(e^x+2) for x <= 1 (n, n+2 and the quotient compensated);
 /// 1 - 2t^2/(1+2t+2t^2), t = e^-x, for x > 1 (f' switches at 0); 1 - tanh^2 likewise from e^x or t (never 1 - y^2); f(-inf) = -0, f'(-inf) = -0.
-/// Far tail (e^x subnormal, x e^x not) in double.  textbook: x tanh(log(1+e^x)) (NaN at +-inf).
-/// Source: Misra 2019; torch.nn.Mish.
+/// Far tail (e^x subnormal, x e^x not) in double.  Source: Misra 2019; torch.nn.Mish.
 template <Variant V>
 struct Mish {
   template <class M, class C>
@@ -1033,9 +1253,7 @@ struct Mish {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      return x * M::tanh(M::log(C(1) + M::exp(x)));
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (x < C(-80)) return C(eval_fwd<M, double>(double(x)));
       return eval_fwd<M, C>(x);
     } else {
@@ -1045,12 +1263,7 @@ struct Mish {
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    if constexpr (V == Variant::textbook) {
-      const C e = M::exp(x);
-      const C tp = M::tanh(M::log(C(1) + e));
-      const C s = e / (C(1) + e);
-      return tp + x * s * (C(1) - tp * tp);
-    } else if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kWide<V, C>) {
       if (x < C(-80)) return C(eval_deriv<M, double>(double(x)));
       return eval_deriv<M, C>(x);
     } else {
@@ -1091,57 +1304,31 @@ struct Mish {
     return detail::zero_sign_of(f + g, x);  // f' < 0 in the left tail
   }
 };
-
-/// Maps the runtime tag to the functor type.
-template <Activation A, Variant V>
-struct functor_of;
-// clang-format off
-template <Variant V> struct functor_of<Activation::relu, V> { using type = Relu<V>; };
-template <Variant V> struct functor_of<Activation::relu6, V> { using type = Relu6<V>; };
-template <Variant V> struct functor_of<Activation::leaky_relu, V> { using type = LeakyRelu<V>; };
-template <Variant V> struct functor_of<Activation::prelu, V> { using type = Prelu<V>; };
-template <Variant V> struct functor_of<Activation::elu, V> { using type = Elu<V>; };
-template <Variant V> struct functor_of<Activation::selu, V> { using type = Selu<V>; };
-template <Variant V> struct functor_of<Activation::celu, V> { using type = Celu<V>; };
-template <Variant V> struct functor_of<Activation::softplus, V> { using type = Softplus<V>; };
-template <Variant V> struct functor_of<Activation::sigmoid, V> { using type = Sigmoid<V>; };
-template <Variant V> struct functor_of<Activation::hardsigmoid, V> { using type = Hardsigmoid<V>; };
-template <Variant V> struct functor_of<Activation::tanh, V> { using type = Tanh<V>; };
-template <Variant V> struct functor_of<Activation::softsign, V> { using type = Softsign<V>; };
-template <Variant V> struct functor_of<Activation::swish, V> { using type = Swish<V>; };
-template <Variant V> struct functor_of<Activation::hardswish, V> { using type = Hardswish<V>; };
-template <Variant V> struct functor_of<Activation::gelu, V> { using type = Gelu<V>; };
-template <Variant V> struct functor_of<Activation::gelu_tanh, V> { using type = GeluTanh<V>; };
-template <Variant V> struct functor_of<Activation::mish, V> { using type = Mish<V>; };
-// clang-format on
-
-template <Activation A, Variant V>
-using functor_t = typename functor_of<A, V>::type;
-
-/// Builds the functor for A with the parameters of `p` - the one place that maps Params onto
-/// functor members.  prelu's per-channel slopes live in memory the kernel reads (device memory for
-/// the CUDA backend): `prelu_alpha[channels]`; when null, every channel uses p.prelu_alpha.
-template <Activation A, Variant V>
-functor_t<A, V> make_functor(const Params& p, const float* prelu_alpha) {
-  functor_t<A, V> f{};
-  if constexpr (A == Activation::leaky_relu) {
-    f.alpha = p.leaky_relu_alpha;
-  } else if constexpr (A == Activation::prelu) {
-    f.alpha = prelu_alpha;
-    f.set_channels(p.prelu_channels > 0 ? static_cast<std::int64_t>(p.prelu_channels) : 1);
-    f.init_alpha = p.prelu_alpha;
-  } else if constexpr (A == Activation::elu) {
-    f.alpha = p.elu_alpha;
-  } else if constexpr (A == Activation::celu) {
-    f.alpha = p.celu_alpha;
-  } else if constexpr (A == Activation::softplus) {
-    f.beta = p.softplus_beta;
-  } else if constexpr (A == Activation::swish) {
-    f.beta = p.swish_beta;
+/// textbook mish: x tanh(log(1+e^x)) (NaN at +-inf, ~50 ulp tail).
+struct MishTextbook {
+  template <class C>
+  ACTBENCH_HD C fwd(C x) const {
+    using M = math<Variant::textbook>;
+    return x * M::tanh(M::log(C(1) + M::exp(x)));
   }
-  (void)p;
-  (void)prelu_alpha;
-  return f;
-}
+  template <class C>
+  ACTBENCH_HD C deriv(C x) const {
+    using M = math<Variant::textbook>;
+    const C e = M::exp(x);
+    const C tp = M::tanh(M::log(C(1) + e));
+    const C s = e / (C(1) + e);
+    return tp + x * s * (C(1) - tp * tp);
+  }
+};
+struct MishDef : Def<Activation::mish> {
+  static constexpr ActivationInfo info = {
+      id, "mish", nullptr, "x*tanh(softplus(x))", "tanh(sp) + x*sigmoid(x)*(1-tanh(sp)^2)", "x*n/(n+2), n=e^x(e^x+2)",
+      "x*tanh(log(1+exp(x)))", {}, false, true, {kNone, kNone}, -1.1920928955078125,
+      {3.0, 140, 140, 0, 0x1p-23, 0x1p-52}};
+  template <Variant V>
+  using functor = Mish<V>;
+  using textbook = MishTextbook;
+};
+
 
 }  // namespace actbench

@@ -10,12 +10,13 @@
 // op(x[, dy]) exists only for activations that do not depend on the index.
 #pragma once
 
-#include "activations.hpp"
 #include "catalog.hpp"
 #include "config.hpp"
 #include "dtype.hpp"
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -41,17 +42,9 @@ struct has_narrow<Act, std::void_t<decltype(std::declval<const Act&>().template 
                                    decltype(std::declval<const Act&>().template deriv_narrow<f16_t>(0.0f))>>
     : std::true_type {};
 
-/// The variant of a functor template instance Act<V>.
-template <class F>
-struct variant_of;
-template <template <Variant> class A, Variant V>
-struct variant_of<A<V>> {
-  static constexpr Variant value = V;
-};
-
-/// 16-bit data take the narrow path where the functor has one, except for the textbook variant.
+/// 16-bit data take the narrow path where the functor has one (textbook forms have none).
 template <class T, class F>
-inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value && variant_of<F>::value != Variant::textbook;
+inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value;
 
 namespace detail {
 /// f(x) (D = fwd) or f'(x) (deriv, bwd) for storage type T, through the narrow path where kNarrow.
@@ -121,49 +114,50 @@ struct OpSpec {
   const float* prelu_alpha = nullptr;  ///< per-channel slopes, in the memory the kernel reads
 };
 
+/// The functor of row D for variant V (V must exist: variant_exists_for<D>), with the parameters of `s`.
+template <class D, Variant V>
+auto make_functor(const OpSpec& s) {
+  using F = std::conditional_t<V == Variant::textbook, typename D::textbook, typename D::template functor<V>>;
+  F f{};
+  D::set_params(f, s.params, s.prelu_alpha);
+  return f;
+}
+
 namespace detail {
-template <class T, Activation A, Variant V, class F>
-decltype(auto) dispatch_direction(const OpSpec& s, F&& f) {
-  const auto act = make_functor<A, V>(s.params, s.prelu_alpha);
-  using Act = std::decay_t<decltype(act)>;
-  switch (s.direction) {
+template <class T, class Act, class F>
+decltype(auto) dispatch_direction(Direction d, const Act& act, F&& f) {
+  switch (d) {
     case Direction::deriv: return f(ElementOp<Act, Direction::deriv, T>{act});
     case Direction::bwd: return f(ElementOp<Act, Direction::bwd, T>{act});
     case Direction::fwd: break;
   }
   return f(ElementOp<Act, Direction::fwd, T>{act});
 }
+
+template <class T, class D, Variant V, class F>
+decltype(auto) dispatch_variant(const OpSpec& s, F&& f) {
+  if constexpr (variant_exists_for<D>(V, dtype_traits<T>::dtype)) {
+    return dispatch_direction<T>(s.direction, make_functor<D, V>(s), f);
+  } else {
+    throw std::invalid_argument(std::string(to_string(V)) + " " + D::info.name + " does not exist for " +
+                                dtype_traits<T>::code);
+    return dispatch_direction<T>(s.direction, make_functor<D, Variant::precise>(s), f);  // the return type
+  }
+}
 }  // namespace detail
 
-/// Calls f(ElementOp<...>{...}) for storage type T, the variant V, and the activation and
-/// direction in `s` (s.variant is ignored): instantiates the ops of one variant only.
+/// Calls f(ElementOp<...>{...}) for storage type T, the variant V, and the activation and direction in
+/// `s` (s.variant is ignored): instantiates the ops of one variant only.  Throws std::invalid_argument
+/// where V does not exist for (activation, T) (see variant_exists).
 template <class T, Variant V, class F>
 decltype(auto) dispatch_op_as(const OpSpec& s, F&& f) {
-  using A = Activation;
-  switch (s.activation) {
-    case A::relu6: return detail::dispatch_direction<T, A::relu6, V>(s, f);
-    case A::leaky_relu: return detail::dispatch_direction<T, A::leaky_relu, V>(s, f);
-    case A::prelu: return detail::dispatch_direction<T, A::prelu, V>(s, f);
-    case A::elu: return detail::dispatch_direction<T, A::elu, V>(s, f);
-    case A::selu: return detail::dispatch_direction<T, A::selu, V>(s, f);
-    case A::celu: return detail::dispatch_direction<T, A::celu, V>(s, f);
-    case A::softplus: return detail::dispatch_direction<T, A::softplus, V>(s, f);
-    case A::sigmoid: return detail::dispatch_direction<T, A::sigmoid, V>(s, f);
-    case A::hardsigmoid: return detail::dispatch_direction<T, A::hardsigmoid, V>(s, f);
-    case A::tanh: return detail::dispatch_direction<T, A::tanh, V>(s, f);
-    case A::softsign: return detail::dispatch_direction<T, A::softsign, V>(s, f);
-    case A::swish: return detail::dispatch_direction<T, A::swish, V>(s, f);
-    case A::hardswish: return detail::dispatch_direction<T, A::hardswish, V>(s, f);
-    case A::gelu: return detail::dispatch_direction<T, A::gelu, V>(s, f);
-    case A::gelu_tanh: return detail::dispatch_direction<T, A::gelu_tanh, V>(s, f);
-    case A::mish: return detail::dispatch_direction<T, A::mish, V>(s, f);
-    case A::relu: break;
-  }
-  return detail::dispatch_direction<T, A::relu, V>(s, f);
+  return visit_activation(s.activation, [&](auto d) -> decltype(auto) {
+    return detail::dispatch_variant<T, decltype(d), V>(s, f);
+  });
 }
 
-/// Calls f(ElementOp<...>{...}) for storage type T and the axes in `s`.
-/// Every (activation, variant, direction) is instantiated: one templated kernel serves all.
+/// Calls f(ElementOp<...>{...}) for storage type T and the axes in `s`: every existing (activation,
+/// variant, direction) of T is instantiated, so one templated kernel serves all.
 template <class T, class F>
 decltype(auto) dispatch_op(const OpSpec& s, F&& f) {
   switch (s.variant) {

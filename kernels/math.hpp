@@ -3,10 +3,10 @@
 // math<Variant::precise>  accurate library math: CUDA libdevice on the device, libm on the host;
 //                         exp(float) is detail::exp_f32, the same bits on both sides.
 // math<Variant::fast>     hardware approximations on the device (f32 only): __expf, ex2.approx,
-//                         tanh.approx, rcp.approx, __fdividef, __logf.
-//                         ON THE HOST `fast` COMPUTES EXACTLY WHAT `precise` COMPUTES (libm): a
-//                         host build has no device intrinsics.  math<fast>::kHostIsPrecise says so,
-//                         and host tests therefore cannot measure the fast variant's error.
+//                         tanh.approx, rcp.approx, __fdividef, __logf.  On the host (no intrinsics)
+//                         these primitives are precise's; the fast *functors* still differ from the
+//                         precise ones on the host, since fast never widens to double
+//                         (kernels/activations.hpp), so host tests see part of fast's error only.
 // math<Variant::textbook> the same primitives as precise; the textbook variant differs in its
 //                         *formulas* (activations.hpp), not in its library calls.
 //
@@ -15,7 +15,7 @@
 // every stable formula needs (fabs, copysign, fma, the error-free two_prod) and infinity<C>().
 #pragma once
 
-#include "catalog.hpp"
+#include "axes.hpp"
 #include "config.hpp"
 #include "dtype.hpp"
 
@@ -107,8 +107,6 @@ struct math<Variant::textbook> : math<Variant::precise> {};
 
 template <>
 struct math<Variant::fast> : math<Variant::precise> {
-  /// True: this build's host code computes fast == precise (no intrinsics on the host).
-  static constexpr bool kHostIsPrecise = true;
   using math<Variant::precise>::exp;
   using math<Variant::precise>::expm1;
   using math<Variant::precise>::tanh;

@@ -65,7 +65,7 @@ TEST(CpuBackend, EveryOpMatchesTheHostFunctorAtAwkwardSizes) {
         for (DType t : kAllDTypes)
           for (Variant v : kAllVariants)
           for (Impl impl : {Impl::actbench, Impl::thrust}) {
-            if (!combination_exists(info.id, d, v, impl, BackendKind::cpu)) continue;
+            if (!combination_exists(info.id, d, t, v, impl, BackendKind::cpu)) continue;
             Case c{info.id, d, t, v, impl, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
             const auto xs = some_inputs(t, n, static_cast<std::uint64_t>(info.id));
             const auto dys = d == Direction::bwd ? some_inputs(t, n, 99) : std::vector<std::uint64_t>{};

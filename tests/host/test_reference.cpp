@@ -1,6 +1,7 @@
 // Tests of harness/reference: against mpmath (tests/data/reference_table.csv, written by
 // tools/gen_reference_table.py) and the conventions stated in reference.hpp.
 #include "harness/reference.hpp"
+#include "kernels/catalog.hpp"
 #include "harness/ulp.hpp"
 
 #include <gtest/gtest.h>
