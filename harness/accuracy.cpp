@@ -9,14 +9,6 @@
 namespace actbench {
 namespace {
 
-/// A number JSON can hold: finite, clamped to double's range (NaN -> 0, never expected).
-double json_number(long double v) {
-  if (std::isnan(v)) return 0.0;
-  if (v > DBL_MAX) return DBL_MAX;
-  if (v < -DBL_MAX) return -DBL_MAX;
-  return static_cast<double>(v);
-}
-
 /// Order of worst-case candidates: larger error first; ties by the smaller (x, dy) bits.
 bool worse(long double ulp_a, std::uint64_t xa, std::optional<std::uint64_t> da, long double ulp_b,
            std::uint64_t xb, std::optional<std::uint64_t> db) {
@@ -25,14 +17,6 @@ bool worse(long double ulp_a, std::uint64_t xa, std::optional<std::uint64_t> da,
 }
 
 }  // namespace
-
-std::array<double, kHistogramBins> histogram_edges() {
-  std::array<double, kHistogramBins> e{};
-  e[0] = 0.0;
-  e[1] = 0.5;
-  for (int k = 2; k < kHistogramBins; ++k) e[k] = std::ldexp(1.0, k - 2);  // 1, 2, 4, ..., 2^24
-  return e;
-}
 
 int histogram_bin(long double u) {
   if (!(u >= 0.5L)) return 0;  // NaN never reaches here; negative impossible
@@ -105,10 +89,10 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.dtype = t_;
   r.inputs_tested = n_;
   r.exhaustive = exhaustive;
-  r.max_ulp = json_number(max_ulp_);
-  r.mean_ulp = finite_ ? json_number(sum_ulp_ / static_cast<long double>(finite_)) : 0.0;
-  r.max_abs_err = json_number(max_abs_);
-  r.max_rel_err = json_number(max_rel_);
+  r.max_ulp = static_cast<double>(max_ulp_);
+  r.mean_ulp = finite_ ? static_cast<double>(sum_ulp_ / static_cast<long double>(finite_)) : 0.0;
+  r.max_abs_err = static_cast<double>(max_abs_);
+  r.max_rel_err = static_cast<double>(max_rel_);
   if (have_worst_) {
     WorstCase w;
     w.x_bits = w_x_;
@@ -118,8 +102,8 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
     if (w_dy_) w.dy = decode(t_, *w_dy_);
     w.y = decode(t_, w_y_);
     w.ref = w_ref_;
-    w.ulp = json_number(w_ulp_);
-    w.abs_err = json_number(w_abs_);
+    w.ulp = static_cast<double>(w_ulp_);
+    w.abs_err = static_cast<double>(w_abs_);
     r.worst = w;
   }
   r.histogram_edges = histogram_edges();
@@ -133,47 +117,6 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.out_of_bound = out_of_bound_;
   r.pass = out_of_bound_ == 0 && nonfinite_ == 0 && signed_zero_ == 0;
   return r;
-}
-
-nlohmann::json to_json(const AccuracyRecord& r) {
-  using nlohmann::json;
-  json j;
-  j["inputs_tested"] = r.inputs_tested;
-  j["exhaustive"] = r.exhaustive;
-  j["max_ulp"] = json_number(r.max_ulp);
-  j["mean_ulp"] = json_number(r.mean_ulp);
-  j["max_abs_err"] = json_number(r.max_abs_err);
-  j["max_rel_err"] = json_number(r.max_rel_err);
-  if (r.worst) {
-    const WorstCase& w = *r.worst;
-    json o;
-    o["x_bits"] = hex_bits(r.dtype, w.x_bits);
-    o["x"] = decimal(r.dtype, w.x);
-    o["dy_bits"] = w.dy_bits ? json(hex_bits(r.dtype, *w.dy_bits)) : json(nullptr);
-    o["dy"] = w.dy ? json(decimal(r.dtype, *w.dy)) : json(nullptr);
-    o["y_bits"] = hex_bits(r.dtype, w.y_bits);
-    o["y"] = decimal(r.dtype, w.y);
-    o["ref"] = decimal(w.ref);
-    o["ulp"] = json_number(w.ulp);
-    o["abs_err"] = json_number(w.abs_err);
-    j["worst"] = std::move(o);
-  } else {
-    j["worst"] = nullptr;
-  }
-  json edges = json::array(), counts = json::array();
-  for (int k = 0; k < kHistogramBins; ++k) {
-    edges.push_back(r.histogram_edges[k]);
-    counts.push_back(r.histogram_counts[k]);
-  }
-  j["histogram"] = {{"edges", std::move(edges)}, {"counts", std::move(counts)}};
-  j["nonfinite_mismatches"] = r.nonfinite_mismatches;
-  j["signed_zero_mismatches"] = r.signed_zero_mismatches;
-  j["flushed_subnormals"] = r.flushed_subnormals;
-  j["bound_ulp"] = json_number(r.bound_ulp);
-  j["bound_abs"] = json_number(r.bound_abs);
-  j["out_of_bound"] = r.out_of_bound;
-  j["pass"] = r.pass;
-  return j;
 }
 
 }  // namespace actbench

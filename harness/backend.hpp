@@ -31,6 +31,13 @@ class BackendError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The device can run nothing more in this process (a sticky CUDA error such as an illegal address
+/// corrupts the context): the run stops and writes a partial report that says so.
+class DeviceLost : public BackendError {
+ public:
+  using BackendError::BackendError;
+};
+
 /// Memory owned by a backend; freed when the last owner lets go.
 class Buffer {
  public:

@@ -5,7 +5,10 @@
 #include "harness/params.hpp"
 #include "harness/registry.hpp"
 #include "harness/report.hpp"
+#include "harness/plan.hpp"
+#include "harness/reference.hpp"
 #include "harness/runner.hpp"
+#include "harness/session.hpp"
 #include "harness/sysinfo.hpp"
 #include "harness/ulp.hpp"
 #include "kernels/catalog.hpp"
@@ -22,8 +25,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <regex>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace actbench {
 
@@ -37,12 +41,6 @@ struct UsageError : std::runtime_error {
 struct Unavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_signal(int sig) {
-  g_interrupted.store(true);
-  std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -282,7 +280,8 @@ int cmd_eval(const EvalArgs& a, const CudaEntry& cuda) {
   nlohmann::json rows = nlohmann::json::array();
   for (std::size_t i = 0; i < xs.size(); ++i) {
     const std::uint64_t dy = dys.empty() ? 0 : dys[i];
-    const long double exact = exact_value(c, params, slopes, static_cast<std::int64_t>(i), xs[i], dy);
+    const long double exact =
+        ref::exact_value(c.dtype, c.activation, c.direction, params, slopes, static_cast<std::int64_t>(i), xs[i], dy);
     const long double y = decode(c.dtype, ys[i]);
     const UlpError err = ulp_error(c.dtype, ys[i], exact);
     nlohmann::json r = {{"x_bits", hex_bits(c.dtype, xs[i])},
@@ -320,239 +319,99 @@ int cmd_eval(const EvalArgs& a, const CudaEntry& cuda) {
 // ---------------------------------------------------------------------------------------------
 struct RunArgs {
   std::vector<std::string> activation, direction, dtype, variant, impl, params;
-  std::string sizes, accuracy = "sampled", out;
-  bool quick = false, no_cold = false;
+  std::string sizes, accuracy = "sampled", out, shard;
+  bool quick = false, no_cold = false, force = false;
   double max_time = 0, noise = 0;
   int min_samples = 0;
   std::uint64_t seed = 20261127;
   Where where;
 };
 
-/// Silences Google Benchmark's console: progress and the summary are ours.
-class QuietReporter : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>&) override {}
-};
-
-std::string fmt_duration(double s) {
-  if (s < 60) return fmt::format("{:.0f}s", s);
-  return fmt::format("{:.0f}m{:02.0f}s", std::floor(s / 60), std::fmod(s, 60));
-}
-
-void print_summary(const nlohmann::json& doc) {
-  // One row per case at its largest n: throughput, % of copy, accuracy.
-  std::map<std::string, nlohmann::json> last;
-  for (const auto& r : doc["benchmarks"]) {
-    const std::string key = fmt::format("{}/{}/{}/{}/{}/{}:{}", r["activation"].get<std::string>(),
-                                        r["direction"].get<std::string>(), r["dtype"].get<std::string>(),
-                                        r["variant"].get<std::string>(), r["impl"].get<std::string>(),
-                                        r["backend"].get<std::string>(), r["device"].get<int>());
-    auto it = last.find(key);
-    if (it == last.end() || it->second["n"].get<std::int64_t>() <= r["n"].get<std::int64_t>()) last[key] = r;
-  }
-  fmt::print("\n{:<44} {:>10} {:>10} {:>9} {:>11} {:>7}\n", "case (largest n)", "n", "GB/s", "% copy", "max ulp",
-             "acc");
-  int failed = 0;
-  for (const auto& [key, r] : last) {
-    const auto& acc = r["accuracy"];
-    const std::string ulp = acc.is_null() ? "-" : fmt::format("{:.3g}", acc["max_ulp"].get<double>());
-    const std::string status = r["status"].get<std::string>();
-    if (status == "fail") ++failed;
-    fmt::print("{:<44} {:>10} {:>10.2f} {:>8.1f}% {:>11} {:>7}\n", key, r["n"].get<std::int64_t>(),
-               r["gbps"].get<double>(), r["pct_of_copy_bw"].get<double>(), ulp,
-               status == "fail" ? "FAIL" : status);
-  }
-  fmt::print("{} cases, {} failing accuracy, {} not run\n", last.size(), failed, doc["not_run"].size());
-}
-
-int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEntry& cuda, int gb_argc,
-            char** gb_argv) {
-  // Validate everything the user typed before touching a device.
-  Selection user;
-  user.activations = parse_activations(a.activation);
-  user.directions = parse_list<Direction>(a.direction, "direction", parse_direction, kAllDirections);
-  user.dtypes = parse_list<DType>(a.dtype, "dtype", parse_dtype, kAllDTypes);
-  user.variants = parse_list<Variant>(a.variant, "variant", parse_variant, kAllVariants);
-  user.impls = parse_list<Impl>(a.impl, "impl", parse_impl, kAllImpls);
+/// The user's run flags as a validated request (no device is touched).
+RunRequest parse_request(const RunArgs& a) {
+  RunRequest r;
+  r.filters.activations = parse_activations(a.activation);
+  r.filters.directions = parse_list<Direction>(a.direction, "direction", parse_direction, kAllDirections);
+  r.filters.dtypes = parse_list<DType>(a.dtype, "dtype", parse_dtype, kAllDTypes);
+  r.filters.variants = parse_list<Variant>(a.variant, "variant", parse_variant, kAllVariants);
+  r.filters.impls = parse_list<Impl>(a.impl, "impl", parse_impl, kAllImpls);
   if (!a.sizes.empty()) {
     try {
-      user.sizes = parse_sizes(a.sizes);
+      r.filters.sizes = parse_sizes(a.sizes);
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("--sizes: {}", e.what()));
     }
   }
   const auto mode = parse_accuracy_mode(a.accuracy);
   if (!mode) throw UsageError(fmt::format("unknown accuracy mode '{}' (valid: sampled, exhaustive, off)", a.accuracy));
+  r.accuracy = *mode;
   if (a.max_time < 0 || a.noise < 0 || a.min_samples < 0) throw UsageError("--max-time, --noise and --min-samples must be >= 0");
-
-  // Parameters are checked before any device is opened (one error line, nothing else printed).
-  const std::vector<Activation> param_scope = user.activations.empty() ? all_activations() : user.activations;
-  Params params;
+  if (a.max_time > 0) r.timing.max_time_s = a.max_time;
+  if (a.noise > 0) r.timing.max_noise = a.noise / 100.0;
+  if (a.min_samples > 0) r.timing.min_samples = a.min_samples;
+  r.quick = a.quick;
+  r.cold = !a.no_cold;
+  r.seed = a.seed;
+  // Parameters apply to the selected activations (all when none is named).
+  const std::vector<Activation> scope = r.filters.activations.empty() ? all_activations() : r.filters.activations;
   for (const auto& p : a.params) {
     try {
-      apply_param(params, p, param_scope);
+      apply_param(r.params, p, scope);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
   }
-  // Google Benchmark's own flags: what it does not recognise is bad input too.
-  benchmark::Initialize(&gb_argc, gb_argv);
-  if (gb_argc > 1) throw UsageError(fmt::format("unknown Google Benchmark flag '{}'", gb_argv[1]));
+  return r;
+}
+
+/// Hands the --benchmark_* flags to Google Benchmark; one that it does not take is bad input (its own
+/// diagnostic goes into our one error line).
+void init_google_benchmark(std::vector<char*> gb_args) {
+  int argc = static_cast<int>(gb_args.size());
+  gb_args.push_back(nullptr);
+  std::fflush(stderr);
+  std::FILE* tmp = std::tmpfile();
+  const int saved = ::dup(2);
+  if (tmp && saved >= 0) ::dup2(::fileno(tmp), 2);
+  benchmark::Initialize(&argc, gb_args.data());
+  std::fflush(stderr);
+  std::string said;
+  if (tmp && saved >= 0) {
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::rewind(tmp);
+    for (int ch; (ch = std::fgetc(tmp)) != EOF;) said += ch == '\n' ? ' ' : static_cast<char>(ch);
+  }
+  if (tmp) std::fclose(tmp);
+  while (!said.empty() && said.back() == ' ') said.pop_back();
+  if (argc > 1)
+    throw UsageError(fmt::format("bad Google Benchmark flag '{}'{}", gb_args[1], said.empty() ? "" : " (" + said + ")"));
+}
+
+int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEntry& cuda,
+            const std::vector<char*>& gb_args) {
+  // Everything the user typed is validated before a device is opened.
+  const RunRequest request = parse_request(a);
+  std::optional<Shard> shard;
+  if (!a.shard.empty()) {
+    try {
+      shard = parse_shard(a.shard);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (a.force && a.out.empty()) throw UsageError("--force needs --out (the default report name is always new)");
+  init_google_benchmark(gb_args);
 
   Machine m = open_backends(a.where, cuda, false);
-  Selection sel = default_selection(m.kind, a.quick);
-  if (!user.activations.empty()) sel.activations = user.activations;
-  if (!user.directions.empty()) sel.directions = user.directions;
-  if (!user.dtypes.empty()) sel.dtypes = user.dtypes;
-  if (!user.variants.empty()) sel.variants = user.variants;
-  if (!user.impls.empty()) sel.impls = user.impls;
-  if (!user.sizes.empty()) sel.sizes = user.sizes;
-
-  RunOptions opt;
-  opt.accuracy = *mode;
-  opt.seed = a.seed;
-  opt.cold = !a.no_cold;
-  opt.params = params;
-  if (m.kind == BackendKind::cpu) {  // 2 cores must finish the default suite in minutes
-    opt.rule = StopRule{1, 5, 200, 0.005, 0.08, 0.02};
-    opt.batched_max_n = 1 << 14;
-  } else {
-    opt.rule = StopRule{3, 10, 2000, 0.02, 0.3, 0.005};
-  }
-  if (a.quick) {  // a representative subset in under a minute: hot timing only, shorter caps
-    opt.cold = false;
-    opt.rule.max_time_s /= 2;
-  }
-  if (a.max_time > 0) opt.rule.max_time_s = a.max_time;
-  if (a.noise > 0) opt.rule.max_noise = a.noise / 100.0;
-  if (a.min_samples > 0) opt.rule.min_samples = a.min_samples;
-
   std::vector<int> device_ids;
-  std::vector<const Backend*> devs;
-  for (const auto& b : m.backends) {
-    device_ids.push_back(b->facts().index);
-    devs.push_back(b.get());
+  for (const auto& b : m.backends) device_ids.push_back(b->facts().index);
+  SessionConfig config{make_plan(request, m.kind, device_ids), shard, Destination{a.out, a.force}, argv};
+  try {
+    return run_session(config, m.backends);
+  } catch (const SessionUsageError& e) {
+    throw UsageError(e.what());
   }
-  const std::vector<Case> cases = make_cases(sel, m.kind, device_ids);
-  if (cases.empty()) throw UsageError("no case matches the filters (see 'actbench list')");
-
-  std::map<int, std::unique_ptr<Runner>> runners;
-  for (const auto& b : m.backends) runners[b->facts().index] = std::make_unique<Runner>(*b, opt);
-
-  const std::string out_path =
-      !a.out.empty() ? a.out
-                     : fmt::format("results/{}-{}-{}.json", slug(host_info().host_name),
-                                   m.kind == BackendKind::cpu ? std::string("cpu") : slug(m.backends.front()->facts().name),
-                                   utc_date());
-  Report report(make_context(argv, m.kind, devs, to_string(*mode)));
-  const auto t_start = std::chrono::steady_clock::now();
-
-  // Progress total: the cases Google Benchmark's filter keeps.
-  std::size_t total = cases.size();
-  const std::string filter = benchmark::GetBenchmarkFilter();
-  if (!filter.empty() && filter != "." && filter != "all") {
-    try {
-      const bool negative = filter[0] == '-';
-      const std::regex re(negative ? filter.substr(1) : filter, std::regex::extended);
-      total = 0;
-      for (const auto& c : cases) total += std::regex_search(c.name(), re) != negative;
-    } catch (const std::regex_error&) {
-    }
-  }
-
-  std::size_t done = 0, precise_failed = 0, errors = 0;
-  auto last_checkpoint = std::chrono::steady_clock::now();
-  auto write = [&](bool partial, const std::string& why) {
-    nlohmann::json doc = report.document(partial, why);
-    write_json_atomic(out_path, doc);
-    return doc;
-  };
-  auto finalize_context = [&] {
-    nlohmann::json devices = report.context()["devices"];
-    bool throttled = false;
-    for (auto& d : devices) {
-      const auto& r = *runners.at(d["index"].get<int>());
-      d["telemetry_before"] = r.telemetry_first();
-      d["telemetry_after"] = r.telemetry_last();
-      throttled = throttled || r.throttled();
-    }
-    nlohmann::json roof = nlohmann::json::array();
-    for (const auto& [id, r] : runners)
-      for (const auto& e : r->roofline_json()) roof.push_back(e);
-    report.set_roofline(roof);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    report.update_context({{"end_time", utc_now()}, {"wall_time_s", wall}, {"devices", devices}, {"throttled", throttled}});
-  };
-
-  for (const Case& c : cases) {
-    auto repetition = std::make_shared<int>(0);  // Google Benchmark's --benchmark_repetitions
-    benchmark::RegisterBenchmark(c.name().c_str(), [&, c, repetition](benchmark::State& st) {
-      for (auto _ : st) {
-        if (g_interrupted.load()) {
-          st.SkipWithError("interrupted");
-          break;
-        }
-        Runner& runner = *runners.at(c.device);
-        const CaseOutcome o = runner.run(c, (*repetition)++);
-        ++done;
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-        const double eta = done < total ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
-        if (o.status != CaseOutcome::Status::ran) {
-          report.add_not_run(o.record);
-          if (o.status == CaseOutcome::Status::error) ++errors;
-          fmt::print(stderr, "[{:>4}/{}] {:<52} {}: {}  ETA {}\n", done, total, c.name(),
-                     o.status == CaseOutcome::Status::error ? "ERROR" : "skipped", o.reason, fmt_duration(eta));
-          st.SkipWithError(o.reason.c_str());
-          break;
-        }
-        const auto& r = o.record;
-        if (o.accuracy_failed && c.variant == Variant::precise) ++precise_failed;
-        const auto& acc = r["accuracy"];
-        fmt::print(stderr, "[{:>4}/{}] {:<52} {:>8.2f} GB/s {:>6.1f}% of copy  {}  ETA {}\n", done, total, c.name(),
-                   r["gbps"].get<double>(), r["pct_of_copy_bw"].get<double>(),
-                   acc.is_null() ? std::string("accuracy off")
-                                 : fmt::format("max {:.3g} ulp {}", acc["max_ulp"].get<double>(),
-                                               o.accuracy_failed ? "FAIL" : "ok"),
-                   fmt_duration(eta));
-        report.add_benchmark(r);
-        st.SetIterationTime(o.median_s);
-        st.counters["gbps"] = r["gbps"].get<double>();
-        st.counters["pct_of_copy_bw"] = r["pct_of_copy_bw"].get<double>();
-        if (std::chrono::steady_clock::now() - last_checkpoint > std::chrono::seconds(30)) {
-          finalize_context();
-          write(true, "in progress");
-          last_checkpoint = std::chrono::steady_clock::now();
-        }
-      }
-    })->UseManualTime()->Iterations(1)->Unit(benchmark::kNanosecond);
-  }
-
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  fmt::print(stderr, "actbench: {} cases on {} ({}), accuracy {}\n", total, m.backends.front()->facts().name,
-             to_string(m.kind), to_string(*mode));
-  QuietReporter quiet;
-  benchmark::RunSpecifiedBenchmarks(&quiet);
-  benchmark::Shutdown();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-
-  finalize_context();
-  const bool interrupted = g_interrupted.load();
-  const nlohmann::json doc = write(interrupted, interrupted ? "interrupted by a signal" : "");
-  print_summary(doc);
-  fmt::print("report: {}{}\n", out_path, interrupted ? " (partial: interrupted)" : "");
-  if (interrupted) return kExitInterrupted;
-  if (precise_failed > 0) {
-    fmt::print(stderr, "actbench: {} precise case(s) outside their accuracy bound\n", precise_failed);
-    return kExitFailures;
-  }
-  if (errors > 0) {
-    fmt::print(stderr, "actbench: {} case(s) failed with an error (see not_run in the report)\n", errors);
-    return kExitFailures;
-  }
-  return kExitOk;
 }
 
 }  // namespace
@@ -586,7 +445,9 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   app.add_option("--backend", run.where.backend, "cpu or cuda (default: cuda when a GPU is present)");
   app.add_option("--device", run.where.device, "CUDA device number or 'all'");
   app.add_option("--accuracy", run.accuracy, "sampled (default), exhaustive, off");
-  app.add_option("--out,-o", run.out, "report path (default results/<host>-<device>-<date>.json)");
+  app.add_option("--out,-o", run.out, "report path (default results/<host>-<device>-<date>[-K].json, a new file)");
+  app.add_flag("--force", run.force, "replace the file --out names if it exists");
+  app.add_option("--shard", run.shard, "run the K-th of N balanced slices of the cases (K/N, 1-based)");
   app.add_flag("--quick", run.quick, "a representative subset (under a minute on the cpu)");
   app.add_option("--param", run.params, "activation parameter key=value or activation.key=value (repeatable)")
       ->allow_extra_args(false);
@@ -633,9 +494,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   try {
     if (list->parsed()) return cmd_list(list_json);
     if (eval->parsed()) return cmd_eval(ev, cuda);
-    int gb_argc = static_cast<int>(gb_args.size());
-    gb_args.push_back(nullptr);
-    return cmd_run(run, all_args, cuda, gb_argc, gb_args.data());
+    return cmd_run(run, all_args, cuda, gb_args);
   } catch (const UsageError& e) {
     fmt::print(stderr, "actbench: error: {}\n", e.what());
     return kExitUsage;
@@ -644,7 +503,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
     return kExitUnavailable;
   } catch (const std::exception& e) {
     fmt::print(stderr, "actbench: error: {}\n", e.what());
-    return kExitFailures;
+    return kExitErrors;
   }
 }
 

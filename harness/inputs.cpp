@@ -222,4 +222,16 @@ std::vector<std::uint64_t> bwd_dy(DType t, std::size_t n, std::uint64_t seed) {
   return out;
 }
 
+std::vector<unsigned char> benchmark_values(DType t, std::int64_t n, double lo, double hi, std::uint64_t seed) {
+  return visit_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(n) * sizeof(T));
+    T* out = reinterpret_cast<T*>(bytes.data());
+    SplitMix64 rng{seed};
+    for (std::int64_t i = 0; i < n; ++i)
+      out[i] = dtype_traits<T>::from_compute(static_cast<compute_t<T>>(lo + (hi - lo) * rng.uniform()));
+    return bytes;
+  });
+}
+
 }  // namespace actbench

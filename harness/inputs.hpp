@@ -55,6 +55,10 @@ class InputStream {
   std::atomic<std::uint64_t> pos_{0};
 };
 
+/// The benchmark's data: n values uniform in [lo, hi], rounded to t, as t's little-endian bytes
+/// (deterministic for a seed).
+std::vector<unsigned char> benchmark_values(DType t, std::int64_t n, double lo, double hi, std::uint64_t seed);
+
 /// n deterministic dy bit patterns of dtype t for bwd checks: finite, both signs, magnitudes
 /// log-uniform in [0.1, 4] (rounded to t).
 std::vector<std::uint64_t> bwd_dy(DType t, std::size_t n, std::uint64_t seed);

@@ -97,4 +97,11 @@ void validate_params(const Params& p) {
       if (spec.key) check_domain(i.id, spec, spec.member ? p.*(spec.member) : static_cast<double>(p.prelu_channels));
 }
 
+std::vector<float> prelu_slopes(const Params& p) {
+  std::vector<float> s(static_cast<std::size_t>(std::max(1L, p.prelu_channels)));
+  for (std::size_t c = 0; c < s.size(); ++c)
+    s[c] = static_cast<float>(p.prelu_alpha * (1.0 + static_cast<double>(c) / static_cast<double>(s.size())));
+  return s;
+}
+
 }  // namespace actbench

@@ -17,4 +17,8 @@ void apply_param(Params& p, std::string_view assignment, const std::vector<Activ
 /// Checks every parameter of `p` against its domain (throws std::invalid_argument).
 void validate_params(const Params& p);
 
+/// The slopes of prelu's channels as actbench sets them: channel c gets alpha*(1 + c/C), so that a kernel
+/// reading the wrong channel shows up in the accuracy check (PyTorch initialises every channel to alpha).
+std::vector<float> prelu_slopes(const Params& p);
+
 }  // namespace actbench

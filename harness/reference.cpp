@@ -2,6 +2,8 @@
 // from the math (ACCURACY.md's stable forms), evaluated in long double with exact arguments.
 #include "harness/reference.hpp"
 
+#include "harness/ulp.hpp"
+
 #include <cfloat>
 #include <cmath>
 #include <limits>
@@ -362,6 +364,18 @@ long double reference_value(DType t, Activation a, Direction d, long double x, l
   const L v = t == DType::f64 ? eval_ext(a, fd, x, p, r)
                               : static_cast<L>(eval(a, fd, static_cast<double>(x), p, r));
   return d == Direction::bwd ? dy * v : v;
+}
+
+long double exact_value(DType t, Activation a, Direction d, const Params& params, const std::vector<float>& slopes,
+                        std::int64_t i, std::uint64_t x_bits, std::uint64_t dy_bits) {
+  const long double x = decode(t, x_bits);
+  const long double dy = d == Direction::bwd ? decode(t, dy_bits) : 1.0L;
+  if (a == Activation::prelu) {
+    Params p = params;
+    p.prelu_alpha = slopes[static_cast<std::size_t>(i) % slopes.size()];
+    return reference_value(t, a, d, x, dy, p);
+  }
+  return reference_value(t, a, d, x, dy, params);
 }
 
 }  // namespace actbench::ref

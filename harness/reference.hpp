@@ -37,6 +37,9 @@
 #include "kernels/axes.hpp"
 #include "kernels/dtype.hpp"
 
+#include <cstdint>
+#include <vector>
+
 namespace actbench::ref {
 
 /// Which type the kernel rounds its constants and parameters to.
@@ -74,5 +77,10 @@ long double eval_ext(Activation a, Direction d, long double x, const Params& p,
 /// For prelu, p.prelu_alpha must be the slope of this element's channel.
 long double reference_value(DType t, Activation a, Direction d, long double x, long double dy,
                             const Params& p);
+
+/// The exact value of element i of a case: reference_value with prelu's slope of channel i % slopes.size()
+/// (harness/params.hpp: prelu_slopes); x and dy as bit patterns of t.
+long double exact_value(DType t, Activation a, Direction d, const Params& params, const std::vector<float>& slopes,
+                        std::int64_t i, std::uint64_t x_bits, std::uint64_t dy_bits);
 
 }  // namespace actbench::ref

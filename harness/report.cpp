@@ -11,17 +11,17 @@
 
 namespace actbench {
 
-void Report::add_benchmark(nlohmann::json record) {
+void Report::add_benchmark(BenchmarkRecord record) {
   std::lock_guard<std::mutex> lock(mu_);
   benchmarks_.push_back(std::move(record));
 }
 
-void Report::add_not_run(nlohmann::json entry) {
+void Report::add_not_run(NotRunRecord entry) {
   std::lock_guard<std::mutex> lock(mu_);
   not_run_.push_back(std::move(entry));
 }
 
-void Report::set_roofline(nlohmann::json roofline) {
+void Report::set_roofline(std::vector<RooflineRecord> roofline) {
   std::lock_guard<std::mutex> lock(mu_);
   roofline_ = std::move(roofline);
 }
@@ -36,9 +36,14 @@ nlohmann::json Report::context() const {
   return context_;
 }
 
-std::size_t Report::benchmark_count() const {
+std::vector<BenchmarkRecord> Report::benchmarks() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return benchmarks_.size();
+  return benchmarks_;
+}
+
+std::vector<NotRunRecord> Report::not_run() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return not_run_;
 }
 
 nlohmann::json Report::document(bool partial, const std::string& partial_reason) const {
@@ -49,9 +54,12 @@ nlohmann::json Report::document(bool partial, const std::string& partial_reason)
   doc["partial"] = partial;
   doc["partial_reason"] = partial ? nlohmann::json(partial_reason) : nlohmann::json(nullptr);
   doc["context"] = context_;
-  doc["benchmarks"] = benchmarks_;
-  doc["not_run"] = not_run_;
-  doc["roofline"] = roofline_;
+  doc["benchmarks"] = nlohmann::json::array();
+  for (const auto& r : benchmarks_) doc["benchmarks"].push_back(to_json(r));
+  doc["not_run"] = nlohmann::json::array();
+  for (const auto& r : not_run_) doc["not_run"].push_back(to_json(r));
+  doc["roofline"] = nlohmann::json::array();
+  for (const auto& r : roofline_) doc["roofline"].push_back(to_json(r));
   return doc;
 }
 
@@ -63,17 +71,24 @@ bool has_non_finite(const nlohmann::json& j) {
   return false;
 }
 
-void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& doc) {
-  namespace fs = std::filesystem;
-  if (has_non_finite(doc)) throw std::runtime_error("refusing to write a report with a non-finite number");
-  const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) throw std::runtime_error("cannot create folder " + parent.string() + ": " + ec.message());
+namespace {
 
-  const std::string text = doc.dump(1) + "\n";
-  const fs::path tmp = parent / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+namespace fs = std::filesystem;
+
+fs::path parent_of(const fs::path& path) { return path.has_parent_path() ? path.parent_path() : fs::path("."); }
+
+void make_parent(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(parent_of(path), ec);
+  if (ec) throw std::runtime_error("cannot create folder " + parent_of(path).string() + ": " + ec.message());
+}
+
+/// Writes `text` to a fresh temporary file beside `path`, fsync'ed; returns its name.
+fs::path write_temp(const fs::path& path, const std::string& text) {
+  static int counter = 0;
+  const fs::path tmp =
+      parent_of(path) / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < text.size()) {
@@ -92,11 +107,45 @@ void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& 
     ::unlink(tmp.c_str());
     throw std::runtime_error("cannot flush " + tmp.string() + ": " + err);
   }
+  return tmp;
+}
+
+std::string report_text(const nlohmann::json& doc) {
+  if (has_non_finite(doc)) throw std::runtime_error("refusing to write a report with a non-finite number");
+  return doc.dump(1) + "\n";
+}
+
+}  // namespace
+
+void write_json_atomic(const fs::path& path, const nlohmann::json& doc) {
+  const std::string text = report_text(doc);
+  make_parent(path);
+  const fs::path tmp = write_temp(path, text);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
     throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + err);
   }
+}
+
+bool write_json_exclusive(const fs::path& path, const nlohmann::json& doc) {
+  const std::string text = report_text(doc);
+  make_parent(path);
+  const fs::path tmp = write_temp(path, text);
+  const int rc = ::link(tmp.c_str(), path.c_str());
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (rc == 0) return true;
+  if (err == EEXIST) return false;
+  throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(err));
+}
+
+void check_writable(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw std::runtime_error(path.string() + " is a folder, not a file name");
+  make_parent(path);
+  const fs::path tmp = write_temp(path, "");
+  ::unlink(tmp.c_str());
 }
 
 }  // namespace actbench

@@ -4,6 +4,7 @@
 
 #include "harness/backend.hpp"
 #include "harness/inputs.hpp"
+#include "harness/record.hpp"
 #include "harness/registry.hpp"
 #include "harness/timing.hpp"
 
@@ -29,10 +30,6 @@ struct RunOptions {
   Params params;
 };
 
-/// The slopes of prelu's channels: channel c gets alpha·(1 + c/C), so that a kernel reading the
-/// wrong channel shows up in the accuracy check (PyTorch initialises every channel to alpha).
-std::vector<float> prelu_slopes(const Params& p);
-
 /// Runs the kernel of (c.activation, c.direction, c.dtype, c.variant, c.impl) on the given
 /// inputs (bit patterns of c.dtype; dy only for bwd) and returns the outputs' bit patterns.
 /// The output buffer is poisoned first (0xFF bytes) so an unwritten element is caught.
@@ -40,20 +37,10 @@ std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const 
                                          const std::vector<std::uint64_t>& x_bits,
                                          const std::vector<std::uint64_t>& dy_bits);
 
-/// The exact value for element i of a case (prelu: the slope of channel i % C).
-long double exact_value(const Case& c, const Params& params, const std::vector<float>& slopes, std::int64_t i,
-                        std::uint64_t x_bits, std::uint64_t dy_bits);
-
-/// The parameters of activation `a` as used, for the record (e.g. {"alpha": 0.01}).
-nlohmann::json params_json(Activation a, const Params& p);
-
+/// What running one case gave: a timed record, or the reason it did not run.
 struct CaseOutcome {
-  enum class Status { ran, skipped, error };
-  Status status = Status::ran;
-  std::string reason;         ///< why skipped / the error
-  nlohmann::json record;      ///< a benchmarks[] record (ran) or a not_run[] entry
-  double median_s = 0;        ///< hot median (ran)
-  bool accuracy_failed = false;
+  std::optional<BenchmarkRecord> record;  ///< it ran
+  std::optional<NotRunRecord> not_run;    ///< skipped, or an error
 };
 
 class Runner {
@@ -64,18 +51,13 @@ class Runner {
   CaseOutcome run(const Case& c, int repetition_index);
 
   /// The roofline measured so far (one entry per dtype and n).
-  nlohmann::json roofline_json() const;
+  const std::vector<RooflineRecord>& roofline() const { return roofline_; }
   /// Telemetry samples (before the first case group, after the last).
   const nlohmann::json& telemetry_first() const { return telemetry_first_; }
   const nlohmann::json& telemetry_last() const { return telemetry_last_; }
   bool throttled() const { return throttled_; }
 
  private:
-  struct Roofline {
-    DType dtype;
-    std::int64_t n;
-    Stats memcpy, kernel;
-  };
   struct Workspace {
     DType dtype = DType::f32;
     std::int64_t n = -1;
@@ -83,16 +65,17 @@ class Runner {
   };
 
   void prepare(DType t, std::int64_t n);
-  const Roofline& roofline(DType t, std::int64_t n);
-  const nlohmann::json& accuracy(const Case& c);
+  const RooflineRecord& roofline(DType t, std::int64_t n);
+  const std::optional<AccuracyRecord>& accuracy(const Case& c);
   void sample_telemetry();
 
   Backend& backend_;
   RunOptions opt_;
   std::vector<float> slopes_;
   Workspace ws_;
-  std::vector<Roofline> roofline_;
-  std::map<std::tuple<Activation, Direction, DType, Variant, Impl, BackendKind, int>, nlohmann::json> accuracy_;
+  std::vector<RooflineRecord> roofline_;
+  std::map<std::tuple<Activation, Direction, DType, Variant, Impl, BackendKind, int>, std::optional<AccuracyRecord>>
+      accuracy_;
   using RefKey = std::tuple<Activation, Direction, DType, std::uint64_t, std::size_t>;
   std::optional<std::pair<RefKey, std::vector<long double>>> exact_cache_;
   nlohmann::json telemetry_first_ = nlohmann::json::object();

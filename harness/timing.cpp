@@ -69,10 +69,4 @@ std::optional<Stats> measure_batched(Backend& backend, const std::function<void(
   return run_until_stable(backend, false, rule, [&] { return timer->time(); });
 }
 
-nlohmann::json to_json(const Stats& s) {
-  return {{"median_ns", s.median * 1e9}, {"min_ns", s.min * 1e9},     {"mean_ns", s.mean * 1e9},
-          {"stddev_ns", s.stddev * 1e9}, {"samples", s.samples},      {"rel_spread", s.rel_spread},
-          {"converged", s.converged}};
-}
-
 }  // namespace actbench

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "harness/backend.hpp"
+#include "harness/record.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -23,14 +24,6 @@ struct StopRule {
   double max_noise = 0.01;
 };
 
-/// Summary of one measurement (all times in seconds).
-struct Stats {
-  double median = 0, min = 0, mean = 0, stddev = 0;
-  int samples = 0;
-  double rel_spread = 0;  ///< stddev / mean
-  bool converged = false;
-};
-
 /// Median, min, mean, sample stddev, relative spread of `samples` (seconds); `converged` false.
 Stats summarize(std::vector<double> samples);
 
@@ -43,6 +36,5 @@ Stats measure(Backend& backend, const std::function<void()>& work, bool cold, co
 std::optional<Stats> measure_batched(Backend& backend, const std::function<void()>& work, int reps,
                                      const StopRule& rule);
 
-nlohmann::json to_json(const Stats& s);
 
 }  // namespace actbench

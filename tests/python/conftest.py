@@ -12,7 +12,7 @@ SCHEMA = ROOT / "results" / "schema" / "actbench-report.schema.json"
 
 def _binary():
     env = os.environ.get("ACTBENCH_BIN")
-    path = pathlib.Path(env) if env else ROOT / "build" / "actbench"
+    path = pathlib.Path(env).resolve() if env else ROOT / "build" / "actbench"
     return path
 
 

@@ -14,7 +14,6 @@ from conftest import ROOT, SCHEMA, run, strict_load
 
 ACTIVATIONS = ["relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "softplus", "sigmoid",
                "hardsigmoid", "tanh", "softsign", "swish", "hardswish", "gelu", "gelu_tanh", "mish"]
-DISTINCT_VARIANTS = set(ACTIVATIONS) - {"relu", "relu6", "leaky_relu", "prelu", "hardsigmoid"}
 
 
 def one_error_line(proc):
@@ -70,19 +69,30 @@ def test_list_names_every_activation(actbench):
     assert [c["name"] for c in catalog] == ACTIVATIONS
     softplus = next(c for c in catalog if c["name"] == "softplus")
     assert softplus["parameters"]["beta"]["default"] == 1.0
+    swish = next(c for c in catalog if c["name"] == "swish")
+    assert swish["aliases"] == ["silu"] and swish["deriv_zeros"] and swish["variants_by_dtype"]["f32"] == [
+        "precise", "fast", "textbook"]
+    softsign = next(c for c in catalog if c["name"] == "softsign")
+    assert softsign["textbook"] is None and "textbook" not in softsign["variants"]
 
 
 def test_eval_json_for_every_config(actbench):
-    """Every activation, direction, dtype and variant evaluates on the cpu."""
+    """Every (activation, direction, dtype, variant) that the catalog lists evaluates on the cpu; the
+    others are refused with one line (exit 2)."""
+    catalog = json.loads(run(actbench, "list", "--json", check=0).stdout)
     xs = ["-100", "-5.5", "-1", "-0", "0", "0.5", "3", "20", "inf", "nan"]
-    count = 0
-    for a in ACTIVATIONS:
-        variants = ["precise", "fast", "textbook"] if a in DISTINCT_VARIANTS else ["precise"]
-        for d in ["fwd", "deriv", "bwd"]:
-            for t in ["f32", "f16", "bf16", "f64"]:
-                for v in variants:
+    count = refused = 0
+    for entry in catalog:
+        a = entry["name"]
+        for d in entry["directions"]:
+            for t in entry["dtypes"]:
+                for v in ["precise", "fast", "textbook"]:
                     proc = run(actbench, "eval", "--backend", "cpu", "--activation", a, "--direction", d,
                                "--dtype", t, "--variant", v, "--json", *xs, timeout=60)
+                    if v not in entry["variants_by_dtype"].get(t, []):
+                        assert proc.returncode == 2 and "does not exist" in one_error_line(proc), (a, d, t, v)
+                        refused += 1
+                        continue
                     assert proc.returncode == 0, (a, d, t, v, proc.stderr)
                     rows = json.loads(proc.stdout)
                     assert len(rows) == len(xs)
@@ -94,7 +104,11 @@ def test_eval_json_for_every_config(actbench):
                         finite = [r for r in rows if r["ulp"] is not None]
                         assert finite, (a, d, t)
                     count += 1
-    assert count == 4 * 3 * (3 * len(DISTINCT_VARIANTS) + len(set(ACTIVATIONS) - DISTINCT_VARIANTS))
+    # precise everywhere; fast for f32 where the row has one; textbook where it exists
+    with_fast = sum(1 for e in catalog if "fast" in e["variants"])
+    with_textbook = sum(1 for e in catalog if e["textbook"] is not None)
+    assert count == 3 * (4 * len(catalog) + with_fast + 4 * with_textbook)
+    assert refused == len(catalog) * 3 * 4 * 3 - count
 
 
 def test_eval_shows_the_textbook_failure(actbench):
@@ -162,3 +176,66 @@ def test_interrupt_leaves_a_valid_partial_report(actbench, tmp_path):
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
     assert doc["partial"] is True and "interrupt" in doc["partial_reason"]
     assert len(doc["benchmarks"]) >= 5
+
+
+# ---- nothing measured is lost (issue: default name, empty selection, unusable --out) ----
+
+def test_default_report_names_are_unique(actbench, tmp_path):
+    """Two runs on the same day without --out write two files; neither replaces the other."""
+    args = ["--backend", "cpu", "-a", "relu", "-t", "f32", "--direction", "fwd", "--sizes", "1024", "--no-cold"]
+    first = subprocess.run([actbench, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    second = subprocess.run([actbench, *args], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
+    reports = sorted((tmp_path / "results").glob("*.json"))
+    assert len(reports) == 2, reports
+    for r in reports:
+        assert strict_load(r)["benchmarks"]
+
+
+def test_empty_selection_writes_nothing_and_exits_2(actbench, tmp_path):
+    for flt in ["[", "no-such-case"]:
+        proc = subprocess.run([actbench, "--backend", "cpu", f"--benchmark_filter={flt}"], capture_output=True,
+                              text=True, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert "no case matches" in one_error_line(proc)
+    assert not (tmp_path / "results").exists()
+
+
+def test_unusable_out_is_found_before_the_first_case(actbench):
+    proc = run(actbench, "--backend", "cpu", "--out", "/proc/actbench/x.json", timeout=60)
+    assert proc.returncode == 2
+    assert "/proc/actbench" in one_error_line(proc)  # one line: no case ran
+
+
+def test_existing_out_needs_force(actbench, tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text('{"keep": true}')
+    args = ["--backend", "cpu", "-a", "relu", "-t", "f32", "--direction", "fwd", "--sizes", "1024", "--no-cold",
+            "--out", str(out)]
+    proc = run(actbench, *args, timeout=60)
+    assert proc.returncode == 2 and "--force" in one_error_line(proc)
+    assert json.loads(out.read_text()) == {"keep": True}
+    proc = run(actbench, *args, "--force", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert strict_load(out)["benchmarks"]
+
+
+def test_shards_partition_the_plan(actbench, tmp_path):
+    args = ["--backend", "cpu", "-a", "relu,gelu,sigmoid", "-t", "f32,f16", "--sizes", "1024", "--no-cold",
+            "--max-time", "0.01"]
+    names, hashes = [], set()
+    for k in (1, 2, 3):
+        out = tmp_path / f"s{k}.json"
+        run(actbench, *args, "--shard", f"{k}/3", "--out", str(out), check=0, timeout=300)
+        doc = strict_load(out)
+        shard = doc["context"]["shard"]
+        assert (shard["index"], shard["count"]) == (k, 3)
+        assert [r["name"] for r in doc["benchmarks"]] == shard["cases"]
+        names += shard["cases"]
+        hashes.add(shard["plan_sha256"])
+    assert len(hashes) == 1
+    whole = tmp_path / "whole.json"
+    run(actbench, *args, "--out", str(whole), check=0, timeout=300)
+    assert sorted(names) == sorted(r["name"] for r in strict_load(whole)["benchmarks"])
+    proc = run(actbench, *args, "--shard", "4/3", timeout=60)
+    assert proc.returncode == 2 and "--shard" in one_error_line(proc)

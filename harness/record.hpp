@@ -1,0 +1,121 @@
+// actbench/harness/record.hpp - the report's records as typed values, and their one JSON form.
+//
+// The shape of a report is defined here and nowhere else (results/schema/FORMAT.md documents it,
+// results/schema/actbench-report.schema.json checks it, tools/actbench_tools/load.py reads it):
+//   Stats             one timing measurement
+//   AccuracyRecord    the accuracy of one (activation, direction, dtype, variant, impl, backend, device)
+//   BenchmarkRecord   one timed case (a `benchmarks[]` entry)
+//   NotRunRecord      a case generated but not run (`not_run[]`)
+//   RooflineRecord    the in-run copy of one (backend, device, dtype, n) (`roofline[]`)
+// Numbers that may be non-finite are written as decimal strings beside their bit patterns; a number
+// beyond double's range is clamped (a report is strict RFC 8259 JSON).
+#pragma once
+
+#include "harness/registry.hpp"
+#include "kernels/axes.hpp"
+#include "kernels/dtype.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace actbench {
+
+/// Summary of one measurement (all times in seconds).
+struct Stats {
+  double median = 0, min = 0, mean = 0, stddev = 0;
+  int samples = 0;
+  double rel_spread = 0;  ///< stddev / mean
+  bool converged = false;
+};
+
+/// One input with its result and exact value (FORMAT.md's `worst`).
+struct WorstCase {
+  std::uint64_t x_bits = 0;
+  std::optional<std::uint64_t> dy_bits;  ///< bwd only
+  std::uint64_t y_bits = 0;
+  long double x = 0, y = 0, ref = 0;     ///< decoded x, decoded result, exact value
+  std::optional<long double> dy;
+  double ulp = 0, abs_err = 0;
+};
+
+/// Histogram edges [0, 0.5, 1, 2, 4, ..., 2^24]; counts[k] counts errors in [edges[k], edges[k+1]),
+/// the last bin [2^24, inf).
+inline constexpr int kHistogramBins = 27;
+std::array<double, kHistogramBins> histogram_edges();
+
+/// FORMAT.md's AccuracyRecord.  max/mean ULP, max abs/rel error and the histogram cover the finite
+/// comparisons (both the result and the rounded exact value finite).
+struct AccuracyRecord {
+  DType dtype = DType::f32;
+  std::uint64_t inputs_tested = 0;
+  bool exhaustive = false;
+  double max_ulp = 0, mean_ulp = 0;
+  double max_abs_err = 0, max_rel_err = 0;
+  std::optional<WorstCase> worst;
+  std::array<double, kHistogramBins> histogram_edges{};
+  std::array<std::uint64_t, kHistogramBins> histogram_counts{};
+  std::uint64_t nonfinite_mismatches = 0;
+  std::uint64_t signed_zero_mismatches = 0;
+  std::uint64_t flushed_subnormals = 0;
+  double bound_ulp = 0, bound_abs = 0;
+  std::string bound_why;  ///< where the bound comes from
+  std::uint64_t out_of_bound = 0;
+  bool pass = true;
+};
+
+/// One timed case.
+struct BenchmarkRecord {
+  Case c;
+  Params params;                 ///< as used (the record shows the activation's own)
+  int repetition_index = 0;      ///< Google Benchmark's --benchmark_repetitions
+  std::int64_t bytes = 0;        ///< bytes one launch moves (Case::bytes)
+  Stats hot;                     ///< back to back
+  std::optional<Stats> cold;     ///< cache flushed between samples
+  std::optional<Stats> batched;  ///< CUDA-graph (or loop) replays
+  double gbps = 0, elements_per_s = 0;
+  double pct_of_copy_bw = 0, pct_of_copy_kernel_bw = 0;
+  bool l2_resident = false;
+  std::optional<AccuracyRecord> accuracy;  ///< nullopt: accuracy off
+
+  /// pass / fail / unchecked (accuracy off)
+  const char* status() const;
+  bool accuracy_failed() const { return accuracy && !accuracy->pass; }
+};
+
+/// A case generated but not run.
+struct NotRunRecord {
+  Case c;
+  bool error = false;  ///< an error while running (else: skipped, e.g. does not fit, no cuDNN)
+  std::string reason;
+};
+
+/// The in-run roofline of one (backend, device, dtype, n): the platform's copy and our copy kernel.
+struct RooflineRecord {
+  BackendKind backend = BackendKind::cpu;
+  int device = 0;
+  DType dtype = DType::f32;
+  std::int64_t n = 0;
+  Stats memcpy, copy_kernel;
+  std::int64_t bytes() const;  ///< read + write: 2 n size
+  double memcpy_gbps() const;
+  double copy_kernel_gbps() const;
+};
+
+/// GB/s (1e9 bytes per second) of `bytes` in `seconds`; 0 when seconds is 0.
+double gbps_of(double bytes, double seconds);
+
+/// The parameters of activation `a` as used, e.g. {"alpha": 0.01} ({} when it has none).
+nlohmann::json params_json(Activation a, const Params& p);
+
+nlohmann::json to_json(const Stats& s);
+nlohmann::json to_json(const AccuracyRecord& r);
+nlohmann::json to_json(const BenchmarkRecord& r);
+nlohmann::json to_json(const NotRunRecord& r);
+nlohmann::json to_json(const RooflineRecord& r);
+
+}  // namespace actbench
