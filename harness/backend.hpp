@@ -64,6 +64,15 @@ struct Launch {
   float* prelu_dalpha = nullptr;  ///< bwd of prelu: channels floats (sum of dy*x over x<0), may be null
 };
 
+/// Whether a launch also produces prelu's dalpha (bwd of prelu with a dalpha buffer).
+inline bool wants_prelu_dalpha(const Launch& l) {
+  return l.op.activation == Activation::prelu && l.op.direction == Direction::bwd && l.prelu_dalpha != nullptr;
+}
+
+/// The thrust peer's launchers instantiate the precise functors only: a launch of another variant is a
+/// case the registry never generates (harness/registry.cpp: combination_exists); throws BackendError.
+void require_thrust_peer_variant(const Launch& l);
+
 /// How to copy bytes for the roofline.
 enum class CopyKind {
   memcpy,  ///< the platform's copy (cudaMemcpy D2D; parallel std::memcpy on the cpu)

@@ -9,7 +9,7 @@
 //           the long-double reference (tests/host/test_precise_vs_reference.cpp prints the table).
 //           Derivatives with an interior zero (swish, gelu, gelu_tanh, mish, hardswish) also pass
 //           within an absolute error of a few eps of the compute type: next to the zero the ULP
-//           error of any formula evaluated in that type explodes (ACCURACY.md).
+//           error of any formula evaluated in that type explodes (docs/ACCURACY.md).
 // bwd       2x the derivative's bound + 0.5 for f32/f64 (the product dy*f'(x) rounded once in the
 //           compute type, f' and the product possibly in binades of different relative ulp size);
 //           16-bit data computes the product in f32 and rounds once to 16 bits, so it adds only

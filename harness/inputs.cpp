@@ -143,7 +143,7 @@ std::vector<std::uint64_t> special_inputs(DType t) {
   };
   for (L v : {1.0L, 0.5L, 2.0L, 1e-8L, 1e-30L, 1e-38L, 1e-300L, 3.0L, 6.0L, 1.5L, 10.0L, 20.0L, 100.0L})
     value(v, 4);
-  // Saturation thresholds (ACCURACY.md's table), computed for this dtype.
+  // Saturation thresholds (docs/ACCURACY.md's table), computed for this dtype.
   const std::function<bool(L)> preds[] = {
       [t](L x) { return round_to(t, std::tanh(x)) == 1; },                       // tanh -> 1
       [t](L x) { return round_to(t, 1 / (1 + std::exp(-x))) == 1; },             // sigmoid -> 1

@@ -6,7 +6,7 @@
 //  f64 sampled: 16 per binade, both signs, every binade including subnormals, plus specials.
 //  Specials: +-0, +-inf, NaNs (quiet, signalling, payload, negative), smallest/largest subnormal,
 //  smallest normal, largest finite and their neighbours, +-1, +-1e-8, +-1e-30, branch points 0, +-3,
-//  +-6, the saturation thresholds of ACCURACY.md computed exactly for the dtype (tanh and sigmoid
+//  +-6, the saturation thresholds of docs/ACCURACY.md computed exactly for the dtype (tanh and sigmoid
 //  round to 1, softplus rounds to x, exp overflows / underflows) and the zeros of the derivatives
 //  (catalog deriv_zero), each with neighbours.
 // Everything is deterministic for a seed; a sample is sorted and free of duplicates.

@@ -1,5 +1,5 @@
 // actbench/harness/reference.cpp - see reference.hpp.  Independent of kernels/: formulas written
-// from the math (ACCURACY.md's stable forms), evaluated in long double with exact arguments.
+// from the math (docs/ACCURACY.md's stable forms), evaluated in long double with exact arguments.
 #include "harness/reference.hpp"
 
 #include "harness/ulp.hpp"

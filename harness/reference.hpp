@@ -30,7 +30,7 @@
 // compute type (float for f32/f16/bf16 data, double for f64 data); the reference uses the same
 // rounded values and is otherwise exact.  Rounded: leaky/prelu/elu/celu alpha, softplus/swish beta,
 // selu's alpha and lambda, gelu_tanh's 0.044715 and sqrt(2/pi).  Not rounded (mathematical constants
-// of the function, whose rounding in the kernel is a kernel error ACCURACY.md charges it for):
+// of the function, whose rounding in the kernel is a kernel error docs/ACCURACY.md charges it for):
 // gelu's 1/sqrt2 and 1/sqrt(2 pi), 1/6, 1/2.  The product beta*x etc. is exact, never rounded.
 #pragma once
 

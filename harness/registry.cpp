@@ -1,5 +1,6 @@
 #include "harness/registry.hpp"
 
+#include "harness/backend.hpp"
 #include "kernels/catalog.hpp"
 
 #include <fmt/format.h>
@@ -26,6 +27,12 @@ bool combination_exists(Activation a, Direction d, DType t, Variant v, Impl impl
   if (impl == Impl::cudnn)
     return backend == BackendKind::cuda && info(a).cudnn && d != Direction::deriv && v == Variant::precise;
   return true;
+}
+
+void require_thrust_peer_variant(const Launch& l) {
+  if (l.op.variant != Variant::precise)
+    throw BackendError(fmt::format("thrust runs the precise variant only, not {} (harness/registry.cpp)",
+                                   to_string(l.op.variant)));
 }
 
 std::vector<Case> make_cases(const Selection& sel, BackendKind backend, const std::vector<int>& devices) {
@@ -57,7 +64,7 @@ Selection default_selection(BackendKind backend, bool quick) {
   s.variants.assign(std::begin(kAllVariants), std::end(kAllVariants));
   if (backend == BackendKind::cuda) {
     s.impls.assign(std::begin(kAllImpls), std::end(kAllImpls));
-    // 2^12 (L1/L2-resident) to 2^28 (HBM, the size of PEERS.md's table) in steps of 16x: five sizes keep
+    // 2^12 (L1/L2-resident) to 2^28 (HBM; the size at which docs/DESIGN.md states the speed targets) in steps of 16x: five sizes keep
     // the default suite near the 5-minute target; --sizes 2^10:2^28:2 for a fine sweep.
     s.sizes = quick ? pow2_range(16, 24, 4) : pow2_range(12, 28, 4);
   } else {

@@ -1,4 +1,4 @@
-// actbench/harness/ulp.hpp - the ULP metric of ACCURACY.md, bit patterns and their formatting.
+// actbench/harness/ulp.hpp - the ULP metric of docs/ACCURACY.md, bit patterns and their formatting.
 //
 //   ulp(y) = 2^(max(floor(log2|y|), e_min) - p + 1)      err = |yhat - y| / ulp(y)
 //
@@ -24,7 +24,7 @@ std::uint64_t encode(DType t, long double v);
 /// v rounded to dtype t and back: the value a correctly rounded kernel returns.
 inline long double round_to(DType t, long double v) { return decode(t, encode(t, v)); }
 
-/// ulp of the exact value y in dtype t (ACCURACY.md).  ulp(0) = the smallest subnormal.
+/// ulp of the exact value y in dtype t (docs/ACCURACY.md).  ulp(0) = the smallest subnormal.
 /// y must be finite.
 long double ulp(DType t, long double y);
 
@@ -48,7 +48,7 @@ struct UlpError {
   bool flushed_subnormal = false;     ///< the rounded exact value is a non-zero subnormal of t, yhat is 0
 };
 
-/// Compare the result bits of dtype t with the exact value (ACCURACY.md's rules).
+/// Compare the result bits of dtype t with the exact value (docs/ACCURACY.md's rules).
 UlpError ulp_error(DType t, std::uint64_t result_bits, long double exact);
 
 /// "0x3c00": hex of the pattern, zero-padded to the dtype's width (4, 8 or 16 digits).

@@ -175,7 +175,7 @@ struct dtype_traits<bf16_t> {
 template <class T>
 using compute_t = typename dtype_traits<T>::compute_t;
 
-/// Runtime facts about a dtype (the same numbers as dtype_traits).
+/// Runtime facts about a dtype (derived from dtype_traits).
 struct DTypeInfo {
   DType dtype;
   const char* code;
@@ -184,15 +184,20 @@ struct DTypeInfo {
   int emin;
 };
 
-constexpr DTypeInfo dtype_info(DType t) {
-  switch (t) {
-    case DType::f32: return {t, "f32", 4, 24, -126};
-    case DType::f16: return {t, "f16", 2, 11, -14};
-    case DType::bf16: return {t, "bf16", 2, 8, -126};
-    case DType::f64: return {t, "f64", 8, 53, -1022};
-  }
-  return {t, "?", 0, 0, 0};
+namespace detail {
+template <class T>
+constexpr DTypeInfo info_of() {
+  using tr = dtype_traits<T>;
+  return {tr::dtype, tr::code, static_cast<int>(sizeof(T)), tr::precision, tr::emin};
 }
+/// The runtime table, built from dtype_traits (the one place the numbers are written), in DType order.
+inline constexpr DTypeInfo kDTypeInfo[] = {info_of<float>(), info_of<f16_t>(), info_of<bf16_t>(), info_of<double>()};
+static_assert(kDTypeInfo[0].dtype == DType::f32 && kDTypeInfo[1].dtype == DType::f16 &&
+                  kDTypeInfo[2].dtype == DType::bf16 && kDTypeInfo[3].dtype == DType::f64,
+              "kDTypeInfo follows the order of DType");
+}  // namespace detail
+
+constexpr DTypeInfo dtype_info(DType t) { return detail::kDTypeInfo[static_cast<int>(t)]; }
 
 inline const char* to_string(DType t) { return dtype_info(t).code; }
 

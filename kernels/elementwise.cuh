@@ -230,22 +230,6 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
 }
 
-/// Reads `words` 16-byte words and never writes (unless the data holds a planted pattern that
-/// never occurs): evicts L2 with clean lines, so the next timed kernel pays no write-backs.
-/// (A template only so that this header can define it in every translation unit that includes it.)
-template <class Word = uint4>
-__global__ void __launch_bounds__(kBlockThreads)
-    l2_flush_read_kernel(const Word* p, std::int64_t words, unsigned int* sink) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  unsigned int acc = 0;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < words; i += step) {
-    const uint4 v = __ldcg(p + i);  // through L2 (not L1): every line lands in L2
-    static_assert(sizeof(Word) == 16, "16-byte words");
-    acc ^= v.x ^ v.y ^ v.z ^ v.w;
-  }
-  if (acc == 0x9e3779b9u) *sink = acc;  // the scratch is zero-filled: never true
-}
-
 #endif  // __CUDACC__
 
 }  // namespace kernels

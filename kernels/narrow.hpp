@@ -5,7 +5,7 @@
 // harness/bounds.cpp) leaves the f32 math a relative error of about 2^-21 (f16) / 2^-18 (bf16),
 // a few f32 ulp.  Library f32 functions (expf, log1pf, expm1f, IEEE division) spend far more
 // instructions than that needs, and at H100/H200 bandwidth a 16-bit element leaves ~20-30
-// instructions of issue budget (../shared/PEERS.md).  So 16-bit data use these primitives:
+// instructions of issue budget (docs/DESIGN.md, "Speed").  So 16-bit data use these primitives:
 //
 //   ex2(t)     2^t by the SFU (ex2.approx.ftz.f32, 1 instruction; CUDA documents exp2f, which is this
 //              instruction, at 2 ulp).  Results below 2^-126 are flushed to zero, as the hardware does.
@@ -24,9 +24,10 @@
 //
 // On the host (the cpu backend and the tests) exp is libm's expf flushed like the SFU, and recip/div
 // are IEEE divisions: the same functions within the device's error model, at a fraction of the cost
-// of emulating the device's fma sequence.  narrow::host_perturbation() scales the host's exp (and the
-// ex2/rcp stand-ins) by (1 + delta), so that tests run every 16-bit input with the device's worst-case
-// error in either direction (tests/host/test_precise_vs_reference.cpp); exp_split() is the device's
+// of emulating the device's fma sequence.  In a test build with ACTBENCH_NARROW_HOST_MODEL defined,
+// narrow::host_perturbation() scales the host's exp (and the ex2/rcp stand-ins) by (1 + delta), so that
+// every 16-bit input runs with the device's worst-case error in either direction
+// (tests/host/test_sfu_model.cpp); exp_split() is the device's
 // algorithm, callable on the host for its own test (tests/host/test_narrow.cpp).  expm1, log1p_unit
 // and the rest are plain f32 arithmetic with explicit fma, the same on both sides up to nvcc's
 // contraction of a*b+c.
@@ -43,14 +44,20 @@
 namespace actbench {
 namespace narrow {
 
-#if !ACTBENCH_DEVICE_PASS
-/// Relative errors injected into the host's stand-ins for the SFU instructions (tests only; 0 by default).
+#if !ACTBENCH_DEVICE_PASS && defined(ACTBENCH_NARROW_HOST_MODEL)
+/// Test builds only (tests/host/test_sfu_model.cpp, its own executable): relative errors injected into
+/// the host's stand-ins for the SFU instructions, 0 by default.  Production code has no such state.
 struct Perturbation {
   float exp = 0.0f;  ///< scales exp() and ex2()
   float rcp = 0.0f;  ///< scales rcp()
 };
-inline Perturbation host_perturbation_value{};  // an inline variable: no init guard on the cpu's hot path
+inline Perturbation host_perturbation_value{};
 inline Perturbation& host_perturbation() { return host_perturbation_value; }
+inline float host_exp_scale() { return 1.0f + host_perturbation_value.exp; }
+inline float host_rcp_scale() { return 1.0f + host_perturbation_value.rcp; }
+#elif !ACTBENCH_DEVICE_PASS
+inline constexpr float host_exp_scale() { return 1.0f; }
+inline constexpr float host_rcp_scale() { return 1.0f; }
 #endif
 
 /// The documented worst-case relative errors of the SFU instructions used here.
@@ -67,7 +74,7 @@ ACTBENCH_HD float ex2(float t) {
 #else
   float y = std::exp2(t);
   if (std::fabs(y) < 0x1p-126f) y = 0.0f;  // .ftz
-  return y * (1.0f + host_perturbation().exp);
+  return y * host_exp_scale();
 #endif
 }
 
@@ -80,7 +87,7 @@ ACTBENCH_HD float rcp(float d) {
   if (std::fabs(d) < 0x1p-126f) d = std::copysign(0.0f, d);  // .ftz input
   float y = 1.0f / d;
   if (std::fabs(y) < 0x1p-126f) y = std::copysign(0.0f, y);  // .ftz output
-  return y * (1.0f + host_perturbation().rcp);
+  return y * host_rcp_scale();
 #endif
 }
 
@@ -133,7 +140,7 @@ ACTBENCH_HD float exp(float x) {
   x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   float y = std::exp(x);
   if (!kTiny && y < 0x1p-126f) y = 0.0f;
-  return y * (1.0f + host_perturbation().exp);
+  return y * host_exp_scale();
 #endif
 }
 

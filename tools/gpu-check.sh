@@ -18,7 +18,7 @@
 #   3. tests     actbench_gpu_tests (gtest log + xml)
 #   4. memcheck  compute-sanitizer --tool memcheck on a few gpu tests (skipped when not installed)
 #   5. table     actbench --backend cuda --sizes 2^28 --out $OUT/<device>-<date>-n2p28.json: every case at
-#                n = 2^28, the size of PEERS.md's table (the pct_of_copy_bw table comes from it)
+#                n = 2^28, the size at which docs/DESIGN.md states the speed targets
 #   6. suite     actbench --backend cuda --out $OUT/<device>-<date>.json: the default suite, with what is
 #                left of the budget (on timeout actbench writes the partial report: SIGINT)
 # At most 8 files come back from $OUT, each cut to 15 MiB: gpu-check.log, build.log, gpu-tests.log,

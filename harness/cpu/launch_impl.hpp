@@ -2,6 +2,7 @@
 #pragma once
 
 #include "harness/cpu/launch.hpp"
+#include "harness/thrust_indexed.hpp"
 
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/zip_iterator.h>
@@ -16,17 +17,6 @@
 namespace actbench::cpu {
 
 namespace detail {
-
-/// Adapts an index-aware ElementOp to thrust::transform over (x, index) or (x, dy, index).
-template <class Op>
-struct Indexed {
-  Op op;
-  using T = typename Op::storage_t;
-  T operator()(const thrust::tuple<T, std::int64_t>& t) const { return op.at(thrust::get<1>(t), thrust::get<0>(t)); }
-  T operator()(const thrust::tuple<T, T, std::int64_t>& t) const {
-    return op.at(thrust::get<2>(t), thrust::get<0>(t), thrust::get<1>(t));
-  }
-};
 
 template <class Op>
 void run_openmp(const Op& op, const Launch& l) {
@@ -54,11 +44,11 @@ void run_thrust(const Op& op, const Launch& l) {
     const thrust::counting_iterator<std::int64_t> idx(0);
     if constexpr (Op::direction == Direction::bwd) {
       const T* dy = static_cast<const T*>(l.dy);
-      auto first = thrust::make_zip_iterator(thrust::make_tuple(x, dy, idx));
-      thrust::transform(pol, first, first + l.n, y, Indexed<Op>{op});
+      auto first = thrust::make_zip_iterator(thrust::make_tuple(idx, x, dy));
+      thrust::transform(pol, first, first + l.n, y, ThrustIndexed<Op>{op});
     } else {
-      auto first = thrust::make_zip_iterator(thrust::make_tuple(x, idx));
-      thrust::transform(pol, first, first + l.n, y, Indexed<Op>{op});
+      auto first = thrust::make_zip_iterator(thrust::make_tuple(idx, x));
+      thrust::transform(pol, first, first + l.n, y, ThrustIndexed<Op>{op});
     }
   } else if constexpr (Op::direction == Direction::bwd) {
     thrust::transform(pol, x, x + l.n, static_cast<const T*>(l.dy), y, op);
@@ -90,14 +80,12 @@ void prelu_dalpha(const Launch& l) {
 template <class T>
 void launch(const Launch& l) {
   if (l.impl == Impl::thrust) {
-    // The thrust peer runs the precise variant only (registry.cpp), as on the GPU.
-    if (l.op.variant != Variant::precise) throw BackendError("the thrust peer runs the precise variant only");
+    require_thrust_peer_variant(l);  // instantiates the precise functors only (as on the GPU)
     dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });
   } else {
     dispatch_op<T>(l.op, [&](const auto& op) { detail::run_openmp(op, l); });
   }
-  if (l.op.activation == Activation::prelu && l.op.direction == Direction::bwd && l.prelu_dalpha)
-    detail::prelu_dalpha<T>(l);
+  if (wants_prelu_dalpha(l)) detail::prelu_dalpha<T>(l);
 }
 
 }  // namespace actbench::cpu

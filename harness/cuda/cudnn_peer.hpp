@@ -9,7 +9,7 @@
 // on the first bwd launch after x changed, and reused while x is unchanged: the backend tells the
 // peer about every write it makes (upload, fill, copy, launch outputs) and a write that overlaps the
 // cached x drops the cached y.  So a timed bwd launch after a warm-up runs cudnnActivationBackward
-// alone (reads x, y, dy; writes dx), as PEERS.md measured it; the first, untimed one also runs the
+// alone (reads x, y, dy; writes dx), as cuDNN's API defines it; the first, untimed one also runs the
 // forward pass.
 #pragma once
 

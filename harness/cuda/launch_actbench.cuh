@@ -11,7 +11,7 @@ void launch_actbench(const Launch& l, const LaunchContext& ctx) {
   dispatch_op<T>(l.op, [&](const auto& op) {
     launch_elementwise(op, static_cast<const T*>(l.x), static_cast<const T*>(l.dy), static_cast<T*>(l.y), l.n, ctx);
   });
-  if (l.op.activation == Activation::prelu && l.op.direction == Direction::bwd && l.prelu_dalpha != nullptr)
+  if (wants_prelu_dalpha(l))
     launch_prelu_dalpha(l.dtype, l.x, l.dy, l.n, l.op.params.prelu_channels, l.prelu_dalpha, ctx);
 }
 

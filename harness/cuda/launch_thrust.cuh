@@ -9,6 +9,7 @@
 
 #include "harness/cuda/check.hpp"
 #include "harness/cuda/launch.hpp"
+#include "harness/thrust_indexed.hpp"
 #include "kernels/elementwise.hpp"
 
 #include <thrust/execution_policy.h>
@@ -23,24 +24,6 @@ namespace actbench::cuda {
 namespace detail {
 
 template <class Op>
-struct IndexedUnary {
-  Op op;
-  using T = typename Op::storage_t;
-  __host__ __device__ T operator()(const thrust::tuple<std::int64_t, T>& t) const {
-    return op.at(thrust::get<0>(t), thrust::get<1>(t));
-  }
-};
-
-template <class Op>
-struct IndexedBinary {
-  Op op;
-  using T = typename Op::storage_t;
-  __host__ __device__ T operator()(const thrust::tuple<std::int64_t, T, T>& t) const {
-    return op.at(thrust::get<0>(t), thrust::get<1>(t), thrust::get<2>(t));
-  }
-};
-
-template <class Op>
 void thrust_transform(const Op& op, const typename Op::storage_t* x, const typename Op::storage_t* dy,
                       typename Op::storage_t* y, std::int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
@@ -49,10 +32,10 @@ void thrust_transform(const Op& op, const typename Op::storage_t* x, const typen
     const thrust::counting_iterator<std::int64_t> index(0);
     if constexpr (Op::direction == Direction::bwd) {
       const auto first = thrust::make_zip_iterator(thrust::make_tuple(index, x, dy));
-      thrust::transform(policy, first, first + n, y, IndexedBinary<Op>{op});
+      thrust::transform(policy, first, first + n, y, ThrustIndexed<Op>{op});
     } else {
       const auto first = thrust::make_zip_iterator(thrust::make_tuple(index, x));
-      thrust::transform(policy, first, first + n, y, IndexedUnary<Op>{op});
+      thrust::transform(policy, first, first + n, y, ThrustIndexed<Op>{op});
     }
   } else if constexpr (Op::direction == Direction::bwd) {
     thrust::transform(policy, x, x + n, dy, y, op);
@@ -69,14 +52,12 @@ template <class T>
 void launch_thrust(const Launch& l, const LaunchContext& ctx) {
   if (l.n > 0 && (l.x == nullptr || l.y == nullptr || (l.op.direction == Direction::bwd && l.dy == nullptr)))
     throw BackendError("launch: null buffer (x, y, or dy for bwd)");
-  // The thrust peer measures the launch shape of thrust::transform against ours with the same
-  // functor; the precise variant is enough for that (and instantiating one variant keeps builds short).
-  if (l.op.variant != Variant::precise) throw BackendError("the thrust peer runs the precise variant only");
+  require_thrust_peer_variant(l);  // instantiates the precise functors only (shorter builds)
   dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) {
     detail::thrust_transform(op, static_cast<const T*>(l.x), static_cast<const T*>(l.dy), static_cast<T*>(l.y), l.n,
                              ctx.stream);
   });
-  if (l.op.activation == Activation::prelu && l.op.direction == Direction::bwd && l.prelu_dalpha != nullptr)
+  if (wants_prelu_dalpha(l))
     launch_prelu_dalpha(l.dtype, l.x, l.dy, l.n, l.op.params.prelu_channels, l.prelu_dalpha, ctx);
 }
 

@@ -252,7 +252,9 @@ TEST(Functors, NoSpuriousOverflow) {
                          Activation::mish, Activation::softplus, Activation::relu, Activation::leaky_relu,
                          Activation::elu, Activation::celu}) {
       EXPECT_EQ(pf(a, Direction::fwd, x), x) << to_string(a) << " at " << x;
-      if (info(a).has_fast) EXPECT_EQ(ff(a, Direction::fwd, x), x) << to_string(a) << " fast at " << x;
+      if (info(a).has_fast) {
+        EXPECT_EQ(ff(a, Direction::fwd, x), x) << to_string(a) << " fast at " << x;
+      }
       const float d = pf(a, Direction::deriv, x);
       EXPECT_TRUE(std::isfinite(d)) << to_string(a) << "' at " << x;
       const float dm = pf(a, Direction::deriv, -x);
@@ -488,7 +490,9 @@ TEST(Catalog, RowsSitAtTheirTagsPosition) {
   for (int i = 0; i < kNumActivations; ++i) EXPECT_EQ(static_cast<int>(kCatalog[i].id), i);
   for (const auto& i : kCatalog) {
     EXPECT_EQ(parse_activation(i.name), i.id);
-    if (i.alias) EXPECT_EQ(parse_activation(i.alias), i.id);
+    if (i.alias) {
+      EXPECT_EQ(parse_activation(i.alias), i.id);
+    }
   }
 }
 

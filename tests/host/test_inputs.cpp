@@ -62,7 +62,7 @@ TEST(Inputs, F32SampleCoversEveryBinadeAndSpecials) {
       EXPECT_TRUE(has(v, encode(DType::f32, i.deriv_zero))) << i.name;
     }
   }
-  // the saturation thresholds (ACCURACY.md's table, computed exactly): something within 0.01
+  // the saturation thresholds (docs/ACCURACY.md's table, computed exactly): something within 0.01
   auto near = [&](float x) {
     return std::any_of(v.begin(), v.end(), [&](std::uint64_t b) {
       const long double d = decode(DType::f32, b);

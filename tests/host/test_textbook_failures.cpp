@@ -1,4 +1,4 @@
-// The textbook variant fails where ACCURACY.md says it fails, and the metric catches each failure;
+// The textbook variant fails where docs/ACCURACY.md says it fails, and the metric catches each failure;
 // the precise variant passes at the same inputs.  Run through dispatch_op on storage types, as a
 // backend runs it, and judged by the same ULP metric and bounds as the real accuracy check.
 #include "harness/accuracy.hpp"
@@ -54,7 +54,7 @@ struct Failure {
   double x;
   Expect what;
   double ulp_min;   ///< for ulp_above
-  const char* why;  ///< ACCURACY.md's words
+  const char* why;  ///< docs/ACCURACY.md's words
 };
 
 // clang-format off

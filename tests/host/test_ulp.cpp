@@ -1,4 +1,4 @@
-// Tests of harness/ulp: the ULP metric of ACCURACY.md on hand-made cases, encode/decode, formatting.
+// Tests of harness/ulp: the ULP metric of docs/ACCURACY.md on hand-made cases, encode/decode, formatting.
 #include "harness/ulp.hpp"
 
 #include <gtest/gtest.h>
