@@ -195,7 +195,8 @@ def context_table(rep: Report) -> Table:
     rows.append(["report file", f"{rep.path} (schema v{rep.schema_version})"])
     if rep.partial:
         rows.append(["PARTIAL RUN", rep.partial_reason or "no reason given"])
-    return Table(["", ""], rows, interactive=False)
+    # facts, not figures: left-aligned text
+    return Table(["", ""], [[Cell(str(c), "text") for c in r] for r in rows], interactive=False)
 
 
 def counts(rep: Report) -> dict[str, int]:
