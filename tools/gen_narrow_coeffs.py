@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Coefficients of the 16-bit derivative paths next to an interior zero of f' (kernels/activations.hpp).
 
-Next to the zero x0 of gelu', gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation loses the
-relative accuracy a 16-bit result needs there.  On a band around x0 (within [2 x0, x0/2]) the kernels instead evaluate
-f'(x) = u q(u), u = x - x0 (x0 as an f32 hi + lo pair, x - hi exact by Sterbenz), q a polynomial fitted
+Next to the zero x0 of gelu', gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
+loses the relative accuracy a 16-bit result needs there.  On a band around x0 (within [2 x0, x0/2]) the kernels
+instead evaluate f'(x) = u q(u), u = x - x0 (x0 as an f32 hi + lo pair, x - hi exact by Sterbenz), q a polynomial fitted
 here to f'(x0 + u)/u with mpmath (50 digits).  Prints x0 (hi, lo) and q's f32 coefficients, highest
 degree first, and the fit's max relative error with the coefficients rounded to f32.
 
@@ -58,7 +58,7 @@ def fit(name, fp, band, guess, degree):
     c = np.polyfit([float(u) for u in us], [float(q) for q in qs], degree)
     c32 = [f32(v) for v in c]
     worst = 0.0
-    for u, q in zip(us, qs):
+    for u, q in zip(us, qs, strict=False):
         p = mp.mpf(0)
         for v in c32:
             p = p * u + v

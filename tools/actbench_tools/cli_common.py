@@ -1,15 +1,24 @@
-"""What the three CLIs share: one error line and exit status 2 for unusable input."""
+"""What the CLIs share: argument parsing, loading with warnings, and error handling.
+
+Every failure a user can cause (an unusable report, a bad option, an unwritable output) is one
+line on stderr, `<prog>: error: <what>`, and exit status 2; never a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
-from typing import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from .load import ReportError
+from . import __version__
+from .load import Report, ReportError, load_reports, warnings_for
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
 
 
 class UsageError(Exception):
@@ -20,10 +29,7 @@ def run(prog: str, main: Callable[[list[str] | None], int], argv: list[str] | No
     """Run `main`, turning known failures into one line on stderr and an exit status."""
     try:
         return main(argv)
-    except ReportError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UsageError as e:
+    except (ReportError, UsageError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as e:  # writing an output file or folder
@@ -33,6 +39,13 @@ def run(prog: str, main: Callable[[list[str] | None], int], argv: list[str] | No
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: still one line, the traceback on request
+        if os.environ.get("ACTBENCH_TOOLS_TRACEBACK"):
+            raise
+        print(f"{prog}: internal error: {type(e).__name__}: {' '.join(str(e).split())} "
+              "(a bug in actbench-tools; rerun with ACTBENCH_TOOLS_TRACEBACK=1 for the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def warn(prog: str, message: str) -> None:
@@ -41,3 +54,35 @@ def warn(prog: str, message: str) -> None:
 
 def note(prog: str, message: str) -> None:
     print(f"{prog}: {message}", file=sys.stderr)
+
+
+def parser(prog: str, doc: str, *, raw_epilog: bool = False) -> argparse.ArgumentParser:
+    """A parser whose description is the first paragraph of `doc` and epilog the rest, with --version."""
+    first, _, rest = doc.strip().partition("\n\n")
+    ap = argparse.ArgumentParser(
+        prog=prog, description=first, epilog=rest or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter if raw_epilog else argparse.HelpFormatter)
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return ap
+
+
+def add_reports_argument(ap: argparse.ArgumentParser, help: str) -> None:
+    ap.add_argument("reports", nargs="+", metavar="REPORT.json", type=Path, help=help)
+
+
+def load_with_warnings(prog: str, paths: Sequence[str | Path]) -> list[Report]:
+    """Load and validate every report (ReportError on the first bad one), warning about what a
+    reader must know before trusting them."""
+    reports = load_reports(paths)
+    for r in reports:
+        for w in warnings_for(r):
+            warn(prog, w)
+    return reports
+
+
+def write_output(path: Path | None, text: str) -> None:
+    """Write to `path`, or to stdout when it is None."""
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")

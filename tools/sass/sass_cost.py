@@ -43,8 +43,9 @@ def main():
     demangled = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True,
                                check=True).stdout.split("\n")
     rows = {}
-    for body, name in zip(funcs, demangled):
-        m = re.search(r"actbench::(\w+)<\(actbench::Variant\)0>, \(actbench::Direction\)(\d), (?:actbench::)?(\w+)>", name)
+    pattern = r"actbench::(\w+)<\(actbench::Variant\)0>, \(actbench::Direction\)(\d), (?:actbench::)?(\w+)>"
+    for body, name in zip(funcs, demangled, strict=False):
+        m = re.search(pattern, name)
         if not m:
             continue
         ins = [i.strip() for i in re.findall(r"/\*[0-9a-f]{4,}\*/\s+([^;]*);", body)]

@@ -27,19 +27,38 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+@pytest.fixture(scope="session")
+def committed_report() -> Path:
+    """A committed real report (results/*.json): it must keep loading, whatever its version."""
+    found = sorted((HERE.parents[1] / "results").glob("*.json"))
+    if not found:
+        pytest.skip("no committed report in results/ (not in the actbench source tree)")
+    return found[0]
+
+
 def write_report(path: Path, doc: dict) -> Path:
     path.write_text(make_fixtures.dumps(doc), encoding="utf-8")
     return path
+
+
+_REPORT_TEXT: dict[str, str] = {}  # generated reports, by their arguments (generating is the slow part)
 
 
 @pytest.fixture
 def report_file(tmp_path):
     """report_file(name, machine=..., **make_report kwargs, edit=callable) -> path of a fresh report."""
     def make(name: str, machine: str = "gpu", edit=None, **kw) -> Path:
-        doc = make_fixtures.make_report(machine, **kw)
-        if edit:
+        key = json.dumps([machine, kw], sort_keys=True)
+        if key not in _REPORT_TEXT:
+            _REPORT_TEXT[key] = make_fixtures.dumps(make_fixtures.make_report(machine, **kw))
+        path = tmp_path / name
+        if edit is None:
+            path.write_text(_REPORT_TEXT[key], encoding="utf-8")
+        else:
+            doc = json.loads(_REPORT_TEXT[key])
             edit(doc)
-        return write_report(tmp_path / name, doc)
+            path.write_text(json.dumps(doc, separators=(",", ":"), allow_nan=False) + "\n", encoding="utf-8")
+        return path
     return make
 
 
@@ -60,3 +79,21 @@ def no_actbench_on_path(monkeypatch, tmp_path):
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty) + os.pathsep + os.path.dirname(sys.executable))
     return empty
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """actbench-report run once on two fixture machines (gelu; the gpu with f32 and f16, the cpu
+    with f32), the eval figures from the fake actbench: the page a person opens, and every kind
+    of figure. Returns (exit status, output folder)."""
+    from actbench_tools import report
+    from actbench_tools.cli_common import run
+
+    tmp = tmp_path_factory.mktemp("rendered")
+    exe = make_fake_actbench(tmp / "bin")
+    gpu = write_report(tmp / "gpu.json", make_fixtures.make_report("gpu", activations=("gelu",),
+                                                                   dtypes=("f32", "f16")))
+    cpu = write_report(tmp / "cpu.json", make_fixtures.make_report("cpu", activations=("gelu",),
+                                                                   dtypes=("f32",)))
+    rc = run("actbench-report", report.main, [str(gpu), str(cpu), "-o", str(tmp / "out"), "--actbench", str(exe)])
+    return rc, tmp / "out"

@@ -20,7 +20,7 @@ def f32_from(text):
 
 
 def bits(v):
-    return "0x%08x" % struct.unpack("<I", struct.pack("<f", v))[0]
+    return f"0x{struct.unpack('<I', struct.pack('<f', v))[0]:08x}"
 
 
 def sigmoid(x):
