@@ -320,7 +320,7 @@ int cmd_eval(const EvalArgs& a, const CudaEntry& cuda) {
 struct RunArgs {
   std::vector<std::string> activation, direction, dtype, variant, impl, params;
   std::string sizes, accuracy = "sampled", out, shard;
-  bool quick = false, no_cold = false, force = false;
+  bool quick = false, no_cold = false, no_timing = false, force = false;
   double max_time = 0, noise = 0;
   int min_samples = 0;
   std::uint64_t seed = 20261127;
@@ -351,6 +351,7 @@ RunRequest parse_request(const RunArgs& a) {
   if (a.min_samples > 0) r.timing.min_samples = a.min_samples;
   r.quick = a.quick;
   r.cold = !a.no_cold;
+  r.timed = !a.no_timing;
   r.seed = a.seed;
   // Parameters apply to the selected activations (all when none is named).
   const std::vector<Activation> scope = r.filters.activations.empty() ? all_activations() : r.filters.activations;
@@ -455,6 +456,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   app.add_option("--noise", run.noise, "stop sampling when stddev/mean falls under this percentage");
   app.add_option("--min-samples", run.min_samples, "samples before the noise rule may stop a measurement");
   app.add_flag("--no-cold", run.no_cold, "skip the cold (cache flushed) measurement");
+  app.add_flag("--no-timing", run.no_timing, "accuracy only: no timing, no roofline (e.g. an exhaustive accuracy study)");
   app.add_option("--seed", run.seed, "seed of the input data and the accuracy sample");
 
   auto* list = app.add_subcommand("list", "the catalog: formulas, derivatives, parameters, variants");

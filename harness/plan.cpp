@@ -63,6 +63,7 @@ RunPlan make_plan(const RunRequest& req, BackendKind backend, const std::vector<
   o.seed = req.seed;
   o.params = req.params;
   o.cold = o.cold && req.cold;
+  o.timing = req.timed;
   if (req.timing.max_time_s) o.rule.max_time_s = *req.timing.max_time_s;
   if (req.timing.max_noise) o.rule.max_noise = *req.timing.max_noise;
   if (req.timing.min_samples) o.rule.min_samples = *req.timing.min_samples;

@@ -40,6 +40,7 @@ struct RunRequest {
   Params params;
   bool quick = false;
   bool cold = true;
+  bool timed = true;  ///< false: accuracy only (--no-timing)
   TimingOverrides timing;
   std::uint64_t seed = 20261127;
 };

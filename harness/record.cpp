@@ -147,7 +147,9 @@ json to_json(const BenchmarkRecord& r) {
   j["params"] = params_json(c.activation, r.params);
   j["bytes"] = r.bytes;
   j["status"] = r.status();
-  j["timing"] = {{"hot", to_json(r.hot)}, {"cold", optional_stats(r.cold)}, {"batched", optional_stats(r.batched)}};
+  j["timing"] = {{"hot", r.timed ? to_json(r.hot) : json(nullptr)},
+                 {"cold", optional_stats(r.cold)},
+                 {"batched", optional_stats(r.batched)}};
   j["gbps"] = r.gbps;
   j["elements_per_s"] = r.elements_per_s;
   j["pct_of_copy_bw"] = r.pct_of_copy_bw;

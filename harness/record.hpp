@@ -94,6 +94,7 @@ struct BenchmarkRecord {
   Params params;                 ///< as used (the record shows the activation's own)
   int repetition_index = 0;      ///< Google Benchmark's --benchmark_repetitions
   std::int64_t bytes = 0;        ///< bytes one launch moves (Case::bytes)
+  bool timed = true;             ///< false: an accuracy-only run (--no-timing), no timing figures
   Stats hot;                     ///< back to back
   std::optional<Stats> cold;     ///< cache flushed between samples
   std::optional<Stats> batched;  ///< CUDA-graph (or loop) replays

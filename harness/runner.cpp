@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <set>
 #include <cstring>
 #include <limits>
 
@@ -165,50 +167,98 @@ void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausi
   for (const auto& why : roof.suspect) r.suspect.push_back(why);
 }
 
+void Runner::set_plan(const std::vector<Case>& cases) {
+  plan_.clear();
+  for (const Case& c : cases)
+    if (c.backend == backend_.kind() && c.device == backend_.facts().index) plan_.push_back(c);
+}
+
+std::vector<Case> Runner::accuracy_group(const Case& c) const {
+  // c, and every case of the plan with the same exact values (activation, direction, dtype) whose
+  // accuracy is not known yet: one per accuracy key, runnable here.
+  std::vector<Case> group = {c};
+  std::set<decltype(c.accuracy_key())> keys = {c.accuracy_key()};
+  for (const Case& o : plan_) {
+    if (o.activation != c.activation || o.direction != c.direction || o.dtype != c.dtype) continue;
+    if (accuracy_.count(o.accuracy_key()) || !keys.insert(o.accuracy_key()).second) continue;
+    const OpSpec op{o.activation, o.direction, o.variant, opt_.params, nullptr};
+    if (backend_.unsupported(o.impl, op, o.dtype)) continue;
+    group.push_back(o);
+  }
+  return group;
+}
+
 const std::optional<AccuracyRecord>& Runner::accuracy(const Case& c) {
   const auto key = c.accuracy_key();
   if (auto it = accuracy_.find(key); it != accuracy_.end()) return it->second;
   if (opt_.accuracy == AccuracyMode::off) return accuracy_[key] = std::nullopt;
 
-  const AccuracyBound bound = accuracy_bound(c.activation, c.direction, c.dtype, c.variant);
-  AccuracyAccumulator total(c.dtype, bound);
+  // The exact values depend on (activation, direction, dtype, inputs) only: they are computed once per
+  // chunk and every variant and impl of the plan that shares them is checked on the same chunk.
+  std::vector<Case> group = accuracy_group(c);
+  std::vector<AccuracyBound> bounds;
+  std::vector<AccuracyAccumulator> totals;
+  for (const Case& g : group) {
+    bounds.push_back(accuracy_bound(g.activation, g.direction, g.dtype, g.variant));
+    totals.emplace_back(g.dtype, bounds.back());
+  }
   InputStream stream(c.dtype, opt_.accuracy, opt_.seed);
   std::vector<std::uint64_t> xs;
-  std::uint64_t first = 0;
+  std::vector<long double> exact;
+  std::uint64_t first = 0, done = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_note = t0;
   // Chunks bound the memory of an exhaustive f32 run (2^32 inputs) and of its device buffers.
   while (stream.next(xs, std::size_t{1} << 22, &first)) {
     const std::vector<std::uint64_t> dys = c.direction == Direction::bwd
                                                ? bwd_dy(c.dtype, xs.size(), opt_.seed + first)
                                                : std::vector<std::uint64_t>{};
-    const std::vector<std::uint64_t> ys = run_on_inputs(backend_, c, opt_.params, xs, dys);
     const std::int64_t count = static_cast<std::int64_t>(xs.size());
-    // The exact values depend on (activation, direction, dtype, inputs) only: every variant and
-    // impl of one function reuses them (cases come in that order), a single-entry cache.
-    const auto ref_key = std::make_tuple(c.activation, c.direction, c.dtype, first, xs.size());
-    if (!exact_cache_ || exact_cache_->first != ref_key) {
-      std::vector<long double> exact(xs.size());
+    exact.resize(xs.size());
 #pragma omp parallel for schedule(static)
-      for (std::int64_t i = 0; i < count; ++i) {
-        const std::size_t k = static_cast<std::size_t>(i);
-        exact[k] = ref::exact_value(c.dtype, c.activation, c.direction, opt_.params, slopes_,
-                                    static_cast<std::int64_t>(first) + i, xs[k], dys.empty() ? 0 : dys[k]);
-      }
-      exact_cache_.emplace(ref_key, std::move(exact));
+    for (std::int64_t i = 0; i < count; ++i) {
+      const std::size_t k = static_cast<std::size_t>(i);
+      exact[k] = ref::exact_value(c.dtype, c.activation, c.direction, opt_.params, slopes_,
+                                  static_cast<std::int64_t>(first) + i, xs[k], dys.empty() ? 0 : dys[k]);
     }
-    const std::vector<long double>& exact = exact_cache_->second;
+    for (std::size_t m = 0; m < group.size(); ++m) {
+      const std::vector<std::uint64_t> ys = run_on_inputs(backend_, group[m], opt_.params, xs, dys);
 #pragma omp parallel
-    {
-      AccuracyAccumulator part(c.dtype, bound);
+      {
+        AccuracyAccumulator part(c.dtype, bounds[m]);
 #pragma omp for schedule(static) nowait
-      for (std::int64_t i = 0; i < count; ++i) {
-        const std::size_t k = static_cast<std::size_t>(i);
-        part.add(xs[k], dys.empty() ? std::nullopt : std::optional<std::uint64_t>(dys[k]), ys[k], exact[k]);
-      }
+        for (std::int64_t i = 0; i < count; ++i) {
+          const std::size_t k = static_cast<std::size_t>(i);
+          part.add(xs[k], dys.empty() ? std::nullopt : std::optional<std::uint64_t>(dys[k]), ys[k], exact[k]);
+        }
 #pragma omp critical
-      total.merge(part);
+        totals[m].merge(part);
+      }
+    }
+    done += xs.size();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_note > std::chrono::seconds(10) && done < stream.size()) {
+      const double elapsed = std::chrono::duration<double>(now - t0).count();
+      const double eta = elapsed / static_cast<double>(done) * static_cast<double>(stream.size() - done);
+      fmt::print(stderr, "  accuracy {}/{}/{} ({} variant/impl): {:.1f}% of {} inputs, {:.0f}s, ETA {:.0f}s\n",
+                 to_string(c.activation), to_string(c.direction), to_string(c.dtype), group.size(),
+                 100.0 * static_cast<double>(done) / static_cast<double>(stream.size()), stream.size(), elapsed, eta);
+      last_note = now;
     }
   }
-  return accuracy_[key] = total.finish(stream.exhaustive());
+  for (std::size_t m = 0; m < group.size(); ++m) {
+    AccuracyRecord r = totals[m].finish(stream.exhaustive());
+    r.expected_to_fail = group[m].variant == Variant::textbook;
+    accuracy_[group[m].accuracy_key()] = std::move(r);
+  }
+  return accuracy_.at(key);
+}
+
+std::string bytes_convention(const Case& c) {
+  std::string s = c.direction == Direction::bwd ? "x and dy read, dx written" : "x read, y written";
+  if (c.activation == Activation::prelu && c.direction == Direction::bwd)
+    s += "; prelu's dalpha (a memset and a reduction over x and dy) not counted";
+  return s;
 }
 
 CaseOutcome Runner::run(const Case& c, int repetition_index) {
@@ -220,6 +270,25 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
   OpSpec op{c.activation, c.direction, c.variant, opt_.params, nullptr};
   if (auto why = backend_.unsupported(c.impl, op, c.dtype)) return not_run(false, *why);
 
+  if (!opt_.timing) {  // accuracy only
+    try {
+      BenchmarkRecord r;
+      r.c = c;
+      r.params = opt_.params;
+      r.repetition_index = repetition_index;
+      r.bytes = c.bytes();
+      r.timed = false;
+      r.bytes_convention = bytes_convention(c);
+      r.accuracy = accuracy(c);
+      r.suspect = {"not timed (--no-timing)"};
+      out.record = std::move(r);
+      return out;
+    } catch (const DeviceLost&) {
+      throw;
+    } catch (const BackendError& e) {
+      return not_run(true, e.what());
+    }
+  }
   try {
     if (ws_.n >= 0 && (ws_.dtype != c.dtype || ws_.n != c.n)) out.finished_group = finish_group();
     prepare(c.dtype, c.n);
@@ -254,11 +323,8 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
     r.elements_per_s = r.hot.median > 0 ? static_cast<double>(c.n) / r.hot.median : 0.0;
     apply_roofline(r, roof, opt_.plausibility);
     r.l2_resident = static_cast<double>(r.bytes) <= static_cast<double>(backend_.facts().cache_bytes);
-    r.bytes_convention = c.direction == Direction::bwd ? "x and dy read, dx written" : "x read, y written";
-    if (c.activation == Activation::prelu && c.direction == Direction::bwd)
-      r.bytes_convention += "; prelu's dalpha (a memset and a reduction over x and dy) not counted";
+    r.bytes_convention = bytes_convention(c);
     r.accuracy = acc;
-    if (r.accuracy) r.accuracy->expected_to_fail = c.variant == Variant::textbook;
     out.record = std::move(r);
     return out;
   } catch (const Skip& s) {

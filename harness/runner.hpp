@@ -29,6 +29,7 @@ struct Plausibility {
 struct RunOptions {
   Plausibility plausibility;
   AccuracyMode accuracy = AccuracyMode::sampled;
+  bool timing = true;                    ///< false: accuracy only (no buffers of size n, no roofline)
   StopRule rule;
   bool cold = true;                      ///< also measure with the cache flushed between samples
   std::int64_t batched_max_n = 1 << 20;  ///< sizes up to this are also timed as batched replays
@@ -53,6 +54,9 @@ struct CaseOutcome {
   std::optional<RooflineRecord> finished_group;
 };
 
+/// How Case::bytes counts what the case's implementation moves (the record's bytes_convention).
+std::string bytes_convention(const Case& c);
+
 /// Sets r's % of copy from `roof` (its best copy) and r's suspect reasons: its own timing (over the copy,
 /// not converged) and the roofline's.
 void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausibility& p);
@@ -60,6 +64,10 @@ void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausi
 class Runner {
  public:
   Runner(Backend& backend, RunOptions options);
+
+  /// The cases this run will go through (those of this runner's device are kept): their accuracy is
+  /// checked in groups that share the exact values.  Optional: without it each case is checked alone.
+  void set_plan(const std::vector<Case>& cases);
 
   /// Runs one case: skipped with a reason when the backend cannot run it or it does not fit.
   CaseOutcome run(const Case& c, int repetition_index);
@@ -84,6 +92,7 @@ class Runner {
   void prepare(DType t, std::int64_t n);
   RooflineRecord& roofline(DType t, std::int64_t n);
   const std::optional<AccuracyRecord>& accuracy(const Case& c);
+  std::vector<Case> accuracy_group(const Case& c) const;
   void sample_telemetry();
 
   Backend& backend_;
@@ -91,10 +100,9 @@ class Runner {
   std::vector<float> slopes_;
   Workspace ws_;
   std::vector<RooflineRecord> roofline_;
+  std::vector<Case> plan_;
   std::map<std::tuple<Activation, Direction, DType, Variant, Impl, BackendKind, int>, std::optional<AccuracyRecord>>
       accuracy_;
-  using RefKey = std::tuple<Activation, Direction, DType, std::uint64_t, std::size_t>;
-  std::optional<std::pair<RefKey, std::vector<long double>>> exact_cache_;
   nlohmann::json telemetry_first_ = nlohmann::json::object();
   nlohmann::json telemetry_last_ = nlohmann::json::object();
   bool throttled_ = false;

@@ -251,7 +251,10 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
     devs.push_back(b.get());
   }
   std::map<int, std::unique_ptr<Runner>> runners;
-  for (const auto& [id, b] : by_device) runners[id] = std::make_unique<Runner>(*b, plan.options);
+  for (const auto& [id, b] : by_device) {
+    runners[id] = std::make_unique<Runner>(*b, plan.options);
+    runners[id]->set_plan(cases);
+  }
 
   Report report(make_context(config.argv, plan.backend, devs, to_string(plan.options.accuracy)));
   report.update_context({{"plausibility",

@@ -239,3 +239,18 @@ def test_shards_partition_the_plan(actbench, tmp_path):
     assert sorted(names) == sorted(r["name"] for r in strict_load(whole)["benchmarks"])
     proc = run(actbench, *args, "--shard", "4/3", timeout=60)
     assert proc.returncode == 2 and "--shard" in one_error_line(proc)
+
+
+def test_accuracy_only_run(actbench, tmp_path):
+    """--no-timing: accuracy records only, no roofline, every record says it was not timed."""
+    out = tmp_path / "acc.json"
+    run(actbench, "--backend", "cpu", "-a", "gelu,relu", "-t", "bf16", "--sizes", "4096", "--no-timing",
+        "--out", str(out), check=0, timeout=300)
+    doc = strict_load(out)
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    assert doc["roofline"] == []
+    assert doc["benchmarks"]
+    for r in doc["benchmarks"]:
+        assert r["timing"]["hot"] is None and r["gbps"] == 0
+        assert r["suspect"] == ["not timed (--no-timing)"]
+        assert r["accuracy"]["exhaustive"] is True and r["accuracy"]["inputs_tested"] == 65536
