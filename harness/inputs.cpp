@@ -174,8 +174,10 @@ std::vector<std::uint64_t> accuracy_inputs(DType t, AccuracyMode m, std::uint64_
   }
   if (t == DType::f32 && m == AccuracyMode::exhaustive)
     throw std::invalid_argument("accuracy_inputs: f32 exhaustive is 2^32 inputs: use InputStream");
-  // f64 has no exhaustive set: exhaustive gives the sample too (InputStream::exhaustive() is false).
-  stratified(t, t == DType::f32 ? 64 : 16, seed, out);
+  // f64 has no exhaustive set: --accuracy exhaustive gives the dense sample, 4096 per binade and sign
+  // (InputStream::exhaustive() stays false); sampled f64 takes 16 per binade, f32 64.
+  const int per_binade = t == DType::f32 ? 64 : (m == AccuracyMode::exhaustive ? 4096 : 16);
+  stratified(t, per_binade, seed, out);
   const std::vector<std::uint64_t> s = special_inputs(t);
   out.insert(out.end(), s.begin(), s.end());
   sort_unique(out);

@@ -3,7 +3,8 @@
 //  f16, bf16: all 65,536 bit patterns (sampled and exhaustive alike).
 //  f32 sampled: 64 per binade, both signs, every binade including the subnormal range (by leading
 //    bit), plus specials and thresholds (below); f32 exhaustive: all 2^32 patterns, streamed.
-//  f64 sampled: 16 per binade, both signs, every binade including subnormals, plus specials.
+//  f64 sampled: 16 per binade, both signs, every binade including subnormals, plus specials;
+//    f64 "exhaustive": the dense sample, 4096 per binade and sign (no f64 set is exhaustive).
 //  Specials: +-0, +-inf, NaNs (quiet, signalling, payload, negative), smallest/largest subnormal,
 //  smallest normal, largest finite and their neighbours, +-1, +-1e-8, +-1e-30, branch points 0, +-3,
 //  +-6, the saturation thresholds of docs/ACCURACY.md computed exactly for the dtype (tanh and sigmoid

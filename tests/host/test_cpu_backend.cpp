@@ -60,7 +60,8 @@ TEST(CpuBackend, EveryOpMatchesTheHostFunctorAtAwkwardSizes) {
   Params p;
   p.prelu_channels = 7;
   const auto slopes = prelu_slopes(p);
-  for (std::size_t n : {0u, 1u, 15u, 17u, 129u, 4097u})
+  // awkward sizes, and exact tile multiples of the CUDA kernel (256 threads x 4 vectors x 16 bytes: 4096 f32, 8192 f16)
+  for (std::size_t n : {0u, 1u, 15u, 17u, 129u, 4096u, 4097u, 8192u})
     for (const auto& info : kCatalog)
       for (Direction d : kAllDirections)
         for (DType t : kAllDTypes)
