@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__
 from .cli_common import note, run, warn
 from .compare import compare, fmt_ratio, fmt_ulp, geomean_table
+from .export import FORMATS as EXPORT_FORMATS, export_main
 from .load import (DIRECTION_ORDER, DTYPE_ORDER, IMPL_ORDER, VARIANT_ORDER, Record, Report, format_n,
                    load_reports, order_index, warnings_for)
 
@@ -416,12 +417,17 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--actbench", metavar="PATH", help="actbench binary for the curves (default: actbench on PATH)")
     ap.add_argument("--no-curves", action="store_true", help="skip the function/derivative curves")
     ap.add_argument("--no-figures", action="store_true", help="tables only (fast)")
+    ap.add_argument("--format", choices=("html",) + EXPORT_FORMATS, default="html",
+                    help="html: report.html and summary.md (default); github-action-benchmark, junit: "
+                         "CI formats of one report, as actbench-export writes them")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.format != "html":
+        return export_main(args.reports, args.format, args.output_dir, PROG)
     reports = load_reports(args.reports)
     for r in reports:
         for w in warnings_for(r):
