@@ -592,6 +592,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--format", choices=("png", "svg", "both"), default="both", help="default: %(default)s")
     ap.add_argument("--actbench", metavar="PATH", help="actbench binary for the curves (default: actbench on PATH)")
     ap.add_argument("--no-curves", action="store_true", help="skip the function/derivative curves")
+    ap.add_argument("--history", action="store_true",
+                    help="the reports are successive commits: draw each case's %% of copy and max ULP across "
+                         "them, mark regressions, write history.md and history.csv (see actbench_tools.history)")
+    ap.add_argument("--threshold", type=float, default=5.0, metavar="PCT",
+                    help="with --history: regression threshold, as in actbench-compare (default: %(default)s)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return ap
 
@@ -602,9 +607,15 @@ def main(argv: list[str] | None = None) -> int:
     for r in reports:
         for w in warnings_for(r):
             warn(PROG, w)
+    formats = ("png", "svg") if args.format == "both" else (args.format,)
+    if args.history:
+        from .history import write_history
+
+        for p in write_history(reports, args.output_dir, formats, args.threshold, lambda m: warn(PROG, m)):
+            print(p)
+        return 0
     actbench = None if args.no_curves else find_actbench(args.actbench)
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    formats = ("png", "svg") if args.format == "both" else (args.format,)
     written = 0
     for stem, fig in iter_figures(reports, actbench, lambda m: note(PROG, m), curves=not args.no_curves):
         for p in save_figure(fig, args.output_dir, stem, formats):
