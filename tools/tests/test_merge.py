@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -211,3 +212,13 @@ def test_single_shard_run(tmp_path):
     out = tmp_path / "m.json"
     assert cli([*paths, "-o", out]) == 0
     assert len(load_report(out).records) == 80
+
+
+def test_output_mode_follows_the_umask(tmp_path):
+    out = tmp_path / "m.json"
+    old = os.umask(0o022)
+    try:
+        assert cli([*SHARDS, "-o", out]) == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
