@@ -252,6 +252,7 @@ class Roofline:
     copy_kernel: Stats
     copy_kernel_gbps: float
     suspect: tuple[str, ...] = ()
+    shard: int | None = None  # a merged report keeps every shard's entries, each tagged
 
 
 @dataclass(frozen=True)
@@ -304,11 +305,14 @@ class Report:
                 names.append(name)
         return f"{self.host_name} · {', '.join(names)}" if names else self.host_name
 
+    def roofline_entries(self, backend: str, device: int, dtype: str, n: int) -> list[Roofline]:
+        """Every copy measurement of this place and size: one, or one per shard in a merged report."""
+        return [r for r in self.roofline if (r.backend, r.device, r.dtype, r.n) == (backend, device, dtype, n)]
+
     def roofline_entry(self, backend: str, device: int, dtype: str, n: int) -> Roofline | None:
-        for r in self.roofline:
-            if (r.backend, r.device, r.dtype, r.n) == (backend, device, dtype, n):
-                return r
-        return None
+        """The (first) copy measurement of this place and size."""
+        found = self.roofline_entries(backend, device, dtype, n)
+        return found[0] if found else None
 
     @property
     def merged_from(self) -> list[dict]:
@@ -637,7 +641,7 @@ def parse_report(path: str | Path, doc: Any) -> Report:
         assert memcpy is not None and kernel is not None  # the schema requires both
         roof.append(Roofline(r["backend"], int(r["device"]), r["dtype"], int(r["n"]), int(r["bytes"]),
                              memcpy, float(r["memcpy"]["gbps"]), kernel, float(r["copy_kernel"]["gbps"]),
-                             tuple(r.get("suspect", ()))))
+                             tuple(r.get("suspect", ())), r.get("shard")))
     rep = Report(path=path, context=ctx, partial=bool(doc["partial"]),
                  partial_reason=doc["partial_reason"], devices=devices, records=records,
                  not_run=not_run, roofline=roof, raw=doc, schema_version=version)

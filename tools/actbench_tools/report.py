@@ -179,6 +179,9 @@ def context_table(rep: Report) -> Table:
     if isinstance(c.get("shard"), dict):
         s = c["shard"]
         rows.append(["shard", f"{s['index']} of {s['count']} ({len(s['cases'])} of {s['plan_size']} cases)"])
+    if rep.merged_from:
+        rows.append(["merged from", f"{len(rep.merged_from)} shards: "
+                                    + ", ".join(f"{m['index']}: {m['path']}" for m in rep.merged_from)])
     rows.append(["report file", f"{rep.path} (schema v{rep.schema_version})"])
     if rep.partial:
         rows.append(["PARTIAL RUN", rep.partial_reason or "no reason given"])
@@ -204,16 +207,23 @@ def roofline_table(rep: Report) -> Table:
                               DTYPE_ORDER):
             row: list[Cell | str] = [f"{backend}:{device}", dt]
             for n in ns:
-                e = rep.roofline_entry(backend, device, dt, n)
-                if e is None:
+                entries = rep.roofline_entries(backend, device, dt, n)
+                if not entries:
                     row.append("—")
                     continue
-                row.append(Cell(f"{e.memcpy_gbps:.3g} ±{100 * e.memcpy.rel_spread:.0f}%" + (" ?" if e.suspect else ""),
-                                "suspect" if e.suspect else "num", sort=e.memcpy_gbps, title="; ".join(e.suspect)))
+                e = entries[0]
+                text = f"{e.memcpy_gbps:.3g} ±{100 * e.memcpy.rel_spread:.0f}%"
+                if len(entries) > 1:  # a merged report: each shard measured its own copy
+                    gbps = [x.memcpy_gbps for x in entries]
+                    text += f" (shards: {min(gbps):.3g}–{max(gbps):.3g})"
+                row.append(Cell(text + (" ?" if e.suspect else ""), "suspect" if e.suspect else "num",
+                                sort=e.memcpy_gbps, title="; ".join(e.suspect)))
             rows.append(row)
     return Table(["device", "dtype"] + [f"n={format_n(n)}" for n in ns], rows,
                  "in-run memcpy GB/s (hot median ± relative spread), the denominator of every % of copy; "
-                 "? = suspect", interactive=False)
+                 "? = suspect" + ("; merged report: the first shard's, with the range over the shards, each of which "
+                                  "divided its own records by its own copy" if rep.merged_from else ""),
+                 interactive=False)
 
 
 def copy_bw_table(rep: Report) -> Table:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
-from actbench_tools import merge
+from actbench_tools import merge, report
 from actbench_tools.cli_common import run
-from actbench_tools.load import load_report
+from actbench_tools.load import ReportError, load_report, parse_report
+from actbench_tools.tables import render_text
 
 import make_fixtures
 
@@ -226,3 +228,30 @@ def test_output_mode_follows_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_merged_report_shows_its_shards(tmp_path):
+    """Each shard measured its own copy: the loader keeps the tag, the report shows the range over the
+    shards beside the first shard's figure, and the context names the shard files."""
+    out = tmp_path / "m.json"
+    assert cli([*SHARDS, "-o", out]) == 0
+    rep = load_report(out)
+    assert {r.shard for r in rep.roofline} == {1, 2, 3}
+    assert any(len(rep.roofline_entries(r.backend, r.device, r.dtype, r.n)) > 1 for r in rep.roofline)
+    table = report.roofline_table(rep)
+    assert "(shards: " in render_text(table) and "merged report" in table.caption
+    assert f"3 shards: 1: {SHARDS[0]}, 2: {SHARDS[1]}, 3: {SHARDS[2]}" in render_text(report.context_table(rep))
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda d: d["context"]["merged_from"][0].pop("index"), "context.merged_from[0]"),
+    (lambda d: d["context"].update(merged_from=[]), "context.merged_from"),
+    (lambda d: d["roofline"][0].update(shard=0), "roofline[0].shard"),
+])
+def test_schema_checks_what_merge_writes(tmp_path, edit, where):
+    out = tmp_path / "m.json"
+    assert cli([*SHARDS, "-o", out]) == 0
+    doc = json.loads(out.read_text())
+    edit(doc)
+    with pytest.raises(ReportError, match=f"schema v2 at {re.escape(where)}"):
+        parse_report(out, doc)
