@@ -3,8 +3,8 @@
 #
 #   bash examples/ci/actbench-ci.sh run NAME [actbench flags...]
 #       runs build/actbench with the flags and writes into $ACTBENCH_CI_OUT (default actbench-out/):
-#         report.json, report.log (actbench's output), html/ (report.html, summary.md), figures/, ci/ (JUnit XML and the
-#         github-action-benchmark lists), compare.md and compare.json (against the baseline);
+#         report.json, report.log (actbench's output), html/ (report.html, figures/*.png, summary.md), ci/ (JUnit
+#         XML and the github-action-benchmark lists), compare.md and compare.json (against the baseline);
 #       appends the comparison to the job summary ($GITHUB_STEP_SUMMARY on GitHub, else
 #       actbench-out/job-summary.md, and the job log); exits 1 on a regression of a kind named in
 #       ACTBENCH_FAIL_ON, 2 when actbench or a tool could not run.
@@ -76,8 +76,7 @@ run_job() {
     die "actbench exited with status $rc"
   fi
 
-  tool actbench-report "$OUT/report.json" -o "$OUT/html" --no-curves > /dev/null  # the curves are in figures/
-  tool actbench-plot "$OUT/report.json" -o "$OUT/figures" --format png --actbench "$bin" > /dev/null
+  tool actbench-report "$OUT/report.json" -o "$OUT/html" --actbench "$bin" > /dev/null  # + html/figures/*.png
   tool actbench-export "$OUT/report.json" --format junit -o "$OUT/ci" > /dev/null
   tool actbench-export "$OUT/report.json" --format github-action-benchmark -o "$OUT/ci" > /dev/null
 

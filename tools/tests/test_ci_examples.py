@@ -120,7 +120,7 @@ sys.exit({rc})
 
 
 def _job(tmp_path, current: dict, baseline: dict | None, rc: int = 0, **env):
-    for tool in ("actbench-compare", "actbench-report", "actbench-plot", "actbench-export"):
+    for tool in ("actbench-compare", "actbench-report", "actbench-export"):
         find(tool, "pip install ./tools")
     report = tmp_path / "current.json"
     report.write_text(make_fixtures.dumps(current))
@@ -148,7 +148,8 @@ def test_job_without_regression(tmp_path):
               "ci/actbench-junit.xml", "ci/actbench-bigger-is-better.json", "ci/actbench-smaller-is-better.json",
               "job-summary.md"):
         assert (out / f).is_file(), f
-    assert list((out / "figures").glob("throughput_relu.png"))
+    assert list((out / "html" / "figures").glob("throughput_relu.png"))
+    assert 'src="figures/throughput_relu.png"' in (out / "html" / "report.html").read_text()
     summary = (out / "job-summary.md").read_text()
     assert summary.startswith("# actbench: cpu-quick")
     assert "6 cases, 0 failing accuracy, 0 not run" in summary
