@@ -7,6 +7,7 @@ line on stderr, `<prog>: error: <what>`, and exit status 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -46,6 +47,12 @@ def run(prog: str, main: Callable[[list[str] | None], int], argv: list[str] | No
               "(a bug in actbench-tools; rerun with ACTBENCH_TOOLS_TRACEBACK=1 for the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def check_threshold(pct: float, option: str = "--threshold") -> None:
+    """A regression threshold in percent: a finite number, 0 or more."""
+    if not (pct >= 0 and math.isfinite(pct)):
+        raise UsageError(f"{option} must be a non-negative number, got {pct}")
 
 
 def warn(prog: str, message: str) -> None:

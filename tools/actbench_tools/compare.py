@@ -25,6 +25,7 @@ from .cli_common import (
     EXIT_REGRESSION,
     UsageError,
     add_reports_argument,
+    check_threshold,
     load_with_warnings,
     parser,
     run,
@@ -548,8 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if len(args.reports) < 2:
         raise UsageError("need at least two reports: the baseline and one to compare")
-    if not (args.threshold >= 0 and math.isfinite(args.threshold)):
-        raise UsageError(f"--threshold must be a non-negative number, got {args.threshold}")
+    check_threshold(args.threshold)
     if args.max_listed < 0:
         raise UsageError(f"--max-listed must be 0 or more, got {args.max_listed}")
     reports = load_with_warnings(PROG, args.reports)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from .compare import fmt_ulp
 from .load import DTYPE_ORDER, Accuracy, CaseKey, Record, Report, order_index, sort_key
 
 
@@ -72,6 +73,24 @@ def failures(records: list[Record]) -> tuple[list[Failure], list[Failure]]:
     real = [g for g in groups.values() if not g.record.expected_to_fail]
     expected = [g for g in groups.values() if g.record.expected_to_fail]
     return real, expected
+
+
+def reasons_text(a: Accuracy) -> str:
+    """Why a case fails, with the bounds used ("" when it passes)."""
+    out = []
+    for r in a.fail_reasons:
+        if r == "out_of_bound":
+            abs_part = f" or abs {a.bound_abs:.3g}" if a.bound_abs else ""
+            out.append(f"{a.out_of_bound} over the bound ({fmt_ulp(a.bound_ulp)} ulp{abs_part})")
+        elif r == "nonfinite_mismatch":
+            out.append(f"{a.nonfinite_mismatches} non-finite mismatches")
+        elif r == "signed_zero_mismatch":
+            out.append(f"{a.signed_zero_mismatches} signed-zero mismatches")
+        elif r == "flushed_subnormal":
+            out.append(f"{a.flushed_subnormals} subnormal results flushed to zero")
+        else:
+            out.append(r)
+    return "; ".join(out)
 
 
 def deciding_ulp(a: Accuracy) -> float:

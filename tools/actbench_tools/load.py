@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -69,6 +70,17 @@ class CaseKey:
         """Everything but n: one accuracy configuration on one device."""
         return (self.activation, self.direction, self.dtype, self.variant, self.impl,
                 self.backend, self.device)
+
+    @property
+    def config_label(self) -> str:
+        """activation/direction/dtype/variant/impl/backend:device: every axis but n."""
+        return (f"{self.activation}/{self.direction}/{self.dtype}/{self.variant}/{self.impl}/"
+                f"{self.backend}:{self.device}")
+
+    @property
+    def plan_name(self) -> str:
+        """The case's name as the harness writes it (a record's `name`, a shard's case list)."""
+        return f"{self.config_label}/{self.n}"
 
     def label(self, with_device: bool = True) -> str:
         where = f"{self.backend}:{self.device}" if with_device else self.backend
@@ -240,6 +252,7 @@ class Roofline:
     copy_kernel: Stats
     copy_kernel_gbps: float
     suspect: tuple[str, ...] = ()
+    shard: int | None = None  # a merged report keeps every shard's entries, each tagged
 
 
 @dataclass(frozen=True)
@@ -292,11 +305,19 @@ class Report:
                 names.append(name)
         return f"{self.host_name} · {', '.join(names)}" if names else self.host_name
 
+    def roofline_entries(self, backend: str, device: int, dtype: str, n: int) -> list[Roofline]:
+        """Every copy measurement of this place and size: one, or one per shard in a merged report."""
+        return [r for r in self.roofline if (r.backend, r.device, r.dtype, r.n) == (backend, device, dtype, n)]
+
     def roofline_entry(self, backend: str, device: int, dtype: str, n: int) -> Roofline | None:
-        for r in self.roofline:
-            if (r.backend, r.device, r.dtype, r.n) == (backend, device, dtype, n):
-                return r
-        return None
+        """The (first) copy measurement of this place and size."""
+        found = self.roofline_entries(backend, device, dtype, n)
+        return found[0] if found else None
+
+    @property
+    def merged_from(self) -> list[dict]:
+        """The shard files a merged report was made of ({path, index}); empty for one run."""
+        return list(self.context.get("merged_from") or [])
 
     def roofline_gbps(self, backend: str, device: int, dtype: str, n: int) -> float | None:
         r = self.roofline_entry(backend, device, dtype, n)
@@ -304,6 +325,16 @@ class Report:
 
     def suspect_records(self) -> list[Record]:
         return [r for r in self.records.values() if r.suspect]
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO 8601 time of a report's context (`date`, `start_time`, `end_time`; "Z" accepted), as an
+    aware datetime (no offset: taken as UTC); None when it does not parse."""
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def format_n(n: int) -> str:
@@ -549,7 +580,8 @@ def _check_identity(path: Path, doc: Any) -> None:
                                 f"supports versions {_supported()}")
 
 
-def _key(d: dict) -> CaseKey:
+def case_key(d: dict) -> CaseKey:
+    """The axes of a `benchmarks[]` record or a `not_run[]` entry."""
     return CaseKey(d["activation"], d["direction"], d["dtype"], d["variant"], d["impl"],
                    d["backend"], int(d["device"]), int(d["n"]))
 
@@ -583,7 +615,7 @@ def parse_report(path: str | Path, doc: Any) -> Report:
     records: dict[CaseKey, Record] = {}
     accuracies: dict[str, Accuracy | None] = {}  # the same record repeats at every n
     for i, b in enumerate(doc["benchmarks"]):
-        key = _key(b)
+        key = case_key(b)
         if key in records:
             raise ReportError(path, f"benchmarks[{i}] repeats the case {key.label()} "
                                     f"(first at {records[key].name!r})")
@@ -602,14 +634,14 @@ def parse_report(path: str | Path, doc: Any) -> Report:
             pct_of_copy_kernel_bw=float(b["pct_of_copy_kernel_bw"]),
             l2_resident=bool(b["l2_resident"]), accuracy=accuracies[fp], suspect=suspect,
             bytes_convention=b.get("bytes_convention"))
-    not_run = [NotRun(_key(x), x["status"], x["reason"]) for x in doc["not_run"]]
+    not_run = [NotRun(case_key(x), x["status"], x["reason"]) for x in doc["not_run"]]
     roof = []
     for r in doc["roofline"]:
         memcpy, kernel = Stats.from_json(r["memcpy"]), Stats.from_json(r["copy_kernel"])
         assert memcpy is not None and kernel is not None  # the schema requires both
         roof.append(Roofline(r["backend"], int(r["device"]), r["dtype"], int(r["n"]), int(r["bytes"]),
                              memcpy, float(r["memcpy"]["gbps"]), kernel, float(r["copy_kernel"]["gbps"]),
-                             tuple(r.get("suspect", ()))))
+                             tuple(r.get("suspect", ())), r.get("shard")))
     rep = Report(path=path, context=ctx, partial=bool(doc["partial"]),
                  partial_reason=doc["partial_reason"], devices=devices, records=records,
                  not_run=not_run, roofline=roof, raw=doc, schema_version=version)

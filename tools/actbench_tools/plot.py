@@ -18,6 +18,9 @@ Figures (file stems; each written as .png and .svg):
                                / textbook overlaid, from `actbench eval --json`; and
   curves_<activation>          f and f' as the kernels compute them (f32, precise): both need the
                                actbench binary (--actbench PATH or on PATH), skipped otherwise.
+
+With --history the reports are successive commits of one machine, and the figures are
+history_<activation> instead, with history.md and history.csv (see actbench_tools.history).
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ class Figure:
     stem: str
     fig: Any
     caption: str
-    section: str  # throughput | pct_of_copy | accuracy | ulp | curves
+    section: str  # throughput | pct_of_copy | accuracy | ulp | curves | history
 
 
 def slug(text: str) -> str:
@@ -877,15 +880,27 @@ def build_parser():
                     help="actbench binary for the ULP-vs-x figures and curves (default: actbench on PATH)")
     ap.add_argument("--no-curves", action="store_true",
                     help="skip the figures that need the binary (ULP vs x, function/derivative curves)")
+    ap.add_argument("--history", action="store_true",
+                    help="the reports are successive commits: draw each case's %% of copy and max ULP across "
+                         "them, mark regressions, write history.md and history.csv (see actbench_tools.history)")
+    ap.add_argument("--threshold", type=float, default=5.0, metavar="PCT",
+                    help="with --history: regression threshold, as in actbench-compare (default: %(default)s)")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     reports = load_with_warnings(PROG, args.reports)
+    formats = ("png", "svg") if args.format == "both" else (args.format,)
+    if args.history:
+        from .history import history_for, write_history
+
+        for p in write_history(history_for(reports, args.threshold, lambda m: warn(PROG, m)), args.output_dir,
+                               formats):
+            print(p)
+        return 0
     actbench = None if args.no_curves else find_actbench(args.actbench)
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    formats = ("png", "svg") if args.format == "both" else (args.format,)
     written = 0
     for f in iter_figures(reports, actbench, lambda m: note(PROG, m), curves=not args.no_curves):
         for p in save_figure(f.fig, args.output_dir, f.stem, formats):

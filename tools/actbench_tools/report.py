@@ -10,15 +10,20 @@ DIR/summary.md (the headline and the tables without figures, for a CI job summar
 from __future__ import annotations
 
 import html
+import itertools
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .cli_common import add_reports_argument, load_with_warnings, note, parser, run
+from .cli_common import UsageError, add_reports_argument, load_with_warnings, note, parser, run, warn
 from .compare import compare, fmt_ulp, geomean_table, ulp_text
-from .headline import DtypeHeadline, Failure, failures, headline
+from .export import FORMATS as EXPORT_FORMATS
+from .export import export_main
+from .headline import DtypeHeadline, Failure, failures, headline, reasons_text
+from .history import History, history_for, html_section, iter_history_figures
+from .history import markdown as history_markdown
 from .load import (
     ACTIVATION_ORDER,
     DIRECTION_ORDER,
@@ -43,24 +48,6 @@ FIGURE_DPI = 110
 
 # --------------------------------------------------------------------------------------------
 # words for the numbers
-
-def reasons_text(a: Accuracy) -> str:
-    """Why a case fails, with the bounds used ("" when it passes)."""
-    out = []
-    for r in a.fail_reasons:
-        if r == "out_of_bound":
-            abs_part = f" or abs {a.bound_abs:.3g}" if a.bound_abs else ""
-            out.append(f"{a.out_of_bound} over the bound ({fmt_ulp(a.bound_ulp)} ulp{abs_part})")
-        elif r == "nonfinite_mismatch":
-            out.append(f"{a.nonfinite_mismatches} non-finite mismatches")
-        elif r == "signed_zero_mismatch":
-            out.append(f"{a.signed_zero_mismatches} signed-zero mismatches")
-        elif r == "flushed_subnormal":
-            out.append(f"{a.flushed_subnormals} subnormal results flushed to zero")
-        else:
-            out.append(r)
-    return "; ".join(out)
-
 
 def allowance_text(a: Accuracy) -> str:
     """The inputs that pass only by the absolute allowance, counted apart ("" when none)."""
@@ -192,6 +179,9 @@ def context_table(rep: Report) -> Table:
     if isinstance(c.get("shard"), dict):
         s = c["shard"]
         rows.append(["shard", f"{s['index']} of {s['count']} ({len(s['cases'])} of {s['plan_size']} cases)"])
+    if rep.merged_from:
+        rows.append(["merged from", f"{len(rep.merged_from)} shards: "
+                                    + ", ".join(f"{m['index']}: {m['path']}" for m in rep.merged_from)])
     rows.append(["report file", f"{rep.path} (schema v{rep.schema_version})"])
     if rep.partial:
         rows.append(["PARTIAL RUN", rep.partial_reason or "no reason given"])
@@ -217,16 +207,23 @@ def roofline_table(rep: Report) -> Table:
                               DTYPE_ORDER):
             row: list[Cell | str] = [f"{backend}:{device}", dt]
             for n in ns:
-                e = rep.roofline_entry(backend, device, dt, n)
-                if e is None:
+                entries = rep.roofline_entries(backend, device, dt, n)
+                if not entries:
                     row.append("—")
                     continue
-                row.append(Cell(f"{e.memcpy_gbps:.3g} ±{100 * e.memcpy.rel_spread:.0f}%" + (" ?" if e.suspect else ""),
-                                "suspect" if e.suspect else "num", sort=e.memcpy_gbps, title="; ".join(e.suspect)))
+                e = entries[0]
+                text = f"{e.memcpy_gbps:.3g} ±{100 * e.memcpy.rel_spread:.0f}%"
+                if len(entries) > 1:  # a merged report: each shard measured its own copy
+                    gbps = [x.memcpy_gbps for x in entries]
+                    text += f" (shards: {min(gbps):.3g}–{max(gbps):.3g})"
+                row.append(Cell(text + (" ?" if e.suspect else ""), "suspect" if e.suspect else "num",
+                                sort=e.memcpy_gbps, title="; ".join(e.suspect)))
             rows.append(row)
     return Table(["device", "dtype"] + [f"n={format_n(n)}" for n in ns], rows,
                  "in-run memcpy GB/s (hot median ± relative spread), the denominator of every % of copy; "
-                 "? = suspect", interactive=False)
+                 "? = suspect" + ("; merged report: the first shard's, with the range over the shards, each of which "
+                                  "divided its own records by its own copy" if rep.merged_from else ""),
+                 interactive=False)
 
 
 def copy_bw_table(rep: Report) -> Table:
@@ -274,8 +271,7 @@ def suspect_table(rep: Report) -> Table:
     rows: list[list[Cell | str]] = []
     for r in sorted(rep.suspect_records(), key=lambda r: sort_key(r.key)):
         k = r.key
-        rows.append([f"{k.activation}/{k.direction}/{k.dtype}/{k.variant}/{k.impl}/{k.backend}:{k.device}",
-                     Cell(format_n(k.n), sort=k.n), Cell(f"{r.gbps:.4g}", sort=r.gbps),
+        rows.append([k.config_label, Cell(format_n(k.n), sort=k.n), Cell(f"{r.gbps:.4g}", sort=r.gbps),
                      Cell(f"{r.pct_of_copy_bw:.1f}%", "suspect", sort=r.pct_of_copy_bw), "; ".join(r.suspect)])
     return Table(["case", "n", "GB/s", "% of copy", "why it is suspect"], rows,
                  f"{len(rows)} of {len(rep.records)} records: kept, but left out of the headline figures, "
@@ -369,8 +365,7 @@ def not_run_table(rep: Report) -> Table:
     groups: dict[tuple, tuple[str, list[int], str, str]] = {}
     for x in sorted(rep.not_run, key=lambda x: sort_key(x.key)):
         k = x.key
-        label = f"{k.activation}/{k.direction}/{k.dtype}/{k.variant}/{k.impl}/{k.backend}:{k.device}"
-        g = groups.setdefault((k.config, x.status, x.reason), (label, [], x.status, x.reason))
+        g = groups.setdefault((k.config, x.status, x.reason), (k.config_label, [], x.status, x.reason))
         g[1].append(k.n)
     return Table(["case", "sizes", "status", "reason"], [[g[0], _ns(g[1]), g[2], g[3]] for g in groups.values()])
 
@@ -396,10 +391,12 @@ def comparison_tables(reports: list[Report]) -> list[Table]:
 # --------------------------------------------------------------------------------------------
 # Markdown
 
-def markdown(reports: list[Report], max_listed: int = 30) -> str:
+def markdown(reports: list[Report], max_listed: int = 30, hist: History | None = None) -> str:
     out = ["# actbench results", "", "## Headline", "", HEADLINE_NOTE, ""]
     for rep in reports:
         out += headline_md(rep)
+    if hist is not None:
+        out.append(history_markdown(hist, level=2))
     out += ["## Runs", ""]
     out.append(render_md(Table(["machine", "backend", "timed", "pass", "fail", "unchecked", "not run", "suspect",
                                 "partial", "throttled"],
@@ -543,12 +540,14 @@ def _figure_html(anchor: str, number: int, stem: str, caption: str) -> str:
             f'<a href="{src}">Full size</a>.</figcaption></figure>')
 
 
-SECTION_TITLES = {"throughput": "Throughput figures", "pct_of_copy": "% of copy heatmaps",
+SECTION_TITLES = {"history": "History figures", "throughput": "Throughput figures", "pct_of_copy": "% of copy heatmaps",
                   "accuracy": "Accuracy figures", "ulp": "ULP error against x", "curves": "Function and derivative"}
 
 
-def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list[str]) -> str:
-    """The HTML page. `figures`: (stem, caption, section) of files written to figures/<stem>.png."""
+def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list[str],
+         hist: History | None = None) -> str:
+    """The HTML page. `figures`: (stem, caption, section) of files written to figures/<stem>.png;
+    `hist`: the History section's reports (actbench-report --history)."""
     title = "actbench results — " + ", ".join(r.label for r in reports)
     p = Page()
     p.add(f'<section id="headline"><h2>Headline</h2><p class="note">{html.escape(HEADLINE_NOTE)}</p>')
@@ -593,6 +592,11 @@ def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list
         p.heading(3, SECTION_TITLES[section])
         for stem, cap in items:
             p.add(_figure_html(p.anchor("fig-" + stem), numbers[stem], stem, cap))
+
+    if hist is not None:
+        p.heading(2, "History")
+        p.add(html_section(hist))
+        add_figures("history")
 
     p.heading(2, "Throughput")
     for r in reports:
@@ -671,12 +675,29 @@ def build_parser():
                     help="actbench binary for the ULP-vs-x figures and curves (default: actbench on PATH)")
     ap.add_argument("--no-curves", action="store_true", help="skip the figures that need the binary")
     ap.add_argument("--no-figures", action="store_true", help="tables only (fast)")
+    ap.add_argument("--history", action="store_true",
+                    help="the reports are successive commits of one machine: add a History section (each case "
+                         "across them, regressions against the commit before, figures; see actbench-plot --history) "
+                         "and describe only the newest report in the rest of the page")
+    ap.add_argument("--threshold", type=float, default=5.0, metavar="PCT",
+                    help="with --history: regression threshold, as in actbench-compare (default: %(default)s)")
+    ap.add_argument("--format", choices=("html",) + EXPORT_FORMATS, default="html",
+                    help="html: report.html and summary.md (default); github-action-benchmark, junit: "
+                         "CI formats of one report, as actbench-export writes them")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.format != "html":
+        if args.history:
+            raise UsageError(f"--history makes the HTML report; it does not go with --format {args.format}")
+        return export_main(args.reports, args.format, args.output_dir, PROG)
     reports = load_with_warnings(PROG, args.reports)
+    hist = None
+    if args.history:
+        hist = history_for(reports, args.threshold, lambda m: warn(PROG, m))
+        reports = hist.reports[-1:]  # the page describes the newest; the History section all of them
     figures: list[tuple[str, str, str]] = []
     notes: list[str] = []
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -693,13 +714,16 @@ def main(argv: list[str] | None = None) -> int:
         figdir.mkdir(exist_ok=True)
         for old in figdir.glob("*.png"):
             old.unlink()
-        for f in plot.iter_figures(reports, actbench, say, curves=not args.no_curves):
+        made = plot.iter_figures(reports, actbench, say, curves=not args.no_curves)
+        if hist is not None:
+            made = itertools.chain(iter_history_figures(hist), made)
+        for f in made:
             plot.save_figure(f.fig, figdir, f.stem, ("png",), dpi=FIGURE_DPI)
             figures.append((f.stem, f.caption, f.section))
     html_path = args.output_dir / "report.html"
     md_path = args.output_dir / "summary.md"
-    html_path.write_text(page(reports, figures, notes), encoding="utf-8")
-    md_path.write_text(markdown(reports), encoding="utf-8")
+    html_path.write_text(page(reports, figures, notes, hist), encoding="utf-8")
+    md_path.write_text(markdown(reports, hist=hist), encoding="utf-8")
     print(html_path)
     print(md_path)
     return 0

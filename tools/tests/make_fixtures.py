@@ -7,7 +7,9 @@ Two fake machines, reports that follow results/schema/FORMAT.md (version 2):
   cpu_v1.json  the cpu run written as a version-1 report (what older binaries wrote)
 and malformed inputs for the loader tests:
   bad_json.json, truncated.json, wrong_version.json, not_actbench.json, schema_violation.json,
-  nan_constant.json.
+  nan_constant.json;
+and the three shard reports of one sharded cpu run (relu only), as `actbench --shard K/3` writes
+them: shard_1of3.json, shard_2of3.json, shard_3of3.json.
 
 The numbers are invented but shaped like real ones: throughput that saturates with n against
 an in-run memcpy roofline, cache-resident small sizes, precise/fast kernels that pass and
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import math
 import struct
@@ -341,6 +344,47 @@ def small_report(machine: str = "cpu", records: int = 8) -> dict:
     return doc
 
 
+def plan_name(entry: dict) -> str:
+    """The plan name of a benchmarks[] record or a not_run[] entry."""
+    return entry.get("name") or (f"{entry['activation']}/{entry['direction']}/{entry['dtype']}/"
+                                 f"{entry['variant']}/{entry['impl']}/{entry['backend']}:{entry['device']}/"
+                                 f"{entry['n']}")
+
+
+def shard_reports(count: int = 3, machine: str = "cpu", activations=("relu",), **kw) -> list[dict]:
+    """The `count` shard reports of one sharded run of make_report(machine, ...), as
+    `actbench --shard K/count` writes them: the plan (records then not-run cases) dealt out by
+    expected time (bytes moved; largest first, each to the least loaded shard), each shard's
+    cases in plan order, context.shard filled in, each shard starting when the previous ended."""
+    full = make_report(machine, activations=activations, **kw)
+    entries = full["benchmarks"] + full["not_run"]
+    plan = [plan_name(e) for e in entries]
+    load = [0] * count
+    owner = [0] * len(entries)
+    for i in sorted(range(len(entries)), key=lambda i: -entries[i].get("bytes", 0)):
+        k = min(range(count), key=lambda k: load[k])
+        owner[i] = k
+        load[k] += entries[i].get("bytes", 0)
+    sha = hashlib.sha256("\n".join(plan).encode()).hexdigest()
+    docs = []
+    for k in range(count):
+        doc = copy.deepcopy(full)
+        doc["benchmarks"] = [b for i, b in enumerate(full["benchmarks"]) if owner[i] == k]
+        nb = len(full["benchmarks"])
+        doc["not_run"] = [x for i, x in enumerate(full["not_run"]) if owner[nb + i] == k]
+        used = {(b["dtype"], b["n"]) for b in doc["benchmarks"]}
+        doc["roofline"] = [r for r in full["roofline"] if (r["dtype"], r["n"]) in used]
+        ctx = doc["context"]
+        ctx["start_time"] = f"2025-01-15T1{k}:00:00Z"
+        ctx["end_time"] = f"2025-01-15T1{k}:04:10Z"
+        ctx["wall_time_s"] = 250.0
+        ctx["argv"] = ctx["argv"] + ["--shard", f"{k + 1}/{count}"]
+        ctx["shard"] = {"index": k + 1, "count": count, "plan_size": len(plan), "plan_sha256": sha,
+                        "cases": [plan[i] for i in range(len(entries)) if owner[i] == k]}
+        docs.append(doc)
+    return docs
+
+
 def _round(obj):
     """6 significant digits everywhere: smaller files, same story."""
     if isinstance(obj, float):
@@ -378,6 +422,7 @@ def fixture_files() -> dict[str, str]:
         "not_actbench.json": json.dumps(not_actbench, indent=1) + "\n",
         "schema_violation.json": dumps(violation),
         "nan_constant.json": dumps(small_report("cpu")).replace('"wall_time_s":750.0', '"wall_time_s":NaN', 1),
+        **{f"shard_{k}of3.json": dumps(doc) for k, doc in enumerate(shard_reports(3), start=1)},
     }
 
 

@@ -22,7 +22,8 @@ def script(name):
     return found
 
 
-@pytest.mark.parametrize("name", ["actbench-compare", "actbench-plot", "actbench-report"])
+@pytest.mark.parametrize("name", ["actbench-compare", "actbench-plot", "actbench-report", "actbench-merge",
+                                  "actbench-export"])
 def test_scripts_run(name):
     proc = subprocess.run([script(name), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and name in proc.stdout
