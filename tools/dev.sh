@@ -16,7 +16,7 @@ VENV=${ACTBENCH_VENV:-$ROOT/.venv}
 JOBS=${ACTBENCH_JOBS:-$(nproc)}
 
 APT_PACKAGES=(cmake g++ make git libbenchmark-dev libbenchmark-tools libgtest-dev libfmt-dev
-              nlohmann-json3-dev libcli11-dev python3 python3-venv python3-pip)
+              nlohmann-json3-dev libcli11-dev libssl-dev python3 python3-venv python3-pip shellcheck)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -68,9 +68,12 @@ run_tests() {
   log "C++ tests (GPU tests skip with a reason when there is no GPU)"
   ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS"
   log "Python tests"
-  # Two pytest runs: each tree has its own conftest.py.
-  "$VENV/bin/python" -m pytest -q tools/tests
+  # Separate pytest runs: each tree has its own conftest.py.
+  ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tools/tests
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/python
+  log "lint (tools/)"
+  "$VENV/bin/ruff" check tools
+  "$VENV/bin/mypy" --config-file tools/pyproject.toml tools/actbench_tools
 }
 
 cmd=${1:-}
