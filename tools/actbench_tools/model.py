@@ -186,15 +186,28 @@ def select_devices(names: str | None, facts_paths: Sequence[Path], arch: str) ->
 # The prediction
 
 
-def predict(pipes: Mapping[str, float], bytes_per_element: float, dev: DeviceFacts) -> tuple[float, str]:
-    """(predicted % of copy, what binds: 'memory' or a pipe) for per-element pipe counts."""
+def pipe_loads(pipes: Mapping[str, float], bytes_per_element: float, dev: DeviceFacts) -> dict[str, float]:
+    """Each pipe's time per element over the memory time: above 1, that pipe is slower than memory."""
     t_mem = bytes_per_element / (dev.bandwidth_gbps * 1e9)
     per_s = dev.sm_count * dev.clock_mhz * 1e6  # SM clocks per second
-    times = {p: float(pipes.get(p, 0.0)) / (dev.rate(p) * per_s) for p in PIPES}
-    pipe = max(times, key=lambda p: times[p])
-    if times[pipe] <= t_mem:
+    return {p: float(pipes.get(p, 0.0)) / (dev.rate(p) * per_s) / t_mem for p in PIPES}
+
+
+def predict(pipes: Mapping[str, float], bytes_per_element: float, dev: DeviceFacts) -> tuple[float, str]:
+    """(predicted % of copy, what binds: 'memory' or a pipe) for per-element pipe counts."""
+    loads = pipe_loads(pipes, bytes_per_element, dev)
+    pipe = max(loads, key=lambda p: loads[p])
+    if loads[pipe] <= 1.0:
         return 100.0, "memory"
-    return 100.0 * t_mem / times[pipe], pipe
+    return 100.0 / loads[pipe], pipe
+
+
+def pipes_of(mix: Mapping[str, float]) -> dict[str, float]:
+    """Per-element counts by instruction class -> by pipe (every instruction issues)."""
+    pipes = {"issue": float(sum(mix.values()))}
+    for p in PIPES[1:]:
+        pipes[p] = sum(v for c, v in mix.items() if CLASS_PIPE.get(c) == p)
+    return pipes
 
 
 def _r(x: float) -> float:
@@ -203,17 +216,17 @@ def _r(x: float) -> float:
 
 def make_row(*, activation: str, direction: str, dtype: str, variant: str, arch: str, mix: Mapping[str, float],
              copy_mix: Mapping[str, float], full_total: float, bytes_per_element: int, hot_branches: float = 0.0,
-             loops_in_op: int = 0) -> dict:
+             loops_in_op: int = 0, uniform_branches: int = 0, costliest_mix: Mapping[str, float] | None = None) -> dict:
     """One op's row from its per-element counts by instruction class (`mix`, the whole loop: the op and
-    the kernel's load/store/index work) and the copy kernel's of the same shape (`copy_mix`)."""
+    the kernel's load/store/index work) and the copy kernel's of the same shape (`copy_mix`).  Where
+    uniform branches (kernel parameters) choose between versions of the loop, `mix` is the cheapest
+    version (the prediction then bounds every version) and `costliest_mix` the costliest."""
     total, copy_total = sum(mix.values()), sum(copy_mix.values())
 
     def category(m: Mapping[str, float], cat: str) -> float:
         return sum(v for c, v in m.items() if CATEGORY_OF.get(c, "int_other") == cat)
 
-    pipes = {"issue": total}
-    for p in PIPES[1:]:
-        pipes[p] = sum(v for c, v in mix.items() if CLASS_PIPE.get(c) == p)
+    pipes = pipes_of(mix)
     row: dict[str, Any] = {
         "activation": activation, "direction": direction, "dtype": dtype, "variant": variant, "arch": arch,
         "hot_instructions": _r(total - copy_total),
@@ -233,6 +246,11 @@ def make_row(*, activation: str, direction: str, dtype: str, variant: str, arch:
     })
     if loops_in_op:
         row["loops_in_op"] = loops_in_op  # counted once each: their trip counts are unknown
+    if uniform_branches:  # the hot path took the cheapest side of each; the costliest way, for reference
+        row["uniform_branches"] = uniform_branches
+        if costliest_mix is not None:
+            row["costliest"] = {"hot_instructions": _r(sum(costliest_mix.values()) - copy_total),
+                                "pipes": {p: _r(v) for p, v in pipes_of(costliest_mix).items()}}
     return row
 
 
@@ -317,7 +335,10 @@ def render_table(rows: Sequence[dict], devices: Sequence[DeviceFacts], fmt: str 
         header += [f"{d.name} %", "bound"]
     body = []
     for r in rows:
-        line = [r["activation"], r["variant"], r["dtype"], r["direction"], _num(r["hot_instructions"]),
+        hot = _num(r["hot_instructions"])
+        if "costliest" in r:
+            hot += f"-{_num(r['costliest']['hot_instructions'])}"
+        line = [r["activation"], r["variant"], r["dtype"], r["direction"], hot,
                 _num(r.get("full_instructions", r["hot_instructions"])), _num(r["mufu"]), _num(r["fp64"]),
                 _num(r.get("conversions", 0.0)), _num(r.get("hot_branches", 0.0))]
         for d in devices:
@@ -327,8 +348,9 @@ def render_table(rows: Sequence[dict], devices: Sequence[DeviceFacts], fmt: str 
     arch = sorted({str(r.get("arch", "?")) for r in rows})
     caption = (f"Instructions per element ({', '.join(arch)}): hot = the hot path minus the copy kernel's "
                f"load/store/index work, full = with every cold path taken, MUFU/FP64/cvt = SFU, double and "
-               f"conversion instructions, br = conditional branches left on the hot path; predicted upper bound "
-               f"of % of copy and what binds it")
+               f"conversion instructions, br = conditional branches left on the hot path (a-b: the cheapest and "
+               f"the costliest version where kernel parameters choose one); predicted upper bound of % of copy "
+               f"(for the cheapest version: it bounds them all) and what binds it")
     t = Table(header, body, caption)
     text = render_md(t) if fmt == "md" else render_text(t)
     return f"{caption}\n\n{text}" if fmt != "md" else f"**{caption}**\n\n{text}"
@@ -350,13 +372,37 @@ def render_under(rows: Sequence[dict], devices: Sequence[DeviceFacts], threshold
     found = under(rows, devices, threshold)
     names = ", ".join(d.name for d in devices)
     if not found:
-        return f"every precise op is predicted at >= {threshold:g}% of copy on {names}"
-    lines = [f"{len(found)} precise ops predicted under {threshold:g}% of copy on {names}:"]
+        return "\n".join([f"every precise op is predicted at >= {threshold:g}% of copy on {names}"]
+                         + _costliest_under(rows, devices, threshold))
+    lines = [f"{len(found)} precise ops predicted under {threshold:g}% of copy on {names} (each pipe slower than "
+             f"memory: its time / the memory time):"]
+    by_name = {d.name: d for d in devices}
     for r, preds in found:
-        cells = ", ".join(f"{n} {p:.1f}% ({b})" for n, (p, b) in preds.items())
-        lines.append(f"  {r['activation']} {r['dtype']} {r['direction']}: {cells}; hot {r['hot_instructions']:.1f}, "
-                     f"MUFU {r['mufu']:.1f}, FP64 {r['fp64']:.1f}")
-    return "\n".join(lines)
+        cells = []
+        for n, (p, _) in preds.items():
+            loads = pipe_loads(r["pipes"], r["bytes_per_element"], by_name[n])
+            slow = sorted((x for x in loads.items() if x[1] > 1.0), key=lambda x: -x[1])
+            cells.append(f"{n} {p:.1f}%" + (f" ({', '.join(f'{q} {v:.2f}x' for q, v in slow)})" if slow else ""))
+        lines.append(f"  {r['activation']} {r['dtype']} {r['direction']}: {'; '.join(cells)}; hot "
+                     f"{r['hot_instructions']:.1f}, MUFU {r['mufu']:.1f}, FP64 {r['fp64']:.1f}")
+    return "\n".join(lines + _costliest_under(rows, devices, threshold))
+
+
+def _costliest_under(rows: Sequence[dict], devices: Sequence[DeviceFacts], threshold: float) -> list[str]:
+    """The precise ops whose costliest version (kernel parameters choose it) would be under the threshold."""
+    out = []
+    for r in rows:
+        if r["variant"] != "precise" or "costliest" not in r:
+            continue
+        preds = {d.name: predict(r["costliest"]["pipes"], r["bytes_per_element"], d) for d in devices}
+        if any(p < threshold for p, _ in preds.values()):
+            out.append(f"  {r['activation']} {r['dtype']} {r['direction']}: "
+                       + "; ".join(f"{n} {p:.1f}% ({b})" for n, (p, b) in preds.items())
+                       + f"; hot {r['costliest']['hot_instructions']:.1f}")
+    if out:
+        out.insert(0, f"{len(out)} precise ops whose costliest version (chosen by kernel parameters) would be under "
+                      f"{threshold:g}%:")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -230,6 +230,43 @@ def callee_size(code: list[Instr], start: int, depth: int = 0) -> int:
     return n
 
 
+_PRED = re.compile(r"!?(U?P(?:\d+|T))")
+_GENERAL_REG = re.compile(r"\bR\d+\b|\bSR_")  # a per-thread register (RZ and the uniform UR* are not)
+MAX_UNIFORM_CHOICES = 10  # uniform branches beyond this many count both sides
+
+
+def branch_predicate(ins: Instr) -> str | None:
+    """The predicate a conditional branch tests (its guard, else a predicate operand), without '!'."""
+    if ins.pred and ins.pred not in ("@PT", "@UPT"):
+        return ins.pred.lstrip("@!")
+    m = re.match(r"\s*!?(U?P\d+)", ins.args)
+    return m.group(1) if m else None
+
+
+def predicate_is_uniform(body: list[Instr], k: int, pred: str, depth: int = 0) -> bool:
+    """Whether `pred`, as the instruction at index k reads it, is the same for every thread: a uniform
+    predicate (UPn), or one whose last definition before k reads only uniform registers, constants and
+    uniform predicates.  Looks back linearly (the definition sits just before its branch); unknown ->
+    not uniform."""
+    if pred.startswith("UP"):
+        return True
+    if pred == "PT" or depth > 3:
+        return pred == "PT"
+    for j in range(k - 1, max(-1, k - 64), -1):
+        ops = [o.strip() for o in body[j].args.split(",")]
+        dests = [o for o in ops[:2] if _PRED.fullmatch(o)] if body[j].base != "BRA" else []
+        if pred not in dests:
+            continue
+        sources = ops[len(dests):]
+        if body[j].pred:
+            sources.append(body[j].pred.lstrip("@"))
+        if any(_GENERAL_REG.search(o) for o in sources):
+            return False
+        preds = {m.group(1) for o in sources for m in [_PRED.fullmatch(o)] if m and m.group(1) != pred}
+        return all(predicate_is_uniform(body, j, q, depth + 1) for q in preds)
+    return False
+
+
 class KernelShapeError(Exception):
     """The kernel does not have the shape this tool expects (kernels/elementwise.cuh changed)."""
 
@@ -242,6 +279,8 @@ class Count:
     full_total: float
     branches: float  # conditional forward branches left on the hot path
     loops_in_op: int  # loops inside the per-vector loop (counted once: their trip count is unknown)
+    uniform_branches: int = 0  # branches every thread takes the same way (kernel parameters)
+    hot_max: Counter = field(default_factory=Counter)  # the costliest way through the uniform branches
 
 
 def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int) -> Count:
@@ -291,21 +330,63 @@ def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int)
     if loads != k_unroll * inputs:
         raise KernelShapeError(f"{loads} vector loads per tile, expected {k_unroll * inputs}")
     elements = k_unroll * width
-    hot: Counter = Counter()
-    full = branches = 0.0
-    for k, ins in enumerate(body):
-        if not t_lo <= ins.addr <= t_hi:
+    full = 0.0
+    for ins in body:
+        if t_lo <= ins.addr <= t_hi:
+            full += weight(ins)
+            if ins.op.startswith("CALL.REL") and ins.target:
+                full += weight(ins) * callee_size(code, ins.target)
+
+    # The hot path: from the loop's first block, every block a warp may execute in one pass (both sides of
+    # a branch: lanes may disagree), but one side of a uniform branch (every lane agrees: a kernel
+    # parameter decides) - the cheapest choice, so the prediction bounds whichever way the run goes.
+    in_loop = [b for b in range(len(cfg.starts)) if t_lo <= body[cfg.starts[b]].addr <= t_hi]
+    entry = next(b for b in in_loop if body[cfg.starts[b]].addr == t_lo)
+    mix = {b: Counter() for b in in_loop}
+    forward = {b: 0.0 for b in in_loop}
+    for b in in_loop:
+        if b in cold:
             continue
-        w = weight(ins)
-        full += w
-        if ins.op.startswith("CALL.REL") and ins.target:
-            full += w * callee_size(code, ins.target)
-        if block_of[k] not in cold:
-            hot[classify(ins)] += w
+        for k in cfg.block_range(b):
+            ins = body[k]
+            mix[b][classify(ins)] += weight(ins)
             if ins.base == "BRA" and ins.conditional and ins.target is not None and ins.target > ins.addr:
-                branches += w
-    return Count(Counter({c: v / elements for c, v in hot.items()}), full / elements, branches / elements,
-                 len(op_loops))
+                forward[b] += weight(ins)
+    uniform = []
+    for b in in_loop:
+        k = cfg.block_range(b)[-1]
+        ins, pred = body[k], branch_predicate(body[k])
+        if (ins.base == "BRA" and ins.conditional and ins.target is not None and ins.target > ins.addr and pred
+                and b not in cold and predicate_is_uniform(body, k, pred)):
+            uniform.append(b)
+    choosing = uniform[:MAX_UNIFORM_CHOICES]
+    index = {ins.addr: k for k, ins in enumerate(body)}
+
+    def executed(choice: int) -> set[int]:
+        taken = {b: bool(choice >> n & 1) for n, b in enumerate(choosing)}
+        seen, todo = {entry}, [entry]
+        while todo:
+            b = todo.pop()
+            succ = {x for x in cfg.succ[b] if x in mix and cfg.starts[x] > cfg.starts[b]}  # no back edges
+            if b in taken:
+                target = block_of[index[body[cfg.block_range(b)[-1]].target]]
+                succ = {target} if taken[b] else succ - {target}
+            for x in succ - seen:
+                seen.add(x)
+                todo.append(x)
+        return seen
+
+    ways = [executed(c) for c in range(2 ** len(choosing))]
+    costs = [sum(sum(mix[b].values()) for b in w) for w in ways]
+    def per_element(way: set[int]) -> Counter:
+        total: Counter = Counter()
+        for b in way:
+            total.update(mix[b])
+        return Counter({c: v / elements for c, v in total.items()})
+
+    best = ways[costs.index(min(costs))]
+    return Count(per_element(best), full / elements, sum(forward[b] for b in best) / elements, len(op_loops),
+                 len(uniform), per_element(ways[costs.index(max(costs))]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,7 +491,8 @@ def analyse(units: dict[Unit, str], arch: str, unroll: int) -> list[dict]:
             rows.append(model.make_row(
                 activation=names[a], direction=DIRECTIONS[d], dtype=u.dtype, variant=u.variant, arch=f"sm_{arch}",
                 mix=c.hot, copy_mix=copy.hot, full_total=c.full_total, bytes_per_element=(3 if d == 2 else 2) * size,
-                hot_branches=c.branches - copy.branches, loops_in_op=c.loops_in_op))
+                hot_branches=c.branches - copy.branches, loops_in_op=c.loops_in_op,
+                uniform_branches=c.uniform_branches, costliest_mix=c.hot_max))
     return model.sorted_rows(rows)
 
 

@@ -231,3 +231,19 @@ def test_devices_and_facts_from_a_reports_device(tmp_path, fixtures, capsys):
     assert model.cli(["devices", "--facts", str(f)]) == 0
     line = capsys.readouterr().out.splitlines()[2]
     assert line.startswith("NVIDIA H100 80GB HBM3") and " 3352 " in line
+
+
+def test_a_row_with_versions_chosen_by_parameters():
+    cheap = {"fp32": 2.0, "load_store": 0.5, "control": 0.25}
+    costly = {"fp32": 2.0, "fp64": 200.0, "load_store": 0.5, "control": 0.25}
+    r = model.make_row(activation="prelu", direction="fwd", dtype="f32", variant="precise", arch="sm_90", mix=cheap,
+                       copy_mix={"load_store": 0.5, "control": 0.25}, full_total=300, bytes_per_element=8,
+                       uniform_branches=1, costliest_mix=costly)
+    assert r["hot_instructions"] == 2 and r["costliest"]["hot_instructions"] == 202
+    assert r["costliest"]["pipes"]["fp64"] == 200
+    [r] = model.with_predictions([r], [H100])
+    assert r["predicted_pct_of_copy"] == {"H100": 100.0}  # the cheapest version bounds them all
+    assert " 2.0-202.0 " in model.render_table([r], [H100])
+    under = model.render_under([r], [H100])
+    assert "every precise op is predicted at >= 95%" in under
+    assert "1 precise ops whose costliest version" in under and "prelu f32 fwd: H100" in under

@@ -81,6 +81,42 @@ def test_hot_path_of_the_tile_loop():
     assert c.branches == pytest.approx(2 / 8) and c.loops_in_op == 0
 
 
+# Two versions of the loop body chosen by a kernel parameter (a uniform predicate), as nvcc writes a
+# loop unswitched on a parameter; no inner loop (kUnroll = 2 stores in the tile loop).
+UNSWITCHED = [
+    "LDC R1, c[0x0][0x28]",  # 000
+    "S2R R0, SR_TID.X",  # 010
+    "LDG.E.128.CONSTANT R4, desc[UR4][R2.64]",  # 020  tile loop
+    "LDG.E.128.CONSTANT R8, desc[UR4][R2.64+0x10]",  # 030
+    "PLOP3.LUT P3, PT, PT, PT, UP0, 0x80, 0x0",  # 040  P3 from a uniform predicate
+    "@!P3 BRA 0x90",  # 050
+    "FFMA R4, R4, 2, R4",  # 060  version A
+    "FFMA R5, R5, 2, R5",  # 070
+    "BRA 0xa0",  # 080
+    "FADD R4, R4, 1",  # 090  version B
+    "STG.E.128 desc[UR4][R2.64], R4",  # 0a0
+    "STG.E.128 desc[UR4][R2.64+0x10], R8",  # 0b0
+    "@!P2 BRA 0x20",  # 0c0
+    "EXIT",  # 0d0
+]
+
+
+def test_a_uniform_branch_counts_one_side():
+    [f] = sass_model.parse_sass(sass("k", UNSWITCHED))
+    assert sass_model.predicate_is_uniform(f.code, 5, "P3")
+    c = sass_model.count_per_element(f.code, 2, 4, 1)
+    assert sum(c.hot.values()) == pytest.approx((4 + 1 + 3) / 8)  # the cheaper version
+    assert sum(c.hot_max.values()) == pytest.approx((4 + 3 + 3) / 8) and c.uniform_branches == 1
+    assert c.branches == pytest.approx(1 / 8)
+    # the same branch on a per-thread value: lanes may disagree, both versions count
+    divergent = [ln if not ln.startswith("PLOP3") else "FSETP.GT.AND P3, PT, R4, RZ, PT" for ln in UNSWITCHED]
+    [f] = sass_model.parse_sass(sass("k", divergent))
+    assert not sass_model.predicate_is_uniform(f.code, 5, "P3")
+    c = sass_model.count_per_element(f.code, 2, 4, 1)
+    assert sum(c.hot.values()) == pytest.approx((4 + 3 + 1 + 3) / 8) and c.uniform_branches == 0
+    assert c.full_total == pytest.approx(11 / 8)
+
+
 def test_unexpected_shapes_fail_with_a_reason():
     no_store = [ln if not ln.startswith("STG") else "MOV R0, R0" for ln in TILE]
     [f] = sass_model.parse_sass(sass("k", no_store))
