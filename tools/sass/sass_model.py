@@ -16,9 +16,11 @@ sides, as a warp whose lanes disagree issues both.  "full" adds the cold code, a
 took every cold path once.  The copy kernel of the same shape (one input; two for bwd) is analysed the
 same way: its count is the load/store/index overhead, and hot_instructions = op's count - copy's.
 
-    python3 tools/sass/sass_model.py                          # print the table (sm_90, H100 and H200)
-    python3 tools/sass/sass_model.py --out results/model-sm90.json
-    python3 tools/sass/sass_model.py --check results/model-sm90.json   # CI: exit 1 when a bound falls
+    .venv/bin/python tools/sass/sass_model.py                # print the table (sm_90, H100 and H200)
+    .venv/bin/python tools/sass/sass_model.py --out results/model-sm90.json
+    .venv/bin/python tools/sass/sass_model.py --check results/model-sm90.json   # CI: exit 1 when a bound falls
+
+(the Python of tools/dev.sh's .venv: the package actbench_tools and its dependencies.)
 """
 
 from __future__ import annotations
@@ -556,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: wrote {a.out}", file=sys.stderr)
     if baseline is not None:
         result = model.compare(rows, baseline, a.tolerance)
-        print(model.render_comparison(result, a.check, regenerate=f"python3 tools/sass/sass_model.py --arch "
+        print(model.render_comparison(result, a.check, regenerate=f"python tools/sass/sass_model.py --arch "
                                                                    f"{a.arch} --out {a.check}"))
         return 1 if result.failed else 0
     return 0
