@@ -264,7 +264,7 @@ def predicate_is_uniform(body: list[Instr], k: int, pred: str, depth: int = 0) -
             sources.append(body[j].pred.lstrip("@"))
         if any(_GENERAL_REG.search(o) for o in sources):
             return False
-        preds = {m.group(1) for o in sources for m in [_PRED.fullmatch(o)] if m and m.group(1) != pred}
+        preds = {m.group(1) for o in sources for m in [_PRED.fullmatch(o)] if m}  # an earlier definition
         return all(predicate_is_uniform(body, j, q, depth + 1) for q in preds)
     return False
 

@@ -117,6 +117,26 @@ def test_a_uniform_branch_counts_one_side():
     assert c.full_total == pytest.approx(11 / 8)
 
 
+def test_uniform_predicates():
+    def code(*lines):
+        [f] = sass_model.parse_sass(sass("k", list(lines) + ["@!P0 BRA 0x0"]))
+        return f.code
+
+    def uniform(*lines):
+        c = code(*lines)
+        return sass_model.predicate_is_uniform(c, len(c) - 1, "P0")
+
+    assert uniform("ISETP.NE.AND P0, PT, RZ, UR4, PT")  # a kernel parameter
+    assert uniform("ISETP.GT.U32.AND P0, PT, RZ, c[0x0][0x238], PT")
+    assert not uniform("ISETP.GE.AND P0, PT, R25, R2, PT")  # per thread
+    assert not uniform("FSETP.GT.AND P0, PT, |R4|, 20, PT")
+    assert not uniform("LOP3.LUT P0, RZ, R3, 0x7fffffff, RZ, 0xc0, !PT")
+    # a chained compare reads its predicate's earlier definition
+    assert not uniform("ISETP.GE.U32.AND P0, PT, R4, UR6, PT", "ISETP.GE.AND.EX P0, PT, RZ, UR7, PT, P0")
+    assert uniform("UISETP.GE.U32.AND UP0, UPT, UR4, UR6, UPT", "PLOP3.LUT P0, PT, PT, PT, UP0, 0x80, 0x0")
+    assert not uniform("MOV R0, R1")  # no definition found: not known to be uniform
+
+
 def test_unexpected_shapes_fail_with_a_reason():
     no_store = [ln if not ln.startswith("STG") else "MOV R0, R0" for ln in TILE]
     [f] = sass_model.parse_sass(sass("k", no_store))
