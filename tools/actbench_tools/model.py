@@ -216,11 +216,13 @@ def _r(x: float) -> float:
 
 def make_row(*, activation: str, direction: str, dtype: str, variant: str, arch: str, mix: Mapping[str, float],
              copy_mix: Mapping[str, float], full_total: float, bytes_per_element: int, hot_branches: float = 0.0,
-             loops_in_op: int = 0, uniform_branches: int = 0, costliest_mix: Mapping[str, float] | None = None) -> dict:
+             loops_in_op: int = 0, uniform_branches: int = 0, costliest_mix: Mapping[str, float] | None = None,
+             versions: Sequence[float] = ()) -> dict:
     """One op's row from its per-element counts by instruction class (`mix`, the whole loop: the op and
     the kernel's load/store/index work) and the copy kernel's of the same shape (`copy_mix`).  Where
     uniform branches (kernel parameters) choose between versions of the loop, `mix` is the cheapest
-    version (the prediction then bounds every version) and `costliest_mix` the costliest."""
+    version (the prediction then bounds every version), `costliest_mix` the costliest and `versions` the
+    hot count of each."""
     total, copy_total = sum(mix.values()), sum(copy_mix.values())
 
     def category(m: Mapping[str, float], cat: str) -> float:
@@ -251,6 +253,8 @@ def make_row(*, activation: str, direction: str, dtype: str, variant: str, arch:
         if costliest_mix is not None:
             row["costliest"] = {"hot_instructions": _r(sum(costliest_mix.values()) - copy_total),
                                 "pipes": {p: _r(v) for p, v in pipes_of(costliest_mix).items()}}
+        if versions:
+            row["versions_hot_instructions"] = [_r(v) for v in versions]
     return row
 
 

@@ -283,6 +283,7 @@ class Count:
     loops_in_op: int  # loops inside the per-vector loop (counted once: their trip count is unknown)
     uniform_branches: int = 0  # branches every thread takes the same way (kernel parameters)
     hot_max: Counter = field(default_factory=Counter)  # the costliest way through the uniform branches
+    versions: list[float] = field(default_factory=list)  # per element, each distinct way through them
 
 
 def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int) -> Count:
@@ -388,7 +389,7 @@ def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int)
 
     best = ways[costs.index(min(costs))]
     return Count(per_element(best), full / elements, sum(forward[b] for b in best) / elements, len(op_loops),
-                 len(uniform), per_element(ways[costs.index(max(costs))]))
+                 len(uniform), per_element(ways[costs.index(max(costs))]), sorted({c / elements for c in costs}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,7 +495,8 @@ def analyse(units: dict[Unit, str], arch: str, unroll: int) -> list[dict]:
                 activation=names[a], direction=DIRECTIONS[d], dtype=u.dtype, variant=u.variant, arch=f"sm_{arch}",
                 mix=c.hot, copy_mix=copy.hot, full_total=c.full_total, bytes_per_element=(3 if d == 2 else 2) * size,
                 hot_branches=c.branches - copy.branches, loops_in_op=c.loops_in_op,
-                uniform_branches=c.uniform_branches, costliest_mix=c.hot_max))
+                uniform_branches=c.uniform_branches, costliest_mix=c.hot_max,
+                versions=[v - sum(copy.hot.values()) for v in c.versions]))
     return model.sorted_rows(rows)
 
 

@@ -238,8 +238,9 @@ def test_a_row_with_versions_chosen_by_parameters():
     costly = {"fp32": 2.0, "fp64": 200.0, "load_store": 0.5, "control": 0.25}
     r = model.make_row(activation="prelu", direction="fwd", dtype="f32", variant="precise", arch="sm_90", mix=cheap,
                        copy_mix={"load_store": 0.5, "control": 0.25}, full_total=300, bytes_per_element=8,
-                       uniform_branches=1, costliest_mix=costly)
+                       uniform_branches=1, costliest_mix=costly, versions=[2, 202])
     assert r["hot_instructions"] == 2 and r["costliest"]["hot_instructions"] == 202
+    assert r["versions_hot_instructions"] == [2, 202]
     assert r["costliest"]["pipes"]["fp64"] == 200
     [r] = model.with_predictions([r], [H100])
     assert r["predicted_pct_of_copy"] == {"H100": 100.0}  # the cheapest version bounds them all

@@ -107,6 +107,7 @@ def test_a_uniform_branch_counts_one_side():
     c = sass_model.count_per_element(f.code, 2, 4, 1)
     assert sum(c.hot.values()) == pytest.approx((4 + 1 + 3) / 8)  # the cheaper version
     assert sum(c.hot_max.values()) == pytest.approx((4 + 3 + 3) / 8) and c.uniform_branches == 1
+    assert c.versions == pytest.approx([8 / 8, 10 / 8])
     assert c.branches == pytest.approx(1 / 8)
     # the same branch on a per-thread value: lanes may disagree, both versions count
     divergent = [ln if not ln.startswith("PLOP3") else "FSETP.GT.AND P3, PT, R4, RZ, PT" for ln in UNSWITCHED]
