@@ -13,12 +13,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#ifndef ACTBENCH_VERSION
-#define ACTBENCH_VERSION "dev"
-#endif
-#ifndef ACTBENCH_GIT_SHA
-#define ACTBENCH_GIT_SHA "unknown"
-#endif
+// ACTBENCH_VERSION and ACTBENCH_GIT_SHA: compile definitions of the harness (CMakeLists.txt).
 
 namespace actbench {
 namespace {

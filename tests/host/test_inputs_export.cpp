@@ -3,25 +3,16 @@
 
 #include "harness/npy.hpp"
 
-#include <gtest/gtest.h>
+#include "temp_dir.hpp"
 
-#include <cstring>
-#include <filesystem>
-#include <unistd.h>
+#include <fstream>
+#include <iterator>
 
 namespace actbench {
 namespace {
 
-namespace fs = std::filesystem;
-
-class InputsExport : public ::testing::Test {
+class InputsExport : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("actbench_inputs_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   InputsRequest request(DType t, bool bwd) const {
     InputsRequest r;
     r.dtype = t;
@@ -36,7 +27,6 @@ class InputsExport : public ::testing::Test {
     while (r.next(part, 1 << 20)) all.insert(all.end(), part.begin(), part.end());
     return all;
   }
-  fs::path dir_;
 };
 
 TEST_F(InputsExport, SampledSetsAndTheirDy) {

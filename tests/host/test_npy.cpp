@@ -1,28 +1,16 @@
 // Tests of harness/npy: .npy and raw arrays written and read back; every kind of bad file refused.
 #include "harness/npy.hpp"
 
-#include <gtest/gtest.h>
+#include "temp_dir.hpp"
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace actbench {
 namespace {
 
-namespace fs = std::filesystem;
-
-class Npy : public ::testing::Test {
+class Npy : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("actbench_npy_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write_bytes(const std::string& name, const std::string& bytes) const {
     std::ofstream(path(name), std::ios::binary) << bytes;
   }
@@ -45,7 +33,6 @@ class Npy : public ::testing::Test {
     }
     return "";
   }
-  fs::path dir_;
 };
 
 std::vector<std::uint64_t> read_all(ArrayReader& r, std::size_t chunk) {

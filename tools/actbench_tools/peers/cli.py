@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                        params=params, rule=default_rule(args.backend, args.max_time,
                                                         None if args.noise is None else args.noise / 100),
                        actbench=Actbench(exe), accuracy=args.accuracy, seed=args.seed,
-                       cache_bytes=last_level_cache_bytes())
+                       cache_bytes=_device_fact(peers, args.backend, "cache_bytes") or last_level_cache_bytes())
     try:
         results = run_peers(config, peers, lambda m: note(PROG, m))
     except ExchangeError as e:
@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = context(backend=args.backend, argv=[PROG, *(argv if argv is not None else sys.argv[1:])], start=start,
                   wall_s=time.monotonic() - t0, accuracy=args.accuracy, threads=threads, cpus=cpus,
                   peers=[p.context() for p in peers], scorer=results.scorer,
-                  device_name=_device_name(peers, args.backend))
+                  device_name=_device_fact(peers, args.backend, "device_name"),
+                  cache_bytes=config.cache_bytes)
     write_report(args.output, document(ctx, results), args.force)
     fails = sum(1 for b in results.benchmarks if b["status"] == "fail")
     note(PROG, f"{len(results.benchmarks)} cases timed ({fails} outside actbench's precise bound), "
@@ -188,14 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _device_name(peers: list[Peer], backend: str) -> str | None:
+def _device_fact(peers: list[Peer], backend: str, key: str):
+    """A GPU's name or cache size as a framework reports it (None on the cpu: the host's facts apply)."""
     if backend != "cuda":
         return None
-    for p in peers:
-        name = p.context().get("device_name")
-        if name:
-            return str(name)
-    return None
+    return next((p.context()[key] for p in peers if p.context().get(key)), None)
 
 
 def cli() -> None:

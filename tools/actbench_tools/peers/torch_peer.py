@@ -94,6 +94,7 @@ class TorchEager(Peer):
                                                    "clock (cpu ops are synchronous)")}
         if self.backend == "cuda":
             out["device_name"] = t.cuda.get_device_name(self.device)
+            out["cache_bytes"] = int(t.cuda.get_device_properties(self.device).L2_cache_size)
         return out
 
     def to_device(self, bits: np.ndarray, dtype: str) -> Any:

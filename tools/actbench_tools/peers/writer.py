@@ -19,17 +19,19 @@ def utc_now() -> str:
 
 
 def context(*, backend: str, argv: list[str], start: str, wall_s: float, accuracy: str, threads: int,
-            cpus: list[int], peers: list[dict], scorer: dict, device_name: str | None = None) -> dict:
+            cpus: list[int], peers: list[dict], scorer: dict, device_name: str | None = None,
+            cache_bytes: int | None = None) -> dict:
     host = host_context()
     name = device_name or f"cpu: {host['cpu_model']}"
     cuda = next((p.get("cuda") for p in peers if p.get("cuda")), None)
+    cache = last_level_cache_bytes() if cache_bytes is None else cache_bytes
     return {"date": start, **host, "executable": argv[0] if argv else "actbench-peers",
             "library_build_type": "release", "actbench_version": scorer.get("actbench_version", "unknown"),
             "git_sha": scorer.get("git_sha", "unknown"), "argv": argv, "start_time": start, "end_time": utc_now(),
             "wall_time_s": wall_s, "backend": backend, "compiler": f"python {sys.version.split()[0]}",
             "cxx_flags": "", "cuda_runtime_version": cuda if backend == "cuda" else None,
             "accuracy_mode": accuracy, "throttled": False,
-            "devices": [{"index": 0, "name": name, "cache_bytes": last_level_cache_bytes(),
+            "devices": [{"index": 0, "name": name, "cache_bytes": cache,
                          "theoretical_peak_gbps": None, "details": {"threads": threads, "cpus": cpus},
                          "telemetry_before": {}, "telemetry_after": {}}],
             "plausibility": {"max_pct_of_copy": MAX_PCT_OF_COPY, "max_roofline_spread": MAX_ROOFLINE_CHANGE},
