@@ -103,6 +103,11 @@ def speed_cell(rec: Record | None) -> Cell:
                 sort=rec.gbps, title="; ".join(rec.suspect) or f"{rec.pct_of_copy_bw:.1f}% of this run's copy")
 
 
+#: fail_reasons, short, for table cells (the HTML tooltip has them in full).
+SHORT_REASONS = {"out_of_bound": "bound", "nonfinite_mismatch": "nan/inf", "signed_zero_mismatch": "±0",
+                 "flushed_subnormal": "flush"}
+
+
 def ulp_cell(rec: Record | None) -> Cell:
     if rec is None:
         return Cell("—")
@@ -111,7 +116,8 @@ def ulp_cell(rec: Record | None) -> Cell:
         return Cell("unchecked")
     text = ulp_text(a)
     if not a.passed:
-        return Cell(f"{text} FAIL", "fail", sort=a.deciding()[0], title=", ".join(a.fail_reasons))
+        why = ", ".join(SHORT_REASONS.get(r, r) for r in a.fail_reasons)
+        return Cell(f"{text} FAIL: {why}", "fail", sort=a.deciding()[0], title=", ".join(a.fail_reasons))
     return Cell(text, "pass", sort=a.deciding()[0])
 
 
@@ -136,7 +142,9 @@ def table(rows: Sequence[Row], caption: str = "") -> Table:
 
 
 CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes; ? = suspect timing) and the max "
-           "ULP the accuracy verdict rests on (FAIL: outside actbench's precise bound) per impl; precise variant; "
+           "ULP the accuracy verdict rests on per impl, precise variant; FAIL: outside actbench's precise bound, "
+           "because of: bound = errors over the bound, nan/inf = a NaN or infinity where the value is finite (or "
+           "the reverse), ±0 = a zero of the wrong sign, flush = a subnormal result flushed to zero. "
            "actbench / best peer: GB/s ratio to the fastest framework peer with a plausible timing.")
 
 
