@@ -6,7 +6,8 @@ README's table from committed reports:
     python -m actbench_tools.peers_table results/A.json results/B.json --format md
     python -m actbench_tools.peers_table results/A.json results/B.json --readme README.md
 
-Rows take the precise variant. Each row is shown at one n: the given --n, else the largest n that every impl
+Rows take the precise variant, and the cases more than one impl measured (all, when none was). Each row is
+shown at one n: the given --n, else the largest n that every impl
 of the row measured (an impl without it shows "—").
 """
 
@@ -79,6 +80,8 @@ def collect(reports: Sequence[Report], *, directions: Sequence[str] | None = Non
         cells = {impl: ns[at] for impl, ns in impls.items() if at in ns}
         if cells:
             rows.append(Row(backend, act, d, dt, at, cells))
+    shared = [r for r in rows if len(r.cells) > 1]
+    rows = shared or rows  # side by side: the cases more than one impl measured
     rows.sort(key=lambda r: (r.backend, order_index(r.direction, DIRECTION_ORDER),
                              order_index(r.activation, ACTIVATION_ORDER), r.activation,
                              order_index(r.dtype, DTYPE_ORDER)))
