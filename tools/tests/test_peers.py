@@ -105,6 +105,8 @@ def test_sizes_and_params():
             cli.parse_size(bad)
     p = cli.activation_params(["leaky_relu", "elu", "gelu"], ["alpha=0.2", "elu.alpha=2"])
     assert p == {"leaky_relu": {"alpha": 0.2}, "elu": {"alpha": 2.0}, "gelu": {}}
+    prelu = cli.activation_params(["prelu"], ["prelu.channels=8"])["prelu"]
+    assert prelu == {"alpha": 0.25, "channels": 8} and isinstance(prelu["channels"], int)  # as actbench writes it
     for bad in ("beta=2", "alpha", "alpha=nan", "gelu.alpha=1"):
         with pytest.raises(UsageError):
             cli.activation_params(["leaky_relu", "gelu"], [bad])

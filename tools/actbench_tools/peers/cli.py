@@ -69,7 +69,14 @@ def parse_size(text: str) -> int:
 def activation_params(activations: list[str], assignments: list[str]) -> dict[str, dict[str, float]]:
     """Each activation's parameters: the catalog's defaults, then --param key=value (every selected activation
     that has key) or activation.key=value, as actbench's --param."""
-    params = {a.name: {k: float(v["default"]) for k, v in a.parameters.items()} for a in catalog.activations()}
+    integer = {(a.name, k) for a in catalog.activations() for k, v in a.parameters.items()
+               if str(v["domain"]).startswith("integer")}  # prelu's channels: written as actbench writes them
+
+    def typed(act: str, key: str, v: float) -> float:
+        return int(v) if (act, key) in integer and float(v).is_integer() else float(v)
+
+    params = {a.name: {k: typed(a.name, k, v["default"]) for k, v in a.parameters.items()}
+              for a in catalog.activations()}
     for item in assignments:
         key, eq, value = item.partition("=")
         try:
@@ -83,7 +90,7 @@ def activation_params(activations: list[str], assignments: list[str]) -> dict[st
         if not targets or any(t not in params or k not in params[t] for t in targets):
             raise UsageError(f"--param '{item}': no selected activation has a parameter '{key}'")
         for t in targets:
-            params[t][k] = v
+            params[t][k] = typed(t, k, v)
     return {a: params[a] for a in activations}
 
 
