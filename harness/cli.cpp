@@ -2,6 +2,7 @@
 
 #include "harness/bounds.hpp"
 #include "harness/context.hpp"
+#include "harness/exchange_cli.hpp"
 #include "harness/params.hpp"
 #include "harness/registry.hpp"
 #include "harness/report.hpp"
@@ -478,6 +479,11 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   eval->add_flag("--json", ev.json, "a JSON array of {x_bits, x, y_bits, y, ref, ulp}");
   eval->add_option("inputs", ev.inputs, "inputs: decimal numbers or 0x bit patterns of the dtype");
 
+  InputsArgs inputs_args;
+  auto* inputs = add_inputs_command(app, inputs_args);
+  ScoreArgs score_args;
+  auto* score = add_score_command(app, score_args);
+
   try {
     std::vector<std::string> reversed(rest.rbegin(), rest.rend());  // CLI11 takes them reversed
     app.parse(reversed);
@@ -496,6 +502,8 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   try {
     if (list->parsed()) return cmd_list(list_json);
     if (eval->parsed()) return cmd_eval(ev, cuda);
+    if (inputs->parsed()) return run_inputs_command(inputs_args);
+    if (score->parsed()) return run_score_command(score_args);
     return cmd_run(run, all_args, cuda, gb_args);
   } catch (const UsageError& e) {
     fmt::print(stderr, "actbench: error: {}\n", e.what());

@@ -7,7 +7,8 @@
 #
 # Needs Debian 12 (or newer) with the CUDA toolkit (>= 12) installed; root or sudo for apt-get.
 # Environment: ACTBENCH_BUILD_DIR (default build/), ACTBENCH_VENV (default .venv/),
-#              ACTBENCH_CMAKE_ARGS (extra cmake arguments, e.g. -DCMAKE_CUDA_ARCHITECTURES=90).
+#              ACTBENCH_CMAKE_ARGS (extra cmake arguments, e.g. -DCMAKE_CUDA_ARCHITECTURES=90),
+#              ACTBENCH_PEERS_TORCH=1 (also install PyTorch for actbench-peers: several GB; CPU JAX always).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,10 +42,16 @@ setup() {
     python3 -m venv "$VENV"
   fi
   if [ ! -f "$VENV/.installed" ] || [ "$ROOT/tools/requirements.txt" -nt "$VENV/.installed" ] \
-     || [ "$ROOT/tests/requirements.txt" -nt "$VENV/.installed" ]; then
-    log "installing the Python tools"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tools/requirements.txt" -r "$ROOT/tests/requirements.txt"
+     || [ "$ROOT/tests/requirements.txt" -nt "$VENV/.installed" ] \
+     || [ "$ROOT/tools/requirements-peers.txt" -nt "$VENV/.installed" ]; then
+    log "installing the Python tools and the CPU JAX peer (tools/requirements-peers.txt)"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tools/requirements.txt" \
+      -r "$ROOT/tests/requirements.txt" -r "$ROOT/tools/requirements-peers.txt"
     touch "$VENV/.installed"
+  fi
+  if [ -n "${ACTBENCH_PEERS_TORCH:-}" ] && ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+    log "installing PyTorch for actbench-peers (tools/requirements-peers-torch.txt: several GB)"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tools/requirements-peers-torch.txt"
   fi
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/tools"
 }

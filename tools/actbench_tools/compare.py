@@ -79,7 +79,7 @@ def measure(rep: Report, rec: Record, normalize: str | None) -> Measure | None:
         return None
     if normalize != "copy":
         return Measure(rec.gbps, rec.hot.rel_spread)
-    roof = rep.roofline_entry(rec.key.backend, rec.key.device, rec.key.dtype, rec.key.n)
+    roof = rep.roofline_entry(rec.key.backend, rec.key.device, rec.key.dtype, rec.key.n, rec.key.impl)
     if roof is None or rec.pct_of_copy_bw <= 0:
         return None
     return Measure(rec.pct_of_copy_bw, math.hypot(rec.hot.rel_spread, roof.memcpy.rel_spread))
@@ -541,12 +541,25 @@ def build_parser():
     ap.add_argument("--max-listed", type=int, default=20, metavar="K",
                     help="list at most K cases per verdict and K unmatched cases per side in table/md output "
                          "(default: %(default)s; 0: all)")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="instead of comparing with the first report: actbench, thrust, cuDNN and framework peers "
+                         "(actbench-peers) of one machine side by side, GB/s, %% of copy and max ULP per activation "
+                         "x dtype x direction (one report or more)")
     ap.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.side_by_side:
+        from . import peers_table
+
+        reports = load_with_warnings(PROG, args.reports)
+        fmt = {"table": "text", "md": "md", "json": None}[args.format]
+        if fmt is None:
+            raise UsageError("--side-by-side writes a table (--format table or md)")
+        write_output(args.output, peers_table.render(reports, fmt))
+        return EXIT_OK
     if len(args.reports) < 2:
         raise UsageError("need at least two reports: the baseline and one to compare")
     check_threshold(args.threshold)

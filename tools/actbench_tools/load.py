@@ -37,7 +37,9 @@ ACTIVATION_ORDER = catalog.activation_names()
 DTYPE_ORDER = catalog.dtype_order() + tuple(d for d in ("f8e4m3", "f8e5m2") if d not in catalog.dtype_order())
 DIRECTION_ORDER = catalog.direction_order()
 VARIANT_ORDER = catalog.variant_order()
-IMPL_ORDER = catalog.impl_order()
+# Framework peers (actbench-peers) are not in the catalog (actbench does not run them): their names follow.
+PEER_IMPLS = ("torch-eager", "torch-compile", "jax-jit")
+IMPL_ORDER = catalog.impl_order() + tuple(i for i in PEER_IMPLS if i not in catalog.impl_order())
 
 DEFAULT_MAX_PCT_OF_COPY = 105.0  # a kernel cannot move more bytes per second than a plain copy
 FAIL_REASONS = ("out_of_bound", "nonfinite_mismatch", "signed_zero_mismatch", "flushed_subnormal")
@@ -253,6 +255,7 @@ class Roofline:
     copy_kernel_gbps: float
     suspect: tuple[str, ...] = ()
     shard: int | None = None  # a merged report keeps every shard's entries, each tagged
+    impl: str | None = None  # whose copy: set by peer reports, where each framework measures its own
 
 
 @dataclass(frozen=True)
@@ -305,13 +308,21 @@ class Report:
                 names.append(name)
         return f"{self.host_name} · {', '.join(names)}" if names else self.host_name
 
-    def roofline_entries(self, backend: str, device: int, dtype: str, n: int) -> list[Roofline]:
-        """Every copy measurement of this place and size: one, or one per shard in a merged report."""
-        return [r for r in self.roofline if (r.backend, r.device, r.dtype, r.n) == (backend, device, dtype, n)]
+    def roofline_entries(self, backend: str, device: int, dtype: str, n: int,
+                         impl: str | None = None) -> list[Roofline]:
+        """Every copy measurement of this place and size: one, one per shard in a merged report; in a peer
+        report, where each framework measures its own copy, those `impl` measured (else the run's own)."""
+        same = [r for r in self.roofline if (r.backend, r.device, r.dtype, r.n) == (backend, device, dtype, n)]
+        mine = [r for r in same if impl is not None and r.impl == impl]
+        if mine:
+            return mine
+        plain = [r for r in same if r.impl is None]
+        return plain or same
 
-    def roofline_entry(self, backend: str, device: int, dtype: str, n: int) -> Roofline | None:
-        """The (first) copy measurement of this place and size."""
-        found = self.roofline_entries(backend, device, dtype, n)
+    def roofline_entry(self, backend: str, device: int, dtype: str, n: int,
+                       impl: str | None = None) -> Roofline | None:
+        """The (first) copy measurement of this place and size (see roofline_entries)."""
+        found = self.roofline_entries(backend, device, dtype, n, impl)
         return found[0] if found else None
 
     @property
@@ -641,7 +652,7 @@ def parse_report(path: str | Path, doc: Any) -> Report:
         assert memcpy is not None and kernel is not None  # the schema requires both
         roof.append(Roofline(r["backend"], int(r["device"]), r["dtype"], int(r["n"]), int(r["bytes"]),
                              memcpy, float(r["memcpy"]["gbps"]), kernel, float(r["copy_kernel"]["gbps"]),
-                             tuple(r.get("suspect", ())), r.get("shard")))
+                             tuple(r.get("suspect", ())), r.get("shard"), r.get("impl")))
     rep = Report(path=path, context=ctx, partial=bool(doc["partial"]),
                  partial_reason=doc["partial_reason"], devices=devices, records=records,
                  not_run=not_run, roofline=roof, raw=doc, schema_version=version)

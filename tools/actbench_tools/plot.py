@@ -14,6 +14,10 @@ Figures (file stems; each written as .png and .svg):
   ulp_binade_<machine>_<act>   max ULP error per binade of x (sign . 2^exp), precise / fast /
                                textbook overlaid, from the report's per_binade data (version-2
                                reports).
+  side_by_side_<backend>_<direction>
+                               actbench, thrust, cuDNN and framework peers (actbench-peers) of one
+                               machine: % of each run's copy and the deciding max ULP per activation,
+                               one row of panels per dtype (peers_table.py chooses the records).
   ulp_vs_x_<activation>        ULP error against x (symlog x, f32, dy = 1 for bwd), precise / fast
                                / textbook overlaid, from `actbench eval --json`; and
   curves_<activation>          f and f' as the kernels compute them (f32, precise): both need the
@@ -90,6 +94,7 @@ VERDICT_COLORS = {"pass": "#4477aa", "fail": "#cc3311", "expected": "#ee9944"}
 SUSPECT_COLOR = "#c00000"
 ULP_FLOOR = 0.25  # zero ULP error is drawn at this height on log axes
 HEAT_CAP = 100.0  # % of copy: the colour scale stops here
+PCT_AXIS_CAP = 120.0  # % of copy: the side-by-side bars stop here (beyond it a timing is suspect anyway)
 
 
 @dataclass
@@ -428,6 +433,59 @@ def fig_heatmap(rep: Report):
                 "kept out of the scale" if suspects else "")
     caption += "; * = measured at a smaller n (the largest that ran)" if smaller_n else ""
     caption += "; – = not measured."
+    return fig, caption
+
+
+# --------------------------------------------------------------------------------------------
+# side by side: actbench and its peers
+
+def fig_side_by_side(rows: list, backend: str, direction: str):
+    """% of copy and max ULP per activation, a bar per impl, one row of panels per dtype."""
+    from .peers_table import impls_of
+
+    rows = [r for r in rows if r.backend == backend and r.direction == direction]
+    impls = impls_of(rows)
+    dtypes = sorted_axis({r.dtype for r in rows}, DTYPE_ORDER)
+    acts = sorted_axis({r.activation for r in rows}, ACTIVATION_ORDER)
+    fig, axes = plt.subplots(len(dtypes), 2, figsize=(13, 0.3 * len(acts) * len(impls) ** 0.5 * len(dtypes) + 2.2),
+                             squeeze=False, layout="constrained")
+    height = 0.8 / max(len(impls), 1)
+    colors = plt.get_cmap("tab10")
+    suspects = 0
+    for di, dt in enumerate(dtypes):
+        cells = {(r.activation, impl): rec for r in rows if r.dtype == dt for impl, rec in r.cells.items()}
+        for k, impl in enumerate(impls):
+            ys = [i + (k - (len(impls) - 1) / 2) * height for i in range(len(acts))]
+            recs = [cells.get((a, impl)) for a in acts]
+            pct = [min(r.pct_of_copy_bw, PCT_AXIS_CAP) if r is not None else 0.0 for r in recs]
+            ulp = [max(r.accuracy.deciding()[0], ULP_FLOOR) if r is not None and r.accuracy else 0.0 for r in recs]
+            for bar, r in zip(axes[di][0].barh(ys, pct, height, color=colors(k), label=impl), recs, strict=True):
+                if r is not None and r.is_suspect:  # implausible timing: drawn pale and hatched, capped
+                    bar.set_alpha(0.35)
+                    bar.set_hatch("////")
+                    suspects += 1
+            bars = axes[di][1].barh(ys, ulp, height, color=colors(k), label=impl)
+            for bar, r in zip(bars, recs, strict=True):
+                if r is not None and r.accuracy and not r.accuracy.passed:
+                    bar.set_hatch("xx")
+                    bar.set_edgecolor(SUSPECT_COLOR)
+        for ax in axes[di]:
+            ax.set_yticks(range(len(acts)), acts)
+            ax.invert_yaxis()
+        axes[di][0].set_title(f"{dt} {direction}: % of the run's in-run copy (GB/s / copy GB/s)")
+        axes[di][0].axvline(100, color="0.4", lw=0.8, ls="--")
+        axes[di][0].set_xlim(0, PCT_AXIS_CAP * 1.02)
+        axes[di][1].set_xscale("log")
+        axes[di][1].set_title(f"{dt} {direction}: deciding max ULP (hatched: fails the bound)")
+    axes[0][0].legend(loc="lower right", fontsize=8)
+    n_text = ", ".join(sorted({format_n(r.n) for r in rows}, key=len))
+    fig.suptitle(f"actbench beside its peers — {backend}, {direction}, n = {n_text}")
+    caption = (f"{backend} {direction}: each bar is one implementation at n = {n_text}: left, GB/s as % of the "
+               f"in-run copy its own run measured; right, the max ULP error the accuracy verdict rests on (0 drawn "
+               f"at {ULP_FLOOR}; hatched red: outside actbench's precise bound). Missing bars: not measured.")
+    if suspects:
+        caption += (f" {suspects} bars with implausible timings (the record's suspect reasons) are pale and hatched; "
+                    f"the axis stops at {PCT_AXIS_CAP:g} %.")
     return fig, caption
 
 
@@ -827,6 +885,14 @@ def iter_figures(reports: list[Report], actbench: str | None, say: Callable[[str
         if rep.records:
             fig, cap = fig_heatmap(rep)
             yield Figure(f"pct_of_copy_{s}", fig, cap, "pct_of_copy")
+    from .peers_table import collect, has_peers
+
+    if has_peers(reports):
+        rows = collect(reports)
+        for backend, direction in sorted({(r.backend, r.direction) for r in rows},
+                                         key=lambda bd: (bd[0], DIRECTION_ORDER.index(bd[1]))):
+            fig, cap = fig_side_by_side(rows, backend, direction)
+            yield Figure(f"side_by_side_{backend}_{direction}", fig, cap, "pct_of_copy")
     for rep, s in zip(reports, slugs, strict=True):
         cells = accuracy_cells(rep)
         if not cells:

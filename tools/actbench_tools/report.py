@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__
+from . import __version__, peers_table
 from .cli_common import UsageError, add_reports_argument, load_with_warnings, note, parser, run, warn
 from .compare import compare, fmt_ulp, geomean_table, ulp_text
 from .export import FORMATS as EXPORT_FORMATS
@@ -199,15 +199,15 @@ def counts(rep: Report) -> dict[str, int]:
 
 def roofline_table(rep: Report) -> Table:
     """The in-run copy bandwidth every % of copy is divided by."""
-    places = sorted({(r.backend, r.device) for r in rep.roofline})
+    places = sorted({(r.backend, r.device, r.impl or "") for r in rep.roofline})  # peer reports: a copy per impl
     ns = sorted({r.n for r in rep.roofline})
     rows: list[list[Cell | str]] = []
-    for backend, device in places:
-        for dt in sorted_axis({r.dtype for r in rep.roofline if (r.backend, r.device) == (backend, device)},
-                              DTYPE_ORDER):
-            row: list[Cell | str] = [f"{backend}:{device}", dt]
+    for backend, device, impl in places:
+        for dt in sorted_axis({r.dtype for r in rep.roofline if (r.backend, r.device, r.impl or "") ==
+                               (backend, device, impl)}, DTYPE_ORDER):
+            row: list[Cell | str] = [f"{backend}:{device}" + (f" ({impl})" if impl else ""), dt]
             for n in ns:
-                entries = rep.roofline_entries(backend, device, dt, n)
+                entries = rep.roofline_entries(backend, device, dt, n, impl or None)
                 if not entries:
                     row.append("—")
                     continue
@@ -437,6 +437,8 @@ def markdown(reports: list[Report], max_listed: int = 30, hist: History | None =
             out += ["", f"**Not run ({len(rep.not_run)} cases)**", "", render_md(Table(t.header, t.rows[:max_listed]))]
             if len(t.rows) > max_listed:
                 out.append(f"\n… and {len(t.rows) - max_listed} more (see report.html)")
+    if peers_table.has_peers(reports):
+        out += ["", "## Side by side: actbench and its peers", "", peers_table.render(reports, "md")]
     comps = comparison_tables(reports)
     if comps:
         out += ["", "## Across machines", ""]
@@ -612,6 +614,14 @@ def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list
         p.heading(3, "Across machines")
         for comp in comps:
             p.add(_html_table(comp))
+    if peers_table.has_peers(reports):
+        p.heading(3, "Side by side: actbench and its peers")
+        side = peers_table.collect(reports)
+        p.add(_html_table(peers_table.table(side)))
+        behind = peers_table.not_ahead(side)
+        if behind:
+            p.add("<p><b>actbench is not ahead:</b></p><ul>"
+                  + "".join(f"<li>{html.escape(x)}</li>" for x in behind) + "</ul>")
     add_figures("pct_of_copy")
     add_figures("throughput")
 

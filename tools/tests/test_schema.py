@@ -78,14 +78,15 @@ def test_version_1_keys_suffice_for_version_1():
 
 
 def test_schema_enums_follow_the_catalog():
-    """The report's axis values are the catalog's (the schema may also admit the 8-bit dtypes)."""
+    """The report's axis values are the catalog's (the schema may also admit the 8-bit dtypes; impl also the
+    framework peers that actbench-peers writes)."""
     from actbench_tools import catalog
 
     defs = load.schema()["$defs"]
     assert defs["activation"]["enum"] == list(catalog.activation_names())
     assert defs["direction"]["enum"] == list(catalog.direction_order())
     assert defs["variant"]["enum"] == list(catalog.variant_order())
-    assert defs["impl"]["enum"] == list(catalog.impl_order())
+    assert defs["impl"]["enum"] == list(catalog.impl_order() + load.PEER_IMPLS)
     assert set(catalog.dtype_order()) <= set(defs["dtype"]["enum"])
 
 

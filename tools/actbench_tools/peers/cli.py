@@ -1,0 +1,211 @@
+"""actbench-peers: measure and score PyTorch (eager, torch.compile) and JAX (jit) the way actbench measures its
+own kernels, on actbench's inputs, and write an actbench report (schema v2).
+
+Every case runs on the benchmark data actbench's timed cases read (`actbench inputs --n N --seed S`) and is
+scored by `actbench score` on actbench's accuracy set, held to the precise bound. Timing follows actbench's
+stopping rule for the backend; the roofline is each framework's own copy of the same bytes, in the same run.
+The process is pinned to --threads cpus (default: all this process may use, as actbench's cpu backend).
+
+examples:
+  actbench-peers --backend cpu -n 2^22 -o results/peers-cpu.json
+  actbench-peers --impl jax-jit -a gelu,relu -t f32,bf16 --direction fwd -n 2^20 -o /tmp/p.json
+  OMP_NUM_THREADS=2 build/actbench --backend cpu --impl actbench --variant precise --sizes 2^22 \\
+      --out results/actbench-cpu.json            # actbench's own kernels on the same n, threads and data
+  actbench-compare --side-by-side results/actbench-cpu.json results/peers-cpu.json
+
+Exit status: 0 done, 2 bad input (an unknown name, no actbench binary, an existing -o without --force),
+3 a framework asked for is not installed (or has no such device); a case the framework cannot run is
+recorded under not_run with its reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .. import catalog
+from ..cli_common import UsageError, note, parser, run
+from . import IMPLS
+from .exchange import Actbench, ExchangeError
+from .frameworks import INSTALL, FrameworkMissing, Peer, peer_class, pin_threads
+from .host import last_level_cache_bytes
+from .runner import RunConfig, run_peers
+from .timing import default_rule
+from .writer import context, document, utc_now, write_report
+
+PROG = "actbench-peers"
+EXIT_UNAVAILABLE = 3
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def split(values: list[str] | None) -> list[str]:
+    return [v for item in values or [] for v in item.split(",") if v]
+
+
+def choose(values: list[str] | None, valid: tuple[str, ...], what: str, default: tuple[str, ...]) -> list[str]:
+    """The named values in the catalog's order (unknown ones: UsageError listing the valid)."""
+    names = split(values)
+    aliases = {a: act.name for act in catalog.activations() for a in act.aliases} if what == "activation" else {}
+    names = [aliases.get(v, v) for v in names]
+    bad = [v for v in names if v not in valid]
+    if bad:
+        raise UsageError(f"unknown {what} '{bad[0]}' (valid: {', '.join(valid)})")
+    return [v for v in valid if v in names] if names else list(default)
+
+
+def parse_size(text: str) -> int:
+    try:
+        n = 2 ** int(text[2:]) if text.startswith("2^") else int(text)
+    except ValueError:
+        raise UsageError(f"bad size '{text}' (N or 2^K)") from None
+    if n < 1:
+        raise UsageError(f"bad size '{text}': must be at least 1")
+    return n
+
+
+def activation_params(activations: list[str], assignments: list[str]) -> dict[str, dict[str, float]]:
+    """Each activation's parameters: the catalog's defaults, then --param key=value (every selected activation
+    that has key) or activation.key=value, as actbench's --param."""
+    integer = {(a.name, k) for a in catalog.activations() for k, v in a.parameters.items()
+               if str(v["domain"]).startswith("integer")}  # prelu's channels: written as actbench writes them
+
+    def typed(act: str, key: str, v: float) -> float:
+        return int(v) if (act, key) in integer and float(v).is_integer() else float(v)
+
+    params = {a.name: {k: typed(a.name, k, v["default"]) for k, v in a.parameters.items()}
+              for a in catalog.activations()}
+    for item in assignments:
+        key, eq, value = item.partition("=")
+        try:
+            v = float(value)
+        except ValueError:
+            v = float("nan")
+        if not eq or v != v or v in (float("inf"), float("-inf")):
+            raise UsageError(f"--param '{item}': expected key=value with a finite number")
+        act, dot, k = key.rpartition(".")
+        targets = [act] if dot else [a for a in activations if key in params[a]]
+        if not targets or any(t not in params or k not in params[t] for t in targets):
+            raise UsageError(f"--param '{item}': no selected activation has a parameter '{key}'")
+        for t in targets:
+            params[t][k] = typed(t, k, v)
+    return {a: params[a] for a in activations}
+
+
+def find_actbench(explicit: str | None) -> str:
+    for cand in ([explicit] if explicit else [os.environ.get("ACTBENCH_BIN"), str(ROOT / "build" / "actbench"),
+                                               str(ROOT / "build-host" / "actbench"), shutil.which("actbench")]):
+        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
+            return cand
+    raise UsageError(f"no actbench binary{' at ' + explicit if explicit else ''} (build it: bash tools/dev.sh build; "
+                     "or give --actbench PATH)")
+
+
+def build_parser():
+    ap = parser(PROG, __doc__, raw_epilog=True)
+    ap.add_argument("--impl", action="append", metavar="LIST",
+                    help=f"{', '.join(IMPLS)} (default: every one whose framework is installed)")
+    ap.add_argument("--backend", choices=("cpu", "cuda"), default="cpu", help="default: %(default)s")
+    ap.add_argument("-n", "--sizes", action="append", metavar="LIST",
+                    help="element counts, N or 2^K, comma-separated (default: 2^22)")
+    ap.add_argument("-a", "--activation", action="append", metavar="LIST", help="default: all")
+    ap.add_argument("--direction", action="append", metavar="LIST", help="fwd, deriv, bwd (default: all)")
+    ap.add_argument("-t", "--dtype", action="append", metavar="LIST", help="f32, f16, bf16, f64 (default: all)")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="activation parameter, as actbench's --param (frameworks without it skip the case)")
+    ap.add_argument("--accuracy", choices=("sampled", "off"), default="sampled",
+                    help="score the outputs on actbench's sampled accuracy set (default) or not at all")
+    ap.add_argument("--threads", type=int, metavar="N",
+                    help="cpus to run on (default: all this process may use, as actbench's cpu backend)")
+    ap.add_argument("--seed", type=int, default=20261127, help="actbench's --seed (default: %(default)s)")
+    ap.add_argument("--max-time", type=float, metavar="S", help="time cap per measurement (actbench's --max-time)")
+    ap.add_argument("--noise", type=float, metavar="PCT", help="stop when stddev/mean is under PCT %%")
+    ap.add_argument("--actbench", metavar="PATH", help="the actbench binary (default: build/actbench, then PATH)")
+    ap.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the report to write")
+    ap.add_argument("--force", action="store_true", help="replace --output if it exists")
+    return ap
+
+
+def open_peers(impls: list[str], explicit: bool, backend: str, threads: int) -> list[Peer]:
+    peers = []
+    for impl in impls:
+        try:
+            peer = peer_class(impl)(backend)
+        except FrameworkMissing as e:
+            if explicit:
+                raise
+            note(PROG, f"{impl} skipped: {e}")
+            continue
+        peer.set_threads(threads)
+        peers.append(peer)
+    if not peers:
+        raise FrameworkMissing("no framework is installed: " + "; ".join(f"{k}: {v}" for k, v in INSTALL.items()))
+    return peers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    start, t0 = utc_now(), time.monotonic()
+    impls = choose(args.impl, IMPLS, "impl", IMPLS)
+    acts = choose(args.activation, catalog.activation_names(), "activation", catalog.activation_names())
+    dirs = choose(args.direction, catalog.direction_order(), "direction", catalog.direction_order())
+    dtypes = choose(args.dtype, catalog.dtype_order(), "dtype", catalog.dtype_order())
+    sizes = sorted({parse_size(s) for s in split(args.sizes)}) or [1 << 22]
+    params = activation_params(acts, args.param)
+    if args.output.exists() and not args.force:
+        raise UsageError(f"{args.output} exists (give --force to replace it)")
+    if args.output.is_dir():
+        raise UsageError(f"{args.output} is a folder, not a report file name")
+    for v, name in ((args.max_time, "--max-time"), (args.noise, "--noise")):
+        if v is not None and not v > 0:
+            raise UsageError(f"{name} must be > 0")
+    exe = find_actbench(args.actbench)
+    allowed = len(os.sched_getaffinity(0))
+    threads = args.threads if args.threads is not None else allowed
+    try:
+        cpus = pin_threads(threads)  # before any framework starts its thread pools
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
+        peers = open_peers(impls, args.impl is not None, args.backend, threads)
+    except FrameworkMissing as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    note(PROG, f"{', '.join(p.impl for p in peers)} on {args.backend} with {threads} thread(s): "
+               f"{len(acts)} activation(s) x {len(dirs)} direction(s) x {len(dtypes)} dtype(s) x {len(sizes)} size(s)")
+    config = RunConfig(backend=args.backend, sizes=sizes, activations=acts, directions=dirs, dtypes=dtypes,
+                       params=params, rule=default_rule(args.backend, args.max_time,
+                                                        None if args.noise is None else args.noise / 100),
+                       actbench=Actbench(exe), accuracy=args.accuracy, seed=args.seed,
+                       cache_bytes=_device_fact(peers, args.backend, "cache_bytes") or last_level_cache_bytes())
+    try:
+        results = run_peers(config, peers, lambda m: note(PROG, m))
+    except ExchangeError as e:
+        raise UsageError(f"actbench: {e}") from None
+    ctx = context(backend=args.backend, argv=[PROG, *(argv if argv is not None else sys.argv[1:])], start=start,
+                  wall_s=time.monotonic() - t0, accuracy=args.accuracy, threads=threads, cpus=cpus,
+                  peers=[p.context() for p in peers], scorer=results.scorer,
+                  device_name=_device_fact(peers, args.backend, "device_name"),
+                  cache_bytes=config.cache_bytes)
+    write_report(args.output, document(ctx, results), args.force)
+    fails = sum(1 for b in results.benchmarks if b["status"] == "fail")
+    note(PROG, f"{len(results.benchmarks)} cases timed ({fails} outside actbench's precise bound), "
+               f"{len(results.not_run)} not run; wrote {args.output}")
+    return 0
+
+
+def _device_fact(peers: list[Peer], backend: str, key: str):
+    """A GPU's name or cache size as a framework reports it (None on the cpu: the host's facts apply)."""
+    if backend != "cuda":
+        return None
+    return next((p.context()[key] for p in peers if p.context().get(key)), None)
+
+
+def cli() -> None:
+    sys.exit(run(PROG, main))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,227 @@
+"""Side by side: actbench, thrust, cuDNN and the framework peers (actbench-peers) of one machine, per
+activation × dtype × direction: GB/s, % of each run's in-run copy, and the max ULP the accuracy verdict
+rests on. Used by `actbench-compare --side-by-side`, actbench-plot, actbench-report, and to regenerate the
+README's table from committed reports:
+
+    python -m actbench_tools.peers_table results/A.json results/B.json --format md
+    python -m actbench_tools.peers_table results/A.json results/B.json --readme README.md
+
+Rows take the precise variant, and the cases more than one impl measured (all, when none was). Each row is
+shown at one n: the given --n, else the largest n that every impl
+of the row measured (an impl without it shows "—").
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cli_common import UsageError, load_with_warnings, run, write_output
+from .compare import ulp_text
+from .load import (
+    ACTIVATION_ORDER,
+    DIRECTION_ORDER,
+    DTYPE_ORDER,
+    IMPL_ORDER,
+    PEER_IMPLS,
+    Record,
+    Report,
+    format_n,
+    order_index,
+    sorted_axis,
+)
+from .tables import Cell, Table, render_html, render_md, render_text
+
+PROG = "actbench-peers-table"
+README_START = "<!-- peers-table:start"
+README_END = "<!-- peers-table:end -->"
+
+
+@dataclass
+class Row:
+    backend: str
+    activation: str
+    direction: str
+    dtype: str
+    n: int
+    cells: dict[str, Record] = field(default_factory=dict)  # impl -> its record at n
+
+    def best_peer(self) -> Record | None:
+        peers = [r for impl, r in self.cells.items() if impl in PEER_IMPLS and not r.is_suspect]
+        return max(peers, key=lambda r: r.gbps, default=None)
+
+    def actbench_vs_best_peer(self) -> float | None:
+        ours, peer = self.cells.get("actbench"), self.best_peer()
+        if ours is None or peer is None or peer.gbps <= 0:
+            return None
+        return ours.gbps / peer.gbps
+
+
+def collect(reports: Sequence[Report], *, directions: Sequence[str] | None = None, n: int | None = None) -> list[Row]:
+    """The rows of these reports (precise variant, device 0 of each backend)."""
+    by_row: dict[tuple[str, str, str, str], dict[str, dict[int, Record]]] = {}
+    for rep in reports:
+        for key, rec in rep.records.items():
+            if key.variant != "precise" or (directions and key.direction not in directions):
+                continue
+            row = by_row.setdefault((key.backend, key.activation, key.direction, key.dtype), {})
+            row.setdefault(key.impl, {})[key.n] = rec  # a later report's record of the same case wins
+    rows = []
+    for (backend, act, d, dt), impls in by_row.items():
+        if n is not None:
+            at = n
+        else:
+            common = set.intersection(*(set(ns) for ns in impls.values()))
+            at = max(common) if common else max(max(ns) for ns in impls.values())
+        cells = {impl: ns[at] for impl, ns in impls.items() if at in ns}
+        if cells:
+            rows.append(Row(backend, act, d, dt, at, cells))
+    shared = [r for r in rows if len(r.cells) > 1]
+    rows = shared or rows  # side by side: the cases more than one impl measured
+    rows.sort(key=lambda r: (r.backend, order_index(r.direction, DIRECTION_ORDER),
+                             order_index(r.activation, ACTIVATION_ORDER), r.activation,
+                             order_index(r.dtype, DTYPE_ORDER)))
+    return rows
+
+
+def impls_of(rows: Sequence[Row]) -> list[str]:
+    return sorted_axis({impl for r in rows for impl in r.cells}, IMPL_ORDER)
+
+
+def has_peers(reports: Sequence[Report]) -> bool:
+    """Whether these reports hold a framework peer beside something to compare it with."""
+    impls = {k.impl for rep in reports for k in rep.records}
+    return bool(impls & set(PEER_IMPLS)) and len(impls) > 1
+
+
+def speed_cell(rec: Record | None) -> Cell:
+    if rec is None:
+        return Cell("—")
+    mark = " ?" if rec.is_suspect else ""
+    return Cell(f"{rec.gbps:.3g} ({rec.pct_of_copy_bw:.0f}%){mark}", "suspect" if rec.is_suspect else "num",
+                sort=rec.gbps, title="; ".join(rec.suspect) or f"{rec.pct_of_copy_bw:.1f}% of this run's copy")
+
+
+#: fail_reasons, short, for table cells (the HTML tooltip has them in full).
+SHORT_REASONS = {"out_of_bound": "bound", "nonfinite_mismatch": "nan/inf", "signed_zero_mismatch": "±0",
+                 "flushed_subnormal": "flush"}
+
+
+def ulp_cell(rec: Record | None) -> Cell:
+    if rec is None:
+        return Cell("—")
+    a = rec.accuracy
+    if a is None:
+        return Cell("unchecked")
+    text = ulp_text(a)
+    if not a.passed:
+        why = ", ".join(SHORT_REASONS.get(r, r) for r in a.fail_reasons)
+        return Cell(f"{text} FAIL: {why}", "fail", sort=a.deciding()[0], title=", ".join(a.fail_reasons))
+    return Cell(text, "pass", sort=a.deciding()[0])
+
+
+def table(rows: Sequence[Row], caption: str = "") -> Table:
+    impls = impls_of(rows)
+    ratio = "actbench" in impls and any(i in PEER_IMPLS for i in impls)
+    header = ["backend", "activation", "direction", "dtype", "n"]
+    for impl in impls:
+        header += [f"{impl} GB/s (% copy)", f"{impl} max ULP"]
+    if ratio:
+        header.append("actbench / best peer")
+    out = []
+    for r in rows:
+        cells: list[Cell | str] = [r.backend, r.activation, r.direction, r.dtype, format_n(r.n)]
+        for impl in impls:
+            cells += [speed_cell(r.cells.get(impl)), ulp_cell(r.cells.get(impl))]
+        if ratio:
+            v = r.actbench_vs_best_peer()
+            cells.append(Cell("—") if v is None else Cell(f"{v:.2g}x", "num" if v >= 1 else "warn", sort=v))
+        out.append(cells)
+    return Table(header, out, caption or CAPTION)
+
+
+CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes; ? = suspect timing) and the max "
+           "ULP the accuracy verdict rests on per impl, precise variant; FAIL: outside actbench's precise bound, "
+           "because of: bound = errors over the bound, nan/inf = a NaN or infinity where the value is finite (or "
+           "the reverse), ±0 = a zero of the wrong sign, flush = a subnormal result flushed to zero. "
+           "actbench / best peer: GB/s ratio to the fastest framework peer with a plausible timing.")
+
+
+def not_ahead(rows: Sequence[Row]) -> list[str]:
+    """Rows where actbench is not ahead of the best peer in speed, or fails where that peer passes."""
+    out = []
+    for r in rows:
+        ours, peer = r.cells.get("actbench"), r.best_peer()
+        if ours is None or peer is None:
+            continue
+        v = r.actbench_vs_best_peer()
+        why = []
+        if v is not None and v < 1:
+            why.append(f"{v:.2g}x the GB/s of {peer.key.impl}")
+        if ours.accuracy and peer.accuracy and not ours.accuracy.passed and peer.accuracy.passed:
+            why.append(f"fails its bound where {peer.key.impl} passes")
+        if why:
+            out.append(f"{r.activation} {r.direction} {r.dtype} n={format_n(r.n)} ({r.backend}): " + "; ".join(why))
+    return out
+
+
+def render(reports: Sequence[Report], fmt: str, *, directions: Sequence[str] | None = None,
+           n: int | None = None) -> str:
+    rows = collect(reports, directions=directions, n=n)
+    if not rows:
+        raise UsageError("no precise records in these reports")
+    t = table(rows)
+    lines = not_ahead(rows)
+    if fmt == "md":
+        text = render_md(t) + "\n\n" + t.caption + "\n"
+        if lines:
+            text += "\nactbench is not ahead:\n\n" + "".join(f"- {x}\n" for x in lines)
+        return text
+    if fmt == "html":
+        return render_html(t)
+    text = render_text(t) + "\n\n" + t.caption + "\n"
+    return text + ("\nactbench is not ahead:\n" + "".join(f"  {x}\n" for x in lines) if lines else "")
+
+
+def replace_block(readme: str, block: str, args: Sequence[str]) -> str:
+    """README text with the generated block between the markers replaced (UsageError without the markers); the
+    start marker records the arguments (reports and options) that regenerate it."""
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    if not pattern.search(readme):
+        raise UsageError(f"the README has no '{README_START} ... -->' / '{README_END}' markers")
+    head = f"{README_START} generated by: python -m actbench_tools.peers_table {' '.join(args)} --readme README.md -->"
+    return pattern.sub(lambda _: f"{head}\n{block.rstrip()}\n{README_END}", readme, count=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m actbench_tools.peers_table", description=__doc__.split("\n\n")[0])
+    ap.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
+    ap.add_argument("--direction", action="append", choices=DIRECTION_ORDER, help="default: all")
+    ap.add_argument("--n", type=int, help="the size to show (default: the largest every impl of a row measured)")
+    ap.add_argument("--format", choices=("text", "md", "html"), default="text")
+    ap.add_argument("--readme", type=Path, help="rewrite the generated block of this README (Markdown)")
+    ap.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    args = ap.parse_args(argv)
+    reports = load_with_warnings(PROG, args.reports)
+    if args.readme:
+        block = render(reports, "md", directions=args.direction, n=args.n)
+        keep, given = [], iter(argv if argv is not None else sys.argv[1:])
+        for a in given:
+            if a == "--readme":
+                next(given, None)
+            elif not a.startswith("--readme="):
+                keep.append(a)
+        text = replace_block(args.readme.read_text("utf-8"), block, keep)
+        args.readme.write_text(text, encoding="utf-8")
+        print(args.readme)
+        return 0
+    write_output(args.output, render(reports, args.format, directions=args.direction, n=args.n))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(PROG, main))

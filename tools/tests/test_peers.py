@@ -1,0 +1,369 @@
+"""actbench-peers without the binary or a framework: the timing loop, the arguments, the runner's file exchange
+(a stand-in for `actbench inputs/score`), the report it writes, and the side-by-side table, figure and page."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from actbench_tools import compare, peers_table, report
+from actbench_tools.cli_common import UsageError, run
+from actbench_tools.load import load_report, parse_report
+from actbench_tools.peers import cli, timing
+from actbench_tools.peers.exchange import DTYPES, load_bits, save_bits
+from actbench_tools.peers.frameworks import Op, Peer, Unsupported
+from actbench_tools.peers.runner import RunConfig, run_peers
+from actbench_tools.peers.writer import context, document
+from actbench_tools.peers.writer import write_report as write_peers_report
+
+import make_fixtures
+from conftest import write_report
+
+# --------------------------------------------------------------------------------------------
+# the timing loop (harness/timing.cpp)
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def sampler(clock, times):
+    it = iter(times)
+
+    def sample():
+        t = next(it)
+        clock.t += t
+        return t
+    return sample
+
+
+def test_summarize_matches_the_harness():
+    s = timing.summarize([3.0, 1.0, 2.0, 4.0])
+    assert (s.median, s.min, s.mean, s.samples) == (2.5, 1.0, 2.5, 4)
+    assert s.stddev == pytest.approx(1.2909944, rel=1e-6)
+    assert s.rel_spread == pytest.approx(s.stddev / 2.5)
+    assert timing.summarize([]).samples == 0
+    assert timing.summarize([5.0]).stddev == 0.0
+
+
+def test_stops_when_quiet_after_min_samples_and_min_time():
+    clock = FakeClock()
+    rule = timing.StopRule(warmup=2, min_samples=5, max_samples=100, min_time_s=0.0, max_time_s=10, max_noise=0.01)
+    s = timing.run_until_stable(sampler(clock, [9.0, 9.0] + [1.0] * 100), rule, clock)
+    assert s.converged and s.samples == 5 and s.median == 1.0  # warm-ups not counted
+
+
+def test_noisy_samples_stop_at_the_time_cap_not_converged():
+    clock = FakeClock()
+    rule = timing.StopRule(warmup=0, min_samples=5, max_samples=1000, min_time_s=0.0, max_time_s=1.0,
+                           max_noise=0.01)
+    s = timing.run_until_stable(sampler(clock, [0.1, 0.3] * 500), rule, clock)
+    assert not s.converged
+    assert 5 <= s.samples <= 12  # the cap of 1 s of wall time
+    capped = timing.run_until_stable(sampler(FakeClock(), [0.1, 0.3] * 500),
+                                     timing.StopRule(0, 5, 7, 0.0, 100.0, 0.01), FakeClock())
+    assert capped.samples == 7 and not capped.converged
+
+
+def test_min_time_keeps_sampling_quiet_fast_samples():
+    clock = FakeClock()
+    rule = timing.StopRule(warmup=0, min_samples=2, max_samples=1000, min_time_s=0.01, max_time_s=10, max_noise=0.5)
+    s = timing.run_until_stable(sampler(clock, [0.001] * 1000), rule, clock)
+    assert s.converged and s.samples == 10
+
+
+def test_default_rules_and_overrides():
+    assert timing.default_rule("cpu") == timing.CPU_RULE
+    assert timing.default_rule("cuda").warmup == 3
+    r = timing.default_rule("cpu", max_time_s=2.0, max_noise=0.05)
+    assert (r.max_time_s, r.max_noise, r.min_samples) == (2.0, 0.05, timing.CPU_RULE.min_samples)
+
+
+# --------------------------------------------------------------------------------------------
+# arguments
+
+
+def test_choose_names_in_catalog_order_with_aliases():
+    acts = cli.choose(["gelu,relu", "silu"], ("relu", "swish", "gelu"), "activation", ())
+    assert acts == ["relu", "swish", "gelu"]
+    with pytest.raises(UsageError, match="unknown dtype 'f8'"):
+        cli.choose(["f8"], ("f32",), "dtype", ())
+    assert cli.choose(None, ("a", "b"), "impl", ("a", "b")) == ["a", "b"]
+
+
+def test_sizes_and_params():
+    assert cli.parse_size("2^22") == 1 << 22 and cli.parse_size("1000") == 1000
+    for bad in ("lots", "0", "2^x"):
+        with pytest.raises(UsageError):
+            cli.parse_size(bad)
+    p = cli.activation_params(["leaky_relu", "elu", "gelu"], ["alpha=0.2", "elu.alpha=2"])
+    assert p == {"leaky_relu": {"alpha": 0.2}, "elu": {"alpha": 2.0}, "gelu": {}}
+    prelu = cli.activation_params(["prelu"], ["prelu.channels=8"])["prelu"]
+    assert prelu == {"alpha": 0.25, "channels": 8} and isinstance(prelu["channels"], int)  # as actbench writes it
+    for bad in ("beta=2", "alpha", "alpha=nan", "gelu.alpha=1"):
+        with pytest.raises(UsageError):
+            cli.activation_params(["leaky_relu", "gelu"], [bad])
+
+
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("ACTBENCH_BIN", raising=False)
+    cases = [(["--impl", "torch", "-o", str(tmp_path / "a.json")], "unknown impl 'torch'"),
+             (["-a", "swoosh", "-o", str(tmp_path / "a.json")], "unknown activation 'swoosh'"),
+             (["-n", "2^x", "-o", str(tmp_path / "a.json")], "bad size"),
+             (["--actbench", str(tmp_path / "nope"), "-o", str(tmp_path / "a.json")], "no actbench binary"),
+             (["--threads", "999", "--actbench", "/bin/true", "-o", str(tmp_path / "a.json")], "--threads 999")]
+    (tmp_path / "exists.json").write_text("{}")
+    cases.append((["-o", str(tmp_path / "exists.json")], "exists (give --force"))
+    for argv, needle in cases:
+        assert run("actbench-peers", cli.main, argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], err
+
+
+# --------------------------------------------------------------------------------------------
+# the runner, with a stand-in framework (NumPy) and a stand-in actbench
+
+
+class NumpyPeer(Peer):
+    """relu and sigmoid in NumPy float32; no bf16 (Unsupported), an error on tanh."""
+
+    impl = "jax-jit"
+    framework = "numpy"
+
+    def version(self):
+        return np.__version__
+
+    def to_device(self, bits, dtype):
+        if dtype == "bf16":
+            raise Unsupported("no bf16")
+        return np.ascontiguousarray(bits).view(DTYPES[dtype][0])
+
+    def to_bits(self, array, dtype):
+        return np.asarray(array).view(DTYPES[dtype][1])
+
+    def like(self, x, value):
+        return np.full_like(x, value)
+
+    def op(self, activation, direction, dtype, params):
+        if dtype == "bf16":
+            raise Unsupported("numpy has no bf16")
+        if activation == "tanh":
+            return Op(lambda x: (_ for _ in ()).throw(RuntimeError("tanh broke")), "a failing op")
+        if activation not in ("relu", "sigmoid"):
+            raise Unsupported(f"no {activation}")
+        f = {"relu": lambda x: np.maximum(x, 0), "sigmoid": lambda x: 1 / (1 + np.exp(-x))}[activation]
+        if direction == "fwd":
+            return Op(f, "numpy")
+        if direction == "deriv":
+            return Op(lambda x, ones: ones * (x > 0), "numpy deriv", ("x", "ones"))
+        return Op(lambda x, dy: dy * (x > 0), "numpy bwd", ("x", "dy"))
+
+    def copies(self):
+        return Op(np.copy, "np.copy"), Op(lambda x: x + 0, "x + 0")
+
+    def time_once(self, fn):
+        import time
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+
+class FakeActbench:
+    """`actbench inputs` and `actbench score` in Python: files written and read as the binary would."""
+
+    def __init__(self):
+        self.scored = []
+
+    def inputs(self, folder, dtype, *, bwd, n=None, accuracy="sampled", seed=None):
+        count = n or 300
+        rng = np.random.default_rng(seed)
+        floats = DTYPES[dtype][0] or np.float32
+        x = rng.uniform(-8, 8, count).astype(floats).view(DTYPES[dtype][1])
+        dy = rng.uniform(-1, 1, count).astype(floats).view(DTYPES[dtype][1])
+        path = folder / f"{dtype}-{count}.npy"
+        save_bits(path, x, dtype)  # the round trip actbench's files take
+        return load_bits(path, dtype), dy
+
+    def score(self, folder, *, activation, direction, dtype, impl, x, y, dy, params):
+        self.scored.append((activation, direction, dtype, impl, len(x), dy is not None))
+        acc = make_fixtures._accuracy("cpu", "relu", direction, dtype, "precise", len(x))
+        return {"format": "actbench-score", "actbench_version": "0.1.0", "git_sha": "abc", "accuracy": acc}
+
+
+def small_config(tmp_path, **kw):
+    base = dict(backend="cpu", sizes=[1024], activations=["relu", "sigmoid", "tanh", "gelu"],
+                directions=["fwd", "deriv", "bwd"], dtypes=["f32", "bf16"],
+                params={"relu": {}, "sigmoid": {}, "tanh": {}, "gelu": {}},
+                rule=timing.StopRule(0, 2, 5, 0.0, 0.01, 1.0), actbench=FakeActbench(), cache_bytes=1 << 20,
+                workdir=tmp_path)
+    base.update(kw)
+    return RunConfig(**base)
+
+
+def test_runner_times_scores_and_records_every_case(tmp_path):
+    cfg = small_config(tmp_path)
+    peer = NumpyPeer("cpu")
+    notes = []
+    res = run_peers(cfg, [peer], notes.append)
+    names = {(b["activation"], b["direction"], b["dtype"]) for b in res.benchmarks}
+    assert names == {(a, d, "f32") for a in ("relu", "sigmoid") for d in ("fwd", "deriv", "bwd")}
+    # each case scored once, on the accuracy set, dy only for bwd
+    assert sorted(cfg.actbench.scored) == sorted((a, d, "f32", "jax-jit", 300, d == "bwd")
+                                                 for a in ("relu", "sigmoid") for d in ("fwd", "deriv", "bwd"))
+    reasons = {(x["activation"], x["dtype"], x["status"]): x["reason"] for x in res.not_run}
+    assert reasons[("gelu", "f32", "skipped")] == "no gelu"
+    assert "tanh broke" in reasons[("tanh", "f32", "error")]
+    assert reasons[("relu", "bf16", "skipped")] == "no bf16"
+    rec = next(b for b in res.benchmarks if (b["activation"], b["direction"]) == ("relu", "bwd"))
+    assert rec["bytes"] == 3 * 1024 * 4 and rec["gbps"] > 0 and rec["pct_of_copy_bw"] > 0
+    assert rec["status"] == "pass" and rec["impl"] == "jax-jit" and rec["variant"] == "precise"
+    assert rec["bytes_convention"].startswith("x and dy read, dx written")
+    assert res.roofline[0]["impl"] == "jax-jit" and res.roofline[0]["memcpy"]["gbps"] > 0
+    assert res.scorer == {"actbench_version": "0.1.0", "git_sha": "abc"}
+    assert any("copy" in n for n in notes)
+
+
+def test_accuracy_off_leaves_records_unchecked(tmp_path):
+    cfg = small_config(tmp_path, accuracy="off", activations=["relu"], dtypes=["f32"], params={"relu": {}})
+    res = run_peers(cfg, [NumpyPeer("cpu")], lambda m: None)
+    assert {b["status"] for b in res.benchmarks} == {"unchecked"}
+    assert cfg.actbench.scored == []
+
+
+def test_the_report_validates_and_loads(tmp_path):
+    cfg = small_config(tmp_path)
+    peer = NumpyPeer("cpu")
+    res = run_peers(cfg, [peer], lambda m: None)
+    ctx = context(backend="cpu", argv=["actbench-peers", "-n", "1024"], start="2026-12-02T00:00:00Z", wall_s=1.0,
+                  accuracy="sampled", threads=2, cpus=[0, 1], peers=[peer.context()], scorer=res.scorer)
+    out = tmp_path / "peers.json"
+    write_peers_report(out, document(ctx, res), force=False)
+    rep = load_report(out)
+    assert {k.impl for k in rep.records} == {"jax-jit"}
+    assert rep.context["peers"][0]["version"] == np.__version__
+    assert rep.context["git_sha"] == "abc"
+    assert rep.roofline_entry("cpu", 0, "f32", 1024, "jax-jit") is not None
+    with pytest.raises(FileExistsError):
+        write_peers_report(out, document(ctx, res), force=False)  # never replaced silently
+    write_peers_report(out, document(ctx, res), force=True)
+    broken = document(ctx, res)
+    broken["benchmarks"][0]["impl"] = "numpy"
+    with pytest.raises(ValueError, match="does not validate"):
+        write_peers_report(tmp_path / "b.json", broken, force=False)
+
+
+# --------------------------------------------------------------------------------------------
+# side by side
+
+
+def peer_copy(doc: dict, impl: str, speed: float, fail: set[str] = frozenset()) -> dict:
+    """The fixture's actbench records as another impl's report, `speed` times as fast."""
+    out = copy.deepcopy(doc)
+    out["benchmarks"] = [b for b in out["benchmarks"] if b["impl"] == "actbench" and b["variant"] == "precise"]
+    for b in out["benchmarks"]:
+        b["impl"] = impl
+        b["name"] = b["run_name"] = b["name"].replace("/actbench/", f"/{impl}/")
+        b["gbps"] *= speed
+        b["pct_of_copy_bw"] *= speed
+        b["suspect"] = []
+        if b["activation"] in fail and b["accuracy"]:
+            b["accuracy"]["pass"] = False
+            b["accuracy"]["fail_reasons"] = ["out_of_bound"]
+            b["accuracy"]["out_of_bound"] = 1
+            b["status"] = "fail"
+    out["not_run"] = []
+    return out
+
+
+@pytest.fixture
+def machine(tmp_path):
+    ours = make_fixtures.make_report("cpu", activations=("relu", "gelu"), dtypes=("f32", "bf16"))
+    for b in ours["benchmarks"]:
+        b["suspect"] = []
+    a = write_report(tmp_path / "actbench.json", ours)
+    p = write_report(tmp_path / "peers.json", peer_copy(ours, "torch-eager", 2.0, fail={"gelu"}))
+    j = write_report(tmp_path / "jax.json", peer_copy(ours, "jax-jit", 0.5))
+    return [load_report(x) for x in (a, p, j)], (a, p, j)
+
+
+def test_rows_put_every_impl_of_a_case_together(machine):
+    reports, _ = machine
+    rows = peers_table.collect(reports, directions=["fwd"])
+    assert peers_table.impls_of(rows) == ["actbench", "thrust", "torch-eager", "jax-jit"]
+    gelu = next(r for r in rows if (r.activation, r.dtype) == ("gelu", "f32"))
+    assert gelu.n == max(k.n for k in reports[0].records)
+    assert gelu.actbench_vs_best_peer() == pytest.approx(0.5, rel=1e-4)  # fixtures keep 6 digits
+    t = peers_table.table(rows)
+    assert t.header[-1] == "actbench / best peer"
+    row = t.rows[[r.activation for r in rows].index("gelu")]
+    assert "FAIL" in str(row[t.header.index("torch-eager max ULP")])
+    behind = peers_table.not_ahead(rows)
+    assert any(line.startswith("gelu fwd f32") and "torch-eager" in line for line in behind)
+    assert peers_table.has_peers(reports) and not peers_table.has_peers(reports[:1])
+
+
+def test_a_fixed_n_shows_missing_cells(machine):
+    reports, _ = machine
+    rows = peers_table.collect(reports, n=1024)
+    assert rows and all(r.n == 1024 for r in rows)
+
+
+def test_compare_side_by_side_and_the_readme_block(machine, tmp_path, capsys):
+    _, paths = machine
+    assert run("actbench-compare", compare.main, ["--side-by-side", *map(str, paths), "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert "| torch-eager GB/s (% copy) |" in out and "actbench is not ahead" in out
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- peers-table:start (none yet) -->\nold\n<!-- peers-table:end -->\nrest\n")
+    assert run("t", peers_table.main, [*map(str, paths), "--direction", "fwd", "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.startswith("intro\n<!-- peers-table:start generated by: python -m actbench_tools.peers_table ")
+    assert "--direction fwd --readme README.md -->" in text
+    assert text.endswith("<!-- peers-table:end -->\nrest\n")
+    assert "old" not in text and "| jax-jit GB/s (% copy) |" in text
+    (tmp_path / "plain.md").write_text("no markers")
+    assert run("t", peers_table.main, [str(paths[0]), "--readme", str(tmp_path / "plain.md")]) == 2
+
+
+def test_the_readme_block_is_what_its_command_generates(tmp_path, monkeypatch):
+    """README.md's peers table: the placeholder, or exactly what the command in its start marker writes."""
+    import re
+    import shlex
+
+    readme = make_fixtures.HERE.parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("not in the actbench source tree")
+    text = readme.read_text()
+    assert peers_table.README_START in text and peers_table.README_END in text
+    m = re.search(r"<!-- peers-table:start generated by: python -m actbench_tools.peers_table (.*) "
+                  r"--readme README.md -->", text)
+    if m is None:
+        assert "No peers report is committed yet" in text
+        return
+    copy_ = tmp_path / "README.md"
+    copy_.write_text(text)
+    monkeypatch.chdir(readme.parent)
+    assert run("t", peers_table.main, [*shlex.split(m.group(1)), "--readme", str(copy_)]) == 0
+    assert copy_.read_text() == text
+
+
+def test_the_html_report_and_plot_have_the_side_by_side(machine, tmp_path):
+    _, paths = machine
+    assert run("actbench-report", report.main, [*map(str, paths), "-o", str(tmp_path / "out"), "--no-curves"]) == 0
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "Side by side: actbench and its peers" in page and "torch-eager max ULP" in page
+    assert (tmp_path / "out" / "figures" / "side_by_side_cpu_fwd.png").exists()
+    assert "## Side by side" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_parse_report_accepts_peer_impls(machine):
+    reports, paths = machine
+    doc = json.loads(paths[1].read_text())
+    assert parse_report(paths[1], doc).records
