@@ -1,6 +1,7 @@
 // actbench/harness/accuracy.cpp - see accuracy.hpp.
 #include "harness/accuracy.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -30,7 +31,30 @@ int histogram_bin(long double u) {
   return k < kHistogramBins ? k : kHistogramBins - 1;
 }
 
-AccuracyAccumulator::AccuracyAccumulator(DType t, AccuracyBound bound) : t_(t), bound_(std::move(bound)) {}
+AccuracyAccumulator::AccuracyAccumulator(DType t, AccuracyBound bound) : t_(t), bound_(std::move(bound)) {
+  const DTypeInfo i = dtype_info(t);
+  mant_bits_ = i.precision - 1;
+  exp_bits_ = 8 * i.size_bytes - 1 - mant_bits_;
+  min_normal_ = std::ldexp(1.0L, i.emin);
+  buckets_.resize(std::size_t{2} << exp_bits_);
+}
+
+std::size_t AccuracyAccumulator::bucket_of(std::uint64_t x) const {
+  const std::uint64_t fields = std::uint64_t{1} << exp_bits_;
+  const std::uint64_t sign = (x >> (mant_bits_ + exp_bits_)) & 1u;
+  std::uint64_t field = (x >> mant_bits_) & (fields - 1);
+  if (field == 0 && (x & ((std::uint64_t{1} << mant_bits_) - 1)) == 0) field = fields - 1;  // zero: with inf/NaN
+  return static_cast<std::size_t>(sign * fields + field);
+}
+
+void AccuracyAccumulator::offer(const Candidate& c) {
+  const auto worse_than = [](const Candidate& a, const Candidate& b) {
+    return worse(a.ulp, a.x, a.dy, b.ulp, b.x, b.dy);
+  };
+  if (top_.size() == static_cast<std::size_t>(kTopWorst) && !worse_than(c, top_.back())) return;
+  top_.insert(std::upper_bound(top_.begin(), top_.end(), c, worse_than), c);
+  if (top_.size() > static_cast<std::size_t>(kTopWorst)) top_.pop_back();
+}
 
 void AccuracyAccumulator::add(std::uint64_t x_bits, std::optional<std::uint64_t> dy_bits,
                               std::uint64_t y_bits, long double exact) {
@@ -42,46 +66,54 @@ void AccuracyAccumulator::add(std::uint64_t x_bits, std::optional<std::uint64_t>
   }
   if (e.cls == UlpClass::nonfinite_match) return;
   ++finite_;
+  if (exact != 0 && std::fabs(exact) < min_normal_) ++subnormal_outputs_;
   sum_ulp_ += e.ulp;
   if (e.ulp > max_ulp_) max_ulp_ = e.ulp;
   if (e.abs_err > max_abs_) max_abs_ = e.abs_err;
   if (e.rel_err > max_rel_) max_rel_ = e.rel_err;
   ++hist_[histogram_bin(e.ulp)];
   if (e.signed_zero_mismatch) ++signed_zero_;
-  if (e.flushed_subnormal) ++flushed_;
-  if (!(e.ulp <= bound_.ulp || e.abs_err <= bound_.abs)) ++out_of_bound_;
-  if (!have_worst_ || worse(e.ulp, x_bits, dy_bits, w_ulp_, w_x_, w_dy_)) {
-    have_worst_ = true;
-    w_x_ = x_bits;
-    w_dy_ = dy_bits;
-    w_y_ = y_bits;
-    w_ref_ = exact;
-    w_ulp_ = e.ulp;
-    w_abs_ = e.abs_err;
+  const bool in_ulp = e.ulp <= bound_.ulp, in_abs = e.abs_err <= bound_.abs;
+  const bool over = !(in_ulp || in_abs);
+  if (e.flushed_subnormal) {
+    ++flushed_;
+    if (over) ++flushed_over_;
   }
+  if (over) ++out_of_bound_;
+  if (!in_ulp && in_abs) {
+    ++allowance_only_;
+  } else if (e.ulp > max_deciding_) {
+    max_deciding_ = e.ulp;
+  }
+  Bucket& b = buckets_[bucket_of(x_bits)];
+  ++b.count;
+  if (over) ++b.over;
+  if (e.ulp > b.max_ulp) b.max_ulp = e.ulp;
+  offer({e.ulp, e.abs_err, exact, x_bits, y_bits, dy_bits});
 }
 
 void AccuracyAccumulator::merge(const AccuracyAccumulator& o) {
   n_ += o.n_;
   finite_ += o.finite_;
   sum_ulp_ += o.sum_ulp_;
-  if (o.max_ulp_ > max_ulp_) max_ulp_ = o.max_ulp_;
-  if (o.max_abs_ > max_abs_) max_abs_ = o.max_abs_;
-  if (o.max_rel_ > max_rel_) max_rel_ = o.max_rel_;
+  max_ulp_ = std::max(max_ulp_, o.max_ulp_);
+  max_abs_ = std::max(max_abs_, o.max_abs_);
+  max_rel_ = std::max(max_rel_, o.max_rel_);
+  max_deciding_ = std::max(max_deciding_, o.max_deciding_);
   for (int k = 0; k < kHistogramBins; ++k) hist_[k] += o.hist_[k];
   nonfinite_ += o.nonfinite_;
   signed_zero_ += o.signed_zero_;
   flushed_ += o.flushed_;
+  flushed_over_ += o.flushed_over_;
   out_of_bound_ += o.out_of_bound_;
-  if (o.have_worst_ && (!have_worst_ || worse(o.w_ulp_, o.w_x_, o.w_dy_, w_ulp_, w_x_, w_dy_))) {
-    have_worst_ = true;
-    w_x_ = o.w_x_;
-    w_dy_ = o.w_dy_;
-    w_y_ = o.w_y_;
-    w_ref_ = o.w_ref_;
-    w_ulp_ = o.w_ulp_;
-    w_abs_ = o.w_abs_;
+  allowance_only_ += o.allowance_only_;
+  subnormal_outputs_ += o.subnormal_outputs_;
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    buckets_[i].count += o.buckets_[i].count;
+    buckets_[i].over += o.buckets_[i].over;
+    buckets_[i].max_ulp = std::max(buckets_[i].max_ulp, o.buckets_[i].max_ulp);
   }
+  for (const Candidate& c : o.top_) offer(c);
 }
 
 AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
@@ -93,19 +125,20 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.mean_ulp = finite_ ? static_cast<double>(sum_ulp_ / static_cast<long double>(finite_)) : 0.0;
   r.max_abs_err = static_cast<double>(max_abs_);
   r.max_rel_err = static_cast<double>(max_rel_);
-  if (have_worst_) {
+  for (const Candidate& c : top_) {
     WorstCase w;
-    w.x_bits = w_x_;
-    w.dy_bits = w_dy_;
-    w.y_bits = w_y_;
-    w.x = decode(t_, w_x_);
-    if (w_dy_) w.dy = decode(t_, *w_dy_);
-    w.y = decode(t_, w_y_);
-    w.ref = w_ref_;
-    w.ulp = static_cast<double>(w_ulp_);
-    w.abs_err = static_cast<double>(w_abs_);
-    r.worst = w;
+    w.x_bits = c.x;
+    w.dy_bits = c.dy;
+    w.y_bits = c.y;
+    w.x = decode(t_, c.x);
+    if (c.dy) w.dy = decode(t_, *c.dy);
+    w.y = decode(t_, c.y);
+    w.ref = c.ref;
+    w.ulp = static_cast<double>(c.ulp);
+    w.abs_err = static_cast<double>(c.abs_err);
+    r.top_worst.push_back(w);
   }
+  if (!r.top_worst.empty()) r.worst = r.top_worst.front();
   r.histogram_edges = histogram_edges();
   r.histogram_counts = hist_;
   r.nonfinite_mismatches = nonfinite_;
@@ -116,6 +149,28 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.bound_why = bound_.why;
   r.out_of_bound = out_of_bound_;
   r.pass = out_of_bound_ == 0 && nonfinite_ == 0 && signed_zero_ == 0;
+  if (out_of_bound_ > flushed_over_) r.fail_reasons.emplace_back("out_of_bound");
+  if (nonfinite_) r.fail_reasons.emplace_back("nonfinite_mismatch");
+  if (signed_zero_) r.fail_reasons.emplace_back("signed_zero_mismatch");
+  if (flushed_over_) r.fail_reasons.emplace_back("flushed_subnormal");
+  r.allowance_only = allowance_only_;
+  r.max_ulp_deciding = static_cast<double>(max_deciding_);
+  r.subnormal_outputs = subnormal_outputs_;
+  const std::size_t fields = std::size_t{1} << exp_bits_;
+  const int bias = (1 << (exp_bits_ - 1)) - 1;
+  for (int sign : {1, -1})
+    for (std::size_t f = 0; f < fields; ++f) {
+      const Bucket& b = buckets_[(sign < 0 ? fields : 0) + f];
+      if (b.count == 0) continue;
+      BinadeErrors e;
+      e.sign = sign;
+      if (f == 0) e.exp = dtype_info(t_).emin - 1;
+      else if (f != fields - 1) e.exp = static_cast<int>(f) - bias;
+      e.count = b.count;
+      e.over_bound = b.over;
+      e.max_ulp = static_cast<double>(b.max_ulp);
+      r.per_binade.push_back(e);
+    }
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include "harness/ulp.hpp"
 #include "kernels/catalog.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
@@ -63,7 +64,10 @@ const char* BenchmarkRecord::status() const {
 }
 
 std::int64_t RooflineRecord::bytes() const { return 2 * n * dtype_info(dtype).size_bytes; }
-double RooflineRecord::memcpy_gbps() const { return gbps_of(static_cast<double>(bytes()), memcpy.median); }
+double RooflineRecord::memcpy_gbps() const {
+  const double before = gbps_of(static_cast<double>(bytes()), memcpy.median);
+  return memcpy_after ? std::max(before, gbps_of(static_cast<double>(bytes()), memcpy_after->median)) : before;
+}
 double RooflineRecord::copy_kernel_gbps() const { return gbps_of(static_cast<double>(bytes()), copy_kernel.median); }
 
 json params_json(Activation a, const Params& p) {
@@ -108,6 +112,21 @@ json to_json(const AccuracyRecord& r) {
   j["out_of_bound"] = r.out_of_bound;
   j["pass"] = r.pass;
   j["bound_why"] = r.bound_why;
+  j["fail_reasons"] = r.fail_reasons;
+  j["allowance_only"] = r.allowance_only;
+  j["max_ulp_deciding"] = json_number(r.max_ulp_deciding);
+  j["top_worst"] = json::array();
+  for (const auto& w : r.top_worst) j["top_worst"].push_back(worst_json(r.dtype, w));
+  j["per_binade"] = json::array();
+  for (const auto& b : r.per_binade)
+    j["per_binade"].push_back({{"sign", b.sign},
+                               {"exp", b.exp ? json(*b.exp) : json(nullptr)},
+                               {"count", b.count},
+                               {"max_ulp", json_number(b.max_ulp)},
+                               {"over_bound", b.over_bound}});
+  j["subnormal_outputs"] = r.subnormal_outputs;
+  j["reference"] = r.reference;
+  j["expected_to_fail"] = r.expected_to_fail;
   return j;
 }
 
@@ -135,6 +154,8 @@ json to_json(const BenchmarkRecord& r) {
   j["pct_of_copy_kernel_bw"] = r.pct_of_copy_kernel_bw;
   j["l2_resident"] = r.l2_resident;
   j["accuracy"] = r.accuracy ? to_json(*r.accuracy) : json(nullptr);
+  j["suspect"] = r.suspect;
+  j["bytes_convention"] = r.bytes_convention;
   return j;
 }
 
@@ -149,13 +170,20 @@ json to_json(const RooflineRecord& r) {
   json m = to_json(r.memcpy), k = to_json(r.copy_kernel);
   m["gbps"] = r.memcpy_gbps();
   k["gbps"] = r.copy_kernel_gbps();
-  return {{"backend", to_string(r.backend)},
-          {"device", r.device},
-          {"dtype", to_string(r.dtype)},
-          {"n", r.n},
-          {"bytes", r.bytes()},
-          {"memcpy", std::move(m)},
-          {"copy_kernel", std::move(k)}};
+  json j = {{"backend", to_string(r.backend)},
+            {"device", r.device},
+            {"dtype", to_string(r.dtype)},
+            {"n", r.n},
+            {"bytes", r.bytes()},
+            {"memcpy", std::move(m)},
+            {"copy_kernel", std::move(k)},
+            {"suspect", r.suspect}};
+  if (r.memcpy_after) {
+    json a = to_json(*r.memcpy_after);
+    a["gbps"] = gbps_of(static_cast<double>(r.bytes()), r.memcpy_after->median);
+    j["memcpy_after"] = std::move(a);
+  }
+  return j;
 }
 
 }  // namespace actbench

@@ -48,6 +48,17 @@ struct WorstCase {
 inline constexpr int kHistogramBins = 27;
 std::array<double, kHistogramBins> histogram_edges();
 
+/// The errors of the inputs of one sign and binade of x (`per_binade`).
+struct BinadeErrors {
+  int sign = 1;            ///< 1 or -1
+  std::optional<int> exp;  ///< floor(log2|x|); emin - 1 for every subnormal x; nullopt for 0, inf, NaN
+  std::uint64_t count = 0, over_bound = 0;
+  double max_ulp = 0;
+};
+
+/// How many worst inputs a record keeps (`top_worst`).
+inline constexpr int kTopWorst = 16;
+
 /// FORMAT.md's AccuracyRecord.  max/mean ULP, max abs/rel error and the histogram cover the finite
 /// comparisons (both the result and the rounded exact value finite).
 struct AccuracyRecord {
@@ -66,6 +77,15 @@ struct AccuracyRecord {
   std::string bound_why;  ///< where the bound comes from
   std::uint64_t out_of_bound = 0;
   bool pass = true;
+  // report format v2
+  std::vector<std::string> fail_reasons;  ///< out_of_bound, nonfinite_mismatch, signed_zero_mismatch, flushed_subnormal
+  std::uint64_t allowance_only = 0;       ///< over bound_ulp, passing only by bound_abs
+  double max_ulp_deciding = 0;            ///< max ULP over the elements that do not pass by the allowance alone
+  std::vector<WorstCase> top_worst;       ///< up to kTopWorst, largest ULP first
+  std::vector<BinadeErrors> per_binade;   ///< by sign, then binade
+  std::uint64_t subnormal_outputs = 0;    ///< exact values in the dtype's subnormal range
+  std::string reference = "long double";  ///< how the exact values were computed
+  bool expected_to_fail = false;          ///< a textbook variant: its failures are the point
 };
 
 /// One timed case.
@@ -81,6 +101,8 @@ struct BenchmarkRecord {
   double pct_of_copy_bw = 0, pct_of_copy_kernel_bw = 0;
   bool l2_resident = false;
   std::optional<AccuracyRecord> accuracy;  ///< nullopt: accuracy off
+  std::vector<std::string> suspect;        ///< why the timing is implausible (empty: plausible)
+  std::string bytes_convention;            ///< how `bytes` counts what the impl moves
 
   /// pass / fail / unchecked (accuracy off)
   const char* status() const;
@@ -101,8 +123,10 @@ struct RooflineRecord {
   DType dtype = DType::f32;
   std::int64_t n = 0;
   Stats memcpy, copy_kernel;
+  std::optional<Stats> memcpy_after;  ///< measured again after the cases of this (dtype, n)
+  std::vector<std::string> suspect;   ///< why the copy timing is implausible (empty: plausible)
   std::int64_t bytes() const;  ///< read + write: 2 n size
-  double memcpy_gbps() const;
+  double memcpy_gbps() const;  ///< the faster of the copy before and after the group's cases
   double copy_kernel_gbps() const;
 };
 

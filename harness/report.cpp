@@ -26,6 +26,11 @@ void Report::set_roofline(std::vector<RooflineRecord> roofline) {
   roofline_ = std::move(roofline);
 }
 
+void Report::amend(const std::function<void(BenchmarkRecord&)>& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& r : benchmarks_) f(r);
+}
+
 void Report::update_context(const nlohmann::json& patch) {
   std::lock_guard<std::mutex> lock(mu_);
   context_.update(patch);

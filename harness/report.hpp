@@ -10,13 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace actbench {
 
-inline constexpr int kReportSchemaVersion = 1;
+inline constexpr int kReportSchemaVersion = 2;
 inline constexpr const char* kReportFormat = "actbench-report";
 
 class Report {
@@ -26,6 +27,8 @@ class Report {
   void add_benchmark(BenchmarkRecord record);
   void add_not_run(NotRunRecord entry);
   void set_roofline(std::vector<RooflineRecord> roofline);
+  /// Calls f on every benchmark record (under the lock), e.g. to give a finished group its final roofline.
+  void amend(const std::function<void(BenchmarkRecord&)>& f);
   /// Merges keys into the context (end time, telemetry after, ...).
   void update_context(const nlohmann::json& patch);
 

@@ -111,8 +111,8 @@ void Runner::prepare(DType t, std::int64_t n) {
   ws_.n = n;
 }
 
-const RooflineRecord& Runner::roofline(DType t, std::int64_t n) {
-  for (const auto& r : roofline_)
+RooflineRecord& Runner::roofline(DType t, std::int64_t n) {
+  for (auto& r : roofline_)
     if (r.dtype == t && r.n == n) return r;
   const std::size_t bytes = static_cast<std::size_t>(n) * static_cast<std::size_t>(dtype_info(t).size_bytes);
   auto copy = [&](CopyKind k) { return [this, k, bytes, t] { backend_.copy(k, ws_.y.data(), ws_.x.data(), bytes, t); }; };
@@ -126,6 +126,43 @@ const RooflineRecord& Runner::roofline(DType t, std::int64_t n) {
   backend_.fill(ws_.y, 0xFF);
   roofline_.push_back(r);
   return roofline_.back();
+}
+
+std::optional<RooflineRecord> Runner::finish_group() {
+  if (ws_.n < 0) return std::nullopt;
+  RooflineRecord& r = roofline(ws_.dtype, ws_.n);
+  if (r.memcpy_after) return r;
+  const std::size_t bytes = static_cast<std::size_t>(ws_.n) * static_cast<std::size_t>(dtype_info(ws_.dtype).size_bytes);
+  const DType t = ws_.dtype;
+  r.memcpy_after = measure(backend_, [&] { backend_.copy(CopyKind::memcpy, ws_.y.data(), ws_.x.data(), bytes, t); },
+                           false, opt_.rule);
+  backend_.synchronize();
+  const double before = gbps_of(static_cast<double>(r.bytes()), r.memcpy.median);
+  const double after = gbps_of(static_cast<double>(r.bytes()), r.memcpy_after->median);
+  const double lo = std::min(before, after), hi = std::max(before, after);
+  r.suspect.clear();
+  if (lo <= 0 || hi / lo - 1 > opt_.plausibility.max_roofline_change)
+    r.suspect.push_back(fmt::format("roofline unstable: the copy ran at {:.3g} GB/s before the cases and {:.3g} GB/s "
+                                    "after", before, after));
+  const double kernel = r.copy_kernel_gbps();
+  if (hi > 0 && kernel > 2 * hi)
+    r.suspect.push_back(fmt::format("roofline implausible: our copy kernel ({:.3g} GB/s) beat the platform's copy "
+                                    "({:.3g} GB/s) by more than 2x", kernel, hi));
+  return r;
+}
+
+void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausibility& p) {
+  const double copy = roof.memcpy_gbps(), kernel = roof.copy_kernel_gbps();
+  r.pct_of_copy_bw = copy > 0 ? 100.0 * r.gbps / copy : 0.0;
+  r.pct_of_copy_kernel_bw = kernel > 0 ? 100.0 * r.gbps / kernel : 0.0;
+  r.suspect.clear();
+  if (r.pct_of_copy_bw > p.max_pct_of_copy)
+    r.suspect.push_back(fmt::format("pct_of_copy_bw {:.1f}% > {:.0f}%: faster than the in-run copy", r.pct_of_copy_bw,
+                                    p.max_pct_of_copy));
+  if (!r.hot.converged)
+    r.suspect.push_back(fmt::format("hot timing did not converge ({} samples, spread {:.1f}%)", r.hot.samples,
+                                    100 * r.hot.rel_spread));
+  for (const auto& why : roof.suspect) r.suspect.push_back(why);
 }
 
 const std::optional<AccuracyRecord>& Runner::accuracy(const Case& c) {
@@ -184,6 +221,7 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
   if (auto why = backend_.unsupported(c.impl, op, c.dtype)) return not_run(false, *why);
 
   try {
+    if (ws_.n >= 0 && (ws_.dtype != c.dtype || ws_.n != c.n)) out.finished_group = finish_group();
     prepare(c.dtype, c.n);
     const std::optional<AccuracyRecord>& acc = accuracy(c);
     const RooflineRecord& roof = roofline(c.dtype, c.n);
@@ -214,11 +252,13 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
 
     r.gbps = gbps_of(static_cast<double>(r.bytes), r.hot.median);
     r.elements_per_s = r.hot.median > 0 ? static_cast<double>(c.n) / r.hot.median : 0.0;
-    const double memcpy_gbps = roof.memcpy_gbps(), kernel_gbps = roof.copy_kernel_gbps();
-    r.pct_of_copy_bw = memcpy_gbps > 0 ? 100.0 * r.gbps / memcpy_gbps : 0.0;
-    r.pct_of_copy_kernel_bw = kernel_gbps > 0 ? 100.0 * r.gbps / kernel_gbps : 0.0;
+    apply_roofline(r, roof, opt_.plausibility);
     r.l2_resident = static_cast<double>(r.bytes) <= static_cast<double>(backend_.facts().cache_bytes);
+    r.bytes_convention = c.direction == Direction::bwd ? "x and dy read, dx written" : "x read, y written";
+    if (c.activation == Activation::prelu && c.direction == Direction::bwd)
+      r.bytes_convention += "; prelu's dalpha (a memset and a reduction over x and dy) not counted";
     r.accuracy = acc;
+    if (r.accuracy) r.accuracy->expected_to_fail = c.variant == Variant::textbook;
     out.record = std::move(r);
     return out;
   } catch (const Skip& s) {

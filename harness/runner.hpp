@@ -20,7 +20,14 @@
 
 namespace actbench {
 
+/// When a timing is implausible (record.hpp: suspect).
+struct Plausibility {
+  double max_pct_of_copy = 105.0;     ///< a kernel cannot move bytes faster than the copy (plus noise)
+  double max_roofline_change = 0.25;  ///< the copy measured before and after a group of cases may differ this much
+};
+
 struct RunOptions {
+  Plausibility plausibility;
   AccuracyMode accuracy = AccuracyMode::sampled;
   StopRule rule;
   bool cold = true;                      ///< also measure with the cache flushed between samples
@@ -41,7 +48,14 @@ std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const 
 struct CaseOutcome {
   std::optional<BenchmarkRecord> record;  ///< it ran
   std::optional<NotRunRecord> not_run;    ///< skipped, or an error
+  /// The roofline of the previous (dtype, n) group, finished (measured again) before this case moved on:
+  /// the records of that group take their final % of copy from it (apply_roofline).
+  std::optional<RooflineRecord> finished_group;
 };
+
+/// Sets r's % of copy from `roof` (its best copy) and r's suspect reasons: its own timing (over the copy,
+/// not converged) and the roofline's.
+void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausibility& p);
 
 class Runner {
  public:
@@ -52,6 +66,9 @@ class Runner {
 
   /// The roofline measured so far (one entry per dtype and n).
   const std::vector<RooflineRecord>& roofline() const { return roofline_; }
+  /// Measures the copy of the current (dtype, n) group again and judges the roofline's plausibility;
+  /// nullopt when no group is open.  run() does it itself when a case moves to another group.
+  std::optional<RooflineRecord> finish_group();
   /// Telemetry samples (before the first case group, after the last).
   const nlohmann::json& telemetry_first() const { return telemetry_first_; }
   const nlohmann::json& telemetry_last() const { return telemetry_last_; }
@@ -65,7 +82,7 @@ class Runner {
   };
 
   void prepare(DType t, std::int64_t n);
-  const RooflineRecord& roofline(DType t, std::int64_t n);
+  RooflineRecord& roofline(DType t, std::int64_t n);
   const std::optional<AccuracyRecord>& accuracy(const Case& c);
   void sample_telemetry();
 

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -147,10 +148,86 @@ void print_summary(const std::vector<BenchmarkRecord>& records, std::size_t not_
   for (const auto& [key, r] : last) {
     const std::string ulp = r->accuracy ? fmt::format("{:.3g}", r->accuracy->max_ulp) : "-";
     if (r->accuracy_failed()) ++failed;
-    fmt::print("{:<44} {:>10} {:>10.2f} {:>8.1f}% {:>11} {:>7}\n", key, r->c.n, r->gbps, r->pct_of_copy_bw, ulp,
-               r->accuracy_failed() ? "FAIL" : r->status());
+    fmt::print("{:<44} {:>10} {:>10.2f} {:>8.1f}%{} {:>11} {:>7}\n", key, r->c.n, r->gbps, r->pct_of_copy_bw,
+               r->suspect.empty() ? " " : "!", ulp, r->accuracy_failed() ? "FAIL" : r->status());
   }
-  fmt::print("{} cases, {} failing accuracy, {} not run\n", last.size(), failed, not_run);
+  fmt::print("{} cases, {} failing accuracy, {} not run ('!': implausible timing, see the record's suspect)\n",
+             last.size(), failed, not_run);
+}
+
+/// The headline: per device and dtype, the in-run copy, the median and best % of copy of actbench's own
+/// precise kernels at their largest n (implausible timings left out), the worst precise ULP against its
+/// bound, and the precise/fast failures apart from the intended textbook ones.
+void print_headline(const std::vector<BenchmarkRecord>& records, const Report& report) {
+  struct Line {
+    std::int64_t n = 0;
+    std::vector<double> pct;
+    std::size_t suspect = 0;
+    double worst_ratio = -1, worst_ulp = 0, worst_bound = 0;
+    std::string worst_case;
+    std::vector<std::string> failures;
+    std::size_t textbook_failures = 0;
+  };
+  std::map<std::pair<int, DType>, Line> lines;
+  for (const auto& r : records)
+    if (r.c.impl == Impl::actbench && r.c.variant == Variant::precise) {
+      Line& l = lines[{r.c.device, r.c.dtype}];
+      l.n = std::max(l.n, r.c.n);
+    }
+  std::set<std::string> failed_keys;
+  for (const auto& r : records) {
+    auto it = lines.find({r.c.device, r.c.dtype});
+    if (it == lines.end()) continue;
+    Line& l = it->second;
+    if (r.accuracy_failed()) {
+      if (r.c.variant == Variant::textbook) {
+        ++l.textbook_failures;
+      } else {
+        const std::string key = fmt::format("{}/{}/{}/{}/{}", to_string(r.c.activation), to_string(r.c.direction),
+                                            to_string(r.c.dtype), to_string(r.c.variant), to_string(r.c.impl));
+        std::string why;
+        for (const auto& reason : r.accuracy->fail_reasons) why += (why.empty() ? "" : ", ") + reason;
+        if (failed_keys.insert(key).second)
+          l.failures.push_back(fmt::format("{}: {} (max {:.3g} ulp, bound {:.3g})", key, why,
+                                           r.accuracy->max_ulp_deciding, r.accuracy->bound_ulp));
+      }
+    }
+    if (r.c.impl != Impl::actbench || r.c.variant != Variant::precise) continue;
+    if (r.accuracy && r.accuracy->bound_ulp > 0) {
+      const double ratio = r.accuracy->max_ulp_deciding / r.accuracy->bound_ulp;
+      if (ratio > l.worst_ratio) {
+        l.worst_ratio = ratio;
+        l.worst_ulp = r.accuracy->max_ulp_deciding;
+        l.worst_bound = r.accuracy->bound_ulp;
+        l.worst_case = fmt::format("{} {}", to_string(r.c.activation), to_string(r.c.direction));
+      }
+    }
+    if (r.c.n != l.n) continue;
+    if (!r.suspect.empty()) {
+      ++l.suspect;
+      continue;
+    }
+    l.pct.push_back(r.pct_of_copy_bw);
+  }
+  const nlohmann::json doc = report.document(false, "");
+  fmt::print("\nheadline (actbench's precise kernels; implausible timings left out)\n");
+  fmt::print("{:<7} {:<5} {:>10} {:>14} {:>12} {:>10}  {}\n", "device", "dtype", "n", "copy GB/s", "median % copy",
+             "best %", "worst precise ulp / bound");
+  for (auto& [key, l] : lines) {
+    double copy = 0;
+    for (const auto& roof : doc["roofline"])
+      if (roof["device"] == key.first && roof["dtype"] == to_string(key.second) && roof["n"] == l.n)
+        copy = std::max(roof["memcpy"]["gbps"].get<double>(),
+                        roof.contains("memcpy_after") ? roof["memcpy_after"]["gbps"].get<double>() : 0.0);
+    std::sort(l.pct.begin(), l.pct.end());
+    const std::string median = l.pct.empty() ? "-" : fmt::format("{:.1f}%", l.pct[l.pct.size() / 2]);
+    const std::string best = l.pct.empty() ? "-" : fmt::format("{:.1f}%", l.pct.back());
+    fmt::print("{:<7} {:<5} {:>10} {:>14.3g} {:>12} {:>10}  {}{}\n", key.first, to_string(key.second), l.n, copy, median,
+               best, l.worst_ratio < 0 ? std::string("-") : fmt::format("{:.3g} / {:.3g} ({})", l.worst_ulp, l.worst_bound, l.worst_case),
+               l.suspect ? fmt::format("   [{} suspect left out]", l.suspect) : std::string());
+    for (const auto& f : l.failures) fmt::print("        FAIL {}\n", f);
+    if (l.textbook_failures) fmt::print("        ({} textbook records fail, as intended)\n", l.textbook_failures);
+  }
 }
 
 }  // namespace
@@ -177,6 +254,16 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   for (const auto& [id, b] : by_device) runners[id] = std::make_unique<Runner>(*b, plan.options);
 
   Report report(make_context(config.argv, plan.backend, devs, to_string(plan.options.accuracy)));
+  report.update_context({{"plausibility",
+                          {{"max_pct_of_copy", plan.options.plausibility.max_pct_of_copy},
+                           {"max_roofline_spread", plan.options.plausibility.max_roofline_change}}}});
+  // A finished (device, dtype, n) group's records take their % of copy from its final roofline.
+  auto close_group = [&](int device, const RooflineRecord& roof) {
+    report.amend([&](BenchmarkRecord& r) {
+      if (r.c.device == device && r.c.dtype == roof.dtype && r.c.n == roof.n)
+        apply_roofline(r, roof, plan.options.plausibility);
+    });
+  };
   if (config.shard) {
     nlohmann::json names = nlohmann::json::array();
     for (const Case& c : cases) names.push_back(c.name());
@@ -235,6 +322,7 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
           device_lost = e.what();
           o.not_run = NotRunRecord{c, true, e.what()};
         }
+        if (o.finished_group) close_group(c.device, *o.finished_group);
         ++done;
         const double elapsed = std::chrono::duration<double>(clock::now() - t_start).count();
         const double eta = done < total ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
@@ -248,11 +336,11 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
         }
         const BenchmarkRecord& r = *o.record;
         if (r.accuracy_failed() && c.variant == Variant::precise && c.impl != Impl::cudnn) ++precise_failed;
-        fmt::print(stderr, "[{:>4}/{}] {:<52} {:>8.2f} GB/s {:>6.1f}% of copy  {}  ETA {}\n", done, total, c.name(),
+        fmt::print(stderr, "[{:>4}/{}] {:<52} {:>8.2f} GB/s {:>6.1f}% of copy  {}  ETA {}{}\n", done, total, c.name(),
                    r.gbps, r.pct_of_copy_bw,
                    r.accuracy ? fmt::format("max {:.3g} ulp {}", r.accuracy->max_ulp, r.accuracy->pass ? "ok" : "FAIL")
                               : std::string("accuracy off"),
-                   fmt_duration(eta));
+                   fmt_duration(eta), r.suspect.empty() ? std::string() : "  SUSPECT: " + r.suspect.front());
         st.SetIterationTime(r.hot.median);
         st.counters["gbps"] = r.gbps;
         st.counters["pct_of_copy_bw"] = r.pct_of_copy_bw;
@@ -278,12 +366,22 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 
+  if (device_lost.empty())
+    for (const auto& [id, r] : runners) {
+      try {
+        if (const auto roof = r->finish_group()) close_group(id, *roof);
+      } catch (const BackendError& e) {
+        fmt::print(stderr, "actbench: the last roofline could not be measured again: {}\n", e.what());
+      }
+    }
   finalize_context();
   const bool interrupted = g_interrupted.load();
   const bool partial = interrupted || !device_lost.empty();
   const std::string why = interrupted ? "interrupted by a signal" : !device_lost.empty() ? "device lost: " + device_lost : "";
   write_json_atomic(out_path, report.document(partial, why));
-  print_summary(report.benchmarks(), report.not_run().size());
+  const std::vector<BenchmarkRecord> records = report.benchmarks();
+  print_summary(records, report.not_run().size());
+  print_headline(records, report);
   fmt::print("report: {}{}\n", out_path, partial ? " (partial: " + why + ")" : std::string());
   if (interrupted) return kExitInterrupted;
   if (errors > 0 || !device_lost.empty()) {

@@ -165,5 +165,81 @@ TEST(Accuracy, JsonIsStrictAndComplete) {
   EXPECT_TRUE(nlohmann::json::accept(hs));
 }
 
+TEST(Accuracy, VersionTwoKeysTopWorstBinadesAllowanceReasons) {
+  // bound: 1 ulp, or an absolute error up to 2^-30
+  AccuracyAccumulator acc(DType::f32, bound(1.0, std::ldexp(1.0, -30)));
+  const float xs[] = {-3.0f, -2.5f, 1.5f, 0.75f, 0.0f, 1e-40f};
+  for (int k = 0; k < 6; ++k) {
+    // result k ulps above the exact value 1.0 (k = 0..5)
+    float y = 1.0f;
+    for (int j = 0; j < k; ++j) y = std::nextafter(y, 2.0f);
+    acc.add(f32bits(xs[k]), std::nullopt, f32bits(y), 1.0L);
+  }
+  // an element passing only by the absolute allowance: exact 2^-40, result 2^-40 + 2^-62 (~1 ulp at 2^-63)
+  acc.add(f32bits(7.0f), std::nullopt, f32bits(std::ldexp(1.0f, -40) + std::ldexp(1.0f, -60)), std::ldexp(1.0L, -40));
+  // a flushed subnormal: exact 2^-140, result 0 (within the absolute allowance: passes by it)
+  acc.add(f32bits(-100.0f), std::nullopt, f32bits(0.0f), std::ldexp(1.0L, -140));
+  // a signed-zero mismatch
+  acc.add(f32bits(-200.0f), std::nullopt, f32bits(0.0f), -0.0L);
+  const AccuracyRecord r = acc.finish(false);
+  // top_worst: largest first, at most kTopWorst, the worst is its head
+  ASSERT_GE(r.top_worst.size(), 5u);
+  for (std::size_t i = 1; i < r.top_worst.size(); ++i) EXPECT_GE(r.top_worst[i - 1].ulp, r.top_worst[i].ulp);
+  EXPECT_EQ(r.worst->x_bits, r.top_worst.front().x_bits);
+  EXPECT_EQ(r.allowance_only, 2u);
+  EXPECT_LT(r.max_ulp_deciding, r.max_ulp);  // the flushed element's error is the largest, but passes by the allowance
+  EXPECT_EQ(r.max_ulp_deciding, 5.0);
+  EXPECT_EQ(r.flushed_subnormals, 1u);
+  EXPECT_EQ(r.subnormal_outputs, 1u);
+  EXPECT_EQ(r.signed_zero_mismatches, 1u);
+  EXPECT_EQ(r.fail_reasons, (std::vector<std::string>{"out_of_bound", "signed_zero_mismatch"}));
+  // without an allowance a flushed subnormal is a failure of its own kind
+  AccuracyAccumulator flush(DType::f32, bound(2.0));
+  flush.add(f32bits(-100.0f), std::nullopt, f32bits(0.0f), std::ldexp(1.0L, -140));
+  EXPECT_EQ(flush.finish(false).fail_reasons, (std::vector<std::string>{"flushed_subnormal"}));
+  // per_binade: x = -3 and -2.5 share (sign -1, exp 1); 0 goes to the null bucket; 1e-40 is subnormal (exp -127)
+  int found = 0;
+  for (const auto& b : r.per_binade) {
+    if (b.sign == -1 && b.exp == 1) {
+      EXPECT_EQ(b.count, 2u);
+      EXPECT_EQ(b.max_ulp, 1.0);
+      EXPECT_EQ(b.over_bound, 0u);
+      ++found;
+    }
+    if (b.sign == 1 && !b.exp) {
+      EXPECT_EQ(b.count, 1u);  // x = +0
+      ++found;
+    }
+    if (b.sign == 1 && b.exp == -127) {
+      EXPECT_EQ(b.count, 1u);
+      EXPECT_EQ(b.over_bound, 1u);  // 5 ulp
+      ++found;
+    }
+  }
+  EXPECT_EQ(found, 3);
+  std::uint64_t total = 0;
+  for (const auto& b : r.per_binade) total += b.count;
+  EXPECT_EQ(total, r.inputs_tested);
+  // merging two halves gives the same record as one accumulator
+  AccuracyAccumulator a1(DType::f32, bound(1.0, std::ldexp(1.0, -30))), a2 = a1;
+  for (int k = 0; k < 6; ++k) (k % 2 ? a1 : a2).add(f32bits(xs[k]), std::nullopt, f32bits(1.0f + k * 1e-7f), 1.0L);
+  AccuracyAccumulator all(DType::f32, bound(1.0, std::ldexp(1.0, -30)));
+  for (int k = 0; k < 6; ++k) all.add(f32bits(xs[k]), std::nullopt, f32bits(1.0f + k * 1e-7f), 1.0L);
+  a1.merge(a2);
+  EXPECT_EQ(to_json(a1.finish(false)).dump(), to_json(all.finish(false)).dump());
+}
+
+TEST(Accuracy, AllowanceOnlyElementsDoNotDecide) {
+  AccuracyAccumulator acc(DType::f32, bound(2.0, 1e-6));
+  acc.add(f32bits(1.0f), std::nullopt, f32bits(1e-9f), 0.0L + 1e-9L * (1 + 1e-6L));  // huge ulp, tiny abs: allowance
+  acc.add(f32bits(2.0f), std::nullopt, one_up(1.0f), 1.0L);                             // 1 ulp
+  const AccuracyRecord r = acc.finish(false);
+  EXPECT_TRUE(r.pass);
+  EXPECT_EQ(r.allowance_only, 1u);
+  EXPECT_GT(r.max_ulp, 2.0);
+  EXPECT_EQ(r.max_ulp_deciding, 1.0);
+  EXPECT_TRUE(r.fail_reasons.empty());
+}
+
 }  // namespace
 }  // namespace actbench

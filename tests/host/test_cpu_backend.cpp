@@ -177,3 +177,57 @@ TEST(CpuBackend, ImpossibleCasesAreSkippedWithAReason) {
   ASSERT_TRUE(o2.not_run);
   EXPECT_NE(o2.not_run->reason.find("cuDNN"), std::string::npos);
 }
+
+TEST(Plausibility, RecordsFasterThanTheCopyOrUnconvergedAreSuspect) {
+  RooflineRecord roof;
+  roof.dtype = DType::f32;
+  roof.n = 1 << 20;
+  roof.memcpy.median = static_cast<double>(roof.bytes()) / 100e9;  // 100 GB/s
+  roof.copy_kernel.median = roof.memcpy.median;
+  BenchmarkRecord r;
+  r.c.dtype = DType::f32;
+  r.c.n = roof.n;
+  r.hot.converged = true;
+  r.gbps = 90;
+  apply_roofline(r, roof, Plausibility{});
+  EXPECT_NEAR(r.pct_of_copy_bw, 90.0, 1e-9);
+  EXPECT_TRUE(r.suspect.empty());
+  r.gbps = 120;
+  apply_roofline(r, roof, Plausibility{});
+  ASSERT_EQ(r.suspect.size(), 1u);
+  EXPECT_NE(r.suspect[0].find("105%"), std::string::npos) << r.suspect[0];
+  r.gbps = 50;
+  r.hot.converged = false;
+  apply_roofline(r, roof, Plausibility{});
+  ASSERT_EQ(r.suspect.size(), 1u);
+  EXPECT_NE(r.suspect[0].find("converge"), std::string::npos);
+  // the roofline's own reasons reach its records; % of copy uses its better copy
+  roof.memcpy_after = roof.memcpy;
+  roof.memcpy_after->median /= 4;  // 400 GB/s after the cases
+  roof.suspect = {"roofline unstable: test"};
+  r.hot.converged = true;
+  apply_roofline(r, roof, Plausibility{});
+  EXPECT_NEAR(r.pct_of_copy_bw, 12.5, 1e-9);
+  EXPECT_EQ(r.suspect, std::vector<std::string>{"roofline unstable: test"});
+}
+
+TEST(Plausibility, FinishGroupMeasuresTheCopyAgain) {
+  auto backend = make_cpu_backend();
+  RunOptions opt;
+  opt.rule = StopRule{0, 3, 10, 0.0, 0.02, 0.05};
+  opt.accuracy = AccuracyMode::off;
+  Runner runner(*backend, opt);
+  EXPECT_FALSE(runner.finish_group().has_value());  // no group yet
+  const Case a{Activation::relu, Direction::fwd, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0, 4096};
+  Case b = a;
+  b.n = 8192;
+  ASSERT_TRUE(runner.run(a, 0).record);
+  const CaseOutcome ob = runner.run(b, 0);  // moving to another n finishes a's group
+  ASSERT_TRUE(ob.finished_group);
+  EXPECT_EQ(ob.finished_group->n, 4096);
+  EXPECT_TRUE(ob.finished_group->memcpy_after.has_value());
+  const auto last = runner.finish_group();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->n, 8192);
+  EXPECT_TRUE(to_json(*last).contains("memcpy_after"));
+}
