@@ -39,7 +39,8 @@ struct RunOptions {
 
 /// Runs the kernel of (c.activation, c.direction, c.dtype, c.variant, c.impl) on the given
 /// inputs (bit patterns of c.dtype; dy only for bwd) and returns the outputs' bit patterns.
-/// The output buffer is poisoned first (0xFF bytes) so an unwritten element is caught.
+/// The output buffer is poisoned first (0xFF bytes); where an output still holds the poison it runs again
+/// over 0x00 bytes, and an element that differs is unwritten: BackendError.
 std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const Params& params,
                                          const std::vector<std::uint64_t>& x_bits,
                                          const std::vector<std::uint64_t>& dy_bits);
@@ -84,6 +85,9 @@ class Runner {
   void prepare(DType t, std::int64_t n);
   RooflineRecord& roofline(DType t, std::int64_t n);
   const std::optional<AccuracyRecord>& accuracy(const Case& c);
+  /// After the timed launches of `l`: the head, the tail and a strided sample of y against the host
+  /// running the same functor on the same x (and dy) - harness/host_match.hpp's tolerance.
+  OutputCheck check_timed_output(const Case& c, const Launch& l);
   void sample_telemetry();
 
   Backend& backend_;
