@@ -17,6 +17,9 @@ controls written with plain operators):
      rounded (fma(a, b, -fl(a*b)): TwoProd's error term, which is meant).
   B  ptxas may still contract a product that is used more than once: a mul without rounding modifier
      whose result has two or more uses, one of them an add/sub without rounding modifier.
+And (issue 14 item 9) every f32 precise kernel calls CUDA's float math library (tanhf, expm1f, log1pf ...,
+whose documented error is not glibc's) only where harness/bounds.cpp's kDeviceLibmF32 lists it with the
+bound that error leaves; an entry whose kernel no longer calls it fails too.
 Operands are compared as values (registers by their latest definition, through mov and neg;
 immediates by magnitude).  Each finding names the source line (the PTX carries -lineinfo).
 Expectations: every kernel named control_* must have a finding (the check is not blind), no other
@@ -132,7 +135,9 @@ def imm_sign(text: str) -> int:
     return -1 if int(m.group(2), 16) >> (width - 1) else 1
 
 
-LIBRARY_CALL = re.compile(r"(?<![\w>])::(exp|expm1|log1p|log|tanh|erf|erfc|exp2|pow|sqrt|sin|cos)f?\s*\(")
+LIBRARY_BASES = ("exp", "expm1", "log1p", "log", "tanh", "erf", "erfc", "exp2", "pow", "sqrt", "sin", "cos")
+LIBRARY_CALL = re.compile(r"(?<![\w>])::((?:" + "|".join(LIBRARY_BASES) + r")f?)\s*\(")
+FLOAT_LIBRARY = {b + "f" for b in LIBRARY_BASES}
 
 
 def library_lines(paths: set[str]) -> set[str]:
@@ -149,6 +154,58 @@ def library_lines(paths: set[str]) -> set[str]:
         except OSError:
             continue
     return out
+
+
+def library_functions(locs: set[str]) -> set[str]:
+    """The math library functions called on these source lines ("tanhf", "exp" ...)."""
+    out = set()
+    for loc in locs:
+        path, line = loc.rsplit(":", 1)
+        full = path if os.path.isabs(path) else os.path.join(ROOT, path)
+        try:
+            with open(full, encoding="utf-8", errors="replace") as f:
+                text = f.read().splitlines()[int(line) - 1]
+        except (OSError, IndexError, ValueError):
+            continue
+        out.update(m.group(1) for m in LIBRARY_CALL.finditer(text.split("//", 1)[0]))
+    return out
+
+
+DEVICE_LIBM_ENTRY = re.compile(r'\{Activation::(\w+), Direction::(\w+), "(\w+)", [\d.]+, [\d.]+\}')
+
+
+def device_libm_table() -> dict[tuple[str, str], str]:
+    """harness/bounds.cpp's kDeviceLibmF32: (activation, direction) -> the float library function that f32
+    precise path may call on the device (its bound accounts for CUDA's documented error)."""
+    with open(os.path.join(ROOT, "harness", "bounds.cpp"), encoding="utf-8") as f:
+        text = f.read()
+    block = text[text.index("kDeviceLibmF32[] = {"):]
+    block = block[:block.index("};")]
+    return {(m.group(1), m.group(2)): m.group(3) for m in DEVICE_LIBM_ENTRY.finditer(block)}
+
+
+def check_f32_libm(functions: list[Function], names: dict[str, str], library: set[str]) -> list[str]:
+    """Issue 14 item 9: an f32 precise kernel calls CUDA's float math library (whose documented error, 1-4 ulp,
+    is not glibc's) only where harness/bounds.cpp's kDeviceLibmF32 lists it, and every entry is still used."""
+    table = device_libm_table()
+    problems, used_entries = [], set()
+    for fn in functions:
+        m = re.match(r"^(\w+)<precise> (fwd|deriv|bwd) float$", short(names[fn.name]))
+        if not m:
+            continue
+        act = re.sub(r"(?<!^)([A-Z])", r"_\1", m.group(1)).lower()  # GeluTanh -> gelu_tanh
+        direction = "deriv" if m.group(2) == "bwd" else m.group(2)
+        used = library_functions({i.loc for i in fn.body if i.loc in library}) & FLOAT_LIBRARY
+        allowed = {table[(act, direction)]} if (act, direction) in table else set()
+        if (act, direction) in table and table[(act, direction)] in used:
+            used_entries.add((act, direction))
+        for f in sorted(used - allowed):
+            problems.append(f"{short(names[fn.name])} calls CUDA's {f} on the f32 precise path, not listed in "
+                            "harness/bounds.cpp kDeviceLibmF32 (its bound assumes no device libm)")
+    for key in sorted(set(table) - used_entries):
+        problems.append(f"kDeviceLibmF32 lists {table[key]} for {key[0]} {key[1]} f32, which no longer calls it: "
+                        "remove the entry (and its looser bound)")
+    return problems
 
 
 def exact_factor(value: tuple) -> bool:
@@ -379,6 +436,10 @@ def main() -> int:
                         + (" ..." if len(listed) > 6 else ""))
     print(f"PTX: {len(functions)} functions checked ({controls} negative controls), sm_{a.arch}, "
           f"{len(library)} library-call lines left to the library")
+    libm = check_f32_libm(functions, names, library)
+    problems += libm
+    print(f"f32 precise kernels against harness/bounds.cpp kDeviceLibmF32 ({len(device_libm_table())} entries): "
+          f"{len(libm)} problem(s)")
 
     cuobjdump = find_cuobjdump(a.cuobjdump)
     if cuobjdump:
