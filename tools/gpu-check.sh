@@ -33,7 +33,8 @@
 # Environment: ACTBENCH_BUDGET (whole seconds, default 390), ACTBENCH_TABLE_SHARE (percent, default 45),
 # ACTBENCH_TABLE_ARGS (default "--backend cuda --sizes 2^28"), ACTBENCH_TABLE_DTYPES (default
 # "f32 f16 bf16 f64"), ACTBENCH_SUITE_ARGS (default "--backend cuda --sizes 2^12:2^24:4"),
-# ACTBENCH_MEMCHECK_FILTER (a gtest filter), ACTBENCH_BIN / ACTBENCH_GPU_TESTS_BIN (use these binaries).
+# ACTBENCH_MEMCHECK_FILTER (a gtest filter), ACTBENCH_BIN / ACTBENCH_GPU_TESTS_BIN (use these binaries),
+# ACTBENCH_SANITIZER (compute-sanitizer's path; empty: none).
 # shellcheck disable=SC2317  # functions below are called through stage()
 set -u -o pipefail
 
@@ -111,11 +112,17 @@ finish() {
   else
     say "RESULT: all stages passed"
   fi
-  # Keep every returned file under the 16 MiB limit.
+  # Keep every returned file under the 16 MiB limit: a report too large is compressed (a cut one would not
+  # parse), a log keeps its end.
+  local limit=$((15 * 1024 * 1024))
   for f in "$OUT"/*; do
     [[ -f "$f" ]] || continue
-    if [[ $(stat -c %s "$f") -gt $((15 * 1024 * 1024)) ]]; then
-      tail -c $((15 * 1024 * 1024)) "$f" > "$f.cut" && mv "$f.cut" "$f"
+    (( $(stat -c %s "$f") > limit )) || continue
+    if [[ "$f" == *.json ]]; then
+      if command -v xz >/dev/null; then xz -6 -f "$f"; else gzip -9 -f "$f"; fi
+      say "compressed $(basename "$f") (over 15 MiB)"
+    else
+      tail -c "$limit" "$f" > "$f.cut" && mv "$f.cut" "$f"
     fi
   done
   exit "$rc"
@@ -123,8 +130,9 @@ finish() {
 BUDGET="${ACTBENCH_BUDGET:-390}"
 trap finish EXIT
 
-# Exit statuses a stage's command returns beyond 0: a finding, or stopped at its budget with a partial result.
-readonly RC_FINDING=10 RC_PARTIAL=11
+# Exit statuses a stage's command returns beyond 0: a finding; stopped at its budget with a partial result;
+# nothing to run it with (a tool missing: said in the log).
+readonly RC_FINDING=10 RC_PARTIAL=11 RC_NOT_RUN=12
 
 # stage NAME COMMAND...: runs it, its output to the terminal and the log, times it, records the outcome.
 stage() {
@@ -142,6 +150,7 @@ stage() {
     "$RC_FINDING") SUMMARY+=("$name: ran in ${dt} s, with a finding (see its report)")
                    FINDINGS="${FINDINGS:+$FINDINGS, }$name" ;;
     "$RC_PARTIAL") SUMMARY+=("$name: stopped at its budget after ${dt} s (partial: what ran is kept)") ;;
+    "$RC_NOT_RUN") SUMMARY+=("$name: not run (a tool is missing: see the log)") ;;
     *) SUMMARY+=("$name: FAILED (exit $rc) after ${dt} s")
        FAILED="${FAILED:+$FAILED, }$name"
        say "!! stage $name failed with exit code $rc after ${dt} s"
@@ -284,9 +293,11 @@ if [[ -x "$ACTBENCH" ]]; then
   remaining=${#DTYPES[@]}
   for t in "${DTYPES[@]}"; do
     share=$(( (table_end - $(date +%s)) / remaining ))
-    share=$(min "$share" "$(left)")
     remaining=$(( remaining - 1 ))
-    if (( share < 20 )); then skip "table-$t" "${share} s left of the table's budget"; continue; fi
+    # An earlier dtype that overran its share (a case finishes after SIGINT) leaves less: every dtype still
+    # gets 20 s, taken from the later stages, as long as the whole budget has it.
+    share=$(min "$(( share > 20 ? share : 20 ))" "$(left)")
+    if (( share < 10 )); then skip "table-$t" "$(left) s left of the budget"; continue; fi
     # shellcheck disable=SC2086
     stage "table-$t" run_actbench "$share" ${ACTBENCH_TABLE_ARGS:---backend cuda --sizes 2^28} --dtype "$t" \
       --out "$OUT/${DEVICE}-${STAMP}-n2p28-$t.json"
@@ -299,8 +310,15 @@ fi
 run_gpu_tests() {
   local seconds="$1" rc=0
   echo "time limit ${seconds} s"
-  timeout -k 10 "$seconds" "$GPU_TESTS" --gtest_output=xml:"$OUT/gpu-tests.xml" --gtest_color=no || rc=$?
-  (( rc == 124 )) && { echo "GPU tests: stopped at the time limit; the xml holds the tests that finished"; return "$RC_PARTIAL"; }
+  timeout -k 10 "$seconds" "$GPU_TESTS" --gtest_output=xml:"$OUT/gpu-tests.xml" --gtest_color=no > "$OUT/.tests" 2>&1 || rc=$?
+  cat "$OUT/.tests"
+  # The tests skip (and pass) without a device; here, after detect found one, that is a failure.
+  if grep -q 'no CUDA device' "$OUT/.tests"; then
+    echo "GPU tests: skipped for want of a CUDA device although nvidia-smi sees one: $(grep -m1 'no CUDA device' "$OUT/.tests")"
+    (( rc != 0 )) || rc=1
+  fi
+  rm -f "$OUT/.tests"
+  (( rc == 124 )) && { echo "GPU tests: stopped at the time limit (the log has the tests that finished)"; return "$RC_PARTIAL"; }
   return "$rc"
 }
 if (( $(left) >= 30 )); then
@@ -330,7 +348,7 @@ require_filter() {
 run_memcheck() {
   local seconds="$1" rc=0
   require_filter "$FILTER" || return 1
-  [[ -n "$SANITIZER" ]] || { echo "compute-sanitizer not found: the filter is valid, memcheck not run"; return 0; }
+  [[ -n "$SANITIZER" ]] || { echo "compute-sanitizer not found: the filter is valid, memcheck not run"; return "$RC_NOT_RUN"; }
   echo "time limit ${seconds} s"
   timeout -k 10 "$seconds" "$SANITIZER" --tool memcheck --error-exitcode 97 --print-limit 20 \
     "$GPU_TESTS" --gtest_filter="$FILTER" --gtest_color=no > "$OUT/.memcheck" 2>&1 || rc=$?
@@ -342,7 +360,7 @@ run_memcheck() {
   rm -f "$OUT/.memcheck"
   return "$rc"
 }
-SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+SANITIZER="${ACTBENCH_SANITIZER-$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)}"
 FILTER="${ACTBENCH_MEMCHECK_FILTER:-AllActivations/ElementwiseTest.MatchesHostFunctor/prelu_f16:AllActivations/ElementwiseTest.MatchesHostFunctor/gelu_bf16:AllActivations/ElementwiseTest.MatchesHostFunctor/sigmoid_f64:CudaPrelu.*:CudaCopy.*:CudaTiming.*}"
 if (( $(left) >= 40 )); then
   stage memcheck run_memcheck "$(min 90 $(( $(left) * 40 / 100 )))"

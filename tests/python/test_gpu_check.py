@@ -1,6 +1,9 @@
 """tools/gpu-check.sh without a GPU: fake nvidia-smi, actbench and GPU-test binaries show that each stage
 reads its outcome as designed (exit codes of docs/REPORT.md, the memcheck filter check, the per-dtype table
 with its own budget, every report written).  No build needed."""
+import gzip
+import json
+import lzma
 import os
 import pathlib
 import stat
@@ -26,8 +29,11 @@ import json, os, sys
 args = sys.argv[1:]
 out = args[args.index("--out") + 1]
 dtype = args[args.index("--dtype") + 1] if "--dtype" in args else "SUITE"
+doc = {"format": "actbench-report", "args": args}
+if os.environ.get("FAKE_BIG") and dtype == "f32":
+    doc["padding"] = "x" * (16 * 1024 * 1024)
 with open(out, "w") as f:
-    json.dump({"format": "actbench-report", "args": args}, f)
+    json.dump(doc, f)
 with open(os.environ["FAKE_LOG"], "a") as f:
     f.write(" ".join(args) + "\\n")
 sys.exit(int(os.environ.get("FAKE_RC_" + dtype, "0")))
@@ -54,7 +60,18 @@ if "--gtest_list_tests" in sys.argv:
             print("  " + t)
     sys.exit(0)
 print("[==========] %d tests ran" % len(sel))
+if os.environ.get("FAKE_NO_DEVICE"):
+    print("no CUDA device: cudaGetDeviceCount failed: no CUDA-capable device is detected")
 sys.exit(int(os.environ.get("FAKE_RC_TESTS", "0")))
+"""
+
+
+# compute-sanitizer: skips its own options (each with a value) and runs the program; $FAKE_MEMCHECK_ERROR plants
+# a memcheck error report and the error exit code.
+FAKE_SANITIZER = """#!/bin/sh
+while [ "${1#--}" != "$1" ]; do shift 2; done
+if [ -n "$FAKE_MEMCHECK_ERROR" ]; then echo "========= Invalid __global__ write of size 4 bytes"; exit 97; fi
+exec "$@"
 """
 
 
@@ -70,6 +87,7 @@ def fakes(tmp_path):
     _exe(bin_dir / "nvidia-smi", FAKE_SMI)
     _exe(bin_dir / "actbench", FAKE_ACTBENCH)
     _exe(bin_dir / "actbench_gpu_tests", FAKE_TESTS)
+    _exe(bin_dir / "compute-sanitizer", FAKE_SANITIZER)
     return tmp_path
 
 
@@ -81,6 +99,7 @@ def run_check(fakes, **env_extra):
         "OUT": str(out),
         "ACTBENCH_BIN": str(fakes / "bin" / "actbench"),
         "ACTBENCH_GPU_TESTS_BIN": str(fakes / "bin" / "actbench_gpu_tests"),
+        "ACTBENCH_SANITIZER": str(fakes / "bin" / "compute-sanitizer"),
         "FAKE_LOG": str(fakes / "actbench-calls.log"),
     })
     env.update(env_extra)
@@ -144,12 +163,53 @@ def test_default_memcheck_filter_selects_the_elementwise_tests(fakes):
     assert "filter selects 6 test(s)" in proc.stdout
 
 
-def test_budget_too_small_skips_stages_but_keeps_the_table_first(fakes):
+def test_memcheck_error_fails_the_stage(fakes):
+    proc, _ = run_check(fakes, FAKE_MEMCHECK_ERROR="1")
+    assert "memcheck: FAILED (exit 97)" in summary(proc)
+    assert proc.returncode == 1
+
+
+def test_memcheck_without_the_sanitizer_is_not_run_after_checking_the_filter(fakes):
+    proc, _ = run_check(fakes, ACTBENCH_SANITIZER="")
+    assert "filter selects 6 test(s)" in proc.stdout
+    assert "memcheck: not run" in summary(proc)
+
+
+def test_gpu_tests_skipped_for_want_of_a_device_fail(fakes):
+    # nvidia-smi sees a GPU, CUDA does not: the tests skip and pass, which here is a failure
+    proc, _ = run_check(fakes, FAKE_NO_DEVICE="1")
+    assert "tests: FAILED (exit 1)" in summary(proc)
+    assert "skipped for want of a CUDA device although nvidia-smi sees one" in proc.stdout
+
+
+def test_small_budget_still_gives_every_dtype_its_table(fakes):
     proc, _ = run_check(fakes, ACTBENCH_BUDGET="100")
     s = summary(proc)
-    # 45 s of table for 4 dtypes is under 20 s each: the table's stages are skipped, never run past the budget
-    assert "table-f32: skipped" in s
+    # 45 s of table for 4 dtypes is 11 s each: each still gets 20 s, taken from the later stages
+    for t in ("f32", "f16", "bf16", "f64"):
+        assert f"table-{t}: ok" in s
+    assert "run_actbench 20 --backend cuda --sizes 2^28 --dtype f32" in proc.stdout  # not 11 s
     assert proc.returncode == 0
+
+
+def test_no_budget_left_skips_stages_rather_than_overrun(fakes):
+    proc, _ = run_check(fakes, ACTBENCH_BUDGET="20")
+    s = summary(proc)
+    for stage in ("table-f32", "table-f64", "tests", "memcheck", "suite"):
+        assert f"{stage}: skipped" in s, stage
+    assert proc.returncode == 0
+
+
+def test_a_report_over_15_mib_comes_back_compressed_not_cut(fakes):
+    proc, out = run_check(fakes, FAKE_BIG="1")
+    big = list(out.glob("*-n2p28-f32.json*"))
+    assert len(big) == 1 and big[0].suffix in (".xz", ".gz"), big
+    assert big[0].stat().st_size < 15 * 1024 * 1024
+    opener = lzma.open if big[0].suffix == ".xz" else gzip.open
+    with opener(big[0], "rt") as f:
+        doc = json.load(f)
+    assert len(doc["padding"]) == 16 * 1024 * 1024
+    assert "compressed" in proc.stdout
 
 
 def test_bad_budget_is_one_clear_error(fakes):
