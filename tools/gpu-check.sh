@@ -119,8 +119,9 @@ finish() {
     [[ -f "$f" ]] || continue
     (( $(stat -c %s "$f") > limit )) || continue
     if [[ "$f" == *.json ]]; then
-      if command -v xz >/dev/null; then xz -6 -f "$f"; else gzip -9 -f "$f"; fi
-      say "compressed $(basename "$f") (over 15 MiB)"
+      if command -v xz >/dev/null; then xz -6 -f "$f" && f="$f.xz"; else gzip -9 -f "$f" && f="$f.gz"; fi
+      say "compressed $(basename "$f") (over 15 MiB): $(stat -c %s "$f") bytes"
+      (( $(stat -c %s "$f") <= limit )) || say "!! $(basename "$f") is still over 15 MiB: it will not come back (run fewer cases)"
     else
       tail -c "$limit" "$f" > "$f.cut" && mv "$f.cut" "$f"
     fi
