@@ -105,6 +105,10 @@ class Backend {
   virtual Buffer allocate(std::size_t bytes) = 0;
   virtual void upload(Buffer& dst, const void* src, std::size_t bytes) = 0;
   virtual void download(void* dst, const Buffer& src, std::size_t bytes) = 0;
+  /// Copies `count` elements of `elem_bytes` bytes each - elements first, first + stride, ... of `src` -
+  /// into `dst`, packed (a strided sample of a large buffer).  Throws BackendError unless all lie in src.
+  virtual void download_strided(void* dst, const Buffer& src, std::size_t elem_bytes, std::size_t first,
+                                std::size_t stride, std::size_t count) = 0;
   /// Sets every byte of the buffer to `value` (poisoning outputs before a run).
   virtual void fill(Buffer& dst, std::uint8_t value) = 0;
 
@@ -143,6 +147,18 @@ class Backend {
   /// Clocks, temperature, power (NVML) now; empty object where not available.
   virtual nlohmann::json telemetry() { return nlohmann::json::object(); }
 };
+
+/// Throws BackendError unless elements first, first + stride, ..., first + (count - 1) stride of
+/// `elem_bytes` bytes each lie inside `src` (download_strided's precondition).
+inline void require_strided_inside(const Buffer& src, std::size_t elem_bytes, std::size_t first, std::size_t stride,
+                                   std::size_t count) {
+  if (count == 0) return;
+  const std::size_t elements = elem_bytes > 0 ? src.bytes() / elem_bytes : 0;
+  if (elem_bytes == 0 || stride == 0 || first >= elements || (count - 1) > (elements - 1 - first) / stride)
+    throw BackendError("download_strided: " + std::to_string(count) + " elements from " + std::to_string(first) +
+                       " every " + std::to_string(stride) + " exceed a buffer of " + std::to_string(elements) +
+                       " elements of " + std::to_string(elem_bytes) + " bytes");
+}
 
 /// The cpu backend (always available; Thrust's OpenMP backend, threads = cores).
 std::unique_ptr<Backend> make_cpu_backend();

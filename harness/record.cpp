@@ -130,6 +130,14 @@ json to_json(const AccuracyRecord& r) {
   return j;
 }
 
+json to_json(const OutputCheck& c) {
+  return {{"elements", c.elements},
+          {"mismatches", c.mismatches},
+          {"pass", c.pass()},
+          {"comparison", c.comparison},
+          {"first_mismatch", c.first_mismatch.empty() ? json(nullptr) : json(c.first_mismatch)}};
+}
+
 json to_json(const BenchmarkRecord& r) {
   const Case& c = r.c;
   json j;
@@ -146,6 +154,7 @@ json to_json(const BenchmarkRecord& r) {
   j.update(axes_json(c));
   j["params"] = params_json(c.activation, r.params);
   j["bytes"] = r.bytes;
+  j["bytes_convention"] = r.bytes_convention;
   j["status"] = r.status();
   j["timing"] = {{"hot", r.timed ? to_json(r.hot) : json(nullptr)},
                  {"cold", optional_stats(r.cold)},
@@ -157,7 +166,7 @@ json to_json(const BenchmarkRecord& r) {
   j["l2_resident"] = r.l2_resident;
   j["accuracy"] = r.accuracy ? to_json(*r.accuracy) : json(nullptr);
   j["suspect"] = r.suspect;
-  j["bytes_convention"] = r.bytes_convention;
+  j["output_check"] = r.output_check ? to_json(*r.output_check) : json(nullptr);
   return j;
 }
 

@@ -88,12 +88,22 @@ struct AccuracyRecord {
   bool expected_to_fail = false;          ///< a textbook variant: its failures are the point
 };
 
+/// The check of a timed launch's own output (runner: after timing, a strided sample of y against the
+/// host running the same functor on the same inputs).
+struct OutputCheck {
+  std::int64_t elements = 0;    ///< sampled elements compared
+  std::int64_t mismatches = 0;  ///< of those, how many did not match
+  std::string comparison;       ///< "bit-exact", or the tolerance and why
+  std::string first_mismatch;   ///< "i=... x=0x... got 0x... want 0x..." (empty when none)
+  bool pass() const { return mismatches == 0; }
+};
+
 /// One timed case.
 struct BenchmarkRecord {
   Case c;
   Params params;                 ///< as used (the record shows the activation's own)
   int repetition_index = 0;      ///< Google Benchmark's --benchmark_repetitions
-  std::int64_t bytes = 0;        ///< bytes one launch moves (Case::bytes)
+  std::int64_t bytes = 0;        ///< bytes one launch moves (bytes_moved: what this impl reads and writes)
   bool timed = true;             ///< false: an accuracy-only run (--no-timing), no timing figures
   Stats hot;                     ///< back to back
   std::optional<Stats> cold;     ///< cache flushed between samples
@@ -104,10 +114,13 @@ struct BenchmarkRecord {
   std::optional<AccuracyRecord> accuracy;  ///< nullopt: accuracy off
   std::vector<std::string> suspect;        ///< why the timing is implausible (empty: plausible)
   std::string bytes_convention;            ///< how `bytes` counts what the impl moves
+  std::optional<OutputCheck> output_check; ///< the timed output against the host (nullopt: not checked)
 
   /// pass / fail / unchecked (accuracy off)
   const char* status() const;
   bool accuracy_failed() const { return accuracy && !accuracy->pass; }
+  /// The timed launches' output did not match the host functor: the kernel timed is not the one measured.
+  bool output_failed() const { return output_check && !output_check->pass(); }
 };
 
 /// A case generated but not run.
@@ -139,6 +152,7 @@ nlohmann::json params_json(Activation a, const Params& p);
 
 nlohmann::json to_json(const Stats& s);
 nlohmann::json to_json(const AccuracyRecord& r);
+nlohmann::json to_json(const OutputCheck& c);
 nlohmann::json to_json(const BenchmarkRecord& r);
 nlohmann::json to_json(const NotRunRecord& r);
 nlohmann::json to_json(const RooflineRecord& r);

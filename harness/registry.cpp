@@ -21,6 +21,17 @@ std::int64_t Case::bytes() const {
   return streams * n * dtype_info(dtype).size_bytes;
 }
 
+BytesMoved bytes_moved(const Case& c, std::int64_t prelu_channels) {
+  const std::int64_t stream = c.n * dtype_info(c.dtype).size_bytes;
+  if (c.direction != Direction::bwd) return {2 * stream, "x read + y written"};
+  if (c.impl == Impl::cudnn)
+    return {4 * stream, "x, y, dy read + dx written (cuDNN's backward reads y = f(x), computed once per x, untimed)"};
+  if (c.activation == Activation::prelu)
+    return {5 * stream + 2 * prelu_channels * static_cast<std::int64_t>(sizeof(float)),
+            "x, dy read + dx written, + the dalpha reduction: x, dy read again, channels floats zeroed and written"};
+  return {3 * stream, "x, dy read + dx written"};
+}
+
 bool combination_exists(Activation a, Direction d, DType t, Variant v, Impl impl, BackendKind backend) {
   if (!variant_exists(a, v, t)) return false;
   if (impl == Impl::thrust) return v == Variant::precise;

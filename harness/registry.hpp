@@ -29,11 +29,23 @@ struct Case {
 
   /// "gelu/fwd/f16/precise/actbench/cpu:0/1048576" - for people and Google Benchmark only.
   std::string name() const;
-  /// Bytes one launch moves: fwd/deriv 2·n·size, bwd 3·n·size.
+  /// The nominal bytes of one launch: fwd/deriv 2·n·size, bwd 3·n·size (what an impl really moves:
+  /// bytes_moved).
   std::int64_t bytes() const;
   /// Everything but n (the accuracy record is shared by all sizes).
   auto accuracy_key() const { return std::make_tuple(activation, direction, dtype, variant, impl, backend, device); }
 };
+
+/// The device-memory traffic of one launch of `c` as its impl runs it, each stream counted once, and how it
+/// was counted (the report's `bytes` and `bytes_convention`).  fwd/deriv: x read + y written; bwd: x, dy
+/// read + dx written; prelu bwd (with dalpha, as the runner launches it): + its reduction reads x and dy
+/// again and zeroes and writes `prelu_channels` floats; cudnn bwd: + y read (cuDNN's backward takes x, y and
+/// dy).  The one place these rules live.
+struct BytesMoved {
+  std::int64_t bytes = 0;
+  std::string convention;
+};
+BytesMoved bytes_moved(const Case& c, std::int64_t prelu_channels);
 
 /// What the user asked for (every list non-empty after defaults are applied).
 struct Selection {

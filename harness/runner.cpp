@@ -2,6 +2,8 @@
 
 #include "harness/accuracy.hpp"
 #include "harness/bounds.hpp"
+#include "harness/cpu/launch.hpp"
+#include "harness/host_match.hpp"
 #include "harness/params.hpp"
 #include "harness/reference.hpp"
 #include "harness/ulp.hpp"
@@ -39,6 +41,17 @@ std::vector<std::uint64_t> unpack(DType t, const std::vector<unsigned char>& byt
 
 std::string gib(double bytes) { return fmt::format("{:.2f} GiB", bytes / double(1ull << 30)); }
 
+/// The bit pattern of all-ones bytes (the poison) in dtype t.
+std::uint64_t all_ones(DType t) {
+  const int width = dtype_info(t).size_bytes * 8;
+  return width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+}
+
+/// Elements of the timed output compared with the host: the first and last kEdge (the head and the scalar
+/// tail of the kernel), and kStrided spread evenly over all n (every tile and block region).
+constexpr std::size_t kEdge = 64;
+constexpr std::size_t kStrided = 4096;
+
 }  // namespace
 
 std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const Params& params,
@@ -55,7 +68,6 @@ std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const 
     const auto db = pack(c.dtype, dy_bits);
     backend.upload(dy, db.data(), bytes);
   }
-  backend.fill(y, 0xFF);
   const std::vector<float> slopes = prelu_slopes(params);
   Buffer slope_buf = backend.allocate(slopes.size() * sizeof(float));
   backend.upload(slope_buf, slopes.data(), slopes.size() * sizeof(float));
@@ -68,11 +80,26 @@ std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const 
   l.x = x.data();
   l.dy = dy ? dy.data() : nullptr;
   l.y = y.data();
-  backend.launch(l);
-  backend.synchronize();
-  std::vector<unsigned char> out(bytes);
-  backend.download(out.data(), y, bytes);
-  return unpack(c.dtype, out);
+  const auto run = [&](std::uint8_t poison) {
+    backend.fill(y, poison);
+    backend.launch(l);
+    backend.synchronize();
+    std::vector<unsigned char> out(bytes);
+    backend.download(out.data(), y, bytes);
+    return unpack(c.dtype, out);
+  };
+  // Outputs poisoned with all-ones bytes (a NaN): an element still all-ones may be unwritten, or a NaN input
+  // carried through.  Then once more over zero bytes: an element the kernel writes is the same both times.
+  std::vector<std::uint64_t> ys = run(0xFF);
+  const std::uint64_t ones = all_ones(c.dtype);
+  if (std::find(ys.begin(), ys.end(), ones) != ys.end()) {
+    const std::vector<std::uint64_t> again = run(0x00);
+    for (std::size_t i = 0; i < n; ++i)
+      if (ys[i] == ones && again[i] != ones)
+        throw BackendError(fmt::format("{} {}: element {} of {} was not written (it kept the poison)", to_string(c.impl),
+                                       c.name(), i, n));
+  }
+  return ys;
 }
 
 Runner::Runner(Backend& backend, RunOptions options)
@@ -254,11 +281,55 @@ const std::optional<AccuracyRecord>& Runner::accuracy(const Case& c) {
   return accuracy_.at(key);
 }
 
-std::string bytes_convention(const Case& c) {
-  std::string s = c.direction == Direction::bwd ? "x and dy read, dx written" : "x read, y written";
-  if (c.activation == Activation::prelu && c.direction == Direction::bwd)
-    s += "; prelu's dalpha (a memset and a reduction over x and dy) not counted";
-  return s;
+OutputCheck Runner::check_timed_output(const Case& c, const Launch& l) {
+  const std::size_t n = static_cast<std::size_t>(c.n), size = static_cast<std::size_t>(dtype_info(c.dtype).size_bytes);
+  const std::size_t edge = std::min(n, kEdge), k = std::min(n, kStrided);
+  struct Run {
+    std::size_t first, stride, count;
+  };
+  const Run runs[] = {{0, 1, edge}, {0, k > 0 ? n / k : 1, k}, {n - edge, 1, edge}};
+  std::vector<std::int64_t> index;
+  std::vector<unsigned char> xb, dyb, yb;
+  const bool bwd = c.direction == Direction::bwd;
+  for (const Run& run : runs) {
+    if (run.count == 0) continue;
+    const std::size_t at = index.size() * size, bytes = run.count * size;
+    for (std::size_t j = 0; j < run.count; ++j) index.push_back(static_cast<std::int64_t>(run.first + j * run.stride));
+    xb.resize(at + bytes);
+    yb.resize(at + bytes);
+    backend_.download_strided(xb.data() + at, ws_.x, size, run.first, run.stride, run.count);
+    backend_.download_strided(yb.data() + at, ws_.y, size, run.first, run.stride, run.count);
+    if (bwd) {
+      dyb.resize(at + bytes);
+      backend_.download_strided(dyb.data() + at, ws_.dy, size, run.first, run.stride, run.count);
+    }
+  }
+  // The host runs the same functor on the same inputs at the same element indices (prelu's channels).
+  std::vector<unsigned char> want(yb.size());
+  Launch h = l;
+  h.op.prelu_alpha = slopes_.data();
+  h.n = static_cast<std::int64_t>(index.size());
+  h.x = xb.data();
+  h.dy = bwd ? dyb.data() : nullptr;
+  h.y = want.data();
+  h.prelu_dalpha = nullptr;
+  cpu::evaluate_at_dtype(h, index.data());
+
+  const HostMatch m = host_match(c.activation, c.direction, c.dtype, c.variant, c.impl);
+  const auto xs = unpack(c.dtype, xb), ys = unpack(c.dtype, yb), ws = unpack(c.dtype, want);
+  const auto dys = bwd ? unpack(c.dtype, dyb) : std::vector<std::uint64_t>(xs.size(), 0);
+  OutputCheck check;
+  check.elements = static_cast<std::int64_t>(index.size());
+  check.comparison = m.why;
+  for (std::size_t j = 0; j < index.size(); ++j) {
+    if (matches_host(c.dtype, ys[j], ws[j], m, xs[j], dys[j])) continue;
+    if (check.mismatches++ == 0)
+      check.first_mismatch = fmt::format("element {}: x={}{} got {} ({}) want {} ({})", index[j], hex_bits(c.dtype, xs[j]),
+                                         bwd ? " dy=" + hex_bits(c.dtype, dys[j]) : std::string(),
+                                         hex_bits(c.dtype, ys[j]), decimal(c.dtype, decode(c.dtype, ys[j])),
+                                         hex_bits(c.dtype, ws[j]), decimal(c.dtype, decode(c.dtype, ws[j])));
+  }
+  return check;
 }
 
 CaseOutcome Runner::run(const Case& c, int repetition_index) {
@@ -276,9 +347,10 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
       r.c = c;
       r.params = opt_.params;
       r.repetition_index = repetition_index;
-      r.bytes = c.bytes();
+      const BytesMoved moved = bytes_moved(c, opt_.params.prelu_channels);
+      r.bytes = moved.bytes;
+      r.bytes_convention = moved.convention;
       r.timed = false;
-      r.bytes_convention = bytes_convention(c);
       r.accuracy = accuracy(c);
       r.suspect = {"not timed (--no-timing)"};
       out.record = std::move(r);
@@ -313,17 +385,20 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
     r.c = c;
     r.params = opt_.params;
     r.repetition_index = repetition_index;
-    r.bytes = c.bytes();
+    const BytesMoved moved = bytes_moved(c, opt_.params.prelu_channels);
+    r.bytes = moved.bytes;
+    r.bytes_convention = moved.convention;
+    backend_.fill(ws_.y, 0xFF);  // no output of an earlier case can pass the check below
     r.hot = measure(backend_, work, false, opt_.rule);
     if (opt_.cold && backend_.has_cache_flush()) r.cold = measure(backend_, work, true, opt_.rule);
     if (c.n <= opt_.batched_max_n) r.batched = measure_batched(backend_, work, opt_.batched_reps, opt_.rule);
     backend_.synchronize();
+    r.output_check = check_timed_output(c, l);
 
     r.gbps = gbps_of(static_cast<double>(r.bytes), r.hot.median);
     r.elements_per_s = r.hot.median > 0 ? static_cast<double>(c.n) / r.hot.median : 0.0;
     apply_roofline(r, roof, opt_.plausibility);
     r.l2_resident = static_cast<double>(r.bytes) <= static_cast<double>(backend_.facts().cache_bytes);
-    r.bytes_convention = bytes_convention(c);
     r.accuracy = acc;
     out.record = std::move(r);
     return out;

@@ -40,7 +40,8 @@ struct RunOptions {
 
 /// Runs the kernel of (c.activation, c.direction, c.dtype, c.variant, c.impl) on the given
 /// inputs (bit patterns of c.dtype; dy only for bwd) and returns the outputs' bit patterns.
-/// The output buffer is poisoned first (0xFF bytes) so an unwritten element is caught.
+/// The output buffer is poisoned first (0xFF bytes); where an output still holds the poison it runs again
+/// over 0x00 bytes, and an element that differs is unwritten: BackendError.
 std::vector<std::uint64_t> run_on_inputs(Backend& backend, const Case& c, const Params& params,
                                          const std::vector<std::uint64_t>& x_bits,
                                          const std::vector<std::uint64_t>& dy_bits);
@@ -53,9 +54,6 @@ struct CaseOutcome {
   /// the records of that group take their final % of copy from it (apply_roofline).
   std::optional<RooflineRecord> finished_group;
 };
-
-/// How Case::bytes counts what the case's implementation moves (the record's bytes_convention).
-std::string bytes_convention(const Case& c);
 
 /// Sets r's % of copy from `roof` (its best copy) and r's suspect reasons: its own timing (over the copy,
 /// not converged) and the roofline's.
@@ -93,6 +91,9 @@ class Runner {
   RooflineRecord& roofline(DType t, std::int64_t n);
   const std::optional<AccuracyRecord>& accuracy(const Case& c);
   std::vector<Case> accuracy_group(const Case& c) const;
+  /// After the timed launches of `l`: the head, the tail and a strided sample of y against the host
+  /// running the same functor on the same x (and dy) - harness/host_match.hpp's tolerance.
+  OutputCheck check_timed_output(const Case& c, const Launch& l);
   void sample_telemetry();
 
   Backend& backend_;

@@ -33,15 +33,18 @@ Stats run_until_stable(Backend& backend, bool cold, const StopRule& rule, Sample
     (void)sample();
   }
   std::vector<double> samples;
-  double measured = 0;
+  double measured = 0;  // wall time the samples themselves took (a sample's clock may count far less:
+                        // a batched sample is one replay's time / reps, a GPU's event time leaves out launch
+                        // and synchronization), without the cache flushes between them
   const auto start = clock::now();
   bool converged = false;
   while (static_cast<int>(samples.size()) < rule.max_samples) {
     if (cold) backend.flush_cache();
-    const double t = sample();
-    samples.push_back(t);
-    measured += t;
-    const double wall = std::chrono::duration<double>(clock::now() - start).count();
+    const auto t0 = clock::now();
+    samples.push_back(sample());
+    const auto t1 = clock::now();
+    measured += std::chrono::duration<double>(t1 - t0).count();
+    const double wall = std::chrono::duration<double>(t1 - start).count();
     if (static_cast<int>(samples.size()) >= rule.min_samples && measured >= rule.min_time_s) {
       const Stats s = summarize(samples);
       if (s.rel_spread <= rule.max_noise) {

@@ -12,9 +12,11 @@
 
 namespace actbench {
 
-/// When to stop sampling: after at least `min_samples` samples and `min_time_s` of measured
-/// time, as soon as the relative spread (stddev/mean) is at most `max_noise`; in any case at
-/// `max_samples` samples or `max_time_s` of wall time (then `converged` is false).
+/// When to stop sampling: after at least `min_samples` samples and `min_time_s` of wall time spent
+/// taking them (not the sum of the samples' own values, which for a batched sample or a small GPU
+/// kernel is a small fraction of it), as soon as the relative spread (stddev/mean) is at most
+/// `max_noise`; in any case at `max_samples` samples or `max_time_s` of wall time (then `converged`
+/// is false).
 struct StopRule {
   int warmup = 2;
   int min_samples = 10;

@@ -158,7 +158,7 @@ template <class M, class C>
 ACTBENCH_HD C div6(C s, C sl) {
   const C q = M::div(s, C(6));
   const C r = M::fma(-q, C(6), s);
-  const C c = (r + sl) * C(0.16666666666666666);
+  const C c = fp::mul(r + sl, C(0.16666666666666666));  // one value for the test and the sum
   return c == C(0) ? q : q + c;  // keeps the sign of a zero q
 }
 
@@ -990,10 +990,10 @@ struct Gelu {
   template <class M, class C>
   static ACTBENCH_HD C erfc_neg(C x) {  // erfc(-x/sqrt2), argument carried exactly
     using R = detail::InvSqrt2<C>;
-    const C t = x * R::hi;
+    const C t = fp::mul(x, R::hi);  // the very t that erfc sees: never fused into its arithmetic
     const C tl = M::fma(x, R::hi, -t) + x * R::lo;
     const C e = M::erfc(-t);
-    return M::fma(C(1.1283791670955126) * M::exp(-t * t), tl, e);
+    return M::fma(C(1.1283791670955126) * M::exp(-fp::mul(t, t)), tl, e);
   }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x) {
@@ -1007,7 +1007,7 @@ struct Gelu {
     const C inf = M::template infinity<C>();
     if (x == inf) return C(1);
     if (x < C(-40)) return C(-0.0);  // -|x| phi(x) below the smallest subnormal double (and -inf)
-    const C x2 = x * x;
+    const C x2 = fp::mul(x, x);  // x2 - x2 must be 0 or NaN: never fma(x, x, -x2)
     const C x2l = (x2 - x2 == C(0)) ? M::fma(x, x, -x2) : C(0);
     // x phi(x) = x/sqrt(2 pi) e^(-x2/2) (1 - x2l/2); 1/sqrt(2 pi) = 0.3989422804014327 - 2.4923e-17
     const C k = x * C(0.3989422804014327);
@@ -1118,7 +1118,7 @@ struct GeluTanh {
     if (x > C(10)) return C(1);
     if (x < C(-25)) return C(-0.0);
     const auto z = two_u<M>(x, kc, ac);
-    const C xzp = C(2) * kc * x * M::fma(C(3) * ac, x * x, C(1));  // x dz/dx
+    const C xzp = fp::mul(C(2) * kc * x, M::fma(C(3) * ac, x * x, C(1)));  // x dz/dx, one value for every use
     if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(C(1) + xzp, z.lo, C(1) + xzp), z.hi);
     const auto s = detail::sig<M>(z.hi);
     const C t = s.s * s.sc;
@@ -1236,7 +1236,7 @@ struct Mish {
     if (x <= C(0)) {
       if (x < C(-700)) return detail::k_exp<M>(C(1) + x, x);  // f64 far tail: e^x (1 + x)
       const C e = M::exp(x);
-      const C n = e * (e + C(2));
+      const C n = fp::mul(e, e + C(2));  // one value for n + 2 and n + 1
       const C n2 = n + C(2);
       const C f = M::div(n, n2);
       // x sigma (1 - f^2) = x e/(1+e) 4(n+1)/(n+2)^2

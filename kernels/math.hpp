@@ -18,6 +18,7 @@
 #include "axes.hpp"
 #include "config.hpp"
 #include "dtype.hpp"
+#include "fp.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -50,7 +51,7 @@ ACTBENCH_HD float expm1_poly(float r) {
 
 ACTBENCH_HD float exp_f32(float x) {
   if (!(x > -104.0f)) return x != x ? x : 0.0f;  // below 2^-150: 0 (and -inf)
-  if (x > 89.0f) return x * 0x1p127f * 2.0f;     // inf (x finite or inf); keeps NaN out of the way
+  if (x > 89.0f) return fp::mul(fp::mul(x, 0x1p127f), 2.0f);  // inf (x finite or inf); keeps NaN out of the way
   const float j = ::rintf(x * 1.44269502e+00f);  // |j| <= 129
   float r = ::fmaf(j, -6.93145752e-01f, x);      // j * ln2_hi exact (ln2_hi has 9 trailing zero bits)
   r = ::fmaf(j, -1.42860677e-06f, r);
@@ -62,7 +63,7 @@ ACTBENCH_HD float exp_f32(float x) {
   const int k1 = k / 2, k2 = k - k1;  // each in [-75, 65]: 2^k1, 2^k2 normal
   const float s1 = bit_cast<float>(static_cast<std::uint32_t>(k1 + 127) << 23);
   const float s2 = bit_cast<float>(static_cast<std::uint32_t>(k2 + 127) << 23);
-  return (y * s1) * s2;
+  return fp::mul(fp::mul(y, s1), s2);  // sealed: a caller's add never fuses with the scaling
 }
 }  // namespace detail
 

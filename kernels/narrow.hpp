@@ -35,6 +35,7 @@
 
 #include "config.hpp"
 #include "dtype.hpp"
+#include "fp.hpp"
 #include "math.hpp"
 
 #include <cmath>
@@ -120,7 +121,7 @@ ACTBENCH_HD float exp_split(float x) {
   constexpr float kL2Elo = 1.92596299e-08f;   // log2(e) - kL2E
   constexpr float kLn2 = 6.93147182e-01f;
   x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
-  const float t = x * kL2E;
+  const float t = fp::mul(x, kL2E);  // t + 32 below must add to this t, never fuse with the product
   const float tl = ::fmaf(x, kL2Elo, ::fmaf(x, kL2E, -t));  // t + tl = x log2(e) to ~2^-48 relative
   if (kTiny && t < -125.0f) {
     const float e = ex2(t + 32.0f);  // t + 32 is exact

@@ -48,6 +48,13 @@ class CpuBackend final : public Backend {
   }
   void upload(Buffer& dst, const void* src, std::size_t bytes) override { std::memcpy(dst.data(), src, bytes); }
   void download(void* dst, const Buffer& src, std::size_t bytes) override { std::memcpy(dst, src.data(), bytes); }
+  void download_strided(void* dst, const Buffer& src, std::size_t elem_bytes, std::size_t first, std::size_t stride,
+                        std::size_t count) override {
+    require_strided_inside(src, elem_bytes, first, stride, count);
+    const auto* s = static_cast<const unsigned char*>(src.data());
+    auto* d = static_cast<unsigned char*>(dst);
+    for (std::size_t k = 0; k < count; ++k) std::memcpy(d + k * elem_bytes, s + (first + k * stride) * elem_bytes, elem_bytes);
+  }
   void fill(Buffer& dst, std::uint8_t value) override { std::memset(dst.data(), value, dst.bytes()); }
 
   void launch(const Launch& l) override {
@@ -124,5 +131,9 @@ class CpuBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+void cpu::evaluate_at_dtype(const Launch& l, const std::int64_t* index) {
+  visit_dtype(l.dtype, [&](auto tag) { cpu::evaluate_at<decltype(tag)>(l, index); });
+}
 
 }  // namespace actbench

@@ -11,9 +11,21 @@ namespace actbench::cpu {
 template <class T>
 void launch(const Launch& l);
 
+/// The host's results of l's functor (as l.impl runs it) at global element indices: y[k] = f(x[k][, dy[k]])
+/// for element index[k] (prelu's channel), k < l.n.  For checking a device's output against the host.
+template <class T>
+void evaluate_at(const Launch& l, const std::int64_t* index);
+
+/// evaluate_at for l.dtype.
+void evaluate_at_dtype(const Launch& l, const std::int64_t* index);
+
 extern template void launch<float>(const Launch&);
 extern template void launch<double>(const Launch&);
 extern template void launch<f16_t>(const Launch&);
 extern template void launch<bf16_t>(const Launch&);
+extern template void evaluate_at<float>(const Launch&, const std::int64_t*);
+extern template void evaluate_at<double>(const Launch&, const std::int64_t*);
+extern template void evaluate_at<f16_t>(const Launch&, const std::int64_t*);
+extern template void evaluate_at<bf16_t>(const Launch&, const std::int64_t*);
 
 }  // namespace actbench::cpu

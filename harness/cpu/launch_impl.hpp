@@ -12,6 +12,7 @@
 
 #include <omp.h>
 
+#include <type_traits>
 #include <vector>
 
 namespace actbench::cpu {
@@ -79,13 +80,32 @@ void prelu_dalpha(const Launch& l) {
 
 template <class T>
 void launch(const Launch& l) {
+  if (wants_prelu_dalpha(l)) detail::prelu_dalpha<T>(l);  // first: dx may overwrite x or dy (in place)
   if (l.impl == Impl::thrust) {
     require_thrust_peer_variant(l);  // instantiates the precise functors only (as on the GPU)
     dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });
   } else {
     dispatch_op<T>(l.op, [&](const auto& op) { detail::run_openmp(op, l); });
   }
-  if (wants_prelu_dalpha(l)) detail::prelu_dalpha<T>(l);
+}
+
+template <class T>
+void evaluate_at(const Launch& l, const std::int64_t* index) {
+  const auto run = [&](const auto& op) {
+    using Op = std::decay_t<decltype(op)>;
+    const T* x = static_cast<const T*>(l.x);
+    T* y = static_cast<T*>(l.y);
+    for (std::int64_t k = 0; k < l.n; ++k) {
+      if constexpr (Op::direction == Direction::bwd)
+        y[k] = op.at(index[k], x[k], static_cast<const T*>(l.dy)[k]);
+      else
+        y[k] = op.at(index[k], x[k]);
+    }
+  };
+  if (l.impl == Impl::thrust || l.impl == Impl::cudnn)
+    dispatch_op_as<T, Variant::precise>(l.op, run);  // the peers are measured as the precise variant
+  else
+    dispatch_op<T>(l.op, run);
 }
 
 }  // namespace actbench::cpu

@@ -59,6 +59,8 @@ class CudaBackend final : public Backend {
   Buffer allocate(std::size_t bytes) override;
   void upload(Buffer& dst, const void* src, std::size_t bytes) override;
   void download(void* dst, const Buffer& src, std::size_t bytes) override;
+  void download_strided(void* dst, const Buffer& src, std::size_t elem_bytes, std::size_t first, std::size_t stride,
+                        std::size_t count) override;
   void fill(Buffer& dst, std::uint8_t value) override;
 
   void launch(const Launch& l) override;
@@ -142,6 +144,7 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   if (const auto v = nvml.driver_version()) d["driver_version"] = *v;
   d["nvml"] = nvml.available() ? std::string("available") : "unavailable: " + nvml.why();
   if (const auto v = CudnnPeer::version()) d["cudnn_version"] = *v;
+  if (const auto why = CudnnPeer::unavailable()) d["cudnn"] = *why;
 
   ctx_.device = index;
   ctx_.sm_count = sms;
@@ -213,6 +216,18 @@ void CudaBackend::download(void* dst, const Buffer& src, std::size_t bytes) {
   check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize(after download)");
 }
 
+void CudaBackend::download_strided(void* dst, const Buffer& src, std::size_t elem_bytes, std::size_t first,
+                                   std::size_t stride, std::size_t count) {
+  require_strided_inside(src, elem_bytes, first, stride, count);
+  if (count == 0) return;
+  activate(index_);
+  // One 2D copy: `count` rows of one element each, `stride` elements apart in the source.
+  check(cudaMemcpy2DAsync(dst, elem_bytes, static_cast<const unsigned char*>(src.data()) + first * elem_bytes,
+                          stride * elem_bytes, elem_bytes, count, cudaMemcpyDeviceToHost, ctx_.stream),
+        "cudaMemcpy2DAsync(strided download)");
+  check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize(after strided download)");
+}
+
 void CudaBackend::fill(Buffer& dst, std::uint8_t value) {
   if (dst.bytes() == 0) return;
   activate(index_);
@@ -239,7 +254,9 @@ void CudaBackend::launch(const Launch& l) {
   } catch (const BackendError&) {
     throw;
   } catch (const std::exception& e) {  // thrust::system_error and the like
-    throw BackendError(std::string("launch (") + to_string(l.impl) + "): " + e.what());
+    const std::string what = std::string("launch (") + to_string(l.impl) + "): " + e.what();
+    check_context_after_library_error(what);  // a dead context behind thrust's error: DeviceLost
+    throw BackendError(what);
   }
   throw BackendError("launch: unknown impl");
 }

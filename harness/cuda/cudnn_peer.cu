@@ -1,8 +1,14 @@
 // actbench/harness/cuda/cudnn_peer.cu - cuDNN's legacy activation API as a peer (see cudnn_peer.hpp).
+//
+// Built against cudnn.h (its types and names) but never linked: libcudnn.so.<major> is opened at run time,
+// as NVML is, so that actbench starts on a machine without cuDNN and reports the cudnn cases as not run,
+// with the loader's reason.
 #include "harness/cuda/check.hpp"
 #include "harness/cuda/cudnn_peer.hpp"
+#include "harness/cuda/dynlib.hpp"
 
 #include <climits>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 
@@ -16,12 +22,82 @@ namespace actbench::cuda {
 
 namespace {
 
+#define ACTBENCH_STR2(x) #x
+#define ACTBENCH_STR(x) ACTBENCH_STR2(x)
+
+/// The library to open: $ACTBENCH_CUDNN_LIBRARY (a name or a path) when set, else libcudnn.so.<the headers'
+/// major version>, found the dynamic loader's way (LD_LIBRARY_PATH, the ld.so cache).
+const char* cudnn_library_name() {
+  const char* env = std::getenv("ACTBENCH_CUDNN_LIBRARY");
+  return env != nullptr && env[0] != '\0' ? env : "libcudnn.so." ACTBENCH_STR(CUDNN_MAJOR);
+}
+
+/// The entry points of cuDNN's legacy activation API.
+struct CudnnApi {
+  DynamicLibrary lib{cudnn_library_name()};
+  decltype(&cudnnGetVersion) get_version = nullptr;
+  decltype(&cudnnGetErrorString) error_string = nullptr;
+  decltype(&cudnnGetLastErrorString) last_error_string = nullptr;  // may be absent: then no detail
+  decltype(&cudnnCreate) create = nullptr;
+  decltype(&cudnnDestroy) destroy = nullptr;
+  decltype(&cudnnSetStream) set_stream = nullptr;
+  decltype(&cudnnCreateTensorDescriptor) create_tensor = nullptr;
+  decltype(&cudnnDestroyTensorDescriptor) destroy_tensor = nullptr;
+  decltype(&cudnnSetTensor4dDescriptor) set_tensor_4d = nullptr;
+  decltype(&cudnnCreateActivationDescriptor) create_activation = nullptr;
+  decltype(&cudnnDestroyActivationDescriptor) destroy_activation = nullptr;
+  decltype(&cudnnSetActivationDescriptor) set_activation = nullptr;
+  decltype(&cudnnSetActivationDescriptorSwishBeta) set_swish_beta = nullptr;
+  decltype(&cudnnActivationForward) forward = nullptr;
+  decltype(&cudnnActivationBackward) backward = nullptr;
+  bool usable = false;
+  std::string why;  ///< why not usable
+
+  static const CudnnApi& instance() {
+    static const CudnnApi api;
+    return api;
+  }
+
+ private:
+  CudnnApi() {
+    if (!lib.loaded()) {
+      why = lib.why();
+      return;
+    }
+    lib.load(last_error_string, "cudnnGetLastErrorString");
+    const bool all = lib.load(get_version, "cudnnGetVersion") && lib.load(error_string, "cudnnGetErrorString") &&
+                     lib.load(create, "cudnnCreate") && lib.load(destroy, "cudnnDestroy") &&
+                     lib.load(set_stream, "cudnnSetStream") && lib.load(create_tensor, "cudnnCreateTensorDescriptor") &&
+                     lib.load(destroy_tensor, "cudnnDestroyTensorDescriptor") &&
+                     lib.load(set_tensor_4d, "cudnnSetTensor4dDescriptor") &&
+                     lib.load(create_activation, "cudnnCreateActivationDescriptor") &&
+                     lib.load(destroy_activation, "cudnnDestroyActivationDescriptor") &&
+                     lib.load(set_activation, "cudnnSetActivationDescriptor") &&
+                     lib.load(set_swish_beta, "cudnnSetActivationDescriptorSwishBeta") &&
+                     lib.load(forward, "cudnnActivationForward") && lib.load(backward, "cudnnActivationBackward");
+    if (!all) {
+      why = std::string(cudnn_library_name()) + " lacks an entry point of the activation API";
+      return;
+    }
+    const std::size_t major = get_version() / 10000;  // major*10000 + minor*100 + patch since cuDNN 9
+    if (major != CUDNN_MAJOR) {
+      why = "libcudnn is version " + std::to_string(get_version()) + ", built against cuDNN " +
+            ACTBENCH_STR(CUDNN_MAJOR);
+      return;
+    }
+    usable = true;
+  }
+};
+
+const CudnnApi& api() { return CudnnApi::instance(); }
+
 void check_cudnn(cudnnStatus_t s, const char* what) {
   if (s == CUDNN_STATUS_SUCCESS) return;
-  std::string msg = std::string(what) + " failed: " + cudnnGetErrorString(s);
+  std::string msg = std::string(what) + " failed: " + api().error_string(s);
   char detail[512] = {};
-  cudnnGetLastErrorString(detail, sizeof detail);
+  if (api().last_error_string != nullptr) api().last_error_string(detail, sizeof detail);
   if (detail[0] != '\0') msg += std::string(" (") + detail + ")";
+  check_context_after_library_error(msg);  // cuDNN's failure may hide a sticky CUDA error
   throw BackendError(msg);
 }
 
@@ -70,18 +146,18 @@ struct CudnnPeer::Impl {
   double y_coef = 0.0;
 
   ~Impl() {
-    if (act != nullptr) cudnnDestroyActivationDescriptor(act);
-    if (desc != nullptr) cudnnDestroyTensorDescriptor(desc);
-    if (handle != nullptr) cudnnDestroy(handle);
+    if (act != nullptr) api().destroy_activation(act);
+    if (desc != nullptr) api().destroy_tensor(desc);
+    if (handle != nullptr) api().destroy(handle);
     if (y != nullptr) cudaFree(y);
   }
 
   void ensure_handle() {
     if (handle != nullptr) return;
-    check_cudnn(cudnnCreate(&handle), "cudnnCreate");
-    check_cudnn(cudnnSetStream(handle, stream), "cudnnSetStream");
-    check_cudnn(cudnnCreateTensorDescriptor(&desc), "cudnnCreateTensorDescriptor");
-    check_cudnn(cudnnCreateActivationDescriptor(&act), "cudnnCreateActivationDescriptor");
+    check_cudnn(api().create(&handle), "cudnnCreate");
+    check_cudnn(api().set_stream(handle, stream), "cudnnSetStream");
+    check_cudnn(api().create_tensor(&desc), "cudnnCreateTensorDescriptor");
+    check_cudnn(api().create_activation(&act), "cudnnCreateActivationDescriptor");
   }
 };
 
@@ -89,11 +165,18 @@ CudnnPeer::CudnnPeer(cudaStream_t stream) : impl_(std::make_unique<Impl>()) { im
 CudnnPeer::~CudnnPeer() = default;
 
 std::optional<std::string> CudnnPeer::version() {
-  const std::size_t v = cudnnGetVersion();  // major*10000 + minor*100 + patch since cuDNN 9
+  if (!api().usable) return std::nullopt;
+  const std::size_t v = api().get_version();  // major*10000 + minor*100 + patch since cuDNN 9
   return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
 }
 
+std::optional<std::string> CudnnPeer::unavailable() {
+  if (api().usable) return std::nullopt;
+  return "cuDNN not loaded: " + api().why;
+}
+
 std::optional<std::string> CudnnPeer::unsupported(const OpSpec& op, DType) {
+  if (auto why = unavailable()) return why;
   if (!cudnn_mode(op)) return std::string("cuDNN's activation API has no ") + to_string(op.activation);
   if (op.direction == Direction::deriv)
     return std::string("cuDNN has no derivative-only mode (fwd and bwd only)");
@@ -120,13 +203,13 @@ void CudnnPeer::launch(const Launch& l) {
   s.ensure_handle();
   const Mode m = *cudnn_mode(l.op);
   const int n = static_cast<int>(l.n);
-  check_cudnn(cudnnSetTensor4dDescriptor(s.desc, CUDNN_TENSOR_NCHW, cudnn_type(l.dtype), 1, 1, 1, n),
+  check_cudnn(api().set_tensor_4d(s.desc, CUDNN_TENSOR_NCHW, cudnn_type(l.dtype), 1, 1, 1, n),
               "cudnnSetTensor4dDescriptor");
-  check_cudnn(cudnnSetActivationDescriptor(s.act, m.mode, CUDNN_PROPAGATE_NAN,
+  check_cudnn(api().set_activation(s.act, m.mode, CUDNN_PROPAGATE_NAN,
                                            m.mode == CUDNN_ACTIVATION_SWISH ? 0.0 : m.coef),
               "cudnnSetActivationDescriptor");
   if (m.mode == CUDNN_ACTIVATION_SWISH)
-    check_cudnn(cudnnSetActivationDescriptorSwishBeta(s.act, m.coef), "cudnnSetActivationDescriptorSwishBeta");
+    check_cudnn(api().set_swish_beta(s.act, m.coef), "cudnnSetActivationDescriptorSwishBeta");
 
   // Scaling factors are double for double data, float otherwise (cuDNN's rule).
   const float one_f = 1.0f, zero_f = 0.0f;
@@ -138,7 +221,7 @@ void CudnnPeer::launch(const Launch& l) {
 
   if (l.op.direction == Direction::fwd) {
     note_write(l.y, bytes);
-    check_cudnn(cudnnActivationForward(s.handle, s.act, one, s.desc, l.x, zero, s.desc, l.y), "cudnnActivationForward");
+    check_cudnn(api().forward(s.handle, s.act, one, s.desc, l.x, zero, s.desc, l.y), "cudnnActivationForward");
     return;
   }
 
@@ -154,7 +237,7 @@ void CudnnPeer::launch(const Launch& l) {
       check(cudaMalloc(&s.y, bytes), "cudaMalloc(cudnn y scratch, " + std::to_string(bytes) + " bytes)");
       s.y_capacity = bytes;
     }
-    check_cudnn(cudnnActivationForward(s.handle, s.act, one, s.desc, l.x, zero, s.desc, s.y),
+    check_cudnn(api().forward(s.handle, s.act, one, s.desc, l.x, zero, s.desc, s.y),
                 "cudnnActivationForward (y for bwd)");
     s.y_valid = true;
     s.y_of_x = l.x;
@@ -164,7 +247,7 @@ void CudnnPeer::launch(const Launch& l) {
     s.y_coef = m.coef;
   }
   note_write(l.y, bytes);  // dx may overwrite x (in place): then y is stale for the next launch
-  check_cudnn(cudnnActivationBackward(s.handle, s.act, one, s.desc, s.y, s.desc, l.dy, s.desc, l.x, zero, s.desc, l.y),
+  check_cudnn(api().backward(s.handle, s.act, one, s.desc, s.y, s.desc, l.dy, s.desc, l.x, zero, s.desc, l.y),
               "cudnnActivationBackward");
 }
 
@@ -175,11 +258,10 @@ struct CudnnPeer::Impl {};
 CudnnPeer::CudnnPeer(cudaStream_t) : impl_(std::make_unique<Impl>()) {}
 CudnnPeer::~CudnnPeer() = default;
 std::optional<std::string> CudnnPeer::version() { return std::nullopt; }
-std::optional<std::string> CudnnPeer::unsupported(const OpSpec&, DType) {
-  return std::string("built without cuDNN");
-}
+std::optional<std::string> CudnnPeer::unavailable() { return std::string("built without cuDNN's headers (cudnn.h)"); }
+std::optional<std::string> CudnnPeer::unsupported(const OpSpec&, DType) { return unavailable(); }
 void CudnnPeer::note_write(const void*, std::size_t) {}
-void CudnnPeer::launch(const Launch&) { throw BackendError("cudnn: built without cuDNN"); }
+void CudnnPeer::launch(const Launch&) { throw BackendError("cudnn: " + *unavailable()); }
 
 #endif
 

@@ -2,8 +2,10 @@
 // (cudnnActivationForward / cudnnActivationBackward) as a peer.
 //
 // cuDNN has sigmoid, relu, tanh, elu, swish and clipped relu (= relu6), forward and backward, for
-// f32, f16, bf16 and f64.  Everything else is unsupported() with a reason.  Built only with
-// ACTBENCH_HAVE_CUDNN; without it every case is unsupported ("built without cuDNN").
+// f32, f16, bf16 and f64.  Everything else is unsupported() with a reason.  Built with cuDNN's headers
+// (ACTBENCH_HAVE_CUDNN) and never linked: libcudnn.so.<major> is opened at run time; where it cannot be
+// (or was built without the headers) every case is unsupported with the reason ("cuDNN not loaded:
+// libcudnn.so.9: cannot open shared object file ...").
 //
 // Backward needs y = f(x) too (cuDNN's API takes x, y and dy).  y is computed into a scratch buffer
 // on the first bwd launch after x changed, and reused while x is unchanged: the backend tells the
@@ -33,8 +35,10 @@ class CudnnPeer {
 
   /// Why cuDNN cannot run `op` at `dtype` (nullopt: it can).
   static std::optional<std::string> unsupported(const OpSpec& op, DType dtype);
-  /// cuDNN's version ("9.19.0"), or nullopt when built without it.
+  /// cuDNN's version ("9.19.0"), or nullopt when it is not loaded.
   static std::optional<std::string> version();
+  /// Why cuDNN cannot run here at all (not loaded, built without its headers); nullopt: it is loaded.
+  static std::optional<std::string> unavailable();
 
   /// Enqueues the op on the stream (the handle is created on first use).
   void launch(const Launch& l);

@@ -8,11 +8,12 @@ namespace actbench::cuda {
 
 template <class T>
 void launch_actbench(const Launch& l, const LaunchContext& ctx) {
+  // dα first: it reads x and dy, which dx may overwrite (in place)
+  if (wants_prelu_dalpha(l))
+    launch_prelu_dalpha(l.dtype, l.x, l.dy, l.n, l.op.params.prelu_channels, l.prelu_dalpha, ctx);
   dispatch_op<T>(l.op, [&](const auto& op) {
     launch_elementwise(op, static_cast<const T*>(l.x), static_cast<const T*>(l.dy), static_cast<T*>(l.y), l.n, ctx);
   });
-  if (wants_prelu_dalpha(l))
-    launch_prelu_dalpha(l.dtype, l.x, l.dy, l.n, l.op.params.prelu_channels, l.prelu_dalpha, ctx);
 }
 
 }  // namespace actbench::cuda

@@ -53,12 +53,13 @@ void launch_thrust(const Launch& l, const LaunchContext& ctx) {
   if (l.n > 0 && (l.x == nullptr || l.y == nullptr || (l.op.direction == Direction::bwd && l.dy == nullptr)))
     throw BackendError("launch: null buffer (x, y, or dy for bwd)");
   require_thrust_peer_variant(l);  // instantiates the precise functors only (shorter builds)
+  // dα first: it reads x and dy, which dx may overwrite (in place)
+  if (wants_prelu_dalpha(l))
+    launch_prelu_dalpha(l.dtype, l.x, l.dy, l.n, l.op.params.prelu_channels, l.prelu_dalpha, ctx);
   dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) {
     detail::thrust_transform(op, static_cast<const T*>(l.x), static_cast<const T*>(l.dy), static_cast<T*>(l.y), l.n,
                              ctx.stream);
   });
-  if (wants_prelu_dalpha(l))
-    launch_prelu_dalpha(l.dtype, l.x, l.dy, l.n, l.op.params.prelu_channels, l.prelu_dalpha, ctx);
 }
 
 }  // namespace actbench::cuda

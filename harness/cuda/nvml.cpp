@@ -4,7 +4,7 @@
 // installed on every build machine): handles are opaque pointers, results are ints, 0 is success.
 #include "harness/cuda/nvml.hpp"
 
-#include <dlfcn.h>
+#include "harness/cuda/dynlib.hpp"
 
 #include <array>
 #include <cstdio>
@@ -40,7 +40,7 @@ constexpr std::array<ReasonName, 9> kReasons = {{
 }  // namespace
 
 struct Nvml::Api {
-  void* lib = nullptr;
+  DynamicLibrary lib{"libnvidia-ml.so.1"};
   nvmlReturn (*init)() = nullptr;
   const char* (*error_string)(nvmlReturn) = nullptr;
   nvmlReturn (*by_uuid)(const char*, nvmlDevice*) = nullptr;
@@ -55,7 +55,7 @@ struct Nvml::Api {
 
   template <class F>
   void load(F& f, const char* name) {
-    f = reinterpret_cast<F>(dlsym(lib, name));
+    lib.load(f, name);
   }
 };
 
@@ -65,14 +65,12 @@ Nvml& Nvml::instance() {
 }
 
 Nvml::Nvml() {
-  void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* err = dlerror();
-    why_ = err != nullptr ? err : "dlopen(libnvidia-ml.so.1) failed";
+  auto* api = new Api;
+  if (!api->lib.loaded()) {
+    why_ = api->lib.why();
+    delete api;
     return;
   }
-  auto* api = new Api;
-  api->lib = lib;
   api->load(api->init, "nvmlInit_v2");
   api->load(api->error_string, "nvmlErrorString");
   api->load(api->by_uuid, "nvmlDeviceGetHandleByUUID");
@@ -87,14 +85,14 @@ Nvml::Nvml() {
   api->load(api->driver_version, "nvmlSystemGetDriverVersion");
   if (api->init == nullptr || (api->by_uuid == nullptr && api->by_pci == nullptr)) {
     why_ = "libnvidia-ml.so.1 lacks nvmlInit_v2 or the device lookups";
-    dlclose(lib);
+    api->lib.close();
     delete api;
     return;
   }
   const nvmlReturn r = api->init();
   if (r != kNvmlSuccess) {
     why_ = std::string("nvmlInit_v2 failed: ") + (api->error_string ? api->error_string(r) : std::to_string(r));
-    dlclose(lib);
+    api->lib.close();
     delete api;
     return;
   }

@@ -9,7 +9,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <numeric>
+#include <optional>
+#include <string>
 
 using namespace actbench;
 
@@ -136,9 +140,15 @@ TEST(CpuBackend, RunnerProducesACompleteRecord) {
   for (const char* key : {"name", "run_type", "real_time", "cpu_time", "time_unit", "iterations", "activation",
                           "direction", "dtype", "variant", "impl", "backend", "device", "n", "bytes", "status",
                           "timing", "gbps", "elements_per_s", "pct_of_copy_bw", "pct_of_copy_kernel_bw",
-                          "l2_resident", "accuracy", "params"})
+                          "l2_resident", "accuracy", "params", "bytes_convention", "output_check"})
     EXPECT_TRUE(r.contains(key)) << key;
   EXPECT_EQ(r["bytes"], 3 * 4096 * 2);
+  EXPECT_EQ(r["bytes_convention"], "x, dy read + dx written");
+  // the timed output: first and last 64 and 4096 strided elements, against the host functor
+  EXPECT_EQ(r["output_check"]["elements"], 64 + 4096 + 64);
+  EXPECT_EQ(r["output_check"]["mismatches"], 0);
+  EXPECT_TRUE(r["output_check"]["pass"].get<bool>());
+  EXPECT_TRUE(r["output_check"]["first_mismatch"].is_null());
   EXPECT_GT(r["gbps"].get<double>(), 0.0);
   EXPECT_GT(r["pct_of_copy_bw"].get<double>(), 0.0);
   EXPECT_TRUE(r["accuracy"]["exhaustive"].get<bool>());
@@ -231,4 +241,89 @@ TEST(Plausibility, FinishGroupMeasuresTheCopyAgain) {
   ASSERT_TRUE(last);
   EXPECT_EQ(last->n, 8192);
   EXPECT_TRUE(to_json(*last).contains("memcpy_after"));
+}
+
+namespace {
+
+/// The cpu backend, except that launches of exactly `skip_n` elements leave element `skip_at` unwritten
+/// (it keeps what the buffer held): a kernel with an indexing bug in the timed launches only.
+class SkippingBackend final : public Backend {
+ public:
+  SkippingBackend(std::int64_t skip_n, std::int64_t skip_at) : b_(make_cpu_backend()), n_(skip_n), at_(skip_at) {}
+  BackendKind kind() const override { return b_->kind(); }
+  const DeviceFacts& facts() const override { return b_->facts(); }
+  std::optional<std::string> unsupported(Impl i, const OpSpec& op, DType t) const override { return b_->unsupported(i, op, t); }
+  std::size_t free_memory() const override { return b_->free_memory(); }
+  Buffer allocate(std::size_t bytes) override { return b_->allocate(bytes); }
+  void upload(Buffer& d, const void* s, std::size_t bytes) override { b_->upload(d, s, bytes); }
+  void download(void* d, const Buffer& s, std::size_t bytes) override { b_->download(d, s, bytes); }
+  void download_strided(void* d, const Buffer& s, std::size_t e, std::size_t f, std::size_t st, std::size_t c) override {
+    b_->download_strided(d, s, e, f, st, c);
+  }
+  void fill(Buffer& d, std::uint8_t v) override { b_->fill(d, v); }
+  void launch(const Launch& l) override {
+    const std::size_t size = static_cast<std::size_t>(dtype_info(l.dtype).size_bytes);
+    unsigned char keep[8];
+    auto* y = static_cast<unsigned char*>(l.y) + static_cast<std::size_t>(at_) * size;
+    const bool skip = l.n == n_;
+    if (skip) std::memcpy(keep, y, size);
+    b_->launch(l);
+    if (skip) std::memcpy(y, keep, size);
+  }
+  void copy(CopyKind k, void* d, const void* s, std::size_t bytes, DType t) override { b_->copy(k, d, s, bytes, t); }
+  void synchronize() override { b_->synchronize(); }
+  void flush_cache() override { b_->flush_cache(); }
+  bool has_cache_flush() const override { return b_->has_cache_flush(); }
+  double time_once(const std::function<void()>& work) override { return b_->time_once(work); }
+  std::unique_ptr<BatchedTimer> prepare_batched(const std::function<void()>& work, int reps) override {
+    return b_->prepare_batched(work, reps);
+  }
+
+ private:
+  std::unique_ptr<Backend> b_;
+  std::int64_t n_, at_;
+};
+
+}  // namespace
+
+// Issue 14 item 11: the timed launches' output is checked, not only the accuracy chunks.  An element the
+// timed kernel leaves unwritten (in its scalar tail here) keeps the poison and fails the record.
+TEST(CpuBackend, TimedOutputMismatchFailsTheRecord) {
+  const std::int64_t n = 5000;
+  for (const Activation a : {Activation::prelu, Activation::sigmoid}) {
+    SkippingBackend backend(n, n - 1);
+    RunOptions opt;
+    opt.rule = StopRule{0, 2, 3, 0.0, 0.01, 1.0};
+    Runner runner(backend, opt);
+    const Case c{a, Direction::bwd, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0, n};
+    const CaseOutcome o = runner.run(c, 0);
+    ASSERT_TRUE(o.record) << (o.not_run ? o.not_run->reason : "");
+    ASSERT_TRUE(o.record->output_check.has_value());
+    EXPECT_TRUE(o.record->output_failed());
+    EXPECT_EQ(o.record->output_check->mismatches, 1);
+    EXPECT_NE(o.record->output_check->first_mismatch.find("element 4999"), std::string::npos)
+        << o.record->output_check->first_mismatch;
+    EXPECT_FALSE(to_json(*o.record)["output_check"]["pass"].get<bool>());
+    // the same case on a correct backend passes (prelu: the host evaluates each sampled element's channel)
+    auto good = make_cpu_backend();
+    Runner ok(*good, opt);
+    const CaseOutcome o2 = ok.run(c, 0);
+    ASSERT_TRUE(o2.record);
+    EXPECT_FALSE(o2.record->output_failed()) << o2.record->output_check->first_mismatch;
+  }
+}
+
+// Accuracy chunks: an element the kernel leaves unwritten is caught whatever its expected value (the poison
+// is all-ones bytes, a NaN; a NaN input carried through looks the same, so a second run over zero bytes
+// tells them apart).
+TEST(CpuBackend, UnwrittenElementIsAnErrorNotAResult) {
+  const Case c{Activation::relu, Direction::fwd, DType::f16, Variant::precise, Impl::actbench, BackendKind::cpu, 0, 8};
+  std::vector<std::uint64_t> xs = {0x3c00, 0xFFFF, 0x7e00, 0xbc00, 0x0000, 0x8000, 0xFFFF, 0x4000};
+  SkippingBackend broken(8, 6);  // element 6's input is the all-ones NaN: expected output all-ones too
+  EXPECT_THROW(run_on_inputs(broken, c, Params{}, xs, {}), BackendError);
+  auto good = make_cpu_backend();
+  const auto ys = run_on_inputs(*good, c, Params{}, xs, {});
+  EXPECT_TRUE(std::isnan(decode(DType::f16, ys[1])));  // NaN propagates: a result, not an unwritten element
+  EXPECT_TRUE(std::isnan(decode(DType::f16, ys[6])));
+  EXPECT_EQ(ys[0], 0x3c00u);
 }

@@ -82,6 +82,35 @@ TEST(Registry, BytesMoved) {
   EXPECT_EQ(c.name(), "relu/bwd/f64/precise/actbench/cpu:0/1000");
 }
 
+// What each impl really moves (issue 14 item 7): prelu's bwd also runs its dalpha reduction (x and dy read
+// again, the channels zeroed and written), cuDNN's bwd also reads y.
+TEST(Registry, BytesMovedPerImpl) {
+  Case c;
+  c.dtype = DType::f32;
+  c.n = 1000;
+  c.activation = Activation::sigmoid;
+  for (Impl impl : {Impl::actbench, Impl::thrust, Impl::cudnn}) {
+    c.impl = impl;
+    c.direction = Direction::fwd;
+    EXPECT_EQ(bytes_moved(c, 64).bytes, 8000);
+    EXPECT_EQ(bytes_moved(c, 64).convention, "x read + y written");
+  }
+  c.direction = Direction::bwd;
+  c.impl = Impl::actbench;
+  EXPECT_EQ(bytes_moved(c, 64).bytes, 12000);
+  c.impl = Impl::cudnn;
+  EXPECT_EQ(bytes_moved(c, 64).bytes, 16000);
+  EXPECT_NE(bytes_moved(c, 64).convention.find("x, y, dy read"), std::string::npos);
+  c.activation = Activation::prelu;
+  for (Impl impl : {Impl::actbench, Impl::thrust}) {
+    c.impl = impl;
+    EXPECT_EQ(bytes_moved(c, 64).bytes, 5 * 4000 + 2 * 64 * 4);
+    EXPECT_NE(bytes_moved(c, 64).convention.find("dalpha"), std::string::npos);
+  }
+  c.direction = Direction::fwd;
+  EXPECT_EQ(bytes_moved(c, 64).bytes, 8000);
+}
+
 TEST(Registry, ParseSizes) {
   EXPECT_EQ(parse_sizes("2^10:2^16:2"), (std::vector<std::int64_t>{1024, 4096, 16384, 65536}));
   EXPECT_EQ(parse_sizes("2^4:2^6"), (std::vector<std::int64_t>{16, 32, 64}));
