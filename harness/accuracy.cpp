@@ -156,21 +156,34 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.allowance_only = allowance_only_;
   r.max_ulp_deciding = static_cast<double>(max_deciding_);
   r.subnormal_outputs = subnormal_outputs_;
+  // per_binade: one entry per sign and binade of x; f64's 2046 binades are grouped 16 at a time
+  // (exp the group's first binade, exp_last its last) to keep a record small.
   const std::size_t fields = std::size_t{1} << exp_bits_;
   const int bias = (1 << (exp_bits_ - 1)) - 1;
-  for (int sign : {1, -1})
-    for (std::size_t f = 0; f < fields; ++f) {
-      const Bucket& b = buckets_[(sign < 0 ? fields : 0) + f];
-      if (b.count == 0) continue;
+  const std::size_t group = t_ == DType::f64 ? 16 : 1;
+  for (int sign : {1, -1}) {
+    const std::size_t base = sign < 0 ? fields : 0;
+    auto emit = [&](std::size_t f0, std::size_t f1, std::optional<int> exp, std::optional<int> exp_last) {
       BinadeErrors e;
       e.sign = sign;
-      if (f == 0) e.exp = dtype_info(t_).emin - 1;
-      else if (f != fields - 1) e.exp = static_cast<int>(f) - bias;
-      e.count = b.count;
-      e.over_bound = b.over;
-      e.max_ulp = static_cast<double>(b.max_ulp);
-      r.per_binade.push_back(e);
+      e.exp = exp;
+      e.exp_last = exp_last;
+      for (std::size_t f = f0; f < f1; ++f) {
+        const Bucket& b = buckets_[base + f];
+        e.count += b.count;
+        e.over_bound += b.over;
+        e.max_ulp = std::max(e.max_ulp, static_cast<double>(b.max_ulp));
+      }
+      if (e.count) r.per_binade.push_back(e);
+    };
+    emit(0, 1, dtype_info(t_).emin - 1, std::nullopt);  // subnormal x
+    for (std::size_t f = 1; f < fields - 1; f += group) {
+      const std::size_t f1 = std::min(f + group, fields - 1);
+      emit(f, f1, static_cast<int>(f) - bias,
+           group > 1 ? std::optional<int>(static_cast<int>(f1 - 1) - bias) : std::nullopt);
     }
+    emit(fields - 1, fields, std::nullopt, std::nullopt);  // 0, inf, NaN
+  }
   return r;
 }
 

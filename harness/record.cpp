@@ -119,11 +119,15 @@ json to_json(const AccuracyRecord& r) {
   for (const auto& w : r.top_worst) j["top_worst"].push_back(worst_json(r.dtype, w));
   j["per_binade"] = json::array();
   for (const auto& b : r.per_binade)
-    j["per_binade"].push_back({{"sign", b.sign},
-                               {"exp", b.exp ? json(*b.exp) : json(nullptr)},
-                               {"count", b.count},
-                               {"max_ulp", json_number(b.max_ulp)},
-                               {"over_bound", b.over_bound}});
+  {
+    json e = {{"sign", b.sign},
+              {"exp", b.exp ? json(*b.exp) : json(nullptr)},
+              {"count", b.count},
+              {"max_ulp", json_number(b.max_ulp)},
+              {"over_bound", b.over_bound}};
+    if (b.exp_last) e["exp_last"] = *b.exp_last;
+    j["per_binade"].push_back(std::move(e));
+  }
   j["subnormal_outputs"] = r.subnormal_outputs;
   j["reference"] = r.reference;
   j["expected_to_fail"] = r.expected_to_fail;

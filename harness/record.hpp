@@ -52,6 +52,7 @@ std::array<double, kHistogramBins> histogram_edges();
 struct BinadeErrors {
   int sign = 1;            ///< 1 or -1
   std::optional<int> exp;  ///< floor(log2|x|); emin - 1 for every subnormal x; nullopt for 0, inf, NaN
+  std::optional<int> exp_last;  ///< a group of binades exp..exp_last (f64, 16 at a time); nullopt: one
   std::uint64_t count = 0, over_bound = 0;
   double max_ulp = 0;
 };
