@@ -237,10 +237,19 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   if (plan.cases.empty()) throw SessionUsageError("no case matches the filters (see 'actbench list')");
 
   // Google Benchmark's --benchmark_filter, applied by Google Benchmark itself; then the shard.
-  std::string gb_says;
-  const std::vector<Case> planned = filtered_by_google_benchmark(plan.cases, &gb_says);
+  std::string gb_says, gb_others;
+  std::vector<Case> planned;
+  try {
+    planned = filtered_by_google_benchmark(plan.cases, &gb_says);
+  } catch (const std::exception& e) {  // e.g. --benchmark_repetitions=-1
+    throw SessionUsageError(fmt::format("Google Benchmark cannot plan the cases with the --benchmark_* flags given "
+                                        "({})", e.what()));
+  }
+  for (const auto& arg : config.argv)
+    if (arg.rfind("--benchmark_", 0) == 0 && arg.rfind("--benchmark_filter=", 0) != 0) gb_others += " " + arg;
   if (planned.empty())
-    throw SessionUsageError(fmt::format("no case matches --benchmark_filter '{}'{}", benchmark::GetBenchmarkFilter(),
+    throw SessionUsageError(fmt::format("no case matches --benchmark_filter '{}'{}{}", benchmark::GetBenchmarkFilter(),
+                                        gb_others.empty() ? "" : " with" + gb_others,
                                         gb_says.empty() ? "" : " (" + gb_says + ")"));
   const std::vector<Case> cases = config.shard ? shard_of(planned, *config.shard, plan.options) : planned;
 
