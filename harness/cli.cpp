@@ -327,7 +327,7 @@ struct RunArgs {
   std::vector<std::string> activation, direction, dtype, variant, impl, params;
   std::string sizes, accuracy = "sampled", out, shard;
   bool quick = false, no_cold = false, no_timing = false, force = false;
-  double max_time = 0, noise = 0;
+  double max_time = 0, noise = 0, checkpoint = 30;
   int min_samples = 0;
   std::uint64_t seed = 20261127;
   Where where;
@@ -451,12 +451,13 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
     }
   }
   if (a.force && a.out.empty()) throw UsageError("--force needs --out (the default report name is always new)");
+  if (!(a.checkpoint > 0) || !std::isfinite(a.checkpoint)) throw UsageError("--checkpoint must be a number of seconds > 0");
   init_google_benchmark(gb_args);
 
   Machine m = open_backends(a.where, cuda, false);
   std::vector<int> device_ids;
   for (const auto& b : m.backends) device_ids.push_back(b->facts().index);
-  SessionConfig config{make_plan(request, m.kind, device_ids), shard, Destination{a.out, a.force}, argv};
+  SessionConfig config{make_plan(request, m.kind, device_ids), shard, Destination{a.out, a.force}, argv, a.checkpoint};
   try {
     return run_session(config, m.backends);
   } catch (const SessionUsageError& e) {
@@ -516,6 +517,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   app.add_option("--accuracy", run.accuracy, "sampled (default), exhaustive, off");
   app.add_option("--out,-o", run.out, "report path (default results/<host>-<device>-<date>[-K].json, a new file)");
   app.add_flag("--force", run.force, "replace the file --out names if it exists");
+  app.add_option("--checkpoint", run.checkpoint, "seconds between the report's checkpoints while it runs (default 30)");
   app.add_option("--shard", run.shard, "run the K-th of N balanced slices of the cases (K/N, 1-based)");
   app.add_flag("--quick", run.quick, "a representative subset (under a minute on the cpu)");
   app.add_option("--param", run.params, "activation parameter key=value or activation.key=value (repeatable)")
