@@ -55,8 +55,9 @@ def actbench() -> str:
 
 
 def run(args, *, cwd=ROOT, timeout=120, env=None, preexec_fn=None):
-    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env,
-                          preexec_fn=preexec_fn)
+    # errors="replace": a program may echo bytes of a damaged file; the check is on lines, not on UTF-8
+    return subprocess.run(args, capture_output=True, encoding="utf-8", errors="replace", cwd=cwd, timeout=timeout,
+                          env=env, preexec_fn=preexec_fn)
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -198,8 +199,8 @@ class Watched:
     """An actbench run whose stderr is read as it comes: the cases it says it measured, in order."""
 
     def __init__(self, args, cwd, env=None, preexec_fn=None):
-        self.proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=env, preexec_fn=preexec_fn)
+        self.proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
+                                     errors="replace", env=env, preexec_fn=preexec_fn)
         self.lines: list[str] = []
         self.measured: list[str] = []  # cases with a record (a progress line with GB/s)
         self.total = 0
