@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <chrono>
 #include <csignal>
@@ -28,6 +29,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace actbench {
@@ -59,7 +62,8 @@ std::vector<std::string> split(const std::string& s) {
 template <class E, class Parse, class All>
 std::vector<E> parse_list(const std::vector<std::string>& raw, const char* what, Parse parse, const All& all) {
   std::vector<E> out;
-  for (const auto& item : raw)
+  for (const auto& item : raw) {
+    if (split(item).empty()) throw UsageError(fmt::format("'{}' names no {}", item, what));
     for (const auto& name : split(item)) {
       const auto v = parse(name);
       if (!v) {
@@ -69,6 +73,7 @@ std::vector<E> parse_list(const std::vector<std::string>& raw, const char* what,
       }
       if (std::find(out.begin(), out.end(), *v) == out.end()) out.push_back(*v);
     }
+  }
   return out;
 }
 
@@ -262,7 +267,8 @@ int cmd_eval(const EvalArgs& a, const CudaEntry& cuda) {
   }
   std::vector<std::uint64_t> xs, dys;
   for (const auto& s : a.inputs) xs.push_back(parse_input(c.dtype, s));
-  if (c.direction == Direction::bwd) dys.assign(xs.size(), parse_input(c.dtype, a.dy));
+  const std::uint64_t dy = parse_input(c.dtype, a.dy);  // checked whatever the direction
+  if (c.direction == Direction::bwd) dys.assign(xs.size(), dy);
 
   Machine m = open_backends(a.where, cuda, a.json);
   Backend& b = *m.backends.front();
@@ -322,7 +328,7 @@ struct RunArgs {
   std::vector<std::string> activation, direction, dtype, variant, impl, params;
   std::string sizes, accuracy = "sampled", out, shard;
   bool quick = false, no_cold = false, no_timing = false, force = false;
-  double max_time = 0, noise = 0;
+  double max_time = 0, noise = 0, checkpoint = 30;
   int min_samples = 0;
   std::uint64_t seed = 20261127;
   Where where;
@@ -346,7 +352,8 @@ RunRequest parse_request(const RunArgs& a) {
   const auto mode = parse_accuracy_mode(a.accuracy);
   if (!mode) throw UsageError(fmt::format("unknown accuracy mode '{}' (valid: sampled, exhaustive, off)", a.accuracy));
   r.accuracy = *mode;
-  if (a.max_time < 0 || a.noise < 0 || a.min_samples < 0) throw UsageError("--max-time, --noise and --min-samples must be >= 0");
+  if (!(a.max_time >= 0) || !(a.noise >= 0) || !std::isfinite(a.max_time) || !std::isfinite(a.noise) || a.min_samples < 0)
+    throw UsageError("--max-time, --noise and --min-samples must be finite and >= 0");
   if (a.max_time > 0) r.timing.max_time_s = a.max_time;
   if (a.noise > 0) r.timing.max_noise = a.noise / 100.0;
   if (a.min_samples > 0) r.timing.min_samples = a.min_samples;
@@ -366,9 +373,51 @@ RunRequest parse_request(const RunArgs& a) {
   return r;
 }
 
+/// Whether Google Benchmark's Initialize returns for `arg`.  On some bad values (an unknown
+/// --benchmark_format or --benchmark_time_unit, an empty --benchmark_color) it prints its usage and ends
+/// the process itself with status 0; a child process tries the flag first, so that such a value is bad
+/// input here, before anything runs.
+bool google_benchmark_returns(char* argv0, char* arg) {
+  constexpr int kReturned = 111;
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return true;  // cannot tell: Initialize itself decides
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    int argc = 2;
+    char* args[] = {argv0, arg, nullptr};
+    benchmark::Initialize(&argc, args);
+    ::_exit(kReturned);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == kReturned;
+}
+
 /// Hands the --benchmark_* flags to Google Benchmark; one that it does not take is bad input (its own
 /// diagnostic goes into our one error line).
 void init_google_benchmark(std::vector<char*> gb_args) {
+  for (std::size_t i = 1; i < gb_args.size(); ++i) {
+    const std::string_view arg(gb_args[i]);
+    const auto eq = arg.find('=');
+    if (eq != std::string_view::npos && eq + 1 == arg.size())
+      throw UsageError(fmt::format("{}: empty value", arg.substr(0, eq)));
+    if (!google_benchmark_returns(gb_args[0], gb_args[i]))
+      throw UsageError(fmt::format("bad Google Benchmark flag '{}' (Google Benchmark would end the run; its "
+                                   "usage lists the valid values)", arg));
+    if (arg.rfind("--benchmark_out=", 0) == 0) {
+      try {  // Google Benchmark would find an unusable file only after planning, and exit(1)
+        check_writable(std::string(arg.substr(eq + 1)));
+      } catch (const std::exception& e) {
+        throw UsageError(fmt::format("--benchmark_out: {}", e.what()));
+      }
+    }
+  }
   int argc = static_cast<int>(gb_args.size());
   gb_args.push_back(nullptr);
   std::fflush(stderr);
@@ -403,18 +452,38 @@ int cmd_run(const RunArgs& a, const std::vector<std::string>& argv, const CudaEn
     }
   }
   if (a.force && a.out.empty()) throw UsageError("--force needs --out (the default report name is always new)");
+  if (!(a.checkpoint > 0) || !std::isfinite(a.checkpoint)) throw UsageError("--checkpoint must be a number of seconds > 0");
   init_google_benchmark(gb_args);
 
   Machine m = open_backends(a.where, cuda, false);
   std::vector<int> device_ids;
   for (const auto& b : m.backends) device_ids.push_back(b->facts().index);
-  SessionConfig config{make_plan(request, m.kind, device_ids), shard, Destination{a.out, a.force}, argv};
+  SessionConfig config{make_plan(request, m.kind, device_ids), shard, Destination{a.out, a.force}, argv, a.checkpoint};
   try {
     return run_session(config, m.backends);
   } catch (const SessionUsageError& e) {
     throw UsageError(e.what());
   }
 }
+
+/// An empty value ("--out ''", "-a ''") is bad input: CLI11 takes it, and an empty list or path would
+/// quietly mean the default.
+void reject_empty_values(const CLI::App& app) {
+  for (const CLI::Option* opt : app.get_options())
+    for (const std::string& v : opt->results())
+      if (v.empty() && opt->get_type_size() != 0) throw UsageError(fmt::format("{}: empty value", opt->get_name()));
+  for (const CLI::App* sub : app.get_subcommands()) reject_empty_values(*sub);
+}
+
+/// CLI11 2.1 reads "-1" or a number past 2^64 into an unsigned option without a word (as 2^64 - 1).
+const CLI::Validator kUint64(
+    [](std::string& s) {
+      std::uint64_t v = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      return ec == std::errc() && end == s.data() + s.size() ? std::string()
+                                                             : "'" + s + "' is not an integer from 0 to 2^64-1";
+    },
+    "");
 
 }  // namespace
 
@@ -449,6 +518,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   app.add_option("--accuracy", run.accuracy, "sampled (default), exhaustive, off");
   app.add_option("--out,-o", run.out, "report path (default results/<host>-<device>-<date>[-K].json, a new file)");
   app.add_flag("--force", run.force, "replace the file --out names if it exists");
+  app.add_option("--checkpoint", run.checkpoint, "seconds between the report's checkpoints while it runs (default 30)");
   app.add_option("--shard", run.shard, "run the K-th of N balanced slices of the cases (K/N, 1-based)");
   app.add_flag("--quick", run.quick, "a representative subset (under a minute on the cpu)");
   app.add_option("--param", run.params, "activation parameter key=value or activation.key=value (repeatable)")
@@ -458,7 +528,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   app.add_option("--min-samples", run.min_samples, "samples before the noise rule may stop a measurement");
   app.add_flag("--no-cold", run.no_cold, "skip the cold (cache flushed) measurement");
   app.add_flag("--no-timing", run.no_timing, "accuracy only: no timing, no roofline (e.g. an exhaustive accuracy study)");
-  app.add_option("--seed", run.seed, "seed of the input data and the accuracy sample");
+  app.add_option("--seed", run.seed, "seed of the input data and the accuracy sample")->check(kUint64);
 
   auto* list = app.add_subcommand("list", "the catalog: formulas, derivatives, parameters, variants");
   bool list_json = false;
@@ -500,6 +570,7 @@ int cli_main(int argc, char** argv, const CudaEntry& cuda) {
   }
 
   try {
+    reject_empty_values(app);
     if (list->parsed()) return cmd_list(list_json);
     if (eval->parsed()) return cmd_eval(ev, cuda);
     if (inputs->parsed()) return run_inputs_command(inputs_args);

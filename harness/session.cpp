@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <algorithm>
 #include <map>
@@ -131,6 +133,29 @@ std::string claim_destination(const Destination& d, const std::string& default_s
   }
 }
 
+/// Writes the report at the end of a run.  When the destination cannot take it (a full disk, a lost
+/// mount), the report goes to $TMPDIR instead, so that nothing measured is lost.  Returns where it went
+/// ("" when nowhere) and, in `failure`, why not at the destination.
+std::string write_final(const std::string& path, const nlohmann::json& doc, std::string* failure) {
+  try {
+    write_json_atomic(path, doc);
+    return path;
+  } catch (const std::exception& e) {
+    *failure = fmt::format("cannot write the report to {} ({})", path, e.what());
+  }
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::filesystem::path rescue =
+      std::filesystem::path(tmpdir && *tmpdir ? tmpdir : "/tmp") /
+      fmt::format("actbench-rescued-{}-{}.json", std::filesystem::path(path).stem().string(), ::getpid());
+  try {
+    write_json_atomic(rescue, doc);
+    return rescue.string();
+  } catch (const std::exception& e) {
+    *failure += fmt::format(", nor to {} ({})", rescue.string(), e.what());
+    return "";
+  }
+}
+
 void print_summary(const std::vector<BenchmarkRecord>& records, std::size_t not_run) {
   // One row per case at its largest n: throughput, % of copy, accuracy.
   std::map<std::string, const BenchmarkRecord*> last;
@@ -238,10 +263,19 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   if (plan.cases.empty()) throw SessionUsageError("no case matches the filters (see 'actbench list')");
 
   // Google Benchmark's --benchmark_filter, applied by Google Benchmark itself; then the shard.
-  std::string gb_says;
-  const std::vector<Case> planned = filtered_by_google_benchmark(plan.cases, &gb_says);
+  std::string gb_says, gb_others;
+  std::vector<Case> planned;
+  try {
+    planned = filtered_by_google_benchmark(plan.cases, &gb_says);
+  } catch (const std::exception& e) {  // e.g. --benchmark_repetitions=-1
+    throw SessionUsageError(fmt::format("Google Benchmark cannot plan the cases with the --benchmark_* flags given "
+                                        "({})", e.what()));
+  }
+  for (const auto& arg : config.argv)
+    if (arg.rfind("--benchmark_", 0) == 0 && arg.rfind("--benchmark_filter=", 0) != 0) gb_others += " " + arg;
   if (planned.empty())
-    throw SessionUsageError(fmt::format("no case matches --benchmark_filter '{}'{}", benchmark::GetBenchmarkFilter(),
+    throw SessionUsageError(fmt::format("no case matches --benchmark_filter '{}'{}{}", benchmark::GetBenchmarkFilter(),
+                                        gb_others.empty() ? "" : " with" + gb_others,
                                         gb_says.empty() ? "" : " (" + gb_says + ")"));
   const std::vector<Case> cases = config.shard ? shard_of(planned, *config.shard, plan.options) : planned;
 
@@ -282,6 +316,12 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
       plan.backend == BackendKind::cpu ? std::string("cpu") : slug(backends.front()->facts().name);
   std::string stem = fmt::format("results/{}-{}-{}", slug(host_info().host_name), device_slug, utc_date());
   if (config.shard) stem += fmt::format("-shard{}of{}", config.shard->index, config.shard->count);
+  // From the moment a file exists at the destination until the report is written there, an interrupt
+  // stops the run at the next case and the report says what was measured.  A file-size limit (ulimit -f)
+  // makes a write fail with one line instead of ending the process.
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGXFSZ, SIG_IGN);
   const std::string out_path = claim_destination(config.destination, stem, report);
 
   const auto t_start = clock::now();
@@ -289,6 +329,8 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   std::size_t done = 0, precise_failed = 0, output_failed = 0, errors = 0;
   std::string device_lost;
   auto last_checkpoint = clock::now();
+  const auto checkpoint_every = std::chrono::duration<double>(config.checkpoint_s);
+  bool checkpoint_failed = false;
 
   auto finalize_context = [&] {
     nlohmann::json devices = report.context()["devices"];
@@ -354,17 +396,21 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
         st.counters["gbps"] = r.gbps;
         st.counters["pct_of_copy_bw"] = r.pct_of_copy_bw;
         report.add_benchmark(std::move(*o.record));
-        if (clock::now() - last_checkpoint > std::chrono::seconds(30)) {
+        if (clock::now() - last_checkpoint > checkpoint_every) {
           finalize_context();
-          write_json_atomic(out_path, report.document(true, "in progress"));
+          try {
+            write_json_atomic(out_path, report.document(true, "in progress"));
+          } catch (const std::exception& e) {  // the run goes on; the final write tries again
+            if (!checkpoint_failed)
+              fmt::print(stderr, "actbench: warning: checkpoint not written ({}); the run goes on\n", e.what());
+            checkpoint_failed = true;
+          }
           last_checkpoint = clock::now();
         }
       }
     })->UseManualTime()->Iterations(1)->Unit(benchmark::kNanosecond);
   }
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   fmt::print(stderr, "actbench: {} cases{} on {} ({}), accuracy {}; report {}\n", total,
              config.shard ? fmt::format(" (shard {}/{} of {})", config.shard->index, config.shard->count, planned.size())
                           : std::string(),
@@ -372,8 +418,6 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   QuietReporter quiet;
   benchmark::RunSpecifiedBenchmarks(&quiet);
   benchmark::ClearRegisteredBenchmarks();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
 
   if (device_lost.empty())
     for (const auto& [id, r] : runners) {
@@ -387,11 +431,20 @@ int run_session(const SessionConfig& config, const std::vector<std::unique_ptr<B
   const bool interrupted = g_interrupted.load();
   const bool partial = interrupted || !device_lost.empty();
   const std::string why = interrupted ? "interrupted by a signal" : !device_lost.empty() ? "device lost: " + device_lost : "";
-  write_json_atomic(out_path, report.document(partial, why));
+  std::string write_failure;
+  const std::string written = write_final(out_path, report.document(partial, why), &write_failure);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   const std::vector<BenchmarkRecord> records = report.benchmarks();
   print_summary(records, report.not_run().size());
   print_headline(records, report);
-  fmt::print("report: {}{}\n", out_path, partial ? " (partial: " + why + ")" : std::string());
+  fmt::print("report: {}{}\n", written.empty() ? "not written" : written,
+             partial ? " (partial: " + why + ")" : std::string());
+  if (!write_failure.empty()) {
+    fmt::print(stderr, "actbench: error: {}{}\n", write_failure,
+               written.empty() ? ": the measurements are lost" : "; it was written to " + written + " instead");
+    return kExitErrors;
+  }
   if (interrupted) return kExitInterrupted;
   if (errors > 0 || !device_lost.empty()) {
     fmt::print(stderr, "actbench: {} case(s) failed with an error (see not_run in the report){}\n", errors,

@@ -3,8 +3,9 @@
 //
 // The plan (harness/plan.hpp) says what to run; the session owns everything that happens while it runs.
 // Nothing measured is lost: the report's name is claimed before the first case (a new file, never an
-// existing one unless --force), checkpoints replace it atomically every 30 s, and an interrupt (SIGINT,
-// SIGTERM) stops after the current case and writes what was measured, marked partial.
+// existing one unless --force), checkpoints replace it atomically every 30 s (--checkpoint), an interrupt
+// (SIGINT, SIGTERM) stops after the current case and writes what was measured, marked partial, and a
+// report the destination cannot take at the end (a full disk) is written to $TMPDIR instead.
 #pragma once
 
 #include "harness/backend.hpp"
@@ -35,6 +36,7 @@ struct SessionConfig {
   std::optional<Shard> shard;
   Destination destination;
   std::vector<std::string> argv;  ///< for the report's context
+  double checkpoint_s = 30;       ///< seconds between the checkpoints that write the report while it runs
 };
 
 /// Runs `config.plan` on `backends` (one per device of the plan, in its order).  Google Benchmark must
