@@ -475,16 +475,6 @@ void reject_empty_values(const CLI::App& app) {
   for (const CLI::App* sub : app.get_subcommands()) reject_empty_values(*sub);
 }
 
-/// CLI11 2.1 reads "-1" or a number past 2^64 into an unsigned option without a word (as 2^64 - 1).
-const CLI::Validator kUint64(
-    [](std::string& s) {
-      std::uint64_t v = 0;
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      return ec == std::errc() && end == s.data() + s.size() ? std::string()
-                                                             : "'" + s + "' is not an integer from 0 to 2^64-1";
-    },
-    "");
-
 }  // namespace
 
 int cli_main(int argc, char** argv, const CudaEntry& cuda) {

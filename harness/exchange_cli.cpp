@@ -11,6 +11,9 @@
 #include "kernels/catalog.hpp"
 
 #include <fmt/format.h>
+
+#include <charconv>
+#include <cstdint>
 #include <fmt/ranges.h>
 
 #include <stdexcept>
@@ -72,6 +75,15 @@ void print_table(const ScoreSpec& spec, const AccuracyRecord& r) {
 
 }  // namespace
 
+const CLI::Validator kUint64(
+    [](std::string& s) {
+      std::uint64_t v = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      return ec == std::errc() && end == s.data() + s.size() ? std::string()
+                                                             : "'" + s + "' is not an integer from 0 to 2^64-1";
+    },
+    "");
+
 CLI::App* add_inputs_command(CLI::App& app, InputsArgs& a) {
   auto* c = app.add_subcommand("inputs", "write the inputs actbench uses (an accuracy set or the benchmark's data) "
                                          "as .npy or raw files, to run another implementation on");
@@ -80,8 +92,10 @@ CLI::App* add_inputs_command(CLI::App& app, InputsArgs& a) {
   c->add_option("--dtype,-t", a.dtype, "f32 (default), f16, bf16, f64");
   c->add_option("--accuracy", a.accuracy, "sampled (default) or exhaustive: which accuracy set");
   c->add_option("--range", a.range, "LO:HI: the bit patterns [LO, HI) of an exhaustive set (f32 exhaustive: required)");
-  c->add_option("--n", a.n, "instead of an accuracy set: the benchmark's data of N elements");
-  c->add_option("--seed", a.seed, "seed of the accuracy sample and dy, or of the benchmark data (default 20261127)");
+  c->add_option("--n", a.n, "instead of an accuracy set: the benchmark's data of N elements")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  c->add_option("--seed", a.seed, "seed of the accuracy sample and dy, or of the benchmark data (default 20261127)")
+      ->check(kUint64);
   c->add_option("--x", a.x, "where to write x")->required();
   c->add_option("--dy", a.dy, "where to write dy (bwd)");
   c->add_flag("--raw", a.raw, "raw little-endian values instead of .npy");

@@ -26,6 +26,10 @@ struct ScoreArgs {
   bool json = false;
 };
 
+/// CLI11 2.1 reads "-1" or a number past 2^64 into an unsigned option without a word (as 2^64 - 1): this
+/// validator refuses both (every seed option uses it).
+extern const CLI::Validator kUint64;
+
 CLI::App* add_inputs_command(CLI::App& app, InputsArgs& args);
 CLI::App* add_score_command(CLI::App& app, ScoreArgs& args);
 

@@ -177,9 +177,25 @@ std::string npy_header(DType t, std::uint64_t count) {
   return out + dict;
 }
 
+namespace {
+/// Text from a file, printable: control characters (a newline in a header) become escapes, so that an
+/// error stays one line.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+}  // namespace
+
 ArrayReader::ArrayReader(const std::string& path, DType t, const std::string& role)
     : path_(path), role_(role), t_(t) {
-  const auto fail = [&](const std::string& why) { return ArrayFileError(fmt::format("{} {}: {}", role_, path_, why)); };
+  const auto fail = [&](const std::string& why) {
+    return ArrayFileError(printable(fmt::format("{} {}: {}", role_, path_, why)));
+  };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw fail("is a folder, not an array file");
   in_.open(path, std::ios::binary);

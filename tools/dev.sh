@@ -78,6 +78,8 @@ run_tests() {
   # Separate pytest runs: each tree has its own conftest.py.
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tools/tests
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/python
+  log "reliability battery (bad values, fuzzed files, signals, a full disk, concurrent writers)"
+  ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/reliability
   log "lint (tools/)"
   "$VENV/bin/ruff" check tools
   "$VENV/bin/mypy" --config-file tools/pyproject.toml tools/actbench_tools

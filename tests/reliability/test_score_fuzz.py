@@ -170,9 +170,6 @@ def test_raw_files_of_the_wrong_length(score, files, tmp_path, tally):
 
 
 
-@pytest.mark.xfail(strict=True, reason="the .npy reader of `actbench score` (issue 11's harness/npy.cpp, as of its "
-                                       "branch commit 0fe1215) echoes the header's bytes in its error line: a "
-                                       "newline in the dtype makes it two lines")
 def test_a_newline_in_the_header_still_gives_one_line(score, files, tmp_path, tally):
     good = files[("y", "f32")].read_bytes()
     bad = tmp_path / "y.npy"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -546,6 +547,21 @@ def _unclosed(text: str) -> bool:
     return in_str or depth > 0
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one that overflows a double (1e400) is refused: reports hold no infinity."""
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"{text[:40]} overflows a double")
+    return v
+
+
+def _finite_int(text: str) -> int:
+    """A JSON integer; one beyond a double's range is refused as well (every figure becomes a float)."""
+    if len(text.lstrip("-")) > 400 or abs(v := int(text)) > sys.float_info.max:
+        raise ValueError(f"an integer of {len(text.lstrip('-'))} digits overflows a double")
+    return v
+
+
 def _parse_json(path: Path, data: bytes) -> Any:
     if not data.strip():
         raise ReportError(path, "empty file (not an actbench report)")
@@ -554,14 +570,17 @@ def _parse_json(path: Path, data: bytes) -> Any:
     except UnicodeDecodeError as e:
         raise ReportError(path, f"not UTF-8 text (byte {e.start}); not an actbench report") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_finite_int)
     except json.JSONDecodeError as e:
         if _unclosed(text):
             raise ReportError(path, f"truncated JSON: the document ends early (line {e.lineno}, "
                                     f"column {e.colno}); was the run killed while writing?") from None
         raise ReportError(path, f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
-    except ValueError as e:  # NaN / Infinity / -Infinity
-        raise ReportError(path, f"invalid JSON: non-standard constant {e} (RFC 8259 has no NaN or "
+    except ValueError as e:  # NaN / Infinity / -Infinity, a number beyond a double
+        what = str(e)
+        if "overflows a double" in what or "digits" in what:
+            raise ReportError(path, f"invalid number: {what} (reports hold finite doubles only)") from None
+        raise ReportError(path, f"invalid JSON: non-standard constant {what} (RFC 8259 has no NaN or "
                                 "Infinity; reports write non-finite values as decimal strings)") from None
     except RecursionError:
         raise ReportError(path, "invalid JSON: nested too deeply") from None
