@@ -18,3 +18,11 @@
 #else
 #define ACTBENCH_DEVICE_PASS 0
 #endif
+
+// Out-of-line code for rare inputs (far tails, NaN, inf), so that the hot path the benchmark runs is the
+// only code inlined into a kernel: __noinline__ on the device, noinline + cold on the host.
+#if defined(__CUDACC__)
+#define ACTBENCH_COLD __host__ __device__ __noinline__
+#else
+#define ACTBENCH_COLD [[gnu::noinline, gnu::cold]] inline
+#endif
