@@ -24,6 +24,17 @@ namespace actbench {
 namespace f32 {
 namespace gelu_detail {
 
+/// c ? a : b.  On the host a bit blend: GCC would otherwise thread the selects on the sign of x into
+/// two copies of the code, and the branch keeps a loop over the hot path from vectorizing.
+ACTBENCH_HD float select(bool c, float a, float b) {
+#if ACTBENCH_DEVICE_PASS
+  return c ? a : b;
+#else
+  const std::uint32_t m = 0u - static_cast<std::uint32_t>(c);
+  return bit_cast<float>((bit_cast<std::uint32_t>(a) & m) | (bit_cast<std::uint32_t>(b) & ~m));
+#endif
+}
+
 /// e^(z + zl) = scale * (hi + lo), for z in [-87.3, 0] and |zl| <= 2^-17: Cody-Waite reduction
 /// z = j ln2 + r with j from the fma's rounding to an integer (the magic 1.5*2^23, j also in its low
 /// bits), r exact (ln2 rounded to 24 bits, |j| <= 126), the rest of the argument c = zl - j*(ln2 -
@@ -126,7 +137,7 @@ ACTBENCH_HD Ratio ratio(float a) {
 ACTBENCH_HD bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
 /// gelu, |x| <= 10.  Exhaustive: max 0.00 ulp (filled in by the check).
-ACTBENCH_HD float gelu_hot(float x) {
+ACTBENCH_HOT float gelu_hot(float x) {
   using namespace gelu_detail;
   const float a = ::fabsf(x);
   const float p = fp::mul(a, a);
@@ -159,7 +170,7 @@ ACTBENCH_HD float gelu_hot(float x) {
 }
 
 /// gelu' on |x| <= 10.
-ACTBENCH_HD float gelu_deriv_hot(float x) {
+ACTBENCH_HOT float gelu_deriv_hot(float x) {
   using namespace gelu_detail;
   constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.75179152469356... = kA0 + kA0lo
   const float a = ::fabsf(x);
@@ -222,13 +233,23 @@ ACTBENCH_HD TwoU two_u(float x) {
   return {z, fp::fma(kTanhK, Bl, fp::fma(kTanhK, B, -z))};
 }
 
+/// W = x dz/dx = K x (1 + 3a x^2) = 3z - 2Kx as a pair (|3z| >= 3|Kx|: the difference by Fast2Sum).
+ACTBENCH_HD fp::Pair<float> x_dz(float x, const TwoU& u) {
+  const float kx = fp::mul(kTanhK, x);
+  const float kxl = fp::fma(kTanhK, x, -kx);
+  const float z3 = fp::mul(3.0f, u.z);
+  const float z3l = fp::fma(3.0f, u.z, -z3);
+  const float W = fp::fma(-2.0f, kx, z3);
+  return {W, fp::add(fp::fma(-2.0f, kx, fp::sub(z3, W)), fp::fma(3.0f, u.zl, fp::fma(-2.0f, kxl, z3l)))};
+}
+
 /// e^-|z| for the pair z (sign of x): e = scale (hi + lo); D = 1 + e = Dh + Dl.
 struct SigmaDen {
   ExpPair e;
   float eh, Dh, Dl;
 };
 ACTBENCH_HD SigmaDen sigma_den(const TwoU& u, bool pos) {
-  const ExpPair e = exp_pair(-::fabsf(u.z), pos ? -u.zl : u.zl);
+  const ExpPair e = exp_pair(-::fabsf(u.z), select(pos, -u.zl, u.zl));
   const float eh = fp::mul(e.scale, e.hi);
   const float Dh = fp::add(1.0f, eh);
   const float Dl = fp::fma(e.scale, e.lo, fp::add(fp::sub(1.0f, Dh), eh));
@@ -240,35 +261,31 @@ ACTBENCH_HD SigmaDen sigma_den(const TwoU& u, bool pos) {
 ACTBENCH_HD bool gelu_tanh_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
 /// gelu_tanh on |x| <= 10.
-ACTBENCH_HD float gelu_tanh_hot(float x) {
+ACTBENCH_HOT float gelu_tanh_hot(float x) {
   using namespace gelu_detail;
   const bool pos = x >= 0.0f;
   const SigmaDen g = sigma_den(two_u(x), pos);
-  const float nh = fp::mul(x, g.e.hi);
-  const float nl = fp::fma(x, g.e.lo, fp::fma(x, g.e.hi, -nh));
-  const float Nh = pos ? x : nh;
-  const float Nl = pos ? 0.0f : nl;
+  // N = x (x >= 0) or x (hi + lo) (x < 0): the factors are selected, not the products (no branch)
+  const float mh = select(pos, 1.0f, g.e.hi);
+  const float ml = select(pos, 0.0f, g.e.lo);
+  const float Nh = fp::mul(x, mh);
+  const float Nl = fp::fma(x, ml, fp::fma(x, mh, -Nh));
   const float r = recip_12(g.Dh);
   const float q0 = fp::mul(Nh, r);
   const float res = fp::add(fp::fma(-q0, g.Dh, Nh), fp::fma(-q0, g.Dl, Nl));
-  const float q = fp::fma(res, r, q0);
-  const float y = pos ? q : fp::mul(q, g.e.scale);
-  return x == 0.0f ? x : y;  // the sign of a zero
+  const float y = fp::mul(fp::fma(res, r, q0), select(pos, 1.0f, g.e.scale));
+  // f(-0) = -0: y has the sign of x except at x = -0 (y = +0), so x's sign bit is or-ed in
+  return bit_cast<float>(bit_cast<std::uint32_t>(y) | (bit_cast<std::uint32_t>(x) & 0x80000000u));
 }
 
 /// gelu_tanh' on |x| <= 10.
-ACTBENCH_HD float gelu_tanh_deriv_hot(float x) {
+ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   using namespace gelu_detail;
   const bool pos = x >= 0.0f;
   const TwoU u = two_u(x);
   const SigmaDen g = sigma_den(u, pos);
-  // W = 3z - 2Kx as a pair (|3z| >= 3|Kx|: Fast2Sum)
-  const float kx = fp::mul(kTanhK, x);
-  const float kxl = fp::fma(kTanhK, x, -kx);
-  const float z3 = fp::mul(3.0f, u.z);
-  const float z3l = fp::fma(3.0f, u.z, -z3);
-  const float W = fp::fma(-2.0f, kx, z3);
-  const float Wl = fp::add(fp::fma(-2.0f, kx, fp::sub(z3, W)), fp::fma(3.0f, u.zl, fp::fma(-2.0f, kxl, z3l)));
+  const fp::Pair<float> w = x_dz(x, u);
+  const float W = w.hi, Wl = w.lo;
   // x < 0: e (D + W) with D + W = T + Tl
   const float T = fp::add(g.Dh, W);
   const float Tl = fp::add(g.Dl, Wl);
@@ -277,8 +294,8 @@ ACTBENCH_HD float gelu_tanh_deriv_hot(float x) {
   // x >= 0: D + W e
   const float ph = fp::fma(W, g.eh, g.Dh);
   const float pl = fp::add(g.Dl, fp::fma(W, fp::mul(g.e.scale, g.e.lo), fp::mul(Wl, g.eh)));
-  const float Nh = pos ? ph : mh;
-  const float Nl = pos ? pl : ml;
+  const float Nh = select(pos, ph, mh);
+  const float Nl = select(pos, pl, ml);
   // / D^2
   const float DDh = fp::mul(g.Dh, g.Dh);
   const float DDl = fp::fma(fp::mul(2.0f, g.Dh), g.Dl, fp::fma(g.Dh, g.Dh, -DDh));
@@ -298,9 +315,10 @@ ACTBENCH_HD float gelu_tanh_deriv_hot(float x) {
   P1 = fp::fma(P1, uz, -1.578284800e-02f);
   P1 = fp::fma(P1, uz, 3.875184655e-01f);
   const float lq = fp::mul(kX0lo, fp::fma(uz, P1, kC0));
-  const float near = fp::fma(uh, kC0, fp::fma(uh, fp::fma(uz, P1, kC0lo), -lq));
-  const bool band = x > -0.77f && x < -0.735f;
-  return band ? near : (pos ? q : fp::mul(q, g.e.scale));
+  const float inner = fp::fma(uh, fp::fma(uz, P1, kC0lo), -lq);
+  // near the zero: uh c0h + inner; elsewhere q (x 2^j for x < 0): one fma with selected operands
+  const bool band = (x > -0.77f) & (x < -0.735f);
+  return fp::fma(select(band, uh, q), select(band, kC0, select(pos, 1.0f, g.e.scale)), select(band, inner, -0.0f));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -314,6 +332,22 @@ ACTBENCH_HD float gelu_tanh_deriv_hot(float x) {
 // ---------------------------------------------------------------------------------------------------
 namespace gelu_detail {
 inline constexpr float kInvSqrt2Pi = 0x1.988454p-2f, kInvSqrt2PiLo = -0x1.857936p-27f;  // 1/sqrt(2 pi)
+
+/// u = 1/a^2 (to ~2 ulp), and 1 - 3u + 15u^2 - ... + 135135u^6 (Mills' ratio: a e^(a^2/2) Phi(-a) =
+/// c (1 - u mills(u)); the next term is below 2^-29 for a >= 10).
+ACTBENCH_HD float mills_u(float a) {
+  const float r = recip_wide(a);
+  return fp::mul(r, r);
+}
+ACTBENCH_HD float mills(float u) {
+  float d = 135135.0f;
+  d = fp::fma(d, -u, 10395.0f);
+  d = fp::fma(d, -u, 945.0f);
+  d = fp::fma(d, -u, 105.0f);
+  d = fp::fma(d, -u, 15.0f);
+  d = fp::fma(d, -u, 3.0f);
+  return fp::fma(d, -u, 1.0f);
+}
 
 /// e^(-a^2/2) = 2^j (hi + lo) for a in (10, 14.75] (a^2 an exact pair).
 ACTBENCH_HD ExpParts gauss(float a) {
@@ -329,17 +363,8 @@ ACTBENCH_COLD float gelu_slow(float x) {
   if (x > 0.0f) return x;
   if (x < -14.75f) return -0.0f;
   const float a = -x;
-  const float r = recip_wide(a);
-  const float u = fp::mul(r, r);
-  // delta = u - 3u^2 + 15u^3 - ... (F = a e^(a^2/2) Phi(-a) = c (1 - delta))
-  float d = 135135.0f;
-  d = fp::fma(d, -u, 10395.0f);
-  d = fp::fma(d, -u, 945.0f);
-  d = fp::fma(d, -u, 105.0f);
-  d = fp::fma(d, -u, 15.0f);
-  d = fp::fma(d, -u, 3.0f);
-  d = fp::fma(d, -u, 1.0f);
-  d = fp::mul(d, u);
+  const float u = mills_u(a);
+  const float d = fp::mul(mills(u), u);  // delta = u - 3u^2 + 15u^3 - ... (a e^(a^2/2) Phi(-a) = c (1 - delta))
   const float Fh = kInvSqrt2Pi;
   const float Fl = fp::fma(-kInvSqrt2Pi, d, kInvSqrt2PiLo);
   const ExpParts e = gauss(a);
@@ -355,18 +380,8 @@ ACTBENCH_COLD float gelu_deriv_slow(float x) {
   if (x > 0.0f) return 1.0f;
   if (x < -14.75f) return -0.0f;
   const float a = -x;
-  const float r = recip_wide(a);
-  const float u = fp::mul(r, r);
-  // delta = u - u^2 + 3u^3 - 15u^4 + ... (-f' = a phi(a) (1 - delta))
-  float d = 135135.0f;
-  d = fp::fma(d, -u, 10395.0f);
-  d = fp::fma(d, -u, 945.0f);
-  d = fp::fma(d, -u, 105.0f);
-  d = fp::fma(d, -u, 15.0f);
-  d = fp::fma(d, -u, 3.0f);
-  d = fp::fma(d, -u, 1.0f);
-  d = fp::fma(d, -u, 1.0f);
-  d = fp::mul(d, u);
+  const float u = mills_u(a);
+  const float d = fp::mul(fp::fma(mills(u), -u, 1.0f), u);  // delta = u - u^2 + 3u^3 - ... (-f' = a phi(a) (1 - delta))
   const float Ah = fp::mul(a, kInvSqrt2Pi);
   const float Al = fp::fma(a, kInvSqrt2PiLo, fp::fma(a, kInvSqrt2Pi, -Ah));
   const float Fl = fp::fma(-Ah, d, Al);
@@ -395,15 +410,9 @@ ACTBENCH_COLD float gelu_tanh_deriv_slow(float x) {
   if (x > 0.0f) return 1.0f;
   if (x < -11.25f) return -0.0f;
   const TwoU u = two_u(x);  // z in [-112, -87]
-  // 1 + W, W = 3z - 2Kx (as in the hot path), |W| > 1
-  const float kx = fp::mul(kTanhK, x);
-  const float kxl = fp::fma(kTanhK, x, -kx);
-  const float z3 = fp::mul(3.0f, u.z);
-  const float z3l = fp::fma(3.0f, u.z, -z3);
-  const float W = fp::fma(-2.0f, kx, z3);
-  const float Wl = fp::add(fp::fma(-2.0f, kx, fp::sub(z3, W)), fp::fma(3.0f, u.zl, fp::fma(-2.0f, kxl, z3l)));
-  const float T = fp::add(W, 1.0f);
-  const float Tl = fp::add(fp::sub(1.0f, fp::sub(T, W)), Wl);
+  const fp::Pair<float> w = x_dz(x, u);  // 1 + W, |W| > 1
+  const float T = fp::add(w.hi, 1.0f);
+  const float Tl = fp::add(fp::sub(1.0f, fp::sub(T, w.hi)), w.lo);
   const ExpParts e = exp_parts(u.z, u.zl);
   const float mh = fp::mul(e.hi, T);
   return scale_tail(mh, fp::fma(e.lo, T, fp::fma(e.hi, Tl, fp::fma(e.hi, T, -mh))), e.t);
