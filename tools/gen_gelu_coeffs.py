@@ -141,9 +141,12 @@ def main():
     print(f"ln2 - f32(ln2) = {f32(ln2 - f32(ln2)):.9e}f;  2 f32(sqrt(2/pi)) = {hexf(2 * f32(KC))}, "
           f"f32(0.044715) = {hexf(f32(AC))}")
 
-    coeffs, err = fit(lambda r: (mp.exp(r) - 1 - r) / r**2 if r else mp.mpf(0.5), -ln2 / 2 * 1.001, ln2 / 2 * 1.001, 5,
-                      weight=lambda r: r * r / mp.exp(r))
-    show("exp_m1r2: (e^r - 1 - r)/r^2 on |r| <= ln2/2", coeffs, err, "relative to e^r")
+    def m1r2(r):
+        return (mp.exp(r) - 1 - r) / r**2 if r else mp.mpf(0.5)
+
+    coeffs, err = fit(m1r2, -ln2 / 2 * 1.001, ln2 / 2 * 1.001, 5, weight=lambda r: 1 / m1r2(r))
+    show("exp_m1r2: (e^r - 1 - r)/r^2 on |r| <= ln2/2 (times r^2 e^-r < 0.07 relative to e^r)", coeffs, err,
+         "relative")
 
     # f32 gelu
     wmax, H = gelu_fwd_poly(1, 10.1, 13, mp.mpf(0.5), "gelu_hot P")
@@ -173,7 +176,7 @@ def main():
     # 16-bit data (kernels/activations.hpp, Gelu::fwd_narrow / deriv_narrow)
     gelu_fwd_poly(4, 6, 5, mp.mpf(0.3125), "Gelu::fwd_narrow f16 P")
     gelu_fwd_poly(4, 14.6, 6, mp.mpf(0.375), "Gelu::fwd_narrow bf16 P")
-    gelu_deriv_poly(4, 6, 6, mp.mpf(0.3125), "Gelu::deriv_narrow f16 L")
+    gelu_deriv_poly(4, 6, 7, mp.mpf(0.3125), "Gelu::deriv_narrow f16 L")
     gelu_deriv_poly(4, 14.6, 6, mp.mpf(0.375), "Gelu::deriv_narrow bf16 L")
 
 
