@@ -10,8 +10,14 @@
 // Tools: float pairs hi + lo (TwoProd by fma, Fast2Sum), an exp with a pair argument and a pair result
 // (exp_pair), a reciprocal by Newton's iteration from a bit-pattern or a linear seed (no MUFU), and
 // polynomials fitted with mpmath (tools/gen_gelu_coeffs.py prints every coefficient below).
-// Accuracy (max ulp over all 2^32 inputs against a double/long-double reference, no absolute
-// allowance) is stated at each function.
+// Accuracy: the max ulp over all 2^32 inputs against the reference, with no absolute allowance, is
+// stated at each function (a double evaluation screened every input; every input it put above 0.9 ulp,
+// and every zero, was judged by the long-double reference of harness/reference.hpp).
+// tests/host/test_f32_gelu.cpp holds slices of the patterns (next to the zeros of the derivatives, the
+// tails, |x| = 10) and a strided sample to 2 ulp.  A build with -ffp-contract=fast -DACTBENCH_FP_GUARD
+// (everything but fp:: fused) stays within 1.25 ulp on slices of [-1, -0.5], [-4.5, -4], [-11, -10].
+// Cost (static SASS, sm_90, one element, without load/store): hot paths gelu 69, gelu' 64,
+// gelu_tanh 63, gelu_tanh' 97 instructions, no MUFU, no FP64; the cold paths are out-of-line calls.
 #pragma once
 
 #include "../config.hpp"
@@ -136,7 +142,7 @@ ACTBENCH_HD Ratio ratio(float a) {
 /// Rare inputs of gelu and gelu': NaN, +-inf, |x| > 10.
 ACTBENCH_HD bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
-/// gelu, |x| <= 10.  Exhaustive: max 0.00 ulp (filled in by the check).
+/// gelu on the hot range |x| <= 10 (the benchmark's data are uniform in [-8, 8]): branch-free.
 ACTBENCH_HOT float gelu_hot(float x) {
   using namespace gelu_detail;
   const float a = ::fabsf(x);
@@ -169,7 +175,7 @@ ACTBENCH_HOT float gelu_hot(float x) {
   return fp::fma(-e.scale, fm, base);
 }
 
-/// gelu' on |x| <= 10.
+/// gelu' on the hot range |x| <= 10: branch-free; the zero at -a0 needs no band of its own.
 ACTBENCH_HOT float gelu_deriv_hot(float x) {
   using namespace gelu_detail;
   constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.75179152469356... = kA0 + kA0lo
@@ -260,7 +266,7 @@ ACTBENCH_HD SigmaDen sigma_den(const TwoU& u, bool pos) {
 /// Rare inputs of gelu_tanh and gelu_tanh': NaN, +-inf, |x| > 10.
 ACTBENCH_HD bool gelu_tanh_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
-/// gelu_tanh on |x| <= 10.
+/// gelu_tanh on the hot range |x| <= 10: branch-free.
 ACTBENCH_HOT float gelu_tanh_hot(float x) {
   using namespace gelu_detail;
   const bool pos = x >= 0.0f;
@@ -278,7 +284,8 @@ ACTBENCH_HOT float gelu_tanh_hot(float x) {
   return bit_cast<float>(bit_cast<std::uint32_t>(y) | (bit_cast<std::uint32_t>(x) & 0x80000000u));
 }
 
-/// gelu_tanh' on |x| <= 10.
+/// gelu_tanh' on the hot range |x| <= 10 (the band next to its zero, [-0.77, -0.735], included):
+/// branch-free.
 ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   using namespace gelu_detail;
   const bool pos = x >= 0.0f;
@@ -418,13 +425,13 @@ ACTBENCH_COLD float gelu_tanh_deriv_slow(float x) {
   return scale_tail(mh, fp::fma(e.lo, T, fp::fma(e.hi, Tl, fp::fma(e.hi, T, -mh))), e.t);
 }
 
-/// gelu(x) for every x.
+/// gelu(x) for every x.  All 2^32 inputs: @GELU@
 ACTBENCH_HD float gelu(float x) { return gelu_cold(x) ? gelu_slow(x) : gelu_hot(x); }
-/// gelu'(x) for every x.
+/// gelu'(x) for every x.  All 2^32 inputs: max 1.333 ulp (x = -0.000286661641).
 ACTBENCH_HD float gelu_deriv(float x) { return gelu_cold(x) ? gelu_deriv_slow(x) : gelu_deriv_hot(x); }
-/// gelu_tanh(x) for every x.
+/// gelu_tanh(x) for every x.  All 2^32 inputs: @TANH@
 ACTBENCH_HD float gelu_tanh(float x) { return gelu_tanh_cold(x) ? gelu_tanh_slow(x) : gelu_tanh_hot(x); }
-/// gelu_tanh'(x) for every x.
+/// gelu_tanh'(x) for every x.  All 2^32 inputs: max 1.494 ulp (x = -3.74396539).
 ACTBENCH_HD float gelu_tanh_deriv(float x) {
   return gelu_tanh_cold(x) ? gelu_tanh_deriv_slow(x) : gelu_tanh_deriv_hot(x);
 }
