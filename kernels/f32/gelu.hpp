@@ -425,7 +425,7 @@ ACTBENCH_COLD float gelu_tanh_deriv_slow(float x) {
   return scale_tail(mh, fp::fma(e.lo, T, fp::fma(e.hi, Tl, fp::fma(e.hi, T, -mh))), e.t);
 }
 
-/// gelu(x) for every x.  All 2^32 inputs: @GELU@
+/// gelu(x) for every x.  All 2^32 inputs: max 1.165 ulp (x = -9.3991785).
 ACTBENCH_HD float gelu(float x) { return gelu_cold(x) ? gelu_slow(x) : gelu_hot(x); }
 /// gelu'(x) for every x.  All 2^32 inputs: max 1.333 ulp (x = -0.000286661641).
 ACTBENCH_HD float gelu_deriv(float x) { return gelu_cold(x) ? gelu_deriv_slow(x) : gelu_deriv_hot(x); }
