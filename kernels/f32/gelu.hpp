@@ -429,7 +429,7 @@ ACTBENCH_COLD float gelu_tanh_deriv_slow(float x) {
 ACTBENCH_HD float gelu(float x) { return gelu_cold(x) ? gelu_slow(x) : gelu_hot(x); }
 /// gelu'(x) for every x.  All 2^32 inputs: max 1.333 ulp (x = -0.000286661641).
 ACTBENCH_HD float gelu_deriv(float x) { return gelu_cold(x) ? gelu_deriv_slow(x) : gelu_deriv_hot(x); }
-/// gelu_tanh(x) for every x.  All 2^32 inputs: @TANH@
+/// gelu_tanh(x) for every x.  All 2^32 inputs: max 0.800 ulp (x = -10.105505).
 ACTBENCH_HD float gelu_tanh(float x) { return gelu_tanh_cold(x) ? gelu_tanh_slow(x) : gelu_tanh_hot(x); }
 /// gelu_tanh'(x) for every x.  All 2^32 inputs: max 1.494 ulp (x = -3.74396539).
 ACTBENCH_HD float gelu_tanh_deriv(float x) {
