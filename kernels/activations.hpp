@@ -40,6 +40,7 @@
 #include "axes.hpp"
 #include "config.hpp"
 #include "fp.hpp"
+#include "f32/gelu.hpp"
 #include "math.hpp"
 #include "narrow.hpp"
 
@@ -982,8 +983,9 @@ struct HardswishDef : Def<Activation::hardswish> {
 /// gelu (erf): f = x Phi(x) = x/2 (1 + erf(x/sqrt2)), f' = Phi(x) + x phi(x).
 /// stable: x/2 erfc(-x/sqrt2), with x/sqrt2 exact as hi + lo (erfc(-t - tl) = erfc(-t) +
 /// 2/sqrt(pi) e^-t^2 tl); f' = erfc(..)/2 + x e^(-x^2/2)/sqrt(2 pi) with x^2 exact as hi + lo.
-/// The f32/f16/bf16 precise path evaluates this in double (erfcf is 4 ulp on CUDA, and the argument's
-/// rounding alone costs ~t^2 ulp in the tail).
+/// f32 precise: f32::gelu / f32::gelu_deriv (kernels/f32/gelu.hpp: float pairs, no double, <= 2 ulp on
+/// every input).  f64: the same formulas in double; below -37 a scaled tail (tail_f64) so that a subnormal
+/// result rounds once.
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='none').
 template <Variant V>
 struct Gelu {
@@ -995,11 +997,37 @@ struct Gelu {
     const C e = M::erfc(-t);
     return M::fma(C(1.1283791670955126) * M::exp(-fp::mul(t, t)), tl, e);
   }
+  /// Far tail of f64 (x < -37, results near or below 2^-1022): with a = -x, u = 1/a^2,
+  ///   f = -phi(a) (1 - delta),     delta  = u - 3u^2 + 15u^3 - ... (Mills' ratio series, 8 terms)
+  ///   f' = -a phi(a) (1 - delta'), delta' = u - u^2 + 3u^3 - 15u^4 + ...
+  /// phi(a) = e^(-a^2/2)/sqrt(2 pi) with a^2 an exact pair, scaled around the subnormal range by
+  /// k_exp (one rounding into it): erfc's own subnormal result would round twice (7 ulp at -38).
+  template <class M>
+  static ACTBENCH_HD double tail_f64(double x, bool d) {
+    const double u = 1.0 / (x * x);
+    // (2k-1)!! u^k for k = 1..8, alternating; delta' = u (1 - (u - 3u^2 + ...)) = u - u delta
+    double s = M::fma(2027025.0, -u, 135135.0);
+    s = M::fma(s, -u, 10395.0);
+    s = M::fma(s, -u, 945.0);
+    s = M::fma(s, -u, 105.0);
+    s = M::fma(s, -u, 15.0);
+    s = M::fma(s, -u, 3.0);
+    s = M::fma(s, -u, 1.0);
+    const double delta = s * u;
+    const double x2 = x * x;
+    const double x2l = M::fma(x, x, -x2);
+    const double one_minus = d ? 1.0 - (u - u * delta) : 1.0 - delta;
+    const double k = (d ? x : -1.0) * 0.3989422804014327 * one_minus * (1.0 - 0.5 * x2l);
+    return detail::k_exp<M>(k, -0.5 * x2);
+  }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x) {
     const C inf = M::template infinity<C>();
     if (x == inf) return x;
     if (x < C(-40)) return C(-0.0);  // below the smallest subnormal double (and -inf)
+    if constexpr (std::is_same<C, double>::value) {
+      if (x < -37.0) return tail_f64<M>(x, false);
+    }
     return C(0.5) * x * erfc_neg<M>(x);
   }
   template <class M, class C>
@@ -1007,6 +1035,9 @@ struct Gelu {
     const C inf = M::template infinity<C>();
     if (x == inf) return C(1);
     if (x < C(-40)) return C(-0.0);  // -|x| phi(x) below the smallest subnormal double (and -inf)
+    if constexpr (std::is_same<C, double>::value) {
+      if (x < -37.0) return tail_f64<M>(x, true);
+    }
     const C x2 = fp::mul(x, x);  // x2 - x2 must be 0 or NaN: never fma(x, x, -x2)
     const C x2l = (x2 - x2 == C(0)) ? M::fma(x, x, -x2) : C(0);
     // x phi(x) = x/sqrt(2 pi) e^(-x2/2) (1 - x2l/2); 1/sqrt(2 pi) = 0.3989422804014327 - 2.4923e-17
@@ -1021,7 +1052,7 @@ struct Gelu {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if constexpr (detail::kWide<V, C>) {
-      return C(eval_fwd<M, double>(double(x)));
+      return f32::gelu(x);
     } else {
       return eval_fwd<M, C>(x);
     }
@@ -1030,29 +1061,91 @@ struct Gelu {
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kWide<V, C>) {
-      return C(eval_deriv<M, double>(double(x)));
+      return f32::gelu_deriv(x);
     } else {
       return eval_deriv<M, C>(x);
     }
   }
-  // 16-bit data: the same stable formulas in f32 (argument split kept); their f32 error (a few
-  // f32 ulp) is ~2^-11 of an f16 ulp, so no double is needed to round correctly.
-  // In the far tail the f32 evaluation underflows to a zero whose sign is lost; the true value
-  // has the sign of x (f) or is negative (f' for x < -0.75), so a zero result gets that sign.
-  // Next to the zero of f' (-0.7518) the f32 terms cancel: on (-1, -0.5) f' = u q(u) (near_zero).
+  // 16-bit data: the structure of f32::gelu at the 16-bit data's precision (an f32 relative error of
+  // ~2^-21 for f16, ~2^-18 for bf16), with the SFU: a = |x|, E = e^(-a^2/2) by narrow::exp2 (a^2 as
+  // an exact pair), w = a/(a + 4) by narrow::recip, and polynomials in w fitted on a in [0, 6] (f16:
+  // f16 results vanish below -5.7) or [0, 14.6] (bf16) (tools/gen_gelu_coeffs.py):
+  //   f  = max(x, 0) - E w (2 + w P(w)),   f' = [x >= 0] -+ E (a0 - a) (1/2 + L(w)).
+  // The zero of f' at -a0 is carried by (a0 - a) (exact next to it), so no band is needed.  A zero
+  // result (flushed tail) keeps the sign of the true value; NaN propagates through E.
+  struct Narrow {
+    float e, w;  ///< e^(-a^2/2), a/(a + 4) for a = min(|x|, 16)
+  };
+  /// min(|x|, 16), NaN kept (e^-128 is 0 even for bf16; keeps inf and overflow out of a^2 and the quotient).
+  static ACTBENCH_HD float clamp16(float x) {
+    const float a = ::fabsf(x);
+    return a > 16.0f ? 16.0f : a;
+  }
+  template <class S>
+  static ACTBENCH_HD Narrow narrow_parts(float x) {
+    constexpr float kC = -0.5f * narrow::kL2E, kClo = -0.5f * narrow::kL2Elo;
+    const float a = clamp16(x);
+    const float p = a * a;
+    const float t = p * kC;  // -a^2/2 log2(e) = t + tl
+    const float tl = ::fmaf(p, kClo, ::fmaf(::fmaf(a, a, -p), kC, ::fmaf(p, kC, -t)));
+    return {narrow::exp2<kTinyResults<S>>(t, tl), a * narrow::recip(a + 4.0f)};
+  }
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
-    return detail::zero_sign_of(eval_fwd<math<V>, float>(x), x);
+    const Narrow n = narrow_parts<S>(x);
+    float P;
+    if constexpr (kTinyResults<S>) {  // bf16: a in [0, 14.6], relative error 2^-20.8
+      const float v = n.w - 0.375f;
+      P = 1.182844192e-01f;
+      P = ::fmaf(P, v, -3.785191476e-01f);
+      P = ::fmaf(P, v, 1.251803190e-01f);
+      P = ::fmaf(P, v, 1.001484990e+00f);
+      P = ::fmaf(P, v, -2.377893925e+00f);
+      P = ::fmaf(P, v, 3.094280005e+00f);
+      P = ::fmaf(P, v, -2.841035366e+00f);
+    } else {  // f16: a in [0, 6], relative error 2^-22.8
+      const float v = n.w - 0.3125f;
+      P = -3.753005266e-01f;
+      P = ::fmaf(P, v, 2.558961213e-01f);
+      P = ::fmaf(P, v, 9.513589740e-01f);
+      P = ::fmaf(P, v, -2.561709404e+00f);
+      P = ::fmaf(P, v, 3.403144360e+00f);
+      P = ::fmaf(P, v, -3.043959856e+00f);
+    }
+    const float F = n.w * ::fmaf(n.w, P, 2.0f);
+    // x < 0: f = -e F, negative or -0.  The sign is applied explicitly: a compiler may rewrite -(fma(y, a,
+    // y)) inside e as fma(-y, a, -y), which turns e = +0 into -e = +0 (GCC -O2 -mfma does).
+    const float r = ::fmaf(-n.e, F, x < 0.0f ? 0.0f : x);
+    return x < 0.0f ? -::fabsf(r) : r;
   }
   template <class S>
   ACTBENCH_HD float deriv_narrow(float x) const {
-    if (x > -1.0f && x < -0.5f) {
-      constexpr float q[10] = {1.859351469e-04f,  -7.315049297e-04f, -2.239607507e-03f, 4.538503010e-03f,
-                               1.942168362e-02f,  -1.477150619e-02f, -1.140082330e-01f, -1.819967665e-02f,
-                               3.882849813e-01f,  4.314939976e-01f};
-      return detail::near_zero(x, -0.7517915368080139f, 1.211444988769017e-08f, q);
+    constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.7517915246935645
+    const Narrow n = narrow_parts<S>(x);
+    float L;
+    if constexpr (kTinyResults<S>) {  // bf16: relative error 2^-20.1
+      const float v = n.w - 0.375f;
+      L = -2.563216910e-02f;
+      L = ::fmaf(L, v, -3.647061810e-02f);
+      L = ::fmaf(L, v, 1.829896718e-01f);
+      L = ::fmaf(L, v, -3.094332516e-01f);
+      L = ::fmaf(L, v, 3.414643109e-01f);
+      L = ::fmaf(L, v, -2.789747119e-01f);
+      L = ::fmaf(L, v, -7.690980565e-03f);
+    } else {  // f16: relative error 2^-26.4 (near x = 0 the SFU's exp error leaves f' little room)
+      const float v = n.w - 0.3125f;
+      L = 1.579748839e-02f;
+      L = ::fmaf(L, v, -3.805777058e-02f);
+      L = ::fmaf(L, v, -2.824673615e-02f);
+      L = ::fmaf(L, v, 1.948210448e-01f);
+      L = ::fmaf(L, v, -3.564943969e-01f);
+      L = ::fmaf(L, v, 4.037782550e-01f);
+      L = ::fmaf(L, v, -3.254638910e-01f);
+      L = ::fmaf(L, v, 1.115760766e-02f);
     }
-    return detail::zero_sign_of(eval_deriv<math<V>, float>(x), x);
+    const float d = (kA0 - clamp16(x)) + kA0lo;  // a0 - a, exact next to a0
+    const float y = fp::mul(n.e, d * (L + 0.5f));  // not fused into 1 - y: host and device agree
+    return x >= 0.0f ? 1.0f - y : y;
   }
 };
 /// textbook gelu: x/2 (1 + erf(x/sqrt2)) (0, i.e. 100% error, for x < -5.4 in f32).
@@ -1082,8 +1175,8 @@ struct GeluDef : Def<Activation::gelu> {
 /// f' = s + x s(1-s) 2k(1 + 3a x^2), s = sigma(2u).
 /// stable: x sigma(2u) with 2u carried as an exact hi + lo (fma products, TwoSum) and the stable
 /// sigma; x > 10: x; x < -25: -0 (both exact after rounding); f64 far tail via a split exp.
-/// f32 precise: f in float (exp_f32, compensated sigma; double only where sigma(2u) is subnormal,
-/// x < -10), f' in double (its terms cancel over (-3, -0.5) in float).  16-bit data: fwd_narrow/deriv_narrow.
+/// f32 precise: f32::gelu_tanh / f32::gelu_tanh_deriv (kernels/f32/gelu.hpp: float pairs, no double,
+/// <= 2 ulp on every input).  16-bit data: fwd_narrow/deriv_narrow.
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='tanh').
 template <Variant V>
 struct GeluTanh {
@@ -1129,9 +1222,7 @@ struct GeluTanh {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if constexpr (detail::kWide<V, C>) {
-      // float (exp_f32: the same bits on the device); where sigma(2u) is subnormal (x < -10), double
-      if (x < C(-10)) return C(eval_fwd<M, double>(double(x), double(C(k)), double(C(a))));
-      return eval_fwd<M, C>(x, C(k), C(a));
+      return f32::gelu_tanh(x);
     } else {
       return eval_fwd<M, C>(x, C(k), C(a));
     }
@@ -1148,8 +1239,7 @@ struct GeluTanh {
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kWide<V, C>) {
-      // double: in float the terms of f' cancel over (-3, -0.5) (4.5 ulp measured at -1.22)
-      return C(eval_deriv<M, double>(double(x), double(C(k)), double(C(a))));
+      return f32::gelu_tanh_deriv(x);
     } else {
       return eval_deriv<M, C>(x, C(k), C(a));
     }

@@ -18,3 +18,19 @@
 #else
 #define ACTBENCH_DEVICE_PASS 0
 #endif
+
+// Out-of-line code for rare inputs (far tails, NaN, inf), so that the hot path the benchmark runs is the
+// only code inlined into a kernel: __noinline__ on the device, noinline + cold on the host.
+#if defined(__CUDACC__)
+#define ACTBENCH_COLD __host__ __device__ __noinline__
+#else
+#define ACTBENCH_COLD [[gnu::noinline, gnu::cold]] inline
+#endif
+
+// Hot paths of the f32 kernels: always inlined.  On the host GCC's inliner may stop at a large
+// branch-free body, and the outlined call keeps the caller's loop from vectorizing.
+#if defined(__CUDACC__)
+#define ACTBENCH_HOT ACTBENCH_HD
+#else
+#define ACTBENCH_HOT [[gnu::always_inline]] inline
+#endif

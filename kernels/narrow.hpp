@@ -10,6 +10,7 @@
 //   ex2(t)     2^t by the SFU (ex2.approx.ftz.f32, 1 instruction; CUDA documents exp2f, which is this
 //              instruction, at 2 ulp).  Results below 2^-126 are flushed to zero, as the hardware does.
 //   rcp(d)     1/d by the SFU (rcp.approx.ftz.f32, 1 ulp).  d must be normal and below 2^126.
+//   exp2(t, tl)  2^(t + tl) for a caller's exact pair t + tl: ex2(t) (1 + tl ln2) (exp's second half).
 //   exp(x)     e^x = 2^t with t = x log2(e) carried exactly as t + tl (two fma) and 2^tl = 1 + tl ln2:
 //              ex2's error plus ~2^-24 (kExpRelErr).  kTiny (bf16): results below 2^-125 are kept
 //              (scaled by 2^32 around the SFU), for bf16's range is f32's; f16 results that small
@@ -115,20 +116,28 @@ ACTBENCH_HD float div(float a, float d) {
 
 /// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-125) (bf16 data); otherwise
 /// those flush to 0.  NaN propagates; e^-inf = 0, e^inf = inf.
+inline constexpr float kL2E = 1.44269502e+00f;    // log2(e) rounded to f32
+inline constexpr float kL2Elo = 1.92596299e-08f;  // log2(e) - kL2E
+inline constexpr float kLn2 = 6.93147182e-01f;
+
+/// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10): ex2(t) (1 + tl ln2).  kTiny as exp.
+/// t below -150 gives 0, NaN propagates.
 template <bool kTiny>
-ACTBENCH_HD float exp_split(float x) {
-  constexpr float kL2E = 1.44269502e+00f;     // log2(e) rounded to f32
-  constexpr float kL2Elo = 1.92596299e-08f;   // log2(e) - kL2E
-  constexpr float kLn2 = 6.93147182e-01f;
-  x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
-  const float t = fp::mul(x, kL2E);  // t + 32 below must add to this t, never fuse with the product
-  const float tl = ::fmaf(x, kL2Elo, ::fmaf(x, kL2E, -t));  // t + tl = x log2(e) to ~2^-48 relative
+ACTBENCH_HD float exp2_split(float t, float tl) {
   if (kTiny && t < -125.0f) {
     const float e = ex2(t + 32.0f);  // t + 32 is exact
     return ::fmaf(e, tl * kLn2, e) * 0x1p-32f;
   }
   const float e = ex2(t);
   return ::fmaf(e, tl * kLn2, e);
+}
+
+template <bool kTiny>
+ACTBENCH_HD float exp_split(float x) {
+  x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
+  const float t = fp::mul(x, kL2E);  // t + 32 in exp2_split must add to this t, never fuse with the product
+  const float tl = ::fmaf(x, kL2Elo, ::fmaf(x, kL2E, -t));  // t + tl = x log2(e) to ~2^-48 relative
+  return exp2_split<kTiny>(t, tl);
 }
 
 /// e^x: exp_split on the device; on the host libm's expf, flushed as the SFU flushes, scaled by the
@@ -145,9 +154,23 @@ ACTBENCH_HD float exp(float x) {
 #endif
 }
 
+/// 2^(t + tl), |tl| < 2^-10, t <= 128: exp2_split on the device; on the host libm's exp2f times
+/// (1 + tl ln2), flushed as the SFU flushes, scaled by the host perturbation.
+template <bool kTiny>
+ACTBENCH_HD float exp2(float t, float tl) {
+#if ACTBENCH_DEVICE_PASS
+  return exp2_split<kTiny>(t, tl);
+#else
+  t = t < -151.0f ? -151.0f : t;  // keeps NaN
+  float y = std::exp2(t);
+  y = std::fma(y, tl * kLn2, y);
+  if (!kTiny && y < 0x1p-126f) y = 0.0f;
+  return y * host_exp_scale();
+#endif
+}
+
 /// e^x - 1, about 1 ulp, without the SFU.  x <= 88.
 ACTBENCH_HD float expm1(float x) {
-  constexpr float kL2E = 1.44269502e+00f;
   constexpr float kLn2Hi = 6.93145752e-01f;  // 0x3f317200: j * kLn2Hi exact for |j| < 2^9
   constexpr float kLn2Lo = 1.42860677e-06f;
   if (x != x || x == 0.0f) return x;  // NaN, and the sign of a zero

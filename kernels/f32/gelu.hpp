@@ -1,0 +1,440 @@
+// actbench/kernels/f32/gelu.hpp - gelu (erf) and gelu_tanh for f32 data: float arithmetic only.
+//
+// No double, no libm, no SFU: IEEE add/mul/fma (through fp.hpp, so that nvcc fuses nothing the
+// compensated steps rely on) compute the same bits on the host and on the device, so the host's
+// exhaustive check of all 2^32 inputs is the device's.  Every function comes in four parts:
+//   <fn>_cold(x)  true for the rare inputs (NaN, +-inf, |x| > 10: the far tails);
+//   <fn>_hot(x)   branch-free (selects only), correct where !cold(x): the code the benchmark runs;
+//   <fn>_slow(x)  out of line, correct for every x;
+//   <fn>(x)       cold(x) ? slow(x) : hot(x).
+// Tools: float pairs hi + lo (TwoProd by fma, Fast2Sum), an exp with a pair argument and a pair result
+// (exp_pair), a reciprocal by Newton's iteration from a bit-pattern or a linear seed (no MUFU), and
+// polynomials fitted with mpmath (tools/gen_gelu_coeffs.py prints every coefficient below).
+// Accuracy: the max ulp over all 2^32 inputs against the reference, with no absolute allowance, is
+// stated at each function (a double evaluation screened every input; every input it put above 0.9 ulp,
+// and every zero, was judged by the long-double reference of harness/reference.hpp).
+// tests/host/test_f32_gelu.cpp holds slices of the patterns (next to the zeros of the derivatives, the
+// tails, |x| = 10) and a strided sample to 2 ulp.  A build with -ffp-contract=fast -DACTBENCH_FP_GUARD
+// (everything but fp:: fused) stays within 1.25 ulp on slices of [-1, -0.5], [-4.5, -4], [-11, -10].
+// Cost (static SASS, sm_90, one element, without load/store): hot paths gelu 69, gelu' 64,
+// gelu_tanh 63, gelu_tanh' 97 instructions, no MUFU, no FP64; the cold paths are out-of-line calls.
+#pragma once
+
+#include "../config.hpp"
+#include "../dtype.hpp"
+#include "../fp.hpp"
+
+#include <cstdint>
+
+namespace actbench {
+namespace f32 {
+namespace gelu_detail {
+
+/// c ? a : b.  On the host a bit blend: GCC would otherwise thread the selects on the sign of x into
+/// two copies of the code, and the branch keeps a loop over the hot path from vectorizing.
+ACTBENCH_HD float select(bool c, float a, float b) {
+#if ACTBENCH_DEVICE_PASS
+  return c ? a : b;
+#else
+  const std::uint32_t m = 0u - static_cast<std::uint32_t>(c);
+  return bit_cast<float>((bit_cast<std::uint32_t>(a) & m) | (bit_cast<std::uint32_t>(b) & ~m));
+#endif
+}
+
+/// e^(z + zl) = scale * (hi + lo), for z in [-87.3, 0] and |zl| <= 2^-17: Cody-Waite reduction
+/// z = j ln2 + r with j from the fma's rounding to an integer (the magic 1.5*2^23, j also in its low
+/// bits), r exact (ln2 rounded to 24 bits, |j| <= 126), the rest of the argument c = zl - j*(ln2 -
+/// ln2_f) taken to first order (|c| < 2^-17: c^2 < 2^-34); e^r = (1 + r) + r^2 p(r) with 1 + r split exactly,
+/// p a degree-5 fit of (e^r - 1 - r)/r^2 (relative error 2^-31 of e^r); hi + lo normalized
+/// (|lo| <= ulp(hi)/2), e^(z + zl) to about 2^-28.  scale = 2^j from the bits (j >= -126: a normal float).
+struct ExpPair {
+  float hi, lo, scale;
+};
+inline constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+ACTBENCH_HD float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2/2
+  float p = 1.990789606e-04f;
+  p = fp::fma(p, r, 1.392877544e-03f);
+  p = fp::fma(p, r, 8.333246224e-03f);
+  p = fp::fma(p, r, 4.166653007e-02f);
+  p = fp::fma(p, r, 1.666666716e-01f);
+  return fp::fma(p, r, 0.5f);
+}
+struct ExpParts {
+  float hi, lo, t;  ///< e^(z + zl) = 2^j (hi + lo), j = t - kMagic (also the low bits of t)
+};
+ACTBENCH_HD ExpParts exp_parts(float z, float zl) {
+  constexpr float kL2E = 1.44269502e+00f;
+  constexpr float kLn2 = 6.93147182e-01f;       // ln2 rounded to f32
+  constexpr float kLn2Lo = -1.90465421e-09f;    // ln2 - kLn2
+  const float t = fp::fma(z, kL2E, kMagic);     // 1.5*2^23 + j
+  const float j = fp::sub(t, kMagic);
+  const float r = fp::fma(j, -kLn2, z);         // exact
+  const float c = fp::fma(j, -kLn2Lo, zl);
+  const float s = fp::add(1.0f, r);
+  const float sl = fp::add(fp::sub(1.0f, s), r);  // 1 + r = s + sl exactly
+  const float l0 = fp::fma(fp::mul(r, r), exp_m1r2(r), sl);  // e^r = s + l0
+  const float lo = fp::fma(c, fp::add(s, l0), l0);            // e^(r + c) = e^r (1 + c)
+  const float hi = fp::add(s, lo);                             // normalized (Fast2Sum, |lo| < s/8)
+  return {hi, fp::sub(lo, fp::sub(hi, s)), t};
+}
+/// 2^(j + bias) from t = kMagic + j: (t << 23) + ((127 + bias) << 23) are its bits (j + bias >= -126).
+template <int kBias = 0>
+ACTBENCH_HD float pow2_of(float t) {
+  return bit_cast<float>((bit_cast<std::uint32_t>(t) << 23) + (static_cast<std::uint32_t>(127 + kBias) << 23));
+}
+ACTBENCH_HD ExpPair exp_pair(float z, float zl) {
+  const ExpParts e = exp_parts(z, zl);
+  return {e.hi, e.lo, pow2_of(e.t)};
+}
+/// s (hi + lo) 2^j for results down to the subnormal range and j >= -190: the product is scaled by
+/// 2^(j + 64) (exact) and then by 2^-64 (one rounding).
+ACTBENCH_HD float scale_tail(float hi, float lo, float t) {
+  return fp::mul(fp::mul(fp::add(hi, lo), pow2_of<64>(t)), 0x1p-64f);
+}
+
+/// 1/d for d in [1, 2^24]: the bit-pattern seed (relative error < 0.13) and three Newton steps:
+/// within about 1 ulp.  Plain fma, no MUFU.
+ACTBENCH_HD float recip_wide(float d) {
+  float r = bit_cast<float>(0x7ef311c3u - bit_cast<std::uint32_t>(d));
+  r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
+  r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
+  return fp::fma(r, fp::fma(-d, r, 1.0f), r);
+}
+
+/// 1/d for d in [1, 2]: the linear minimax seed 24/17 - 8/17 d (relative error <= 1/17) and two
+/// Newton steps: relative error < 2^-16, enough for a quotient with one residual correction.
+ACTBENCH_HD float recip_12(float d) {
+  float r = fp::fma(d, -0.470588237f, 1.41176474f);
+  r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
+  return fp::fma(r, fp::fma(-d, r, 1.0f), r);
+}
+
+/// w = a/(a + d) as w + wl (d a power of two, a >= 0): a + d = D + Dl exactly (D - d is exact when d
+/// is a power of two and a >= 0), the quotient from recip_wide and its residual.
+struct Ratio {
+  float w, wl;
+};
+template <int kD>
+ACTBENCH_HD Ratio ratio(float a) {
+  constexpr float d = float(kD);
+  const float D = fp::add(a, d);
+  const float Dl = fp::sub(a, fp::sub(D, d));
+  const float r = recip_wide(D);
+  const float w = fp::mul(a, r);
+  const float wl = fp::mul(r, fp::fma(-w, Dl, fp::fma(-w, D, a)));
+  return {w, wl};
+}
+
+}  // namespace gelu_detail
+
+// ---------------------------------------------------------------------------------------------------
+// gelu (erf): f(x) = x Phi(x), f'(x) = Phi(x) + x phi(x).
+//
+// With a = |x|, E = e^(-a^2/2) (a^2 an exact pair) and w = a/(a + 1):
+//   f(x)  = max(x, 0) - E F,      F = a e^(a^2/2) Phi(-a) = w H(w),  H(w) = 1/2 + w P(w - 1/2)
+// (gelu(x) - gelu(-x) = x), F carried as w/2 + (w t + wl F'(w)), t = w P; and with w4 = a/(a + 4),
+//   f'(x) = [x >= 0] -+ E (a0 - a) L(w4),  L = 1/2 + Q(w4 - 3/8)
+// (gelu'(x) + gelu'(-x) = 1), where a0 = 0.7517915... (hi + lo) is the zero of f' at -a0, so that
+// (a0 - a) carries the cancellation exactly and L = (e^(a^2/2) Phi(-a) - a phi(0))/(a0 - a) is smooth
+// and positive (0.43..0.67).  P (degree 13) and Q (degree 8) are fitted on a in [0, 10.1].
+// ---------------------------------------------------------------------------------------------------
+
+/// Rare inputs of gelu and gelu': NaN, +-inf, |x| > 10.
+ACTBENCH_HD bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
+
+/// gelu on the hot range |x| <= 10 (the benchmark's data are uniform in [-8, 8]): branch-free.
+ACTBENCH_HOT float gelu_hot(float x) {
+  using namespace gelu_detail;
+  const float a = ::fabsf(x);
+  const float p = fp::mul(a, a);
+  const float pl = fp::fma(a, a, -p);
+  const ExpPair e = exp_pair(fp::mul(-0.5f, p), fp::mul(-0.5f, pl));
+  const Ratio q = ratio<1>(a);
+  const float v = fp::sub(q.w, 0.5f);
+  float P = 4.671330452e+00f;
+  P = fp::fma(P, v, 2.520498276e+00f);
+  P = fp::fma(P, v, -2.768306255e+00f);
+  P = fp::fma(P, v, -2.435556173e+00f);
+  P = fp::fma(P, v, -5.433306098e-01f);
+  P = fp::fma(P, v, 6.598777324e-02f);
+  P = fp::fma(P, v, 2.961903512e-01f);
+  P = fp::fma(P, v, 4.211203158e-01f);
+  P = fp::fma(P, v, 3.364021480e-01f);
+  P = fp::fma(P, v, 1.198447272e-01f);
+  P = fp::fma(P, v, -1.050856709e-01f);
+  P = fp::fma(P, v, -2.355402857e-01f);
+  P = fp::fma(P, v, -1.978237778e-01f);
+  P = fp::fma(P, v, 4.631317407e-02f);
+  const float t = fp::mul(q.w, P);  // H - 1/2
+  // F'(w) to ~0.016: only scales wl
+  const float dF = fp::fma(fp::fma(q.w, -1.03138864f, 0.518358350f), q.w, 0.484605342f);
+  const float Fh = fp::mul(0.5f, q.w);
+  const float Fl = fp::fma(q.w, t, fp::mul(q.wl, dF));
+  const float fm = fp::fma(e.hi, Fh, fp::fma(e.hi, Fl, fp::mul(e.lo, fp::add(Fh, Fl))));
+  const float base = x >= 0.0f ? x : -0.0f;
+  return fp::fma(-e.scale, fm, base);
+}
+
+/// gelu' on the hot range |x| <= 10: branch-free; the zero at -a0 needs no band of its own.
+ACTBENCH_HOT float gelu_deriv_hot(float x) {
+  using namespace gelu_detail;
+  constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.75179152469356... = kA0 + kA0lo
+  const float a = ::fabsf(x);
+  const float p = fp::mul(a, a);
+  const float pl = fp::fma(a, a, -p);
+  const ExpPair e = exp_pair(fp::mul(-0.5f, p), fp::mul(-0.5f, pl));
+  const Ratio q = ratio<4>(a);
+  const float v = fp::sub(q.w, 0.375f);
+  float L = 6.812883541e-03f;
+  L = fp::fma(L, v, 2.017058991e-02f);
+  L = fp::fma(L, v, -3.109690547e-02f);
+  L = fp::fma(L, v, -4.159615189e-02f);
+  L = fp::fma(L, v, 1.838662922e-01f);
+  L = fp::fma(L, v, -3.090607524e-01f);
+  L = fp::fma(L, v, 3.414250314e-01f);
+  L = fp::fma(L, v, -2.789814472e-01f);
+  L = fp::fma(L, v, -7.690719329e-03f);  // L - 1/2
+  // a0 - a = dh + dl exactly (TwoSum)
+  const fp::Pair<float> d = fp::two_sum(kA0, -a);
+  const float dl = fp::add(d.lo, kA0lo);
+  // Y = E (a0 - a) as a pair
+  const float Yh = fp::mul(e.hi, d.hi);
+  const float Yl = fp::fma(e.lo, d.hi, fp::fma(e.hi, dl, fp::fma(e.hi, d.hi, -Yh)));
+  // Y L = Y/2 + (Yh (L - 1/2) + Yl L)
+  const float yl = fp::fma(Yh, L, fp::mul(Yl, fp::add(0.5f, L)));
+  const float y = fp::fma(0.5f, Yh, yl);
+  const bool pos = x >= 0.0f;
+  return fp::fma(pos ? -e.scale : e.scale, y, pos ? 1.0f : 0.0f);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// gelu_tanh: f(x) = x/2 (1 + tanh u) = x sigma(z), z = 2u = K x (1 + a x^2), K = 2k, k = sqrt(2/pi) and
+// a = 0.044715 rounded to f32 (as the reference rounds them);
+// f'(x) = s + W s (1 - s), s = sigma(z), W = x z' = K x (1 + 3 a x^2) = 3z - 2Kx.
+//
+// z as an exact pair (two_u), e = e^-|z| from exp_pair, D = 1 + e as a pair, then
+//   f  = x/D (x >= 0)          or  x e/D (x < 0)           (one quotient with a residual correction)
+//   f' = (D + W e)/D^2 (x >= 0) or  e (D + W)/D^2 (x < 0)   (D + W cancels near the zero x0 = -0.7525;
+//        there f' = u q(u), u = x - x0 with x0 = hi + lo, q fitted next to x0).
+// The scale 2^j of e is applied last (x < 0), so intermediate values stay normal for |x| <= 10.
+// ---------------------------------------------------------------------------------------------------
+namespace gelu_detail {
+inline constexpr float kTanhK = 0x1.988454p+0f;  // K = 2 k, k = sqrt(2/pi) rounded to f32
+inline constexpr float kTanhA = 0x1.6e4e26p-5f;  // 0.044715 rounded to f32
+
+/// z = K x (1 + a x^2) as z + zl (relative error ~2^-44), |x| <= 10.
+struct TwoU {
+  float z, zl;
+};
+ACTBENCH_HD TwoU two_u(float x) {
+  const float p = fp::mul(x, x);
+  const float pl = fp::fma(x, x, -p);
+  const float s = fp::mul(kTanhA, p);
+  const float sl = fp::fma(kTanhA, pl, fp::fma(kTanhA, p, -s));
+  const float A = fp::add(1.0f, s);
+  const float Al = fp::add(fp::sub(s, fp::sub(A, 1.0f)), sl);  // 1 + s = A + (s - (A - 1)) exactly, s >= 0
+  const float B = fp::mul(x, A);
+  const float Bl = fp::fma(x, Al, fp::fma(x, A, -B));
+  const float z = fp::mul(kTanhK, B);
+  return {z, fp::fma(kTanhK, Bl, fp::fma(kTanhK, B, -z))};
+}
+
+/// W = x dz/dx = K x (1 + 3a x^2) = 3z - 2Kx as a pair (|3z| >= 3|Kx|: the difference by Fast2Sum).
+ACTBENCH_HD fp::Pair<float> x_dz(float x, const TwoU& u) {
+  const float kx = fp::mul(kTanhK, x);
+  const float kxl = fp::fma(kTanhK, x, -kx);
+  const float z3 = fp::mul(3.0f, u.z);
+  const float z3l = fp::fma(3.0f, u.z, -z3);
+  const float W = fp::fma(-2.0f, kx, z3);
+  return {W, fp::add(fp::fma(-2.0f, kx, fp::sub(z3, W)), fp::fma(3.0f, u.zl, fp::fma(-2.0f, kxl, z3l)))};
+}
+
+/// e^-|z| for the pair z (sign of x): e = scale (hi + lo); D = 1 + e = Dh + Dl.
+struct SigmaDen {
+  ExpPair e;
+  float eh, Dh, Dl;
+};
+ACTBENCH_HD SigmaDen sigma_den(const TwoU& u, bool pos) {
+  const ExpPair e = exp_pair(-::fabsf(u.z), select(pos, -u.zl, u.zl));
+  const float eh = fp::mul(e.scale, e.hi);
+  const float Dh = fp::add(1.0f, eh);
+  const float Dl = fp::fma(e.scale, e.lo, fp::add(fp::sub(1.0f, Dh), eh));
+  return {e, eh, Dh, Dl};
+}
+}  // namespace gelu_detail
+
+/// Rare inputs of gelu_tanh and gelu_tanh': NaN, +-inf, |x| > 10.
+ACTBENCH_HD bool gelu_tanh_cold(float x) { return !(::fabsf(x) <= 10.0f); }
+
+/// gelu_tanh on the hot range |x| <= 10: branch-free.
+ACTBENCH_HOT float gelu_tanh_hot(float x) {
+  using namespace gelu_detail;
+  const bool pos = x >= 0.0f;
+  const SigmaDen g = sigma_den(two_u(x), pos);
+  // N = x (x >= 0) or x (hi + lo) (x < 0): the factors are selected, not the products (no branch)
+  const float mh = select(pos, 1.0f, g.e.hi);
+  const float ml = select(pos, 0.0f, g.e.lo);
+  const float Nh = fp::mul(x, mh);
+  const float Nl = fp::fma(x, ml, fp::fma(x, mh, -Nh));
+  const float r = recip_12(g.Dh);
+  const float q0 = fp::mul(Nh, r);
+  const float res = fp::add(fp::fma(-q0, g.Dh, Nh), fp::fma(-q0, g.Dl, Nl));
+  const float y = fp::mul(fp::fma(res, r, q0), select(pos, 1.0f, g.e.scale));
+  // f(-0) = -0: y has the sign of x except at x = -0 (y = +0), so x's sign bit is or-ed in
+  return bit_cast<float>(bit_cast<std::uint32_t>(y) | (bit_cast<std::uint32_t>(x) & 0x80000000u));
+}
+
+/// gelu_tanh' on the hot range |x| <= 10 (the band next to its zero, [-0.77, -0.735], included):
+/// branch-free.
+ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
+  using namespace gelu_detail;
+  const bool pos = x >= 0.0f;
+  const TwoU u = two_u(x);
+  const SigmaDen g = sigma_den(u, pos);
+  const fp::Pair<float> w = x_dz(x, u);
+  const float W = w.hi, Wl = w.lo;
+  // x < 0: e (D + W) with D + W = T + Tl
+  const float T = fp::add(g.Dh, W);
+  const float Tl = fp::add(g.Dl, Wl);
+  const float mh = fp::mul(g.e.hi, T);
+  const float ml = fp::fma(g.e.lo, T, fp::fma(g.e.hi, Tl, fp::fma(g.e.hi, T, -mh)));
+  // x >= 0: D + W e
+  const float ph = fp::fma(W, g.eh, g.Dh);
+  const float pl = fp::add(g.Dl, fp::fma(W, fp::mul(g.e.scale, g.e.lo), fp::mul(Wl, g.eh)));
+  const float Nh = select(pos, ph, mh);
+  const float Nl = select(pos, pl, ml);
+  // / D^2
+  const float DDh = fp::mul(g.Dh, g.Dh);
+  const float DDl = fp::fma(fp::mul(2.0f, g.Dh), g.Dl, fp::fma(g.Dh, g.Dh, -DDh));
+  const float r = recip_12(g.Dh);
+  const float R = fp::mul(r, r);
+  const float q0 = fp::mul(Nh, R);
+  const float res = fp::add(fp::fma(-q0, DDh, Nh), fp::fma(-q0, DDl, Nl));
+  const float q = fp::fma(res, R, q0);
+  // next to the zero x0 = hi + lo: f' = u (c0 + u P1(u)), u = x - x0 = uh - lo (uh = x - hi exact),
+  // c0 = f''(x0) = c0h + c0l; P1 of degree 3 fitted on [-0.77, -0.735] (relative error 2^-35)
+  constexpr float kX0 = -0x1.8142ap-1f, kX0lo = 0x1.f23fcep-26f;
+  constexpr float kC0 = 4.304001033e-01f, kC0lo = -6.932318719e-09f;
+  const float uh = fp::sub(x, kX0);
+  const float uz = fp::sub(uh, kX0lo);
+  float P1 = -1.660819352e-02f;
+  P1 = fp::fma(P1, uz, -1.139313355e-01f);
+  P1 = fp::fma(P1, uz, -1.578284800e-02f);
+  P1 = fp::fma(P1, uz, 3.875184655e-01f);
+  const float lq = fp::mul(kX0lo, fp::fma(uz, P1, kC0));
+  const float inner = fp::fma(uh, fp::fma(uz, P1, kC0lo), -lq);
+  // near the zero: uh c0h + inner; elsewhere q (x 2^j for x < 0): one fma with selected operands
+  const bool band = (x > -0.77f) & (x < -0.735f);
+  return fp::fma(select(band, uh, q), select(band, kC0, select(pos, 1.0f, g.e.scale)), select(band, inner, -0.0f));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Out-of-line paths for every x, and the functions.
+// Far tails: for x < -10, with a = -x, u = 1/a^2 (Mills' ratio series, truncated after the term that
+// falls below 2^-29 at a = 10):
+//   gelu(x)   = -phi(a) (1 - u + 3u^2 - 15u^3 + ...)         (0 below -14.75)
+//   gelu'(x)  = -a phi(a) (1 - u + u^2 - 3u^3 + 15u^4 - ...)   (-0 below -14.75)
+//   gelu_tanh(x) = x e^z (1 - e^z) = x e^z in f32, gelu_tanh'(x) = e^z (1 + W) (0 below -11, -11.25);
+// results in the subnormal range are rounded once (scale_tail).  x > 10: f = x, f' = 1.
+// ---------------------------------------------------------------------------------------------------
+namespace gelu_detail {
+inline constexpr float kInvSqrt2Pi = 0x1.988454p-2f, kInvSqrt2PiLo = -0x1.857936p-27f;  // 1/sqrt(2 pi)
+
+/// u = 1/a^2 (to ~2 ulp), and 1 - 3u + 15u^2 - ... + 135135u^6 (Mills' ratio: a e^(a^2/2) Phi(-a) =
+/// c (1 - u mills(u)); the next term is below 2^-29 for a >= 10).
+ACTBENCH_HD float mills_u(float a) {
+  const float r = recip_wide(a);
+  return fp::mul(r, r);
+}
+ACTBENCH_HD float mills(float u) {
+  float d = 135135.0f;
+  d = fp::fma(d, -u, 10395.0f);
+  d = fp::fma(d, -u, 945.0f);
+  d = fp::fma(d, -u, 105.0f);
+  d = fp::fma(d, -u, 15.0f);
+  d = fp::fma(d, -u, 3.0f);
+  return fp::fma(d, -u, 1.0f);
+}
+
+/// e^(-a^2/2) = 2^j (hi + lo) for a in (10, 14.75] (a^2 an exact pair).
+ACTBENCH_HD ExpParts gauss(float a) {
+  const float p = fp::mul(a, a);
+  return exp_parts(fp::mul(-0.5f, p), fp::mul(-0.5f, fp::fma(a, a, -p)));
+}
+}  // namespace gelu_detail
+
+ACTBENCH_COLD float gelu_slow(float x) {
+  using namespace gelu_detail;
+  if (::fabsf(x) <= 10.0f) return gelu_hot(x);
+  if (x != x) return x + x;
+  if (x > 0.0f) return x;
+  if (x < -14.75f) return -0.0f;
+  const float a = -x;
+  const float u = mills_u(a);
+  const float d = fp::mul(mills(u), u);  // delta = u - 3u^2 + 15u^3 - ... (a e^(a^2/2) Phi(-a) = c (1 - delta))
+  const float Fh = kInvSqrt2Pi;
+  const float Fl = fp::fma(-kInvSqrt2Pi, d, kInvSqrt2PiLo);
+  const ExpParts e = gauss(a);
+  const float mh = fp::mul(e.hi, Fh);
+  const float ml = fp::fma(e.lo, Fh, fp::fma(e.hi, Fl, fp::fma(e.hi, Fh, -mh)));
+  return -scale_tail(mh, ml, e.t);
+}
+
+ACTBENCH_COLD float gelu_deriv_slow(float x) {
+  using namespace gelu_detail;
+  if (::fabsf(x) <= 10.0f) return gelu_deriv_hot(x);
+  if (x != x) return x + x;
+  if (x > 0.0f) return 1.0f;
+  if (x < -14.75f) return -0.0f;
+  const float a = -x;
+  const float u = mills_u(a);
+  const float d = fp::mul(fp::fma(mills(u), -u, 1.0f), u);  // delta = u - u^2 + 3u^3 - ... (-f' = a phi(a) (1 - delta))
+  const float Ah = fp::mul(a, kInvSqrt2Pi);
+  const float Al = fp::fma(a, kInvSqrt2PiLo, fp::fma(a, kInvSqrt2Pi, -Ah));
+  const float Fl = fp::fma(-Ah, d, Al);
+  const ExpParts e = gauss(a);
+  const float mh = fp::mul(e.hi, Ah);
+  const float ml = fp::fma(e.lo, Ah, fp::fma(e.hi, Fl, fp::fma(e.hi, Ah, -mh)));
+  return -scale_tail(mh, ml, e.t);
+}
+
+ACTBENCH_COLD float gelu_tanh_slow(float x) {
+  using namespace gelu_detail;
+  if (::fabsf(x) <= 10.0f) return gelu_tanh_hot(x);
+  if (x != x) return x + x;
+  if (x > 0.0f) return x;
+  if (x < -11.0f) return -0.0f;
+  const TwoU u = two_u(x);  // z in [-106, -87]
+  const ExpParts e = exp_parts(u.z, u.zl);
+  const float mh = fp::mul(x, e.hi);
+  return scale_tail(mh, fp::fma(x, e.lo, fp::fma(x, e.hi, -mh)), e.t);
+}
+
+ACTBENCH_COLD float gelu_tanh_deriv_slow(float x) {
+  using namespace gelu_detail;
+  if (::fabsf(x) <= 10.0f) return gelu_tanh_deriv_hot(x);
+  if (x != x) return x + x;
+  if (x > 0.0f) return 1.0f;
+  if (x < -11.25f) return -0.0f;
+  const TwoU u = two_u(x);  // z in [-112, -87]
+  const fp::Pair<float> w = x_dz(x, u);  // 1 + W, |W| > 1
+  const float T = fp::add(w.hi, 1.0f);
+  const float Tl = fp::add(fp::sub(1.0f, fp::sub(T, w.hi)), w.lo);
+  const ExpParts e = exp_parts(u.z, u.zl);
+  const float mh = fp::mul(e.hi, T);
+  return scale_tail(mh, fp::fma(e.lo, T, fp::fma(e.hi, Tl, fp::fma(e.hi, T, -mh))), e.t);
+}
+
+/// gelu(x) for every x.  All 2^32 inputs: max 1.165 ulp (x = -9.3991785).
+ACTBENCH_HD float gelu(float x) { return gelu_cold(x) ? gelu_slow(x) : gelu_hot(x); }
+/// gelu'(x) for every x.  All 2^32 inputs: max 1.333 ulp (x = -0.000286661641).
+ACTBENCH_HD float gelu_deriv(float x) { return gelu_cold(x) ? gelu_deriv_slow(x) : gelu_deriv_hot(x); }
+/// gelu_tanh(x) for every x.  All 2^32 inputs: max 0.800 ulp (x = -10.105505).
+ACTBENCH_HD float gelu_tanh(float x) { return gelu_tanh_cold(x) ? gelu_tanh_slow(x) : gelu_tanh_hot(x); }
+/// gelu_tanh'(x) for every x.  All 2^32 inputs: max 1.494 ulp (x = -3.74396539).
+ACTBENCH_HD float gelu_tanh_deriv(float x) {
+  return gelu_tanh_cold(x) ? gelu_tanh_deriv_slow(x) : gelu_tanh_deriv_hot(x);
+}
+
+}  // namespace f32
+}  // namespace actbench

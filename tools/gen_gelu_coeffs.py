@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Coefficients of kernels/f32/gelu.hpp (f32 gelu, gelu_tanh) and of the 16-bit Gelu paths (kernels/activations.hpp).
+
+Every polynomial is fitted with mpmath (50 digits) by weighted least squares on Chebyshev nodes, pushed towards minimax
+by Lawson's reweighting, and its coefficients are rounded to f32 one at a time from the lowest degree up, the others
+refitted after each rounding (so that the rounding of the leading terms is compensated).  Printed per polynomial:
+the f32 coefficients, lowest degree first (the kernels evaluate them highest first), and the maximum error of the
+polynomial with those coefficients on a dense grid (relative to the quantity named), in powers of 2.
+
+Notation (kernels/f32/gelu.hpp): a = |x|, c = 1/sqrt(2 pi), G(a) = e^(a^2/2) Phi(-a) (so Phi(-a) = e^(-a^2/2) G(a)),
+a0 = 0.7517915... the zero of G(a) - a c (gelu'(-a0) = 0), w_d = a/(a + d).
+    gelu      F = a G(a) = w H(w), H = 1/2 + w P(w - 1/2)     (d = 1)
+    gelu'     L = (G(a) - a c)/(a0 - a) = 1/2 + Q(w - 3/8)      (d = 4)
+    gelu_tanh' next to its zero x0: f'(x0 + u) = u (c0 + u P1(u))
+    exp       e^r = 1 + r + r^2 p(r) on |r| <= ln2/2
+
+    python3 tools/gen_gelu_coeffs.py          (needs mpmath and numpy; about a minute)
+"""
+import mpmath as mp
+import numpy as np
+
+mp.mp.dps = 50
+
+
+def f32(v):
+    return float(np.float32(float(v)))
+
+
+def hexf(v):
+    """C++ hex float literal of an f32 value."""
+    if not v:
+        return "0.0f"
+    mant, exp = float(np.float32(v)).hex().split("p")
+    return mant.rstrip("0").rstrip(".") + "p" + exp + "f"
+
+
+def fit(target, lo, hi, deg, weight, n_nodes=None, iters=25):
+    """Coefficients (lowest first, f32) of a degree-deg polynomial p with max |p - target| * weight small on [lo, hi]."""
+    n = n_nodes or 12 * (deg + 1)
+    lo, hi = mp.mpf(lo), mp.mpf(hi)
+    xs = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + mp.mpf(0.5)) / n) for k in range(n)] + [lo, hi]
+    ys = [target(x) for x in xs]
+    ws = [weight(x) for x in xs]
+    fixed = {}
+
+    def solve(free):
+        lw = [mp.mpf(1)] * len(xs)
+        best = None
+        for _ in range(iters):
+            A = mp.matrix(len(xs), len(free))
+            b = mp.matrix(len(xs), 1)
+            for i, x in enumerate(xs):
+                s = mp.sqrt(lw[i]) * ws[i]
+                b[i] = s * (ys[i] - sum(c * x**k for k, c in fixed.items()))
+                for j, k in enumerate(free):
+                    A[i, j] = s * x**k
+            sol = mp.qr_solve(A, b)[0]
+            cs = dict(fixed)
+            cs.update({k: sol[j] for j, k in enumerate(free)})
+            errs = [abs(sum(c * x**k for k, c in cs.items()) - y) * w for x, y, w in zip(xs, ys, ws)]
+            m = max(errs)
+            if best is None or m < best[0]:
+                best = (m, cs)
+            lw = [v * (e / m) + mp.mpf(10) ** -30 for v, e in zip(lw, errs)]
+            total = sum(lw)
+            lw = [v / total * len(xs) for v in lw]
+        return best[1]
+
+    for k in range(deg + 1):
+        cs = solve([j for j in range(deg + 1) if j not in fixed])
+        fixed[k] = mp.mpf(f32(cs[k]))
+    coeffs = [fixed[k] for k in range(deg + 1)]
+    grid = [lo + (hi - lo) * i / 4000 for i in range(4001)]
+    err = max(abs(sum(c * x**k for k, c in enumerate(coeffs)) - target(x)) * weight(x) for x in grid)
+    return [float(c) for c in coeffs], float(err)
+
+
+def show(name, coeffs, err, what):
+    print(f"{name}: max error {what} 2^{np.log2(err):.1f}")
+    print("  " + ", ".join(f"{c:.9e}f" for c in coeffs))
+
+
+C = 1 / mp.sqrt(2 * mp.pi)
+
+
+def G(a):
+    return mp.exp(a * a / 2) * mp.erfc(a / mp.sqrt(2)) / 2
+
+
+A0 = mp.findroot(lambda a: G(a) - a * C, 0.75)
+
+
+def L(a):
+    if abs(a - A0) < mp.mpf(10) ** -30:
+        a = A0 + mp.mpf(10) ** -30
+    return (G(a) - a * C) / (A0 - a)
+
+
+def a_of(w, d):
+    return d * w / (1 - w)
+
+
+def gelu_fwd_poly(d, amax, deg, wc, name):
+    """H(w) = d/2 + w P(w - wc) with F = a G(a) = w H(w), w = a/(a + d); error relative to H."""
+    wmax = mp.mpf(amax) / (mp.mpf(amax) + d)
+
+    def H(w):
+        return G(a_of(w, d)) * d / (1 - w)
+
+    def P(v):
+        w = v + wc
+        return (H(w) - mp.mpf(d) / 2) / w if w > mp.mpf(10) ** -30 else mp.diff(H, 0)
+
+    coeffs, err = fit(P, -wc, wmax - wc, deg, weight=lambda v: (v + wc) / H(v + wc))
+    show(f"{name} (a/(a+{d}), a <= {amax}, v = w - {wc})", coeffs, err, "relative to H")
+    return wmax, H
+
+
+def gelu_deriv_poly(d, amax, deg, wc, name):
+    """L(w) - 1/2 as a polynomial in v = w - wc, w = a/(a + d); error relative to L."""
+    wmax = mp.mpf(amax) / (mp.mpf(amax) + d)
+    coeffs, err = fit(lambda v: L(a_of(v + wc, d)) - mp.mpf(0.5), -wc, wmax - wc, deg,
+                      weight=lambda v: 1 / L(a_of(v + wc, d)))
+    show(f"{name} (a/(a+{d}), a <= {amax}, v = w - {wc})", coeffs, err, "relative to L")
+
+
+KC = mp.mpf(f32(mp.sqrt(2 / mp.pi)))  # the kernel's and the reference's rounded constants
+AC = mp.mpf(f32(0.044715))
+
+
+def gelu_tanh_d(x):
+    z = 2 * KC * (x + AC * x**3)
+    s = 1 / (1 + mp.exp(-z))
+    return s + x * s * (1 - s) * 2 * KC * (1 + 3 * AC * x**2)
+
+
+def main():
+    print(f"a0 = {mp.nstr(A0, 20)}: hi {hexf(f32(A0))}, lo {hexf(f32(A0 - f32(A0)))}")
+    print(f"1/sqrt(2 pi): hi {hexf(f32(C))}, lo {hexf(f32(C - f32(C)))}")
+    ln2 = mp.log(2)
+    print(f"ln2 - f32(ln2) = {f32(ln2 - f32(ln2)):.9e}f;  2 f32(sqrt(2/pi)) = {hexf(2 * f32(KC))}, "
+          f"f32(0.044715) = {hexf(f32(AC))}")
+
+    def m1r2(r):
+        return (mp.exp(r) - 1 - r) / r**2 if r else mp.mpf(0.5)
+
+    coeffs, err = fit(m1r2, -ln2 / 2 * 1.001, ln2 / 2 * 1.001, 5, weight=lambda r: 1 / m1r2(r))
+    show("exp_m1r2: (e^r - 1 - r)/r^2 on |r| <= ln2/2 (times r^2 e^-r < 0.07 relative to e^r)", coeffs, err,
+         "relative")
+
+    # f32 gelu
+    wmax, H = gelu_fwd_poly(1, 10.1, 13, mp.mpf(0.5), "gelu_hot P")
+
+    def dF(w):
+        return mp.diff(lambda t: t * H(t), w)
+
+    coeffs, err = fit(dF, 0, wmax, 2, weight=lambda w: 1)
+    show("gelu_hot F'(w) (scales the low part of w only)", coeffs, err, "absolute")
+    gelu_deriv_poly(4, 10.1, 8, mp.mpf(0.375), "gelu_deriv_hot L")
+
+    # f32 gelu_tanh' next to its zero
+    x0 = mp.findroot(gelu_tanh_d, -0.7525)
+    c0 = mp.diff(gelu_tanh_d, x0)
+    print(f"gelu_tanh' zero x0 = {mp.nstr(x0, 20)}: hi {hexf(f32(x0))}, lo {hexf(f32(x0 - f32(x0)))}; "
+          f"c0 = f''(x0): hi {f32(c0):.9e}f, lo {f32(c0 - f32(c0)):.9e}f")
+
+    def q(u):
+        return gelu_tanh_d(x0 + u) / u
+
+    def P1(u):
+        return (q(u) - c0) / u if abs(u) > mp.mpf(10) ** -12 else mp.diff(gelu_tanh_d, x0, 2) / 2
+
+    coeffs, err = fit(P1, -0.77 - x0, -0.735 - x0, 3, weight=lambda u: abs(u) / abs(q(u)) if u else 0)
+    show("gelu_tanh_deriv_hot P1 on x in [-0.77, -0.735]", coeffs, err, "relative to f'/u")
+
+    # 16-bit data (kernels/activations.hpp, Gelu::fwd_narrow / deriv_narrow)
+    gelu_fwd_poly(4, 6, 5, mp.mpf(0.3125), "Gelu::fwd_narrow f16 P")
+    gelu_fwd_poly(4, 14.6, 6, mp.mpf(0.375), "Gelu::fwd_narrow bf16 P")
+    gelu_deriv_poly(4, 6, 7, mp.mpf(0.3125), "Gelu::deriv_narrow f16 L")
+    gelu_deriv_poly(4, 14.6, 6, mp.mpf(0.375), "Gelu::deriv_narrow bf16 L")
+
+
+if __name__ == "__main__":
+    main()
