@@ -1086,9 +1086,9 @@ struct Gelu {
     constexpr float kC = -0.5f * narrow::kL2E, kClo = -0.5f * narrow::kL2Elo;
     const float a = clamp16(x);
     const float p = a * a;
-    const float t = p * kC;  // -a^2/2 log2(e) = t + tl
+    const float t = fp::mul(p, kC);  // -a^2/2 log2(e) = t + tl (unfused: host and device agree)
     const float tl = ::fmaf(p, kClo, ::fmaf(::fmaf(a, a, -p), kC, ::fmaf(p, kC, -t)));
-    return {narrow::exp2<kTinyResults<S>>(t, tl), a * narrow::recip(a + 4.0f)};
+    return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::recip(a + 4.0f))};
   }
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
