@@ -12,6 +12,14 @@
 #define ACTBENCH_HD inline
 #endif
 
+// A rarely taken path (far tails, non-finite inputs), kept out of line so that the hot path's code
+// (and its register count) is only what the common inputs need.
+#if defined(__CUDACC__)
+#define ACTBENCH_COLD __host__ __device__ __noinline__ inline
+#else
+#define ACTBENCH_COLD [[gnu::noinline, gnu::cold]] inline
+#endif
+
 // True while compiling device code (nvcc's device pass only).
 #if defined(__CUDA_ARCH__)
 #define ACTBENCH_DEVICE_PASS 1
