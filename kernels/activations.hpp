@@ -9,10 +9,10 @@
 // C is the compute type (float for f32/f16/bf16 data, double for f64).  Parameters are rounded
 // to C once (C(alpha)), and the host reference uses the same rounded values.
 // V picks the formulas (textbook vs stable) and, through math<V>, the primitives:
-//   precise   the stable formulas of ACCURACY.md on library math.  Where float arithmetic cannot
-//             reach the f32 target (2 ulp) the float instantiation evaluates the same formula in
-//             double (see kWide below): gelu, gelu_tanh' (gelu_tanh's f only below -10), the far tails of the
-//             exp-based functions (an exp whose result is subnormal while the activation's is not).
+//   precise   the stable formulas of ACCURACY.md on library math.  On f32 data sigmoid, tanh, elu, selu,
+//             celu, softplus, swish and mish (f and f') run kernels/f32/activations.hpp (float only, <= 2 ulp
+//             on every input: see kF32 below); gelu and gelu_tanh' evaluate in double (kWide), gelu_tanh's f
+//             only below -10.
 //   fast      the same stable formulas on math<fast> (device intrinsics), always in C.
 //   textbook  the naive formulas (ACCURACY.md's table), kept to show what the check catches.
 // 16-bit data (f16, bf16): where the stable f32 formula costs more than the ~20-30 instructions a
@@ -30,6 +30,7 @@
 
 #include "catalog.hpp"
 #include "config.hpp"
+#include "f32/activations.hpp"
 #include "math.hpp"
 #include "narrow.hpp"
 
@@ -47,6 +48,11 @@ ACTBENCH_HD float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysign
 /// Fast and textbook never widen; double data has nothing wider on the device.
 template <Variant V, class C>
 inline constexpr bool kWide = V == Variant::precise && std::is_same<C, float>::value;
+
+/// The precise variant on f32 data of the exp-family activations: kernels/f32/activations.hpp (float only,
+/// <= 2 ulp on every input, the same bits on host and device).
+template <Variant V, class C>
+inline constexpr bool kF32 = V == Variant::precise && std::is_same<C, float>::value;
 
 template <class C>
 ACTBENCH_HD bool is_nan(C x) {
@@ -280,6 +286,7 @@ struct Elu {
   double alpha = 1.0;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::elu(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return x;
     if constexpr (V == Variant::textbook) {
@@ -290,13 +297,11 @@ struct Elu {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::elu_deriv(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(1);
     if constexpr (V == Variant::textbook) {
       return fwd(x) + C(alpha);
-    } else if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(double(C(alpha)) * ::exp(double(x)));  // e^x subnormal, alpha*e^x maybe not
-      return C(alpha) * M::exp(x);
     } else {
       return detail::k_exp<M>(C(alpha), x);
     }
@@ -322,6 +327,7 @@ struct Selu {
   double lambda = 1.0507009873554804934193349852946;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::selu(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(lambda) * x;
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
@@ -334,15 +340,12 @@ struct Selu {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::selu_deriv(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(lambda);
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
     if constexpr (V == Variant::textbook) {
       return fwd(x) + la.hi;
-    } else if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(double(C(lambda)) * double(C(alpha)) * ::exp(double(x)));
-      const C e = M::exp(x);
-      return M::fma(la.hi, e, la.lo * e);
     } else {
       return detail::k_exp<M>(la.hi, x) + detail::k_exp<M>(la.lo, x);
     }
@@ -367,6 +370,7 @@ struct Celu {
   double alpha = 1.0;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::celu(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return x;
     const C a = C(alpha);
@@ -381,6 +385,7 @@ struct Celu {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::celu_deriv(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(1);
     const C a = C(alpha);
@@ -437,19 +442,18 @@ struct Softplus {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::softplus(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     if constexpr (V == Variant::textbook) {
       return M::log(C(1) + M::exp(b * x)) / b;
-    } else if constexpr (detail::kWide<V, C>) {
-      if (b * x < C(-80)) return C(eval_fwd<M, double>(double(x), double(b)));
-      return eval_fwd<M, C>(x, b);
     } else {
       return eval_fwd<M, C>(x, b);
     }
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::softplus_deriv(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     if constexpr (V == Variant::textbook) {
@@ -496,6 +500,7 @@ template <Variant V>
 struct Sigmoid {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::sigmoid(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::textbook) {
       return C(1) / (C(1) + M::exp(-x));
@@ -506,6 +511,7 @@ struct Sigmoid {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::sigmoid_deriv(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::textbook) {
       const C y = fwd(x);
@@ -564,6 +570,7 @@ template <Variant V>
 struct Tanh {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::tanh(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::textbook) {
       return C(2) / (C(1) + M::exp(C(-2) * x)) - C(1);
@@ -573,24 +580,22 @@ struct Tanh {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::tanh_deriv(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::textbook) {
       const C y = fwd(x);
       return C(1) - y * y;
     } else {
       const C a = M::fabs(x);
-      if constexpr (detail::kWide<V, C>) {
-        if (a > C(40)) return C(4.0 * ::exp(-2.0 * double(a)));  // t subnormal, 4t maybe not
-      } else {
-        if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
-      }
+      if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
       return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
     }
   }
-  // 16-bit: f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
+  // 16-bit: the library tanh (its f32 error is far below a 16-bit ulp); f' = 4 sigma(2x) sigma(-2x) = 4 e r^2,
+  // e = e^-2|x|.
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
-    return fwd(x);
+    return math<V>::tanh(x);
   }
   template <class S>
   ACTBENCH_HD float deriv_narrow(float x) const {
@@ -681,27 +686,23 @@ struct Swish {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::swish(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     if constexpr (V == Variant::textbook) {
       return x / (C(1) + M::exp(-b * x));
-    } else if constexpr (detail::kWide<V, C>) {
-      if (b * x < C(-80)) return C(eval_fwd<M, double>(double(x), double(b)));
-      return eval_fwd<M, C>(x, b);
     } else {
       return eval_fwd<M, C>(x, b);
     }
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::swish_deriv(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     if constexpr (V == Variant::textbook) {
       const C s = C(1) / (C(1) + M::exp(-b * x));
       return s * (C(1) + b * x * (C(1) - s));
-    } else if constexpr (detail::kWide<V, C>) {
-      if (b * x < C(-80)) return C(eval_deriv<M, double>(double(x), double(b)));
-      return eval_deriv<M, C>(x, b);
     } else {
       return eval_deriv<M, C>(x, b);
     }
@@ -1032,27 +1033,23 @@ struct Mish {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::mish(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::textbook) {
       return x * M::tanh(M::log(C(1) + M::exp(x)));
-    } else if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(eval_fwd<M, double>(double(x)));
-      return eval_fwd<M, C>(x);
     } else {
       return eval_fwd<M, C>(x);
     }
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::mish_deriv(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::textbook) {
       const C e = M::exp(x);
       const C tp = M::tanh(M::log(C(1) + e));
       const C s = e / (C(1) + e);
       return tp + x * s * (C(1) - tp * tp);
-    } else if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(eval_deriv<M, double>(double(x)));
-      return eval_deriv<M, C>(x);
     } else {
       return eval_deriv<M, C>(x);
     }
