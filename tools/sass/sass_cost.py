@@ -23,6 +23,17 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DTYPES = [("f16_t", "f16"), ("bf16_t", "bf16"), ("float", "f32"), ("double", "f64")]
 
 
+def instruction_counts(sass):
+    """{function: (instructions, MUFU, FP64)} of `cuobjdump -sass` output; NOP/EXIT/BRA not counted."""
+    out = {}
+    for body in re.split(r"\n\s*Function : ", sass)[1:]:
+        ins = [i.strip() for i in re.findall(r"/\*[0-9a-f]{4,}\*/\s+([^;]*);", body)]
+        ins = [i for i in ins if not re.match(r"(@!?P\d+\s+)?(NOP|EXIT|BRA)\b", i)]
+        out[body.split("\n", 1)[0].strip()] = (len(ins), sum("MUFU" in i for i in ins),
+                                               sum(bool(re.search(r"\bD(FMA|ADD|MUL)\b", i)) for i in ins))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", default="90")
@@ -38,19 +49,15 @@ def main():
             sass = subprocess.run([a.cuobjdump, "-sass", cubin], check=True, capture_output=True, text=True).stdout
         except (OSError, subprocess.CalledProcessError) as e:
             sys.exit(f"sass_cost: {e}")
-    funcs = re.split(r"\n\s*Function : ", sass)[1:]
-    names = [f.split("\n", 1)[0].strip() for f in funcs]
+    counts = instruction_counts(sass)
+    names = list(counts)
     demangled = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True,
                                check=True).stdout.split("\n")
     rows = {}
-    for body, name in zip(funcs, demangled):
+    for mangled, name in zip(names, demangled):
         m = re.search(r"actbench::(\w+)<\(actbench::Variant\)0>, \(actbench::Direction\)(\d), (?:actbench::)?(\w+)>", name)
-        if not m:
-            continue
-        ins = [i.strip() for i in re.findall(r"/\*[0-9a-f]{4,}\*/\s+([^;]*);", body)]
-        ins = [i for i in ins if not re.match(r"(@!?P\d+\s+)?(NOP|EXIT|BRA)\b", i)]
-        rows[(m.group(1), int(m.group(2)), m.group(3))] = (
-            len(ins), sum("MUFU" in i for i in ins), sum(bool(re.search(r"\bD(FMA|ADD|MUL)\b", i)) for i in ins))
+        if m:
+            rows[(m.group(1), int(m.group(2)), m.group(3))] = counts[mangled]
     # relu of the same direction and dtype: the load/store/index overhead plus ~1 instruction
     base = {(t, d): rows[("Relu", d, t)][0] - 1 for t, _ in DTYPES for d in range(3)}
     acts = sorted({k[0] for k in rows})
