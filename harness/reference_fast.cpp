@@ -4,6 +4,8 @@
 #include "harness/reference_fast.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #if defined(ACTBENCH_LIBMVEC)
@@ -63,6 +65,24 @@ constexpr double kInvSqrt2Lo = -4.8336466567264567e-17;
 constexpr double kTwoOverSqrtPi = 1.1283791670955126;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;
 
+/// Arguments of the library functions are kept where libmvec computes every lane in vector code: beyond,
+/// it hands the lane to the scalar function (underflow, overflow: ~10x slower, and half of all f32 patterns
+/// are there).  The clamps move only values that no f32/f16/bf16 result can tell apart: e^-700 (1e-304)
+/// for a smaller exponential (still non-zero, so signs survive), e^700 (1e304) for a larger one (+-inf in
+/// f32 either way), tanh(20) for tanh of a larger argument (1 in f32).  The clamp selects bitwise: GCC
+/// turns f(c ? k : v) into c ? f(k) : f(v), and the vector loop would call f on the unclamped lane again.
+inline double select_bits(bool c, double a, double b) {
+  std::uint64_t ua, ub;
+  std::memcpy(&ua, &a, 8);
+  std::memcpy(&ub, &b, 8);
+  const std::uint64_t m = 0ull - static_cast<std::uint64_t>(c), r = (ua & m) | (ub & ~m);
+  double v;
+  std::memcpy(&v, &r, 8);
+  return v;
+}
+inline double clamp(double v, double lo, double hi) { return select_bits(v < lo, lo, select_bits(v > hi, hi, v)); }
+constexpr double kExpMax = 700.0;
+
 /// A zero that underflowed gets the sign of the true value (reference.cpp's signed_tail).
 inline double signed_tail(double v, bool negative) { return v == 0 ? (negative ? -0.0 : 0.0) : v; }
 
@@ -71,15 +91,15 @@ struct Sig {
   double s, sm;
 };
 inline Sig sig(double z) {
-  const double e = std::exp(-std::fabs(z));
+  const double e = std::exp(-clamp(std::fabs(z), 0.0, kExpMax));
   const double inv = 1.0 / (1.0 + e);
   return z >= 0 ? Sig{inv, e * inv} : Sig{e * inv, inv};
 }
 
-/// sigma(zh + zl) and sigma(-zh - zl) to first order in zl (|zl| <= ulp(zh)).
+/// sigma(zh + zl) and sigma(-zh - zl) to first order in zl (|zl| <= ulp(zh); none where e^-|zh| is clamped).
 inline Sig sig2(double zh, double zl) {
   const Sig s = sig(zh);
-  const double c = s.s * s.sm * zl;
+  const double c = s.s * s.sm * select_bits(std::fabs(zh) <= kExpMax, zl, 0.0);
   return {s.s + c, s.sm - c};
 }
 
@@ -93,34 +113,35 @@ double leaky(bool d, double x, double alpha) {
   return x > 0 ? x : alpha * x;  // exact (two floats); alpha = 0 gives the signed zero of the product
 }
 double elu(bool d, double x, double alpha) {
-  if (d) return x > 0 ? 1.0 : alpha * std::exp(x);
-  return x > 0 ? x : alpha * std::expm1(x);
+  if (d) return x > 0 ? 1.0 : alpha * std::exp(clamp(x, -kExpMax, kExpMax));
+  return x > 0 ? x : alpha * std::expm1(clamp(x, -kExpMax, kExpMax));
 }
 double selu(bool d, double x, const K& k) {
-  if (d) return x > 0 ? k.selu_lambda : k.selu_la * std::exp(x);
-  return x > 0 ? k.selu_lambda * x : k.selu_la * std::expm1(x);
+  if (d) return x > 0 ? k.selu_lambda : k.selu_la * std::exp(clamp(x, -kExpMax, kExpMax));
+  return x > 0 ? k.selu_lambda * x : k.selu_la * std::expm1(clamp(x, -kExpMax, kExpMax));
 }
 double celu(bool d, double x, double alpha) {
-  // q + ql = x / alpha (ql from the exact remainder); e^(q + ql) = e^q (1 + ql)
-  const double q = x / alpha;
-  const double ql = std::fma(-q, alpha, x) / alpha;
-  // (ql = 0: celu(-0) = -0; an infinite e^q (alpha < 0) takes no correction: inf - inf would be NaN)
+  // q + ql = x / alpha (ql from the exact remainder); e^(q + ql) = e^q (1 + ql); no ql where q is clamped
+  // (there |ql| may exceed 1), and ql = 0 takes no correction (celu(-0) = -0)
+  const double qr = x / alpha;
+  const double q = clamp(qr, -kExpMax, kExpMax);
+  const double ql = select_bits(q == qr, std::fma(-qr, alpha, x) / alpha, 0.0);
   if (d) {
     const double e = std::exp(q);
-    return x > 0 ? 1.0 : (std::isinf(e) ? e : e + e * ql);
+    return x > 0 ? 1.0 : e + e * ql;
   }
   const double em = std::expm1(q);
-  return x > 0 ? x : alpha * ((ql == 0 || std::isinf(em)) ? em : em + (em + 1.0) * ql);
+  return x > 0 ? x : alpha * (ql == 0 ? em : em + (em + 1.0) * ql);
 }
 double softplus(bool d, double x, double beta) {
   const double z = beta * x;  // exact
   if (d) return sig(z).s;
-  const double l = std::log1p(std::exp(-std::fabs(z))) / beta;
+  const double l = std::log1p(std::exp(-clamp(std::fabs(z), 0.0, kExpMax))) / beta;
   return z > 0 ? x + l : l;
 }
 double sigmoid(bool d, double x) {
   if (!d) return sig(x).s;
-  const double e = std::exp(-std::fabs(x));
+  const double e = std::exp(-clamp(std::fabs(x), 0.0, kExpMax));
   const double q = 1.0 / (1.0 + e);
   return e * q * q;
 }
@@ -130,8 +151,8 @@ double hardsigmoid(bool d, double x) {
   return (c + 3.0) / 6.0;  // c + 3 exact
 }
 double tanh_fn(bool d, double x) {
-  if (!d) return std::tanh(x);
-  const double t = std::exp(-2.0 * std::fabs(x));
+  if (!d) return std::tanh(clamp(x, -20.0, 20.0));
+  const double t = std::exp(-clamp(2.0 * std::fabs(x), 0.0, kExpMax));
   const double q = 1.0 / (1.0 + t);
   return 4.0 * t * q * q;
 }
@@ -149,13 +170,16 @@ double hardswish(bool d, double x) {
   if (d) return x < -3 ? 0.0 : (x > 3 ? 1.0 : (2.0 * x + 3.0) / 6.0);  // 2x + 3 exact
   return x <= -3 ? -0.0 : (x >= 3 ? x : x * (x + 3.0) / 6.0);        // x (x + 3) exact
 }
-double gelu(bool d, double x) {
-  // z = -x/sqrt2 = zh + zl; erfc(zh + zl) = erfc(zh) - zl 2/sqrt(pi) e^(-zh^2)
+double gelu(bool d, double xr) {
+  // z = -x/sqrt2 = zh + zl; erfc(zh + zl) = erfc(zh) - zl 2/sqrt(pi) e^(-zh^2).  Below x = -36, f and f' are
+  // evaluated at -36 (-1e-283 and -3e-281: -0 in f32, as their values), above -zh = 27 erfc is 2
+  const double x = select_bits(xr < -36.0, -36.0, xr);
   const double zh = -x * kInvSqrt2Hi;
   const double zl = -(std::fma(x, kInvSqrt2Hi, x * -kInvSqrt2Hi) + x * kInvSqrt2Lo);
-  const double e = std::erfc(zh) - zl * kTwoOverSqrtPi * std::exp(-zh * zh);
+  const double zc = select_bits(zh < -27.0, -27.0, zh);
+  const double e = std::erfc(zc) - zl * kTwoOverSqrtPi * std::exp(-zc * zc);
   if (!d) return 0.5 * x * e;
-  const double phi = kInvSqrt2Pi * std::exp(-0.5 * (x * x));  // x*x exact
+  const double phi = kInvSqrt2Pi * std::exp(-clamp(0.5 * (x * x), 0.0, kExpMax));  // x*x exact
   return signed_tail(0.5 * e + x * phi, x < -1);
 }
 double gelu_tanh(bool d, double x, double a, double k) {
@@ -172,7 +196,7 @@ double gelu_tanh(bool d, double x, double a, double k) {
 }
 double mish(bool d, double x) {
   // t = tanh(softplus x) and sech^2(softplus x) from e = e^-|x| (reference.cpp's two forms)
-  const double e = std::exp(-std::fabs(x));
+  const double e = std::exp(-clamp(std::fabs(x), 0.0, kExpMax));
   double t, sech2;
   if (x > 0) {
     const double den = 1.0 + 2.0 * e + 2.0 * e * e;

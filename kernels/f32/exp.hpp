@@ -158,13 +158,14 @@ ACTBENCH_HD float quotient_value(float nh, float nl, float dh, float dl, float y
 
 /// (mh + ml) e^x rounded once (where the result is subnormal, m e^x rounded to 24 bits and then into
 /// the subnormal range: <= 1 ulp), for every x and every finite m: NaN kept, -inf -> +-0, +inf -> +-inf
-/// (m != 0).  m (1 + ph + pl) is rounded once, then scaled by 2^j in exact steps of at most 2^+-126 (a
+/// (m != 0); |ml| << |mh|.  m (1 + ph + pl) is rounded once, then scaled by 2^j in exact steps of at most 2^+-126 (a
 /// loop: for the slow paths only).
 ACTBENCH_HD float scaled_exp(float mh, float ml, float x) {
   if (x != x) return x;
-  // beyond +-400 every finite m gives 0 or inf (|m| in [2^-149, 2^128], e^400 > 2^577)
-  const float xc = x < -400.0f ? -400.0f : (x > 400.0f ? 400.0f : x);
-  const ExpCore c = exp_core(xc);
+  // beyond +-250 every finite non-zero m gives 0 or inf (|m| in [2^-149, 2^128], e^250 > 2^360)
+  if (x < -250.0f) return fp::mul(mh, 0.0f);
+  if (x > 250.0f) return mh == 0.0f ? mh : fp::mul(mh, INFINITY);
+  const ExpCore c = exp_core(x);
   const Pair e = one_plus(c);
   float v = fp::fma(mh, e.hi, fp::fma(mh, e.lo, fp::mul(ml, e.hi)));
   int j = exponent(c.t);

@@ -6,9 +6,9 @@
 //                           [--path full|hot|slow] [--from 0x00000000 --to 0xffffffff] [--bound 2]
 //                           [--threads N] [--top 10] [--binades] [--json out.json]
 //
-// --path full runs the functor the backends run (kernels/activations.hpp through ElementOp); hot and
-// slow run the f32 precise path's pieces (kernels/f32/activations.hpp) for the functions that have
-// them: hot only on the inputs its cold predicate leaves to it, slow on every input.
+// --path: full (default) is what the backends compute; for the f32 precise functions it is evaluated as
+// their definition, hot path (vectorized) and slow path on the cold inputs; functor calls the ElementOp per
+// input; hot and slow run one piece (exhaustive_cases.hpp).
 // Inputs are bit patterns from --from to --to inclusive, in chunks of 2^16 pulled by OpenMP threads
 // (memory: a few MiB a thread); progress and an ETA go to stderr.  Exit status: 0 when every counted
 // input is within the bound with no non-finite, signed-zero or flushed mismatch, 1 otherwise,
@@ -204,7 +204,7 @@ int run(const Options& o) {
   if (!var) throw std::invalid_argument("unknown variant '" + o.variant + "'");
   c.variant = *var;
   const auto path = parse_path(o.path);
-  if (!path) throw std::invalid_argument("path must be full, hot or slow: '" + o.path + "'");
+  if (!path) throw std::invalid_argument("path must be full, functor, hot or slow: '" + o.path + "'");
   c.path = *path;
   for (const auto& kv : o.params) apply_param(c.params, kv, {c.activation});
   validate_params(c.params);
@@ -351,7 +351,7 @@ int main(int argc, char** argv) {
   app.add_option("-a,--activation", o.activation, "activation (catalog name, or silu)")->required();
   app.add_option("-d,--direction", o.direction, "fwd or deriv");
   app.add_option("--variant", o.variant, "precise, fast or textbook (full path only)");
-  app.add_option("--path", o.path, "full (the functor), hot or slow (the f32 precise pieces)");
+  app.add_option("--path", o.path, "full (default), functor, hot or slow (exhaustive_cases.hpp)");
   app.add_option("-p,--param", o.params, "key=value, e.g. beta=1.5");
   app.add_option("--from", o.from, "first bit pattern (default 0x00000000)");
   app.add_option("--to", o.to, "last bit pattern, inclusive (default 0xffffffff)");
