@@ -103,24 +103,24 @@ inline Sig sig2(double zh, double zl) {
   return {s.s + c, s.sm - c};
 }
 
-double relu(bool d, double x) { return d ? (x > 0 ? 1.0 : 0.0) : (x > 0 ? x : 0.0); }
-double relu6(bool d, double x) {
+[[gnu::always_inline]] inline double relu(bool d, double x) { return d ? (x > 0 ? 1.0 : 0.0) : (x > 0 ? x : 0.0); }
+[[gnu::always_inline]] inline double relu6(bool d, double x) {
   if (d) return (x > 0 && x < 6) ? 1.0 : 0.0;
   return x > 0 ? (x < 6 ? x : 6.0) : 0.0;
 }
-double leaky(bool d, double x, double alpha) {
+[[gnu::always_inline]] inline double leaky(bool d, double x, double alpha) {
   if (d) return x > 0 ? 1.0 : alpha;
   return x > 0 ? x : alpha * x;  // exact (two floats); alpha = 0 gives the signed zero of the product
 }
-double elu(bool d, double x, double alpha) {
+[[gnu::always_inline]] inline double elu(bool d, double x, double alpha) {
   if (d) return x > 0 ? 1.0 : alpha * std::exp(clamp(x, -kExpMax, kExpMax));
   return x > 0 ? x : alpha * std::expm1(clamp(x, -kExpMax, kExpMax));
 }
-double selu(bool d, double x, const K& k) {
+[[gnu::always_inline]] inline double selu(bool d, double x, const K& k) {
   if (d) return x > 0 ? k.selu_lambda : k.selu_la * std::exp(clamp(x, -kExpMax, kExpMax));
   return x > 0 ? k.selu_lambda * x : k.selu_la * std::expm1(clamp(x, -kExpMax, kExpMax));
 }
-double celu(bool d, double x, double alpha) {
+[[gnu::always_inline]] inline double celu(bool d, double x, double alpha) {
   // q + ql = x / alpha (ql from the exact remainder); e^(q + ql) = e^q (1 + ql); no ql where q is clamped
   // (there |ql| may exceed 1), and ql = 0 takes no correction (celu(-0) = -0)
   const double qr = x / alpha;
@@ -133,44 +133,44 @@ double celu(bool d, double x, double alpha) {
   const double em = std::expm1(q);
   return x > 0 ? x : alpha * (ql == 0 ? em : em + (em + 1.0) * ql);
 }
-double softplus(bool d, double x, double beta) {
+[[gnu::always_inline]] inline double softplus(bool d, double x, double beta) {
   const double z = beta * x;  // exact
   if (d) return sig(z).s;
   const double l = std::log1p(std::exp(-clamp(std::fabs(z), 0.0, kExpMax))) / beta;
   return z > 0 ? x + l : l;
 }
-double sigmoid(bool d, double x) {
+[[gnu::always_inline]] inline double sigmoid(bool d, double x) {
   if (!d) return sig(x).s;
   const double e = std::exp(-clamp(std::fabs(x), 0.0, kExpMax));
   const double q = 1.0 / (1.0 + e);
   return e * q * q;
 }
-double hardsigmoid(bool d, double x) {
+[[gnu::always_inline]] inline double hardsigmoid(bool d, double x) {
   if (d) return (x > -3 && x < 3) ? 1.0 / 6.0 : 0.0;
   const double c = x < -3 ? -3.0 : (x > 3 ? 3.0 : x);
   return (c + 3.0) / 6.0;  // c + 3 exact
 }
-double tanh_fn(bool d, double x) {
+[[gnu::always_inline]] inline double tanh_fn(bool d, double x) {
   if (!d) return std::tanh(clamp(x, -20.0, 20.0));
   const double t = std::exp(-clamp(2.0 * std::fabs(x), 0.0, kExpMax));
   const double q = 1.0 / (1.0 + t);
   return 4.0 * t * q * q;
 }
-double softsign(bool d, double x) {
+[[gnu::always_inline]] inline double softsign(bool d, double x) {
   const double q = 1.0 + std::fabs(x);
   return d ? 1.0 / q / q : x / q;
 }
-double swish(bool d, double x, double beta) {
+[[gnu::always_inline]] inline double swish(bool d, double x, double beta) {
   const double z = beta * x;  // exact
   const Sig s = sig(z);
   if (!d) return x * s.s;
   return signed_tail(s.s * (1.0 + z * s.sm), x < 0 && z * s.sm < -1);
 }
-double hardswish(bool d, double x) {
+[[gnu::always_inline]] inline double hardswish(bool d, double x) {
   if (d) return x < -3 ? 0.0 : (x > 3 ? 1.0 : (2.0 * x + 3.0) / 6.0);  // 2x + 3 exact
   return x <= -3 ? -0.0 : (x >= 3 ? x : x * (x + 3.0) / 6.0);        // x (x + 3) exact
 }
-double gelu(bool d, double xr) {
+[[gnu::always_inline]] inline double gelu(bool d, double xr) {
   // z = -x/sqrt2 = zh + zl; erfc(zh + zl) = erfc(zh) - zl 2/sqrt(pi) e^(-zh^2).  Below x = -36, f and f' are
   // evaluated at -36 (-1e-283 and -3e-281: -0 in f32, as their values), above -zh = 27 erfc is 2
   const double x = select_bits(xr < -36.0, -36.0, xr);
@@ -182,7 +182,7 @@ double gelu(bool d, double xr) {
   const double phi = kInvSqrt2Pi * std::exp(-clamp(0.5 * (x * x), 0.0, kExpMax));  // x*x exact
   return signed_tail(0.5 * e + x * phi, x < -1);
 }
-double gelu_tanh(bool d, double x, double a, double k) {
+[[gnu::always_inline]] inline double gelu_tanh(bool d, double x, double a, double k) {
   // 2u = 2k (x + a x^3) as hi + lo: x^2 exact, x^3 = x2 x and the products carried by fma
   const double x2 = x * x;
   const double x3 = x2 * x, x3l = std::fma(x2, x, -x3);
@@ -194,7 +194,7 @@ double gelu_tanh(bool d, double x, double a, double k) {
   const double up = k * (1.0 + 3.0 * a * x2);
   return signed_tail(g.s + 2.0 * x * up * g.s * g.sm, x < -1);
 }
-double mish(bool d, double x) {
+[[gnu::always_inline]] inline double mish(bool d, double x) {
   // t = tanh(softplus x) and sech^2(softplus x) from e = e^-|x| (reference.cpp's two forms)
   const double e = std::exp(-clamp(std::fabs(x), 0.0, kExpMax));
   double t, sech2;
@@ -259,6 +259,8 @@ template <class F>
   for (std::size_t i = 0; i < n; ++i) y[i] = f(static_cast<double>(x[i]));
 }
 
+/// (The formulas above are always inlined: GCC otherwise calls them out of line from the loops below,
+/// which then stay scalar.)
 /// The vectorized pass: every input through its activation's double formula (the non-finite ones
 /// too: they are replaced afterwards).  One loop per (activation, direction), in the clone of this
 /// function built for the CPU's widest vector ISA.
