@@ -3,9 +3,9 @@
 // precise   f16/bf16: 0.5 ulp + 2^-10 (correctly rounded up to the f32 math's error, which is
 //           2^13 (f16) / 2^16 (bf16) times smaller than a 16-bit ulp).  16-bit data run the narrow
 //           paths of kernels/narrow.hpp (SFU exp2/rcp, series, no double); the host tests hold every
-//           16-bit input to this bound also with the SFU results at their documented worst error.  f32: 2 ulp (CUDA's own
-//           libdevice functions are 1-4 ulp; the stable formulas keep the sum of their roundings
-//           under 2, and evaluate in double where float cannot).  f64: measured on the host against
+//           16-bit input to this bound also with the SFU results at their documented worst error.
+//           f32: 2 ulp on every input (kernels/f32: float only, no library call, so the host's exhaustive
+//           check is the device's; CUDA's own libdevice functions are 1-4 ulp).  f64: measured on the host against
 //           the long-double reference (tests/host/test_precise_vs_reference.cpp prints the table).
 //           Derivatives with an interior zero (swish, gelu, gelu_tanh, mish, hardswish) also pass
 //           within an absolute error of a few eps of the compute type: next to the zero the ULP
@@ -41,9 +41,9 @@ constexpr double kFltMin = 1.1754943508222875e-38;      // 2^-126
 /// error of any formula evaluated in the compute type explodes (docs/ACCURACY.md).  Only where the precise
 /// form needs one, sized from the measured worst absolute error there (test_precise_vs_reference prints
 /// ulp|abs), with margin: a wider allowance would also hide real failures in the derivative's tail
-/// (textbook gelu'(-6)).  Today: f16 swish' 2^-20 (its narrow polynomial is for beta = 1); f32 swish' and
-/// mish' 2^-23 (float cancellation of f + x s (1-f^2)); f64 swish', mish', gelu_tanh' 2^-52, gelu' 2^-51
-/// (CUDA's 5-ulp erfc).
+/// (textbook gelu'(-6)).  Today: f16 swish' 2^-20 (its narrow polynomial is for beta = 1); f64 swish', mish',
+/// gelu_tanh' 2^-52, gelu' 2^-51 (CUDA's 5-ulp erfc).  f32 needs none: kernels/f32 expands f' around its zero
+/// (in z = beta x for swish, so for every beta).
 double interior_zero_abs(Activation a, DType t) {
   const BoundInputs& b = info(a).bounds;
   switch (t) {
@@ -56,34 +56,6 @@ double interior_zero_abs(Activation a, DType t) {
 }
 
 bool is_16bit(DType t) { return t == DType::f16 || t == DType::bf16; }
-
-/// f32 precise paths that still call CUDA's float math library on the device, with the error CUDA documents
-/// for that function (ulp from the correctly rounded result, CUDA 13 programming guide) and the bound that
-/// error leaves the path: documented + 0.5 to the exact value, + what the rest of the formula adds.  The host
-/// measures these paths on glibc (<= 1 ulp); on the device they are held to this bound instead of 2 ulp
-/// where it is larger.  tests/device_contraction/check_contraction.py reads this table and checks it against
-/// the PTX of every f32 precise kernel: a path not listed here calls no float library function, and an entry
-/// whose path no longer calls it fails the check until it is removed (kernels/f32 replaces them).
-struct DeviceLibmF32 {
-  Activation a;
-  Direction d;
-  const char* function;
-  double documented_ulp;
-  double bound_ulp;
-};
-constexpr DeviceLibmF32 kDeviceLibmF32[] = {
-    {Activation::tanh, Direction::fwd, "tanhf", 2, 2.5},        // tanhf alone: 2 + 0.5
-    {Activation::elu, Direction::fwd, "expm1f", 1, 2},          // alpha (1) * expm1f: 1.5 + 0.5
-    {Activation::selu, Direction::fwd, "expm1f", 1, 2},         // (lambda alpha as hi + lo) * expm1f, one rounding
-    {Activation::celu, Direction::fwd, "expm1f", 1, 2},         // alpha (1) * expm1f (q's rounding corrected)
-    {Activation::softplus, Direction::fwd, "log1pf", 1, 2.5},   // log1pf(e): 1.5, e (exp_f32) 0.82: 2.32
-};
-
-const DeviceLibmF32* device_libm_f32(Activation a, Direction d) {
-  for (const auto& e : kDeviceLibmF32)
-    if (e.a == a && e.d == d) return &e;
-  return nullptr;
-}
 
 AccuracyBound precise_bound(Activation a, Direction d, DType t) {
   AccuracyBound b;
@@ -102,16 +74,11 @@ AccuracyBound precise_bound(Activation a, Direction d, DType t) {
       break;
     case DType::f32:
       b.ulp = 2.0;
-      b.why = "f32: stable formula, library f32 math (<= 1 ulp per call on the host's libm, 1-4 ulp on CUDA's "
-              "libdevice; exp is exp_f32, the same bits on host and device, <= 0.82 ulp), roundings compensated where "
-              "they would add up; gelu, gelu_tanh' and the subnormal "
-              "tails of the exp-based functions evaluated in double: <= 2 ulp";
-      if (zero) b.why += "; near the interior zero of f' the terms cancel in f32: abs 2^-23 (measured <= 4.2e-8)";
-      if (const DeviceLibmF32* l = device_libm_f32(a, d)) {
-        b.ulp = std::max(b.ulp, l->bound_ulp);
-        b.why += fmt::format("; on the GPU this path calls CUDA's {} ({:g} ulp from the correctly rounded result, "
-                             "documented): {:g} ulp", l->function, l->documented_ulp, b.ulp);
-      }
+      b.why = "f32: float only (kernels/f32: exact argument reductions, float pairs, fitted polynomials; no double, "
+              "no libm or SFU call), the same bits on host and device: <= 2 ulp on every one of the 2^32 inputs";
+      if (zero)
+        b.why += "; for parameters other than the default the zero of f' moves off the fitted expansion: abs "
+                 "allowance (docs/ACCURACY.md)";
       break;
     case DType::f64:
       b.ulp = info(a).bounds.f64_ulp;

@@ -22,9 +22,10 @@
 // C is the compute type (float for f32/f16/bf16 data, double for f64).  Parameters are rounded to C once
 // (C(alpha)), and the host reference uses the same rounded values.  What runs (docs/DESIGN.md has the
 // table):
-//   precise f32   the stable formulas of docs/ACCURACY.md in float; where float arithmetic cannot reach the
-//                 f32 target (2 ulp) the float instantiation evaluates the same formula in double
-//                 (kWide below).
+//   precise f32   float only, no double, no libm or SFU call: the exp family (sigmoid, tanh, elu, selu, celu,
+//                 softplus, swish, mish) in kernels/f32/activations.hpp, gelu and gelu_tanh in kernels/f32/gelu.hpp
+//                 (float pairs, exact reductions, fitted polynomials; <= 2 ulp on every one of the 2^32 inputs,
+//                 the same bits on host and device; kF32 below); the others in plain float.
 //   precise f64   the same formulas in double on library math (libm on the host, libdevice on the device).
 //   fast (f32)    the same formulas on math<fast>: device intrinsics on the GPU; libm float math on the host
 //                 (no widening to double), so fast differs from precise on the host too.
@@ -40,6 +41,7 @@
 #include "axes.hpp"
 #include "config.hpp"
 #include "fp.hpp"
+#include "f32/activations.hpp"
 #include "f32/gelu.hpp"
 #include "math.hpp"
 #include "narrow.hpp"
@@ -63,10 +65,10 @@ namespace detail {
 /// A zero result takes the sign of `x` (for functions whose vanishing tails have the sign of x).
 ACTBENCH_HD float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysignf(0.0f, x) : y; }
 
-/// The type a precise float functor evaluates a formula in where float is not enough: double.
-/// Fast never widens; double data has nothing wider on the device.
+/// The precise variant on f32 data of the transcendental activations: kernels/f32/ (float only, <= 2 ulp on
+/// every input, the same bits on host and device).  Fast (f32) and f64 run the stable formulas below.
 template <Variant V, class C>
-inline constexpr bool kWide = V == Variant::precise && std::is_same<C, float>::value;
+inline constexpr bool kF32 = V == Variant::precise && std::is_same<C, float>::value;
 
 using fp::Pair;
 
@@ -322,20 +324,17 @@ struct Elu {
   double alpha = 1.0;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::elu(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return x;
     return C(alpha) * M::expm1(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::elu_deriv(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(1);
-    if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(double(C(alpha)) * ::exp(double(x)));  // e^x subnormal, alpha*e^x maybe not
-      return C(alpha) * M::exp(x);
-    } else {
-      return detail::k_exp<M>(C(alpha), x);
-    }
+    return detail::k_exp<M>(C(alpha), x);
   }
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
@@ -388,6 +387,7 @@ template <Variant V>
 struct Selu : SeluConstants {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::selu(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(lambda) * x;
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
@@ -396,16 +396,11 @@ struct Selu : SeluConstants {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::selu_deriv(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(lambda);
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
-    if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(double(C(lambda)) * double(C(alpha)) * ::exp(double(x)));
-      const C e = M::exp(x);
-      return M::fma(la.hi, e, la.lo * e);
-    } else {
-      return detail::k_exp<M>(la.hi, x) + detail::k_exp<M>(la.lo, x);
-    }
+    return detail::k_exp<M>(la.hi, x) + detail::k_exp<M>(la.lo, x);
   }
   // 16-bit: lambda*alpha rounded to f32 once (2^-24, far below a 16-bit ulp).
   template <class S>
@@ -450,6 +445,7 @@ struct Celu {
   double alpha = 1.0;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::celu(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return x;
     const C a = C(alpha);
@@ -460,6 +456,7 @@ struct Celu {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::celu_deriv(x, float(alpha));  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(1);
     const C a = C(alpha);
@@ -540,17 +537,14 @@ struct Softplus {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::softplus(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
-    if constexpr (detail::kWide<V, C>) {
-      if (b * x < C(-80)) return C(eval_fwd<M, double>(double(x), double(b)));
-      return eval_fwd<M, C>(x, b);
-    } else {
-      return eval_fwd<M, C>(x, b);
-    }
+    return eval_fwd<M, C>(x, b);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::softplus_deriv(x, float(beta));  // kernels/f32
     using M = math<V>;
     const auto z = detail::scaled<M>(C(beta), x);
     const auto s = detail::sig<M>(z.hi);
@@ -620,12 +614,14 @@ template <Variant V>
 struct Sigmoid {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::sigmoid(x);  // kernels/f32
     using M = math<V>;
     const C e = M::exp(-M::fabs(x));  // e^-|x| in (0, 1]
     return M::div(x >= C(0) ? C(1) : e, C(1) + e);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::sigmoid_deriv(x);  // kernels/f32
     return detail::sigmoid_deriv<math<V>>(x);
   }
   template <class S>
@@ -703,20 +699,19 @@ template <Variant V>
 struct Tanh {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::tanh(x);  // kernels/f32
     return math<V>::tanh(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::tanh_deriv(x);  // kernels/f32
     using M = math<V>;
     const C a = M::fabs(x);
-    if constexpr (detail::kWide<V, C>) {
-      if (a > C(40)) return C(4.0 * ::exp(-2.0 * double(a)));  // t subnormal, 4t maybe not
-    } else {
-      if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
-    }
+    if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
     return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
   }
-  // 16-bit: the library tanh in f32; f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
+  // 16-bit: the library tanh in f32 (its f32 error is far below a 16-bit ulp); f' = 4 sigma(2x) sigma(-2x)
+  // = 4 e r^2, e = e^-2|x|.
   template <class S>
   ACTBENCH_HD float fwd_narrow(float x) const {
     return math<Variant::precise>::tanh(x);
@@ -836,25 +831,17 @@ struct Swish {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::swish(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
-    if constexpr (detail::kWide<V, C>) {
-      if (b * x < C(-80)) return C(eval_fwd<M, double>(double(x), double(b)));
-      return eval_fwd<M, C>(x, b);
-    } else {
-      return eval_fwd<M, C>(x, b);
-    }
+    return eval_fwd<M, C>(x, b);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::swish_deriv(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
-    if constexpr (detail::kWide<V, C>) {
-      if (b * x < C(-80)) return C(eval_deriv<M, double>(double(x), double(b)));
-      return eval_deriv<M, C>(x, b);
-    } else {
-      return eval_deriv<M, C>(x, b);
-    }
+    return eval_deriv<M, C>(x, b);
   }
   // 16-bit: x sigma(z), f' = s + z s (1-s), narrow sigma; beta != 1 adds the rounding of z = beta x.
   // Next to the zero of f' (beta = 1: -1.2785) the terms cancel: there f' = u q(u) (near_zero).
@@ -906,7 +893,7 @@ struct SwishDef : Def<Activation::swish> {
       id, "swish", "silu", "x*sigmoid(beta*x)  (beta=1: silu)", "s + beta*x*s*(1-s), s=sigmoid(beta*x)",
       "x*sigmoid(beta*x) with the stable sigmoid", "x/(1+exp(-beta*x))",
       {{{"beta", &Params::swish_beta, Domain::positive}}}, true, true, {kNone, kNone}, -1.2784645427610738,
-      {3.0, 140, 140, 0x1p-20, 0x1p-23, 0x1p-52}};
+      {3.0, 140, 140, 0x1p-20, 0, 0x1p-52}};
   template <Variant V>
   using functor = Swish<V>;
   using textbook = SwishTextbook;
@@ -1051,7 +1038,7 @@ struct Gelu {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kF32<V, C>) {
       return f32::gelu(x);
     } else {
       return eval_fwd<M, C>(x);
@@ -1060,7 +1047,7 @@ struct Gelu {
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kF32<V, C>) {
       return f32::gelu_deriv(x);
     } else {
       return eval_deriv<M, C>(x);
@@ -1221,7 +1208,7 @@ struct GeluTanh {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
-    if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kF32<V, C>) {
       return f32::gelu_tanh(x);
     } else {
       return eval_fwd<M, C>(x, C(k), C(a));
@@ -1238,7 +1225,7 @@ struct GeluTanh {
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
-    if constexpr (detail::kWide<V, C>) {
+    if constexpr (detail::kF32<V, C>) {
       return f32::gelu_tanh_deriv(x);
     } else {
       return eval_deriv<M, C>(x, C(k), C(a));
@@ -1342,23 +1329,15 @@ struct Mish {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::mish(x);  // kernels/f32
     using M = math<V>;
-    if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(eval_fwd<M, double>(double(x)));
-      return eval_fwd<M, C>(x);
-    } else {
-      return eval_fwd<M, C>(x);
-    }
+    return eval_fwd<M, C>(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    if constexpr (detail::kF32<V, C>) return f32::mish_deriv(x);  // kernels/f32
     using M = math<V>;
-    if constexpr (detail::kWide<V, C>) {
-      if (x < C(-80)) return C(eval_deriv<M, double>(double(x)));
-      return eval_deriv<M, C>(x);
-    } else {
-      return eval_deriv<M, C>(x);
-    }
+    return eval_deriv<M, C>(x);
   }
   // 16-bit: with e = e^-|x|, tanh(softplus x) = N/D where
   //   x <= 0: N = e(e+2), D = N + 2;   x > 0: N = 1 + 2e, D = 1 + 2e + 2e^2   (no cancellation)
@@ -1414,7 +1393,7 @@ struct MishDef : Def<Activation::mish> {
   static constexpr ActivationInfo info = {
       id, "mish", nullptr, "x*tanh(softplus(x))", "tanh(sp) + x*sigmoid(x)*(1-tanh(sp)^2)", "x*n/(n+2), n=e^x(e^x+2)",
       "x*tanh(log(1+exp(x)))", {}, false, true, {kNone, kNone}, -1.1920928955078125,
-      {3.0, 140, 140, 0, 0x1p-23, 0x1p-52}};
+      {3.0, 140, 140, 0, 0, 0x1p-52}};
   template <Variant V>
   using functor = Mish<V>;
   using textbook = MishTextbook;

@@ -12,19 +12,20 @@
 #define ACTBENCH_HD inline
 #endif
 
+// Out-of-line code for rare inputs (far tails, NaN, inf), so that the hot path the benchmark runs is the
+// only code inlined into a kernel (and its register count is what the common inputs need): __noinline__ on
+// the device, noinline + cold on the host; `inline` for the one-definition rule of a header function.
+#if defined(__CUDACC__)
+#define ACTBENCH_COLD __host__ __device__ __noinline__ inline
+#else
+#define ACTBENCH_COLD [[gnu::noinline, gnu::cold]] inline
+#endif
+
 // True while compiling device code (nvcc's device pass only).
 #if defined(__CUDA_ARCH__)
 #define ACTBENCH_DEVICE_PASS 1
 #else
 #define ACTBENCH_DEVICE_PASS 0
-#endif
-
-// Out-of-line code for rare inputs (far tails, NaN, inf), so that the hot path the benchmark runs is the
-// only code inlined into a kernel: __noinline__ on the device, noinline + cold on the host.
-#if defined(__CUDACC__)
-#define ACTBENCH_COLD __host__ __device__ __noinline__
-#else
-#define ACTBENCH_COLD [[gnu::noinline, gnu::cold]] inline
 #endif
 
 // Hot paths of the f32 kernels: always inlined.  On the host GCC's inliner may stop at a large

@@ -23,23 +23,13 @@
 #include "../config.hpp"
 #include "../dtype.hpp"
 #include "../fp.hpp"
+#include "exp.hpp"  // select (a branch-free c ? a : b)
 
 #include <cstdint>
 
 namespace actbench {
 namespace f32 {
 namespace gelu_detail {
-
-/// c ? a : b.  On the host a bit blend: GCC would otherwise thread the selects on the sign of x into
-/// two copies of the code, and the branch keeps a loop over the hot path from vectorizing.
-ACTBENCH_HD float select(bool c, float a, float b) {
-#if ACTBENCH_DEVICE_PASS
-  return c ? a : b;
-#else
-  const std::uint32_t m = 0u - static_cast<std::uint32_t>(c);
-  return bit_cast<float>((bit_cast<std::uint32_t>(a) & m) | (bit_cast<std::uint32_t>(b) & ~m));
-#endif
-}
 
 /// e^(z + zl) = scale * (hi + lo), for z in [-87.3, 0] and |zl| <= 2^-17: Cody-Waite reduction
 /// z = j ln2 + r with j from the fma's rounding to an integer (the magic 1.5*2^23, j also in its low
@@ -50,7 +40,7 @@ ACTBENCH_HD float select(bool c, float a, float b) {
 struct ExpPair {
   float hi, lo, scale;
 };
-inline constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+inline constexpr float kMagic = kShift;  // 1.5 * 2^23
 ACTBENCH_HD float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2/2
   float p = 1.990789606e-04f;
   p = fp::fma(p, r, 1.392877544e-03f);

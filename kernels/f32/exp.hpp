@@ -1,0 +1,181 @@
+// actbench/kernels/f32/exp.hpp - the f32 precise path's cores: e^x, e^x - 1 and log(1 + e) as float
+// pairs, a reciprocal and a compensated quotient, from IEEE add/mul/fma only (kernels/fp.hpp).
+//
+// No double, no libm, no SFU: host and device compute the same bits, so the host's exhaustive check
+// (tools/exhaustive) is the device's.  Every rounding that matters goes through fp::, which nvcc does
+// not contract.  Branch-free (selects only) and call-free, so that GCC vectorizes a loop over them.
+// Coefficients: tools/gen_f32_coeffs.py (mpmath).
+#pragma once
+
+#include "kernels/config.hpp"
+#include "kernels/dtype.hpp"
+#include "kernels/fp.hpp"
+
+#include <cstdint>
+
+namespace actbench {
+namespace f32 {
+
+using Pair = fp::Pair<float>;
+
+/// c ? a : b without a branch.  On the device a plain select (FSEL); on the host a bitwise blend: GCC
+/// (with its default -ftrapping-math) sinks an operand computed only for one side of `?:` into a branch
+/// it then cannot if-convert, and the loop does not vectorize.
+ACTBENCH_HD float select(bool c, float a, float b) {
+#if ACTBENCH_DEVICE_PASS
+  return c ? a : b;
+#else
+  const std::uint32_t m = 0u - static_cast<std::uint32_t>(c);
+  return bit_cast<float>((bit_cast<std::uint32_t>(a) & m) | (bit_cast<std::uint32_t>(b) & ~m));
+#endif
+}
+
+/// hi + lo, |lo| small: the value of a pair rounded once.
+ACTBENCH_HD float value(Pair p) { return fp::add(p.hi, p.lo); }
+
+/// x = j ln2 + r + d with r exact (|r| <= 0.3467) and |d| <= 2^-22; e^(r + d) = 1 + ph + pl with
+/// ph = e^r - 1 rounded (|ph| < 0.42) and pl the rest (|pl| <= ulp(ph)/2 + 2^-22):
+/// |1 + ph + pl - e^(r + d)| < 2^-28 (r^2's rounding, left out, 2^-29; P of degree 4, 2^-23.6 relative
+/// (tools/gen_f32_coeffs.py); the roundings of r^3 P and d (1 + ph)); e^x from it within 2^-27.4 (measured).
+/// t = 1.5 2^23 + j carries j in its low bits (scale(), exponent()).  Valid for |x| < 2^21.
+struct ExpCore {
+  float t, ph, pl;
+};
+
+constexpr float kLog2e = 1.44269502f;       // 1/ln2 rounded
+constexpr float kShift = 12582912.0f;      // 1.5 * 2^23: adding it rounds to an integer
+constexpr float kLn2Hi = 0.693147182f;     // ln2 rounded (a multiple of 2^-24)
+constexpr float kLn2Lo = -1.90465430e-09f; // ln2 - kLn2Hi
+
+ACTBENCH_HD ExpCore exp_core(float x) {
+  const float t = fp::fma(x, kLog2e, kShift);
+  const float j = fp::sub(t, kShift);
+  // j kLn2Hi is a multiple of 2^-24 and |x - j kLn2Hi| < 0.35, where x is a multiple of 2^-25 when
+  // j != 0: the difference has at most 24 bits, so the fma is exact.
+  const float r = fp::fma(j, -kLn2Hi, x);
+  const float d = fp::mul(j, -kLn2Lo);
+  const float sh = fp::mul(r, r);  // its rounding error (< 2^-28, halved) is left out
+  float p = 1.98536756e-04f;  // (e^r - 1 - r - r^2/2) / r^3, degree 4
+  p = fp::fma(p, r, 1.39261689e-03f);
+  p = fp::fma(p, r, 8.33335612e-03f);
+  p = fp::fma(p, r, 4.16665561e-02f);
+  p = fp::fma(p, r, 1.66666672e-01f);
+  const float a = fp::fma(sh, 0.5f, r);              // r + r^2/2, rounded
+  const float al = fp::fma(sh, 0.5f, fp::sub(r, a));  // its error: exact (r - a exact)
+  // + r^3 P(r) (< 0.008, its rounding < 2^-31) and the error of a, as a Fast2Sum (|a| >= |c|)
+  const float c = fp::fma(sh, fp::mul(p, r), al);
+  const Pair b = fp::fast_two_sum(a, c);
+  return {t, b.hi, fp::add(b.lo, fp::fma(d, a, d))};
+}
+
+/// 2^j for the j of exp_core, j in [-126, 127].
+ACTBENCH_HD float scale(float t) {
+  return bit_cast<float>(static_cast<std::uint32_t>((bit_cast<std::uint32_t>(t) << 23) + 0x3f800000u));
+}
+/// j itself.
+ACTBENCH_HD int exponent(float t) { return static_cast<int>(bit_cast<std::uint32_t>(t) - 0x4b400000u); }
+
+/// 1 + ph + pl as a normalized pair (Fast2Sum: |ph| < 1).
+ACTBENCH_HD Pair one_plus(const ExpCore& c) {
+  const float h = fp::add(1.0f, c.ph);
+  return {h, fp::add(fp::add(fp::sub(1.0f, h), c.ph), c.pl)};
+}
+
+/// e^x = hi + lo to 2^-27.4 relative (measured on [-80, 88], tests/host/test_f32.cpp), x in [-87.3, 88.3]
+/// (2^j normal); |lo| < 2^-21 hi (not normalized: it
+/// carries d (1 + ph)).  The low part loses relative accuracy where it is subnormal: ~2^-34 of e^x at x = -80.
+ACTBENCH_HD Pair exp_pair(float x) {
+  const ExpCore c = exp_core(x);
+  const float s = scale(c.t);
+  const Pair e = one_plus(c);
+  return {fp::mul(e.hi, s), fp::mul(e.lo, s)};
+}
+
+/// e^x - 1 = hi + lo, x in [-87.3, 88.3]: (2^j - 1) + 2^j (ph + pl), 2^j - 1 exact as m + ml; for j = 0 it
+/// is ph + pl itself (no cancellation next to 0).  2^-26.9 relative at most on [-87, 0) (tests/host/test_f32.cpp).
+ACTBENCH_HD Pair expm1_pair(float x) {
+  const ExpCore c = exp_core(x);
+  const float s = scale(c.t);
+  // exact: s <= 1, or s = 2^j > 1 with 1 a multiple of ulp(s) (j <= 23; beyond, ml's error is < 2^-24 s)
+  const Pair m = fp::fast_two_sum(-1.0f, s);
+  const Pair h = fp::fast_two_sum(m.hi, fp::mul(s, c.ph));  // |m.hi| >= |s ph| (|ph| < 0.42), or m.hi = 0
+  return {h.hi, fp::add(fp::add(h.lo, m.lo), fp::mul(s, c.pl))};
+}
+
+/// log(1 + e) = hi + lo for e = eh + el in [0, 1] (e.g. e^-|z|), to ~2^-27 relative: for e > 1/2,
+/// ln2 + log(1 + t), t = (e - 1)/2 (exact); else t = e.  log(1 + t) = t - t^2/2 + t^3 R(t) with t^2
+/// exact and R of degree 8 on [-1/4, 1/2] (2^-23.1 relative); the low part of e enters as
+/// el/(1 + t) ~ el (1 - t).
+ACTBENCH_HD Pair log1p_pair(Pair e) {
+  const bool big = e.hi > 0.5f;
+  const float half = fp::mul(fp::sub(e.hi, 1.0f), 0.5f), half_lo = fp::mul(e.lo, 0.5f);
+  const float t = select(big, half, e.hi);
+  const float tl = select(big, half_lo, e.lo);
+  const float sh = fp::mul(t, t);
+  const float sl = fp::fma(t, t, -sh);
+  float p = 0.0421851203f;
+  p = fp::fma(p, t, -0.0948915482f);
+  p = fp::fma(p, t, 0.116667502f);
+  p = fp::fma(p, t, -0.126458913f);
+  p = fp::fma(p, t, 0.14270255f);
+  p = fp::fma(p, t, -0.16660659f);
+  p = fp::fma(p, t, 0.200000852f);
+  p = fp::fma(p, t, -0.250000566f);
+  p = fp::fma(p, t, 0.333333343f);
+  const float a = fp::fma(sh, -0.5f, t);                 // t - t^2/2, rounded
+  const float al = fp::fma(sh, -0.5f, fp::sub(t, a));    // its error: exact (Sterbenz, |t| <= 1/2)
+  const float c = fp::fma(fp::mul(sh, t), p, fp::mul(-0.5f, sl));
+  const float lo = fp::add(fp::add(al, c), fp::fma(-tl, t, tl));  // tl/(1 + t) ~ tl (1 - t): |tl| t^2 < 2^-27 t
+  // + ln2 (hi + lo) where big: ln2_hi + a is exact enough as a Fast2Sum (ln2 > |a| there)
+  const Pair s = fp::fast_two_sum(select(big, kLn2Hi, 0.0f), a);
+  return {s.hi, fp::add(fp::add(s.lo, lo), select(big, kLn2Lo, 0.0f))};
+}
+
+/// 1/d for a positive normal d < 2^125, to ~2^-25.8 before its rounding: the magic-constant guess
+/// (|1 - d y| < 0.0506), one quadratic and one cubic Newton step.  No SFU, no division.
+ACTBENCH_HD float rcp(float d) {
+  float y = bit_cast<float>(static_cast<std::uint32_t>(0x7ef311c3u - bit_cast<std::uint32_t>(d)));
+  float e = fp::fma(-d, y, 1.0f);
+  y = fp::fma(y, e, y);
+  e = fp::fma(-d, y, 1.0f);
+  return fp::fma(y, fp::fma(e, e, e), y);
+}
+
+/// (nh + nl) / (dh + dl) = q + lo, with y = rcp(dh): q = nh y is within ~1.5 ulp of nh/dh, so its
+/// remainder nh - q dh is exact (fma), and lo = (remainder + nl - q dl) / dh to ~2^-24 of itself.
+ACTBENCH_HD Pair quotient(float nh, float nl, float dh, float dl, float y) {
+  const float q = fp::mul(nh, y);
+  const float r = fp::fma(-q, dh, nh);
+  return {q, fp::mul(fp::fma(-q, dl, fp::add(r, nl)), y)};
+}
+
+/// The same quotient rounded once: q + (remainder + nl - q dl) y.
+ACTBENCH_HD float quotient_value(float nh, float nl, float dh, float dl, float y) {
+  const float q = fp::mul(nh, y);
+  const float r = fp::fma(-q, dh, nh);
+  return fp::fma(fp::fma(-q, dl, fp::add(r, nl)), y, q);
+}
+
+/// (mh + ml) e^x rounded once (where the result is subnormal, m e^x rounded to 24 bits and then into
+/// the subnormal range: <= 1 ulp), for every x and every finite m: NaN kept, -inf -> +-0, +inf -> +-inf
+/// (m != 0); |ml| << |mh|.  m (1 + ph + pl) is rounded once, then scaled by 2^j in exact steps of at most 2^+-126 (a
+/// loop: for the slow paths only).
+ACTBENCH_HD float scaled_exp(float mh, float ml, float x) {
+  if (x != x) return x;
+  // beyond +-250 every finite non-zero m gives 0 or inf (|m| in [2^-149, 2^128], e^250 > 2^360)
+  if (x < -250.0f) return fp::mul(mh, 0.0f);
+  if (x > 250.0f) return mh == 0.0f ? mh : fp::mul(mh, INFINITY);
+  const ExpCore c = exp_core(x);
+  const Pair e = one_plus(c);
+  float v = fp::fma(mh, e.hi, fp::fma(mh, e.lo, fp::mul(ml, e.hi)));
+  int j = exponent(c.t);
+  while (j != 0) {
+    const int k = j > 126 ? 126 : (j < -126 ? -126 : j);
+    v = fp::mul(v, bit_cast<float>(static_cast<std::uint32_t>(k + 127) << 23));
+    j -= k;
+  }
+  return v;
+}
+
+}  // namespace f32
+}  // namespace actbench
