@@ -89,7 +89,8 @@ def log_poly():
     show("log1p R(t), t in [-1/4, 1/2], degree 8", cs, max_rel(R, -0.25, 0.5, lambda t: horner(cs, t)))
 
 
-def swish_band(w=mp.mpf(1) / 16):
+def swish_band(w=None):
+    w = mp.mpf(1) / 16 if w is None else w
     def B(z):
         return 1 + z / (1 + mp.exp(z))
 
@@ -110,7 +111,8 @@ def swish_band(w=mp.mpf(1) / 16):
                                                                                        lambda z: Bfit(z - z0)))
 
 
-def mish_band(w=mp.mpf(1) / 16):
+def mish_band(w=None):
+    w = mp.mpf(1) / 16 if w is None else w
     def J(x):
         e = mp.exp(x)
         D = e * e + 2 * e + 2

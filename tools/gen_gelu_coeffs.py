@@ -35,7 +35,7 @@ def hexf(v):
 
 
 def fit(target, lo, hi, deg, weight, n_nodes=None, iters=25):
-    """Coefficients (lowest first, f32) of a degree-deg polynomial p with max |p - target| * weight small on [lo, hi]."""
+    """Coefficients (lowest first, f32) of a degree-deg polynomial p, max |p - target| * weight small on [lo, hi]."""
     n = n_nodes or 12 * (deg + 1)
     lo, hi = mp.mpf(lo), mp.mpf(hi)
     xs = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + mp.mpf(0.5)) / n) for k in range(n)] + [lo, hi]
@@ -57,11 +57,11 @@ def fit(target, lo, hi, deg, weight, n_nodes=None, iters=25):
             sol = mp.qr_solve(A, b)[0]
             cs = dict(fixed)
             cs.update({k: sol[j] for j, k in enumerate(free)})
-            errs = [abs(sum(c * x**k for k, c in cs.items()) - y) * w for x, y, w in zip(xs, ys, ws)]
+            errs = [abs(sum(c * x**k for k, c in cs.items()) - y) * w for x, y, w in zip(xs, ys, ws, strict=True)]
             m = max(errs)
             if best is None or m < best[0]:
                 best = (m, cs)
-            lw = [v * (e / m) + mp.mpf(10) ** -30 for v, e in zip(lw, errs)]
+            lw = [v * (e / m) + mp.mpf(10) ** -30 for v, e in zip(lw, errs, strict=True)]
             total = sum(lw)
             lw = [v / total * len(xs) for v in lw]
         return best[1]

@@ -17,7 +17,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ONE = ["sigmoid_hot", "sigmoid_deriv_hot", "tanh_hot", "tanh_deriv_hot", "selu_hot", "selu_deriv_hot",
-       "softplus_hot", "silu_hot", "silu_deriv_hot", "mish_hot", "mish_deriv_hot"]
+       "softplus_hot", "silu_hot", "silu_deriv_hot", "mish_hot", "mish_deriv_hot", "gelu_hot", "gelu_deriv_hot",
+       "gelu_tanh_hot", "gelu_tanh_deriv_hot"]
 TWO = ["elu_hot", "elu_deriv_hot", "celu_hot", "celu_deriv_hot", "softplus_beta_hot", "softplus_beta_deriv_hot",
        "swish_beta_hot", "swish_beta_deriv_hot"]  # (x, parameter)
 
@@ -27,10 +28,11 @@ def main():
     ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
     ap.add_argument("--flags", default="-mavx2 -mfma", help="ISA flags (default: -mavx2 -mfma)")
     a = ap.parse_args()
-    lines = ['#include "kernels/f32/activations.hpp"', "using namespace actbench;"]
+    lines = ['#include "kernels/f32/activations.hpp"', '#include "kernels/f32/gelu.hpp"', "using namespace actbench;"]
     first = len(lines) + 1
     for f in ONE:
-        lines.append(f"void t_{f}(const float* x, float* y, int n) {{ for (int i = 0; i < n; ++i) y[i] = f32::{f}(x[i]); }}")
+        lines.append(f"void t_{f}(const float* x, float* y, int n) {{ for (int i = 0; i < n; ++i) "
+                     f"y[i] = f32::{f}(x[i]); }}")
     for f in TWO:
         lines.append(f"void t_{f}(const float* x, float* y, int n, float p) {{ for (int i = 0; i < n; ++i) "
                      f"y[i] = f32::{f}(x[i], p); }}")

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Static SASS instruction counts of the f32 precise functions (kernels/f32/activations.hpp, kernels/f32/gelu.hpp): hot path and full.
+"""Static SASS instruction counts of the f32 precise functions (kernels/f32/): hot path and full.
+
+kernels/f32/activations.hpp and kernels/f32/gelu.hpp.
 
 For each function it compiles two one-element kernels for sm_<arch> (y[i] = f32::<fn>_hot(x[i]) and
 y[i] = f32::<fn>(x[i])), disassembles them with cuobjdump and prints the instructions (without NOP/EXIT/BRA,
@@ -12,7 +14,6 @@ Parameters are the defaults (beta = 1, alpha = 1), passed at run time as the fun
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
