@@ -89,7 +89,9 @@ void AccuracyAccumulator::add(std::uint64_t x_bits, std::optional<std::uint64_t>
   ++b.count;
   if (over) ++b.over;
   if (e.ulp > b.max_ulp) b.max_ulp = e.ulp;
-  offer({e.ulp, e.abs_err, exact, x_bits, y_bits, dy_bits});
+  // A candidate for the worst list only at or above its last entry (offer() breaks the ties).
+  if (top_.size() < static_cast<std::size_t>(kTopWorst) || e.ulp >= top_.back().ulp)
+    offer({e.ulp, e.abs_err, exact, x_bits, y_bits, dy_bits});
 }
 
 void AccuracyAccumulator::merge(const AccuracyAccumulator& o) {

@@ -3,6 +3,10 @@
 // of branches, one call of each library function per input).
 #include "harness/reference_fast.hpp"
 
+#include "harness/ulp.hpp"
+
+#include <algorithm>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -330,6 +334,37 @@ double fast_eval(Activation a, Direction d, double x, const Params& p, ConstRoun
   const K k = make_constants(p, r);
   if (defers(a, deriv, x, k)) return eval(a, d, x, p, r);
   return formula(a, deriv, x, k);
+}
+
+void exact_values(DType t, Activation a, Direction d, const Params& p, const std::vector<float>& slopes,
+                  std::uint64_t first, const std::vector<std::uint64_t>& xs, const std::vector<std::uint64_t>& dys,
+                  std::vector<long double>& out) {
+  const std::int64_t n = static_cast<std::int64_t>(xs.size());
+  out.resize(xs.size());
+  if (t == DType::f64 || a == Activation::prelu) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::size_t k = static_cast<std::size_t>(i);
+      out[k] = exact_value(t, a, d, p, slopes, static_cast<std::int64_t>(first) + i, xs[k], dys.empty() ? 0 : dys[k]);
+    }
+    return;
+  }
+  const Direction fd = d == Direction::bwd ? Direction::deriv : d;
+  constexpr std::int64_t kBlock = 4096;
+#pragma omp parallel
+  {
+    std::vector<float> xf(kBlock);
+    std::vector<double> yd(kBlock);
+#pragma omp for schedule(static)
+    for (std::int64_t b = 0; b < n; b += kBlock) {
+      const std::size_t m = static_cast<std::size_t>(std::min(kBlock, n - b)), o = static_cast<std::size_t>(b);
+      for (std::size_t k = 0; k < m; ++k) xf[k] = static_cast<float>(decode(t, xs[o + k]));
+      fast_eval(a, fd, xf.data(), yd.data(), m, p, const_rounding(t));
+      for (std::size_t k = 0; k < m; ++k)
+        out[o + k] = d == Direction::bwd ? decode(t, dys[o + k]) * static_cast<long double>(yd[k])
+                                         : static_cast<long double>(yd[k]);
+    }
+  }
 }
 
 void fast_eval(Activation a, Direction d, const float* x, double* y, std::size_t n, const Params& p,

@@ -21,6 +21,8 @@
 #include "kernels/catalog.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 namespace actbench::ref {
 
@@ -35,5 +37,12 @@ void fast_eval(Activation a, Direction d, const float* x, double* y, std::size_t
 /// True where fast_eval hands x to ref::eval: non-finite x, and x next to an interior zero of f'
 /// (within 2^-6 of it in beta*x for swish, in x for gelu, gelu_tanh and mish).
 bool fast_eval_defers(Activation a, Direction d, double x, const Params& p, ConstRounding r = ConstRounding::f32);
+
+/// The exact values of a chunk of accuracy inputs (element first + k has bits xs[k], and dys[k] for bwd):
+/// what ref::exact_value gives each, on every core.  f32/f16/bf16 data through the batched fast_eval (a bwd
+/// value is dy * f'(x) in long double), f64 data and prelu (a slope per channel) through ref::exact_value.
+void exact_values(DType t, Activation a, Direction d, const Params& p, const std::vector<float>& slopes,
+                  std::uint64_t first, const std::vector<std::uint64_t>& xs, const std::vector<std::uint64_t>& dys,
+                  std::vector<long double>& out);
 
 }  // namespace actbench::ref

@@ -6,6 +6,7 @@
 #include "harness/host_match.hpp"
 #include "harness/params.hpp"
 #include "harness/reference.hpp"
+#include "harness/reference_fast.hpp"
 #include "harness/ulp.hpp"
 
 #include <fmt/format.h>
@@ -241,13 +242,7 @@ const std::optional<AccuracyRecord>& Runner::accuracy(const Case& c) {
                                                ? bwd_dy(c.dtype, xs.size(), opt_.seed + first)
                                                : std::vector<std::uint64_t>{};
     const std::int64_t count = static_cast<std::int64_t>(xs.size());
-    exact.resize(xs.size());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) {
-      const std::size_t k = static_cast<std::size_t>(i);
-      exact[k] = ref::exact_value(c.dtype, c.activation, c.direction, opt_.params, slopes_,
-                                  static_cast<std::int64_t>(first) + i, xs[k], dys.empty() ? 0 : dys[k]);
-    }
+    ref::exact_values(c.dtype, c.activation, c.direction, opt_.params, slopes_, first, xs, dys, exact);
     for (std::size_t m = 0; m < group.size(); ++m) {
       const std::vector<std::uint64_t> ys = run_on_inputs(backend_, group[m], opt_.params, xs, dys);
 #pragma omp parallel

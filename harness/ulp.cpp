@@ -134,8 +134,63 @@ long double ulp(DType t, long double y) {
   return ulp(i.precision, i.emin, y);
 }
 
+namespace {
+
+/// ulp_error for f32 results in double arithmetic (an exhaustive f32 case compares 2^32 results: the long-double
+/// path's rounding and scaling functions cost ~5x more).  Same rules; taken where exact is finite and its
+/// rounding to double cannot move a decision: the double is not a midpoint between two floats (where rounding
+/// exact to float directly and through double may differ).  err then differs from the long-double path's by
+/// at most 2^-29 ulp.  Returns false where the caller must take the long-double path.
+bool ulp_error_f32(std::uint64_t result_bits, long double exact, UlpError& r) {
+  const double e = static_cast<double>(exact);
+  const double ae = std::fabs(e);
+  if (!(ae < 0x1.ffffffp127)) return false;  // NaN, inf, or rounds to inf
+  std::uint64_t eb;
+  std::memcpy(&eb, &ae, sizeof eb);
+  // ulp(exact) in f32 = 2^(max(floor(log2 |e|), -126) - 23), from the exponent field (the sample's exact values
+  // are doubles in f32's range or below it, never double subnormals that matter: those are f32 zeros).
+  const int ex = std::max(static_cast<int>(eb >> 52) - 1023, -126);
+  const bool pow2 = (eb & 0xfffffffffffffull) == 0;
+  if (pow2 && ae != 0 && static_cast<long double>(e) != exact) return false;  // exact's binade unsure
+  const std::uint64_t ub = static_cast<std::uint64_t>(ex - 23 + 1023) << 52;  // 2^(ex - 23)
+  const std::uint64_t ib = static_cast<std::uint64_t>(1023 - ex + 23) << 52;  // its inverse
+  double u, inv_u;
+  std::memcpy(&u, &ub, sizeof u);
+  std::memcpy(&inv_u, &ib, sizeof inv_u);
+  const float yr = static_cast<float>(e);
+  const double rem = std::fabs(e - static_cast<double>(yr));
+  if (rem != 0 && (rem == 0.5 * u || rem == u)) return false;  // a midpoint (u at a power of two from above)
+  std::uint32_t b = static_cast<std::uint32_t>(result_bits);
+  float yh;
+  std::memcpy(&yh, &b, sizeof yh);
+  if (std::isnan(yh)) {
+    r.cls = UlpClass::nonfinite_mismatch;
+    return true;
+  }
+  if (std::isinf(yh)) {
+    r.cls = UlpClass::nonfinite_mismatch;  // yr is finite here
+    return true;
+  }
+  r.cls = UlpClass::finite;
+  const double ad = std::fabs(static_cast<double>(yh) - e);
+  r.abs_err = ad;
+  r.ulp = ad * inv_u;
+  r.rel_err = e != 0 ? ad / ae : 0.0;
+  if (yh == 0) {
+    if (yr == 0) {
+      r.signed_zero_mismatch = std::signbit(yh) != std::signbit(yr);
+    } else if (std::fabs(yr) < FLT_MIN) {
+      r.flushed_subnormal = true;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 UlpError ulp_error(DType t, std::uint64_t result_bits, long double exact) {
   UlpError r;
+  if (t == DType::f32 && ulp_error_f32(result_bits, exact, r)) return r;
   const L yh = decode(t, result_bits);
   if (std::isnan(yh) || std::isnan(exact)) {
     r.cls = (std::isnan(yh) && std::isnan(exact)) ? UlpClass::nonfinite_match : UlpClass::nonfinite_mismatch;

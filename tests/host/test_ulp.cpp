@@ -5,6 +5,8 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+#include <random>
 #include <cstdlib>
 
 namespace actbench {
@@ -181,4 +183,38 @@ TEST(Ulp, Decimal) {
 }
 
 }  // namespace
+}  // namespace actbench
+
+namespace actbench {
+// f32 results are compared in double (ulp.cpp's fast path); it must agree with the long-double definition
+// (|yhat - y| / ulp(y), the rounded exact value for the zero and flush rules) on results near and far from
+// exact values that are doubles (the fast reference) and long doubles (bwd products), subnormals included.
+TEST(Ulp, F32FastPathMatchesTheDefinition) {
+  std::mt19937_64 rng(7);
+  int checked = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const int ex = static_cast<int>(rng() % 287) - 160;  // up to 2^126: finite f32 results
+    long double exact = std::ldexp(1.0L + static_cast<long double>(rng() >> 11) * 0x1p-53L, ex);
+    if (i % 2) exact += std::ldexp(static_cast<long double>(rng() % 2048), ex - 63);  // not a double
+    if (rng() % 2) exact = -exact;
+    const float near = static_cast<float>(exact);
+    std::uint32_t b;
+    std::memcpy(&b, &near, sizeof b);
+    b += static_cast<std::uint32_t>(static_cast<int>(rng() % 9) - 4);  // a few ulp off, across zero too
+    if ((b & 0x7f800000u) == 0x7f800000u) continue;
+    float yh;
+    std::memcpy(&yh, &b, sizeof yh);
+    const UlpError e = ulp_error(DType::f32, b, exact);
+    ASSERT_EQ(e.cls, UlpClass::finite);
+    const long double want = std::fabs(static_cast<long double>(yh) - exact) / ulp(DType::f32, exact);
+    ASSERT_NEAR(static_cast<double>(e.ulp), static_cast<double>(want), 1e-8 * (1 + static_cast<double>(want)))
+        << "exact " << static_cast<double>(exact) << " result bits " << b;
+    const long double yr = round_to(DType::f32, exact);
+    ASSERT_EQ(e.signed_zero_mismatch, yh == 0 && yr == 0 && std::signbit(yh) != std::signbit(yr));
+    ASSERT_EQ(e.flushed_subnormal, yh == 0 && yr != 0 && std::fabs(yr) < std::ldexp(1.0L, -126));
+    ++checked;
+  }
+  EXPECT_GT(checked, 190000);
+}
+
 }  // namespace actbench

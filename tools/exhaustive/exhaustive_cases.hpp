@@ -10,6 +10,7 @@
 
 #include "kernels/elementwise.hpp"
 #include "kernels/f32/activations.hpp"
+#include "kernels/f32/gelu.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -150,6 +151,11 @@ inline std::optional<Evaluator> f32_pieces(const Case& c, Path w) {
       return d ? piece<swish_beta_deriv_cold, swish_beta_deriv_hot, swish_beta_deriv_slow>(w, b)
                : piece<swish_beta_cold, swish_beta_hot, swish_beta_slow>(w, b);
     }
+    case Activation::gelu:
+      return d ? piece<gelu_cold, gelu_deriv_hot, gelu_deriv_slow>(w) : piece<gelu_cold, gelu_hot, gelu_slow>(w);
+    case Activation::gelu_tanh:
+      return d ? piece<gelu_tanh_cold, gelu_tanh_deriv_hot, gelu_tanh_deriv_slow>(w)
+               : piece<gelu_tanh_cold, gelu_tanh_hot, gelu_tanh_slow>(w);
     default: return std::nullopt;
   }
 }
