@@ -16,7 +16,8 @@ from actbench_tools.load import load_report, schema
 import make_fixtures
 
 REPO = Path(__file__).resolve().parents[2]
-COMMITTED = sorted(p for p in (REPO / "results").glob("*.json") if not p.name.startswith("model-"))  # model-*: not reports
+# model-*.json is the instruction model, not a report
+COMMITTED = sorted(p for p in (REPO / "results").glob("*.json") if not p.name.startswith("model-"))
 
 # What github-action-benchmark's `googlecpp` tool reads from each record (its GoogleCppBenchmarkJson
 # interface and extractGoogleCppResult: value = real_time, unit = time_unit + "/iter", extra from
