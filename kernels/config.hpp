@@ -28,7 +28,7 @@
 #define ACTBENCH_DEVICE_PASS 0
 #endif
 
-// Hot paths of the f32 kernels: always inlined.  On the host GCC's inliner may stop at a large
+// Hot paths of the f32 kernels and everything they call: always inlined (on the host; ACTBENCH_HD on the device).  On the host GCC's inliner may stop at a large
 // branch-free body, and the outlined call keeps the caller's loop from vectorizing.
 #if defined(__CUDACC__)
 #define ACTBENCH_HOT ACTBENCH_HD

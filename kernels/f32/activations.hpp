@@ -26,9 +26,9 @@ namespace f32 {
 namespace detail {
 
 /// min(a, hi) that keeps a NaN a NaN (fminf would drop it).
-ACTBENCH_HD float clamp_above(float a, float hi) { return select(a > hi, hi, a); }
+ACTBENCH_HOT float clamp_above(float a, float hi) { return select(a > hi, hi, a); }
 /// max(a, lo), NaN kept.
-ACTBENCH_HD float clamp_below(float a, float lo) { return select(a < lo, lo, a); }
+ACTBENCH_HOT float clamp_below(float a, float lo) { return select(a < lo, lo, a); }
 
 /// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair),
 /// d = 1 + e = dh + dl exactly, y = rcp(dh) ~ 1/d.
@@ -36,29 +36,29 @@ struct Sigma {
   Pair e;
   float dh, dl, y;
 };
-ACTBENCH_HD Sigma sigma(float a) {
+ACTBENCH_HOT Sigma sigma(float a) {
   const Pair e = exp_pair(-a);
   const Pair d = fp::fast_two_sum(1.0f, e.hi);
   return {e, d.hi, fp::add(d.lo, e.lo), rcp(d.hi)};
 }
 
 /// 1/d = y + ly to ~2^-48 (the residual of y, and dl).
-ACTBENCH_HD float recip_lo(const Sigma& s) {
+ACTBENCH_HOT float recip_lo(const Sigma& s) {
   return fp::mul(fp::fma(-s.y, s.dl, fp::fma(-s.y, s.dh, 1.0f)), s.y);
 }
 
 /// sigma(z) as a pair for |z| <= 80 (z >= 0: 1/d, else e/d).
-ACTBENCH_HD Pair sigma_of(const Sigma& s, bool nonneg) {
+ACTBENCH_HOT Pair sigma_of(const Sigma& s, bool nonneg) {
   return quotient(select(nonneg, 1.0f, s.e.hi), select(nonneg, 0.0f, s.e.lo), s.dh, s.dl, s.y);
 }
 /// The same rounded once.
-ACTBENCH_HD float sigma_value(const Sigma& s, bool nonneg) {
+ACTBENCH_HOT float sigma_value(const Sigma& s, bool nonneg) {
   return quotient_value(select(nonneg, 1.0f, s.e.hi), select(nonneg, 0.0f, s.e.lo), s.dh, s.dl, s.y);
 }
 
 /// k e/d^2 = k sigma(a) sigma(-a) (k a power of two), one final rounding: e (y + ly)^2 with e y exact
 /// as ah + al.
-ACTBENCH_HD float sigma_deriv(const Sigma& s, float k) {
+ACTBENCH_HOT float sigma_deriv(const Sigma& s, float k) {
   const float ly = recip_lo(s);
   const float ah = fp::mul(s.e.hi, s.y);
   const float al = fp::fma(s.e.hi, s.y, -ah);
@@ -73,8 +73,8 @@ ACTBENCH_HD float sigma_deriv(const Sigma& s, float k) {
 /// sigmoid: f = 1/(1 + e^-x).  x >= 0: 1/(1 + e), x < 0: e/(1 + e), e = e^-|x| as a pair, 1 + e exact
 /// as a pair, the quotient compensated (remainder by fma).  Hot: x >= -80 (x > 80 evaluates at 80,
 /// where f rounds to 1); cold: x < -80 and NaN, f = e^x (1 - e^x) = e^x to 2^-115.
-ACTBENCH_HD bool sigmoid_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HD float sigmoid_hot(float x) {
+ACTBENCH_HOT bool sigmoid_cold(float x) { return !(x >= -80.0f); }
+ACTBENCH_HOT float sigmoid_hot(float x) {
   const detail::Sigma s = detail::sigma(detail::clamp_above(::fabsf(x), 80.0f));
   return detail::sigma_value(s, x >= 0.0f);
 }
@@ -82,19 +82,19 @@ ACTBENCH_COLD float sigmoid_slow(float x) {
   if (!sigmoid_cold(x)) return sigmoid_hot(x);
   return scaled_exp(1.0f, 0.0f, x);
 }
-ACTBENCH_HD float sigmoid(float x) { return sigmoid_cold(x) ? sigmoid_slow(x) : sigmoid_hot(x); }
+ACTBENCH_HOT float sigmoid(float x) { return sigmoid_cold(x) ? sigmoid_slow(x) : sigmoid_hot(x); }
 
 /// sigmoid': f' = e/(1 + e)^2, e = e^-|x|, with 1/(1 + e) and e (1/(1+e)) compensated, one rounding.
 /// Hot: |x| <= 80; cold: |x| > 80 (f' = e^-|x| to 2^-114) and NaN.
-ACTBENCH_HD bool sigmoid_deriv_cold(float x) { return !(::fabsf(x) <= 80.0f); }
-ACTBENCH_HD float sigmoid_deriv_hot(float x) {
+ACTBENCH_HOT bool sigmoid_deriv_cold(float x) { return !(::fabsf(x) <= 80.0f); }
+ACTBENCH_HOT float sigmoid_deriv_hot(float x) {
   return detail::sigma_deriv(detail::sigma(::fabsf(x)), 1.0f);
 }
 ACTBENCH_COLD float sigmoid_deriv_slow(float x) {
   if (!sigmoid_deriv_cold(x)) return sigmoid_deriv_hot(x);
   return scaled_exp(1.0f, 0.0f, -::fabsf(x));
 }
-ACTBENCH_HD float sigmoid_deriv(float x) {
+ACTBENCH_HOT float sigmoid_deriv(float x) {
   return sigmoid_deriv_cold(x) ? sigmoid_deriv_slow(x) : sigmoid_deriv_hot(x);
 }
 
@@ -103,45 +103,45 @@ ACTBENCH_HD float sigmoid_deriv(float x) {
 /// tanh: f = sign(x) m/(2 - m), -m = e^-2|x| - 1 as an exact-ish pair (no cancellation next to 0),
 /// 2 + m as a pair, the quotient compensated.  Every input is hot (|x| > 10 evaluates at 10, where f
 /// rounds to 1; NaN propagates): the cold predicate is false.
-ACTBENCH_HD bool tanh_cold(float) { return false; }
-ACTBENCH_HD float tanh_hot(float x) {
+ACTBENCH_HOT bool tanh_cold(float) { return false; }
+ACTBENCH_HOT float tanh_hot(float x) {
   const float a = detail::clamp_above(::fabsf(x), 10.0f);
   const Pair m = expm1_pair(fp::mul(-2.0f, a));  // in (-1, 0]
   const Pair d = fp::fast_two_sum(2.0f, m.hi);
   return ::copysignf(quotient_value(-m.hi, -m.lo, d.hi, fp::add(d.lo, m.lo), rcp(d.hi)), x);
 }
 ACTBENCH_COLD float tanh_slow(float x) { return tanh_hot(x); }
-ACTBENCH_HD float tanh(float x) { return tanh_hot(x); }
+ACTBENCH_HOT float tanh(float x) { return tanh_hot(x); }
 
 /// tanh': f' = 1 - tanh^2 = 4 e/(1 + e)^2, e = e^-2|x| (4 sigmoid'(2|x|)).  Hot: |x| <= 40; cold:
 /// |x| > 40 (f' = 4 e^-2|x| to 2^-114) and NaN.
-ACTBENCH_HD bool tanh_deriv_cold(float x) { return !(::fabsf(x) <= 40.0f); }
-ACTBENCH_HD float tanh_deriv_hot(float x) {
+ACTBENCH_HOT bool tanh_deriv_cold(float x) { return !(::fabsf(x) <= 40.0f); }
+ACTBENCH_HOT float tanh_deriv_hot(float x) {
   return detail::sigma_deriv(detail::sigma(fp::mul(2.0f, ::fabsf(x))), 4.0f);
 }
 ACTBENCH_COLD float tanh_deriv_slow(float x) {
   if (!tanh_deriv_cold(x)) return tanh_deriv_hot(x);
   return scaled_exp(4.0f, 0.0f, fp::mul(-2.0f, ::fabsf(x)));
 }
-ACTBENCH_HD float tanh_deriv(float x) { return tanh_deriv_cold(x) ? tanh_deriv_slow(x) : tanh_deriv_hot(x); }
+ACTBENCH_HOT float tanh_deriv(float x) { return tanh_deriv_cold(x) ? tanh_deriv_slow(x) : tanh_deriv_hot(x); }
 
 // ---- elu, selu, celu ------------------------------------------------------------------------------
 
 /// elu(alpha): f = x > 0 ? x : alpha (e^x - 1), expm1 as a pair, alpha times it rounded once; x = +-0
 /// gives x (alpha * +-0).  Every input is hot (x < -87 evaluates at -87, where f rounds to -alpha).
-ACTBENCH_HD bool elu_cold(float, float) { return false; }
-ACTBENCH_HD float elu_hot(float x, float alpha) {
+ACTBENCH_HOT bool elu_cold(float, float) { return false; }
+ACTBENCH_HOT float elu_hot(float x, float alpha) {
   const Pair m = expm1_pair(select(x > 0.0f, 0.0f, detail::clamp_below(x, -87.0f)));
   const float y = fp::fma(alpha, m.hi, fp::mul(alpha, m.lo));
   return select(x > 0.0f, x, select(x == 0.0f, fp::mul(alpha, x), y));
 }
 ACTBENCH_COLD float elu_slow(float x, float alpha) { return elu_hot(x, alpha); }
-ACTBENCH_HD float elu(float x, float alpha) { return elu_hot(x, alpha); }
+ACTBENCH_HOT float elu(float x, float alpha) { return elu_hot(x, alpha); }
 
 /// elu': f' = x > 0 ? 1 : alpha e^x (e^x as a pair, one rounding).  Hot: x >= -80; cold: x < -80
 /// (alpha e^x scaled in two steps into the subnormal range) and NaN.
-ACTBENCH_HD bool elu_deriv_cold(float x, float) { return !(x >= -80.0f); }
-ACTBENCH_HD float elu_deriv_hot(float x, float alpha) {
+ACTBENCH_HOT bool elu_deriv_cold(float x, float) { return !(x >= -80.0f); }
+ACTBENCH_HOT float elu_deriv_hot(float x, float alpha) {
   const Pair e = exp_pair(select(x > 0.0f, 0.0f, x));
   return select(x > 0.0f, 1.0f, fp::fma(alpha, e.hi, fp::mul(alpha, e.lo)));
 }
@@ -149,7 +149,7 @@ ACTBENCH_COLD float elu_deriv_slow(float x, float alpha) {
   if (!elu_deriv_cold(x, alpha)) return elu_deriv_hot(x, alpha);
   return scaled_exp(alpha, 0.0f, x);
 }
-ACTBENCH_HD float elu_deriv(float x, float alpha) {
+ACTBENCH_HOT float elu_deriv(float x, float alpha) {
   return elu_deriv_cold(x, alpha) ? elu_deriv_slow(x, alpha) : elu_deriv_hot(x, alpha);
 }
 
@@ -161,18 +161,18 @@ constexpr float kSeluLaLo = 2.87923712e-08f;
 
 /// selu: f = lambda (x > 0 ? x : alpha (e^x - 1)); (lambda alpha as a pair) * expm1 pair, one
 /// rounding.  Every input is hot (as elu).
-ACTBENCH_HD bool selu_cold(float) { return false; }
-ACTBENCH_HD float selu_hot(float x) {
+ACTBENCH_HOT bool selu_cold(float) { return false; }
+ACTBENCH_HOT float selu_hot(float x) {
   const Pair m = expm1_pair(select(x > 0.0f, 0.0f, detail::clamp_below(x, -87.0f)));
   const float y = fp::fma(kSeluLaHi, m.hi, fp::fma(kSeluLaHi, m.lo, fp::mul(kSeluLaLo, m.hi)));
   return select(x > 0.0f, fp::mul(kSeluLambda, x), select(x == 0.0f, fp::mul(kSeluLaHi, x), y));
 }
 ACTBENCH_COLD float selu_slow(float x) { return selu_hot(x); }
-ACTBENCH_HD float selu(float x) { return selu_hot(x); }
+ACTBENCH_HOT float selu(float x) { return selu_hot(x); }
 
 /// selu': f' = x > 0 ? lambda : lambda alpha e^x.  Hot: x >= -80; cold: x < -80 and NaN.
-ACTBENCH_HD bool selu_deriv_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HD float selu_deriv_hot(float x) {
+ACTBENCH_HOT bool selu_deriv_cold(float x) { return !(x >= -80.0f); }
+ACTBENCH_HOT float selu_deriv_hot(float x) {
   const Pair e = exp_pair(select(x > 0.0f, 0.0f, x));
   const float y = fp::fma(kSeluLaHi, e.hi, fp::fma(kSeluLaHi, e.lo, fp::mul(kSeluLaLo, e.hi)));
   return select(x > 0.0f, kSeluLambda, y);
@@ -181,22 +181,22 @@ ACTBENCH_COLD float selu_deriv_slow(float x) {
   if (!selu_deriv_cold(x)) return selu_deriv_hot(x);
   return scaled_exp(kSeluLaHi, kSeluLaLo, x);
 }
-ACTBENCH_HD float selu_deriv(float x) { return selu_deriv_cold(x) ? selu_deriv_slow(x) : selu_deriv_hot(x); }
+ACTBENCH_HOT float selu_deriv(float x) { return selu_deriv_cold(x) ? selu_deriv_slow(x) : selu_deriv_hot(x); }
 
 namespace detail {
 /// beta x = hi + lo exactly (TwoProd); lo = 0 where |beta x| > 80: the functions there no longer depend
 /// on it (and sigma's first-order correction would multiply a clamped e^-80 by a huge lo).
-ACTBENCH_HD Pair scaled(float beta, float x) {
+ACTBENCH_HOT Pair scaled(float beta, float x) {
   const Pair z = fp::two_prod(beta, x);
   return {z.hi, select(::fabsf(z.hi) <= 80.0f, z.lo, 0.0f)};
 }
 
 /// 1/p for a parameter p (|p| in [2^-100, 2^100]), with its sign: rcp, no division, no SFU.
-ACTBENCH_HD float param_rcp(float p) { return ::copysignf(rcp(::fabsf(p)), p); }
+ACTBENCH_HOT float param_rcp(float p) { return ::copysignf(rcp(::fabsf(p)), p); }
 
 /// x/alpha = q + ql to ~2^-46: q = x (1/alpha) is within ~1.5 ulp of the quotient, so its remainder is
 /// exact (fma); ql = remainder/alpha.  ql = 0 where q is not finite.
-ACTBENCH_HD Pair div_exact(float x, float alpha, float ralpha) {
+ACTBENCH_HOT Pair div_exact(float x, float alpha, float ralpha) {
   const float q = fp::mul(x, ralpha);
   const float ql = fp::mul(fp::fma(-q, alpha, x), ralpha);
   return {q, select(fp::sub(q, q) == 0.0f, ql, 0.0f)};
@@ -206,10 +206,10 @@ ACTBENCH_HD Pair div_exact(float x, float alpha, float ralpha) {
 /// celu(alpha): f = x > 0 ? x : alpha (e^(x/alpha) - 1).  alpha = 1 is elu.  Otherwise x/alpha = q + ql
 /// (detail::div_exact), expm1(q + ql) = expm1(q) + e^q ql.  Hot: x >= 0, or q <= 80 (q < -87 evaluates at
 /// -87, where expm1 rounds to -1); cold: q > 80 (alpha < 0: f = alpha e^q, overflowing) and NaN.
-ACTBENCH_HD bool celu_cold(float x, float alpha) {
+ACTBENCH_HOT bool celu_cold(float x, float alpha) {
   return !(x >= 0.0f || fp::mul(x, detail::param_rcp(alpha)) <= 80.0f);
 }
-ACTBENCH_HD float celu_hot(float x, float alpha) {
+ACTBENCH_HOT float celu_hot(float x, float alpha) {
   const Pair q = detail::div_exact(x, alpha, detail::param_rcp(alpha));
   const Pair m = expm1_pair(select(x > 0.0f, 0.0f, detail::clamp_below(q.hi, -87.0f)));
   const float lo = fp::fma(fp::add(1.0f, m.hi), q.lo, m.lo);  // + e^q ql
@@ -223,18 +223,18 @@ ACTBENCH_COLD float celu_slow(float x, float alpha) {
   if (q.hi > 200.0f) return fp::mul(alpha, INFINITY);                    // (ql may exceed 1 there)
   return scaled_exp(alpha, fp::mul(alpha, q.lo), q.hi);
 }
-ACTBENCH_HD float celu(float x, float alpha) {
+ACTBENCH_HOT float celu(float x, float alpha) {
   if (alpha == 1.0f) return elu(x, 1.0f);
   return celu_cold(x, alpha) ? celu_slow(x, alpha) : celu_hot(x, alpha);
 }
 
 /// celu': f' = x > 0 ? 1 : e^(x/alpha) = e^q (1 + ql).  alpha = 1 is elu'.  Hot: x > 0 or q in
 /// [-80, 80]; cold: the rest (scaled in two steps) and NaN.
-ACTBENCH_HD bool celu_deriv_cold(float x, float alpha) {
+ACTBENCH_HOT bool celu_deriv_cold(float x, float alpha) {
   const float q = fp::mul(x, detail::param_rcp(alpha));
   return !(x > 0.0f || (q >= -80.0f && q <= 80.0f));
 }
-ACTBENCH_HD float celu_deriv_hot(float x, float alpha) {
+ACTBENCH_HOT float celu_deriv_hot(float x, float alpha) {
   const Pair q = detail::div_exact(x, alpha, detail::param_rcp(alpha));
   const Pair e = exp_pair(select(x > 0.0f, 0.0f, q.hi));
   return select(x > 0.0f, 1.0f, fp::add(e.hi, fp::fma(e.hi, q.lo, e.lo)));
@@ -246,7 +246,7 @@ ACTBENCH_COLD float celu_deriv_slow(float x, float alpha) {
   if (!(q.hi >= -200.0f && q.hi <= 200.0f)) return q.hi < 0.0f ? 0.0f : INFINITY;  // ql may exceed 1 there
   return scaled_exp(1.0f, q.lo, q.hi);
 }
-ACTBENCH_HD float celu_deriv(float x, float alpha) {
+ACTBENCH_HOT float celu_deriv(float x, float alpha) {
   if (alpha == 1.0f) return elu_deriv(x, 1.0f);
   return celu_deriv_cold(x, alpha) ? celu_deriv_slow(x, alpha) : celu_deriv_hot(x, alpha);
 }
@@ -256,8 +256,8 @@ ACTBENCH_HD float celu_deriv(float x, float alpha) {
 /// softplus (beta = 1): f = max(x, 0) + log(1 + e), e = e^-|x| as a pair, log1p_pair; the sum rounded
 /// twice (log1p to f32, then + x: <= 1 ulp as log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
 /// at 80, where it is below an ulp of x); cold: x < -80 (f = e^x (1 - e^x/2) = e^x to 2^-115) and NaN.
-ACTBENCH_HD bool softplus_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HD float softplus_hot(float x) {
+ACTBENCH_HOT bool softplus_cold(float x) { return !(x >= -80.0f); }
+ACTBENCH_HOT float softplus_hot(float x) {
   const Pair l = log1p_pair(exp_pair(-detail::clamp_above(::fabsf(x), 80.0f)));
   return fp::add(select(x > 0.0f, x, 0.0f), value(l));
 }
@@ -269,11 +269,11 @@ ACTBENCH_COLD float softplus_slow(float x) {
 /// softplus(beta), beta != 1: z = beta x = zh + zl exactly; log1p(e^-|z|) = L(|zh|) - sigma(-|zh|) sign(z)
 /// zl; divided by beta with the remainder carried; + x where z > 0 (z/beta = x exactly).
 /// Hot: zh in [-80, inf); cold: the rest (z < -80: f = e^z/beta) and NaN.
-ACTBENCH_HD bool softplus_beta_cold(float x, float beta) {
+ACTBENCH_HOT bool softplus_beta_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
   return !(z >= -80.0f && z < INFINITY);
 }
-ACTBENCH_HD float softplus_beta_hot(float x, float beta) {
+ACTBENCH_HOT float softplus_beta_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);
   const Pair e = exp_pair(-detail::clamp_above(::fabsf(z.hi), 80.0f));
   const Pair l = log1p_pair(e);
@@ -294,15 +294,15 @@ ACTBENCH_COLD float softplus_beta_slow(float x, float beta) {
   const float rbl = fp::mul(fp::fma(-rb, beta, 1.0f), rb);
   return scaled_exp(rb, fp::fma(rb, zl, rbl), z.hi);  // e^(zh + zl) / beta
 }
-ACTBENCH_HD float softplus(float x, float beta) {
+ACTBENCH_HOT float softplus(float x, float beta) {
   if (beta == 1.0f) return softplus_cold(x) ? softplus_slow(x) : softplus_hot(x);
   return softplus_beta_cold(x, beta) ? softplus_beta_slow(x, beta) : softplus_beta_hot(x, beta);
 }
 
 /// softplus'(beta) = sigma(beta x): beta = 1 is sigmoid; otherwise sigma(zh) + sigma(zh) sigma(-zh) zl.
 /// Hot: zh in [-80, inf); cold: the rest (z < -80: e^(zh + zl)) and NaN.
-ACTBENCH_HD bool softplus_beta_deriv_cold(float x, float beta) { return softplus_beta_cold(x, beta); }
-ACTBENCH_HD float softplus_beta_deriv_hot(float x, float beta) {
+ACTBENCH_HOT bool softplus_beta_deriv_cold(float x, float beta) { return softplus_beta_cold(x, beta); }
+ACTBENCH_HOT float softplus_beta_deriv_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);
   const detail::Sigma s = detail::sigma(detail::clamp_above(::fabsf(z.hi), 80.0f));
   const Pair q = detail::sigma_of(s, z.hi >= 0.0f);
@@ -317,7 +317,7 @@ ACTBENCH_COLD float softplus_beta_deriv_slow(float x, float beta) {
   if (z.hi < -200.0f) return 0.0f;
   return scaled_exp(1.0f, z.lo, z.hi);
 }
-ACTBENCH_HD float softplus_deriv(float x, float beta) {
+ACTBENCH_HOT float softplus_deriv(float x, float beta) {
   if (beta == 1.0f) return sigmoid(x);
   return softplus_beta_deriv_cold(x, beta) ? softplus_beta_deriv_slow(x, beta) : softplus_beta_deriv_hot(x, beta);
 }
@@ -329,7 +329,7 @@ namespace detail {
 /// x sigma(z), z = zh + zl (zl = 0 unless kLo), |zh| clamped to 80: sigma(zh) compensated, plus
 /// sigma(zh) sigma(-zh) zl; one rounding.
 template <bool kLo>
-ACTBENCH_HD float swish_core(float x, float zh, float zl) {
+ACTBENCH_HOT float swish_core(float x, float zh, float zl) {
   const Sigma s = sigma(clamp_above(::fabsf(zh), 80.0f));
   const Pair q = sigma_of(s, zh >= 0.0f);
   float lo = q.lo;
@@ -342,7 +342,7 @@ ACTBENCH_HD float swish_core(float x, float zh, float zl) {
 /// TwoSum; B vanishes at z0 = -1.27846 (its terms cancel): within 1/16 of z0, B = u + u^2 P(u),
 /// u = z - z0 (B'(z0) = 1; tools/gen_f32_coeffs.py).  One final rounding.
 template <bool kLo>
-ACTBENCH_HD float swish_deriv_core(float z, float zl) {
+ACTBENCH_HOT float swish_deriv_core(float z, float zl) {
   const float zh = clamp_above(z, 80.0f);  // f' rounds to 1 past 17
   const Sigma s = sigma(::fabsf(zh));
   const float ly = recip_lo(s);
@@ -385,7 +385,7 @@ ACTBENCH_HD float swish_deriv_core(float z, float zl) {
 /// swish'(z) for z < -80 (or -inf): e^z (1 + z) to 2^-110 (sigma(z) = e^z, sigma(-z) = 1); with z = zh + zl,
 /// e^zh (1 + zl) (1 + zh + zl) = e^zh ((1 + zh) + zl (2 + zh)) to first order; 1 + zh is exact there
 /// (|zh| < 2^24) or e^zh is 0.
-ACTBENCH_HD float swish_deriv_tail(float zh, float zl) {
+ACTBENCH_HOT float swish_deriv_tail(float zh, float zl) {
   if (zh == -INFINITY) return -0.0f;
   return scaled_exp(fp::add(1.0f, zh), fp::mul(zl, fp::add(2.0f, zh)), zh);
 }
@@ -394,35 +394,35 @@ ACTBENCH_HD float swish_deriv_tail(float zh, float zl) {
 
 /// silu (swish, beta = 1): f = x sigma(x), sigma compensated, one rounding.  Hot: x in [-80, inf);
 /// cold: x < -80 (f = x e^x), x = +inf, NaN.
-ACTBENCH_HD bool silu_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
-ACTBENCH_HD float silu_hot(float x) { return detail::swish_core<false>(x, x, 0.0f); }
+ACTBENCH_HOT bool silu_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
+ACTBENCH_HOT float silu_hot(float x) { return detail::swish_core<false>(x, x, 0.0f); }
 ACTBENCH_COLD float silu_slow(float x) {
   if (!silu_cold(x)) return silu_hot(x);
   if (!(x < -80.0f)) return x;  // NaN, +inf
   if (x == -INFINITY) return -0.0f;
   return scaled_exp(x, 0.0f, x);
 }
-ACTBENCH_HD float silu(float x) { return silu_cold(x) ? silu_slow(x) : silu_hot(x); }
+ACTBENCH_HOT float silu(float x) { return silu_cold(x) ? silu_slow(x) : silu_hot(x); }
 
 /// silu': f' = sigma(x) (1 + x sigma(-x)) (detail::swish_deriv_core).  Hot: x in [-80, inf); cold:
 /// x < -80 (f' = e^x (1 + x)), +inf, NaN.
-ACTBENCH_HD bool silu_deriv_cold(float x) { return silu_cold(x); }
-ACTBENCH_HD float silu_deriv_hot(float x) { return detail::swish_deriv_core<false>(x, 0.0f); }
+ACTBENCH_HOT bool silu_deriv_cold(float x) { return silu_cold(x); }
+ACTBENCH_HOT float silu_deriv_hot(float x) { return detail::swish_deriv_core<false>(x, 0.0f); }
 ACTBENCH_COLD float silu_deriv_slow(float x) {
   if (!silu_deriv_cold(x)) return silu_deriv_hot(x);
   if (x != x) return x;
   if (x == INFINITY) return 1.0f;
   return detail::swish_deriv_tail(x, 0.0f);
 }
-ACTBENCH_HD float silu_deriv(float x) { return silu_deriv_cold(x) ? silu_deriv_slow(x) : silu_deriv_hot(x); }
+ACTBENCH_HOT float silu_deriv(float x) { return silu_deriv_cold(x) ? silu_deriv_slow(x) : silu_deriv_hot(x); }
 
 /// swish(beta), beta != 1: f = x sigma(z), z = beta x = zh + zl exactly (the reference's z is exact),
 /// sigma(z) = sigma(zh) + sigma(zh) sigma(-zh) zl.  Hot: zh in [-80, inf) and x finite; cold: the rest.
-ACTBENCH_HD bool swish_beta_cold(float x, float beta) {
+ACTBENCH_HOT bool swish_beta_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
   return !(z >= -80.0f && z < INFINITY && ::fabsf(x) < INFINITY);
 }
-ACTBENCH_HD float swish_beta_hot(float x, float beta) {
+ACTBENCH_HOT float swish_beta_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);
   return detail::swish_core<true>(x, z.hi, z.lo);
 }
@@ -433,15 +433,15 @@ ACTBENCH_COLD float swish_beta_slow(float x, float beta) {
   if (z.hi < -200.0f) return -0.0f;  // x e^z, x < 0
   return scaled_exp(x, fp::mul(x, z.lo), z.hi);
 }
-ACTBENCH_HD float swish(float x, float beta) {
+ACTBENCH_HOT float swish(float x, float beta) {
   if (beta == 1.0f) return silu(x);
   return swish_beta_cold(x, beta) ? swish_beta_slow(x, beta) : swish_beta_hot(x, beta);
 }
 
 /// swish'(beta), beta != 1: sigma(z) B(z) with z = beta x carried as zh + zl throughout (the band next
 /// to the zero is in z: at z0/beta in x).  Hot / cold as swish(beta).
-ACTBENCH_HD bool swish_beta_deriv_cold(float x, float beta) { return swish_beta_cold(x, beta); }
-ACTBENCH_HD float swish_beta_deriv_hot(float x, float beta) {
+ACTBENCH_HOT bool swish_beta_deriv_cold(float x, float beta) { return swish_beta_cold(x, beta); }
+ACTBENCH_HOT float swish_beta_deriv_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);
   return detail::swish_deriv_core<true>(z.hi, z.lo);
 }
@@ -453,7 +453,7 @@ ACTBENCH_COLD float swish_beta_deriv_slow(float x, float beta) {
   if (z.hi < -200.0f) return -0.0f;  // e^z (1 + z)
   return detail::swish_deriv_tail(z.hi, z.lo);
 }
-ACTBENCH_HD float swish_deriv(float x, float beta) {
+ACTBENCH_HOT float swish_deriv(float x, float beta) {
   if (beta == 1.0f) return silu_deriv(x);
   return swish_beta_deriv_cold(x, beta) ? swish_beta_deriv_slow(x, beta) : swish_beta_deriv_hot(x, beta);
 }
@@ -467,7 +467,7 @@ struct MishTerms {
   Pair e, u, n, d;
   float y;
 };
-ACTBENCH_HD MishTerms mish_terms(float x) {
+ACTBENCH_HOT MishTerms mish_terms(float x) {
   const Pair e = exp_pair(clamp_above(x, 12.0f));
   // Fast2Sum(2, b) is exact for every b below 2^24 in magnitude (2 is a multiple of ulp(b)), also
   // where |b| > 2: checked for every such float (and N < 2^35 here: a lost low part is < 2^-33 N)
@@ -485,8 +485,8 @@ ACTBENCH_HD MishTerms mish_terms(float x) {
 /// mish: f = x tanh(softplus x) = x N/D, N = e (e + 2), D = N + 2, e = e^x (T = N/D rounds to 1 for
 /// x > 9: e^x evaluated at min(x, 12)); pairs throughout, the quotient compensated, one rounding.
 /// Hot: x in [-80, inf); cold: x < -80 (f = x e^x (1 + O(e^x))), +inf, NaN.
-ACTBENCH_HD bool mish_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
-ACTBENCH_HD float mish_hot(float x) {
+ACTBENCH_HOT bool mish_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
+ACTBENCH_HOT float mish_hot(float x) {
   const detail::MishTerms m = detail::mish_terms(x);
   const Pair t = quotient(m.n.hi, m.n.lo, m.d.hi, m.d.lo, m.y);
   return select(x == 0.0f, x, fp::fma(x, t.hi, fp::mul(x, t.lo)));  // mish(+-0) = +-0 whatever t.lo's sign
@@ -497,15 +497,15 @@ ACTBENCH_COLD float mish_slow(float x) {
   if (x == -INFINITY) return -0.0f;
   return scaled_exp(x, 0.0f, x);  // T = e^x (1 + e^x/2 + ...)
 }
-ACTBENCH_HD float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot(x); }
+ACTBENCH_HOT float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot(x); }
 
 /// mish': f' = T + x sigma(x) (1 - T^2) = (e/D) J, J = (e + 2) + 4x (1 + e)/D (from 1 - T^2 = 4(1+e)^2/D^2,
 /// sigma = e/(1+e)); e/D and (1 + e)/D as compensated quotients (pairs), J by TwoSum, one rounding.
 /// J vanishes at x0 = -1.19243 (its terms cancel): within 1/16 of x0, J = u (J1 + u P(u)), u = x - x0
 /// (tools/gen_f32_coeffs.py).  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds to 1 past 10.2);
 /// cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
-ACTBENCH_HD bool mish_deriv_cold(float x) { return mish_cold(x); }
-ACTBENCH_HD float mish_deriv_hot(float x) {
+ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }
+ACTBENCH_HOT float mish_deriv_hot(float x) {
   const detail::MishTerms m = detail::mish_terms(x);
   const Pair g = quotient(m.e.hi, m.e.lo, m.d.hi, m.d.lo, m.y);  // e/D
   const Pair one_e = fp::fast_two_sum(1.0f, m.e.hi);              // 1 + e, exact (as Fast2Sum(2, b))
@@ -535,7 +535,7 @@ ACTBENCH_COLD float mish_deriv_slow(float x) {
   if (x == INFINITY) return 1.0f;
   return detail::swish_deriv_tail(x, 0.0f);  // e^x (1 + x), as swish'
 }
-ACTBENCH_HD float mish_deriv(float x) { return mish_deriv_cold(x) ? mish_deriv_slow(x) : mish_deriv_hot(x); }
+ACTBENCH_HOT float mish_deriv(float x) { return mish_deriv_cold(x) ? mish_deriv_slow(x) : mish_deriv_hot(x); }
 
 }  // namespace f32
 }  // namespace actbench

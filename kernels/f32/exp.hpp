@@ -21,7 +21,7 @@ using Pair = fp::Pair<float>;
 /// c ? a : b without a branch.  On the device a plain select (FSEL); on the host a bitwise blend: GCC
 /// (with its default -ftrapping-math) sinks an operand computed only for one side of `?:` into a branch
 /// it then cannot if-convert, and the loop does not vectorize.
-ACTBENCH_HD float select(bool c, float a, float b) {
+ACTBENCH_HOT float select(bool c, float a, float b) {
 #if ACTBENCH_DEVICE_PASS
   return c ? a : b;
 #else
@@ -31,7 +31,7 @@ ACTBENCH_HD float select(bool c, float a, float b) {
 }
 
 /// hi + lo, |lo| small: the value of a pair rounded once.
-ACTBENCH_HD float value(Pair p) { return fp::add(p.hi, p.lo); }
+ACTBENCH_HOT float value(Pair p) { return fp::add(p.hi, p.lo); }
 
 /// x = j ln2 + r + d with r exact (|r| <= 0.3467) and |d| <= 2^-22; e^(r + d) = 1 + ph + pl with
 /// ph = e^r - 1 rounded (|ph| < 0.42) and pl the rest (|pl| <= ulp(ph)/2 + 2^-22):
@@ -47,7 +47,7 @@ constexpr float kShift = 12582912.0f;      // 1.5 * 2^23: adding it rounds to an
 constexpr float kLn2Hi = 0.693147182f;     // ln2 rounded (a multiple of 2^-24)
 constexpr float kLn2Lo = -1.90465430e-09f; // ln2 - kLn2Hi
 
-ACTBENCH_HD ExpCore exp_core(float x) {
+ACTBENCH_HOT ExpCore exp_core(float x) {
   const float t = fp::fma(x, kLog2e, kShift);
   const float j = fp::sub(t, kShift);
   // j kLn2Hi is a multiple of 2^-24 and |x - j kLn2Hi| < 0.35, where x is a multiple of 2^-25 when
@@ -69,14 +69,14 @@ ACTBENCH_HD ExpCore exp_core(float x) {
 }
 
 /// 2^j for the j of exp_core, j in [-126, 127].
-ACTBENCH_HD float scale(float t) {
+ACTBENCH_HOT float scale(float t) {
   return bit_cast<float>(static_cast<std::uint32_t>((bit_cast<std::uint32_t>(t) << 23) + 0x3f800000u));
 }
 /// j itself.
-ACTBENCH_HD int exponent(float t) { return static_cast<int>(bit_cast<std::uint32_t>(t) - 0x4b400000u); }
+ACTBENCH_HOT int exponent(float t) { return static_cast<int>(bit_cast<std::uint32_t>(t) - 0x4b400000u); }
 
 /// 1 + ph + pl as a normalized pair (Fast2Sum: |ph| < 1).
-ACTBENCH_HD Pair one_plus(const ExpCore& c) {
+ACTBENCH_HOT Pair one_plus(const ExpCore& c) {
   const float h = fp::add(1.0f, c.ph);
   return {h, fp::add(fp::add(fp::sub(1.0f, h), c.ph), c.pl)};
 }
@@ -84,7 +84,7 @@ ACTBENCH_HD Pair one_plus(const ExpCore& c) {
 /// e^x = hi + lo to 2^-27.4 relative (measured on [-80, 88], tests/host/test_f32.cpp), x in [-87.3, 88.3]
 /// (2^j normal); |lo| < 2^-21 hi (not normalized: it
 /// carries d (1 + ph)).  The low part loses relative accuracy where it is subnormal: ~2^-34 of e^x at x = -80.
-ACTBENCH_HD Pair exp_pair(float x) {
+ACTBENCH_HOT Pair exp_pair(float x) {
   const ExpCore c = exp_core(x);
   const float s = scale(c.t);
   const Pair e = one_plus(c);
@@ -93,7 +93,7 @@ ACTBENCH_HD Pair exp_pair(float x) {
 
 /// e^x - 1 = hi + lo, x in [-87.3, 88.3]: (2^j - 1) + 2^j (ph + pl), 2^j - 1 exact as m + ml; for j = 0 it
 /// is ph + pl itself (no cancellation next to 0).  2^-26.9 relative at most on [-87, 0) (tests/host/test_f32.cpp).
-ACTBENCH_HD Pair expm1_pair(float x) {
+ACTBENCH_HOT Pair expm1_pair(float x) {
   const ExpCore c = exp_core(x);
   const float s = scale(c.t);
   // exact: s <= 1, or s = 2^j > 1 with 1 a multiple of ulp(s) (j <= 23; beyond, ml's error is < 2^-24 s)
@@ -106,7 +106,7 @@ ACTBENCH_HD Pair expm1_pair(float x) {
 /// ln2 + log(1 + t), t = (e - 1)/2 (exact); else t = e.  log(1 + t) = t - t^2/2 + t^3 R(t) with t^2
 /// exact and R of degree 8 on [-1/4, 1/2] (2^-23.1 relative); the low part of e enters as
 /// el/(1 + t) ~ el (1 - t).
-ACTBENCH_HD Pair log1p_pair(Pair e) {
+ACTBENCH_HOT Pair log1p_pair(Pair e) {
   const bool big = e.hi > 0.5f;
   const float half = fp::mul(fp::sub(e.hi, 1.0f), 0.5f), half_lo = fp::mul(e.lo, 0.5f);
   const float t = select(big, half, e.hi);
@@ -133,7 +133,7 @@ ACTBENCH_HD Pair log1p_pair(Pair e) {
 
 /// 1/d for a positive normal d < 2^125, to ~2^-25.8 before its rounding: the magic-constant guess
 /// (|1 - d y| < 0.0506), one quadratic and one cubic Newton step.  No SFU, no division.
-ACTBENCH_HD float rcp(float d) {
+ACTBENCH_HOT float rcp(float d) {
   float y = bit_cast<float>(static_cast<std::uint32_t>(0x7ef311c3u - bit_cast<std::uint32_t>(d)));
   float e = fp::fma(-d, y, 1.0f);
   y = fp::fma(y, e, y);
@@ -143,14 +143,14 @@ ACTBENCH_HD float rcp(float d) {
 
 /// (nh + nl) / (dh + dl) = q + lo, with y = rcp(dh): q = nh y is within ~1.5 ulp of nh/dh, so its
 /// remainder nh - q dh is exact (fma), and lo = (remainder + nl - q dl) / dh to ~2^-24 of itself.
-ACTBENCH_HD Pair quotient(float nh, float nl, float dh, float dl, float y) {
+ACTBENCH_HOT Pair quotient(float nh, float nl, float dh, float dl, float y) {
   const float q = fp::mul(nh, y);
   const float r = fp::fma(-q, dh, nh);
   return {q, fp::mul(fp::fma(-q, dl, fp::add(r, nl)), y)};
 }
 
 /// The same quotient rounded once: q + (remainder + nl - q dl) y.
-ACTBENCH_HD float quotient_value(float nh, float nl, float dh, float dl, float y) {
+ACTBENCH_HOT float quotient_value(float nh, float nl, float dh, float dl, float y) {
   const float q = fp::mul(nh, y);
   const float r = fp::fma(-q, dh, nh);
   return fp::fma(fp::fma(-q, dl, fp::add(r, nl)), y, q);
@@ -160,7 +160,7 @@ ACTBENCH_HD float quotient_value(float nh, float nl, float dh, float dl, float y
 /// the subnormal range: <= 1 ulp), for every x and every finite m: NaN kept, -inf -> +-0, +inf -> +-inf
 /// (m != 0); |ml| << |mh|.  m (1 + ph + pl) is rounded once, then scaled by 2^j in exact steps of at most 2^+-126 (a
 /// loop: for the slow paths only).
-ACTBENCH_HD float scaled_exp(float mh, float ml, float x) {
+ACTBENCH_HOT float scaled_exp(float mh, float ml, float x) {
   if (x != x) return x;
   // beyond +-250 every finite non-zero m gives 0 or inf (|m| in [2^-149, 2^128], e^250 > 2^360)
   if (x < -250.0f) return fp::mul(mh, 0.0f);

@@ -41,7 +41,7 @@ struct ExpPair {
   float hi, lo, scale;
 };
 inline constexpr float kMagic = kShift;  // 1.5 * 2^23
-ACTBENCH_HD float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2/2
+ACTBENCH_HOT float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2/2
   float p = 1.990789606e-04f;
   p = fp::fma(p, r, 1.392877544e-03f);
   p = fp::fma(p, r, 8.333246224e-03f);
@@ -52,7 +52,7 @@ ACTBENCH_HD float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2
 struct ExpParts {
   float hi, lo, t;  ///< e^(z + zl) = 2^j (hi + lo), j = t - kMagic (also the low bits of t)
 };
-ACTBENCH_HD ExpParts exp_parts(float z, float zl) {
+ACTBENCH_HOT ExpParts exp_parts(float z, float zl) {
   constexpr float kL2E = 1.44269502e+00f;
   constexpr float kLn2 = 6.93147182e-01f;       // ln2 rounded to f32
   constexpr float kLn2Lo = -1.90465421e-09f;    // ln2 - kLn2
@@ -69,22 +69,22 @@ ACTBENCH_HD ExpParts exp_parts(float z, float zl) {
 }
 /// 2^(j + bias) from t = kMagic + j: (t << 23) + ((127 + bias) << 23) are its bits (j + bias >= -126).
 template <int kBias = 0>
-ACTBENCH_HD float pow2_of(float t) {
+ACTBENCH_HOT float pow2_of(float t) {
   return bit_cast<float>((bit_cast<std::uint32_t>(t) << 23) + (static_cast<std::uint32_t>(127 + kBias) << 23));
 }
-ACTBENCH_HD ExpPair exp_pair(float z, float zl) {
+ACTBENCH_HOT ExpPair exp_pair(float z, float zl) {
   const ExpParts e = exp_parts(z, zl);
   return {e.hi, e.lo, pow2_of(e.t)};
 }
 /// s (hi + lo) 2^j for results down to the subnormal range and j >= -190: the product is scaled by
 /// 2^(j + 64) (exact) and then by 2^-64 (one rounding).
-ACTBENCH_HD float scale_tail(float hi, float lo, float t) {
+ACTBENCH_HOT float scale_tail(float hi, float lo, float t) {
   return fp::mul(fp::mul(fp::add(hi, lo), pow2_of<64>(t)), 0x1p-64f);
 }
 
 /// 1/d for d in [1, 2^24]: the bit-pattern seed (relative error < 0.13) and three Newton steps:
 /// within about 1 ulp.  Plain fma, no MUFU.
-ACTBENCH_HD float recip_wide(float d) {
+ACTBENCH_HOT float recip_wide(float d) {
   float r = bit_cast<float>(0x7ef311c3u - bit_cast<std::uint32_t>(d));
   r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
   r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
@@ -93,7 +93,7 @@ ACTBENCH_HD float recip_wide(float d) {
 
 /// 1/d for d in [1, 2]: the linear minimax seed 24/17 - 8/17 d (relative error <= 1/17) and two
 /// Newton steps: relative error < 2^-16, enough for a quotient with one residual correction.
-ACTBENCH_HD float recip_12(float d) {
+ACTBENCH_HOT float recip_12(float d) {
   float r = fp::fma(d, -0.470588237f, 1.41176474f);
   r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
   return fp::fma(r, fp::fma(-d, r, 1.0f), r);
@@ -105,7 +105,7 @@ struct Ratio {
   float w, wl;
 };
 template <int kD>
-ACTBENCH_HD Ratio ratio(float a) {
+ACTBENCH_HOT Ratio ratio(float a) {
   constexpr float d = float(kD);
   const float D = fp::add(a, d);
   const float Dl = fp::sub(a, fp::sub(D, d));
@@ -130,7 +130,7 @@ ACTBENCH_HD Ratio ratio(float a) {
 // ---------------------------------------------------------------------------------------------------
 
 /// Rare inputs of gelu and gelu': NaN, +-inf, |x| > 10.
-ACTBENCH_HD bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
+ACTBENCH_HOT bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
 /// gelu on the hot range |x| <= 10 (the benchmark's data are uniform in [-8, 8]): branch-free.
 ACTBENCH_HOT float gelu_hot(float x) {
@@ -216,7 +216,7 @@ inline constexpr float kTanhA = 0x1.6e4e26p-5f;  // 0.044715 rounded to f32
 struct TwoU {
   float z, zl;
 };
-ACTBENCH_HD TwoU two_u(float x) {
+ACTBENCH_HOT TwoU two_u(float x) {
   const float p = fp::mul(x, x);
   const float pl = fp::fma(x, x, -p);
   const float s = fp::mul(kTanhA, p);
@@ -230,7 +230,7 @@ ACTBENCH_HD TwoU two_u(float x) {
 }
 
 /// W = x dz/dx = K x (1 + 3a x^2) = 3z - 2Kx as a pair (|3z| >= 3|Kx|: the difference by Fast2Sum).
-ACTBENCH_HD fp::Pair<float> x_dz(float x, const TwoU& u) {
+ACTBENCH_HOT fp::Pair<float> x_dz(float x, const TwoU& u) {
   const float kx = fp::mul(kTanhK, x);
   const float kxl = fp::fma(kTanhK, x, -kx);
   const float z3 = fp::mul(3.0f, u.z);
@@ -244,7 +244,7 @@ struct SigmaDen {
   ExpPair e;
   float eh, Dh, Dl;
 };
-ACTBENCH_HD SigmaDen sigma_den(const TwoU& u, bool pos) {
+ACTBENCH_HOT SigmaDen sigma_den(const TwoU& u, bool pos) {
   const ExpPair e = exp_pair(-::fabsf(u.z), select(pos, -u.zl, u.zl));
   const float eh = fp::mul(e.scale, e.hi);
   const float Dh = fp::add(1.0f, eh);
@@ -254,7 +254,7 @@ ACTBENCH_HD SigmaDen sigma_den(const TwoU& u, bool pos) {
 }  // namespace gelu_detail
 
 /// Rare inputs of gelu_tanh and gelu_tanh': NaN, +-inf, |x| > 10.
-ACTBENCH_HD bool gelu_tanh_cold(float x) { return !(::fabsf(x) <= 10.0f); }
+ACTBENCH_HOT bool gelu_tanh_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
 /// gelu_tanh on the hot range |x| <= 10: branch-free.
 ACTBENCH_HOT float gelu_tanh_hot(float x) {
@@ -332,11 +332,11 @@ inline constexpr float kInvSqrt2Pi = 0x1.988454p-2f, kInvSqrt2PiLo = -0x1.857936
 
 /// u = 1/a^2 (to ~2 ulp), and 1 - 3u + 15u^2 - ... + 135135u^6 (Mills' ratio: a e^(a^2/2) Phi(-a) =
 /// c (1 - u mills(u)); the next term is below 2^-29 for a >= 10).
-ACTBENCH_HD float mills_u(float a) {
+ACTBENCH_HOT float mills_u(float a) {
   const float r = recip_wide(a);
   return fp::mul(r, r);
 }
-ACTBENCH_HD float mills(float u) {
+ACTBENCH_HOT float mills(float u) {
   float d = 135135.0f;
   d = fp::fma(d, -u, 10395.0f);
   d = fp::fma(d, -u, 945.0f);
@@ -347,7 +347,7 @@ ACTBENCH_HD float mills(float u) {
 }
 
 /// e^(-a^2/2) = 2^j (hi + lo) for a in (10, 14.75] (a^2 an exact pair).
-ACTBENCH_HD ExpParts gauss(float a) {
+ACTBENCH_HOT ExpParts gauss(float a) {
   const float p = fp::mul(a, a);
   return exp_parts(fp::mul(-0.5f, p), fp::mul(-0.5f, fp::fma(a, a, -p)));
 }
@@ -416,13 +416,13 @@ ACTBENCH_COLD float gelu_tanh_deriv_slow(float x) {
 }
 
 /// gelu(x) for every x.  All 2^32 inputs: max 1.165 ulp (x = -9.3991785).
-ACTBENCH_HD float gelu(float x) { return gelu_cold(x) ? gelu_slow(x) : gelu_hot(x); }
+ACTBENCH_HOT float gelu(float x) { return gelu_cold(x) ? gelu_slow(x) : gelu_hot(x); }
 /// gelu'(x) for every x.  All 2^32 inputs: max 1.333 ulp (x = -0.000286661641).
-ACTBENCH_HD float gelu_deriv(float x) { return gelu_cold(x) ? gelu_deriv_slow(x) : gelu_deriv_hot(x); }
+ACTBENCH_HOT float gelu_deriv(float x) { return gelu_cold(x) ? gelu_deriv_slow(x) : gelu_deriv_hot(x); }
 /// gelu_tanh(x) for every x.  All 2^32 inputs: max 0.800 ulp (x = -10.105505).
-ACTBENCH_HD float gelu_tanh(float x) { return gelu_tanh_cold(x) ? gelu_tanh_slow(x) : gelu_tanh_hot(x); }
+ACTBENCH_HOT float gelu_tanh(float x) { return gelu_tanh_cold(x) ? gelu_tanh_slow(x) : gelu_tanh_hot(x); }
 /// gelu_tanh'(x) for every x.  All 2^32 inputs: max 1.494 ulp (x = -3.74396539).
-ACTBENCH_HD float gelu_tanh_deriv(float x) {
+ACTBENCH_HOT float gelu_tanh_deriv(float x) {
   return gelu_tanh_cold(x) ? gelu_tanh_deriv_slow(x) : gelu_tanh_deriv_hot(x);
 }
 
