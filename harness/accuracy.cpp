@@ -123,6 +123,8 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.dtype = t_;
   r.inputs_tested = n_;
   r.exhaustive = exhaustive;
+  // f32/f16/bf16 data: the batched double reference (ref::exact_values); f64 data: x87 long double.
+  r.reference = t_ == DType::f64 ? "long double" : "double";
   r.max_ulp = static_cast<double>(max_ulp_);
   r.mean_ulp = finite_ ? static_cast<double>(sum_ulp_ / static_cast<long double>(finite_)) : 0.0;
   r.max_abs_err = static_cast<double>(max_abs_);
