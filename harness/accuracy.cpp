@@ -160,11 +160,12 @@ AccuracyRecord AccuracyAccumulator::finish(bool exhaustive) const {
   r.allowance_only = allowance_only_;
   r.max_ulp_deciding = static_cast<double>(max_deciding_);
   r.subnormal_outputs = subnormal_outputs_;
-  // per_binade: one entry per sign and binade of x; f64's 2046 binades are grouped 16 at a time
-  // (exp the group's first binade, exp_last its last) to keep a record small.
+  // per_binade: one entry per sign and binade of x; f64's 2046 binades are grouped 16 at a time, sampled f32's
+  // 254 grouped 4 at a time (exp the group's first binade, exp_last its last) to keep a record small (the
+  // sample has 64 inputs a binade; an exhaustive f32 record keeps every binade).
   const std::size_t fields = std::size_t{1} << exp_bits_;
   const int bias = (1 << (exp_bits_ - 1)) - 1;
-  const std::size_t group = t_ == DType::f64 ? 16 : 1;
+  const std::size_t group = t_ == DType::f64 ? 16 : (t_ == DType::f32 && !exhaustive ? 4 : 1);
   for (int sign : {1, -1}) {
     const std::size_t base = sign < 0 ? fields : 0;
     auto emit = [&](std::size_t f0, std::size_t f1, std::optional<int> exp, std::optional<int> exp_last) {
