@@ -262,10 +262,28 @@ def predicate_is_uniform(body: list[Instr], k: int, pred: str, depth: int = 0) -
         sources = ops[len(dests):]
         if body[j].pred:
             sources.append(body[j].pred.lstrip("@"))
-        if any(_GENERAL_REG.search(o) for o in sources):
+        regs = {r for o in sources for r in _GENERAL_REG.findall(o)}
+        if not all(register_is_uniform(body, j, r, depth + 1) for r in regs):
             return False
         preds = {m.group(1) for o in sources for m in [_PRED.fullmatch(o)] if m}  # an earlier definition
         return all(predicate_is_uniform(body, j, q, depth + 1) for q in preds)
+    return False
+
+
+def register_is_uniform(body: list[Instr], k: int, reg: str, depth: int) -> bool:
+    """Whether the per-thread register `reg`, as the instruction at index k reads it, holds the same value in
+    every thread: its last definition before k (unpredicated) reads only uniform registers, constants and
+    immediates, e.g. F2F R2, UR4 (a kernel parameter converted to float).  Looks back linearly like
+    predicate_is_uniform; unknown -> not uniform."""
+    if reg.startswith("SR_") or depth > 3:
+        return False
+    for j in range(k - 1, max(-1, k - 64), -1):
+        ops = [o.strip() for o in body[j].args.split(",")]
+        if not ops or ops[0] != reg or body[j].base in ("BRA", "ST", "STG", "STS", "STL"):
+            continue
+        if body[j].pred or body[j].base in ("S2R", "CS2R", "LDG", "LD", "LDS", "LDL", "SHFL", "MUFU"):
+            return False  # per-thread sources, or a definition only some threads make
+        return all(register_is_uniform(body, j, r, depth + 1) for o in ops[1:] for r in _GENERAL_REG.findall(o))
     return False
 
 

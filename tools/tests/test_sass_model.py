@@ -136,6 +136,13 @@ def test_uniform_predicates():
     assert not uniform("ISETP.GE.U32.AND P0, PT, R4, UR6, PT", "ISETP.GE.AND.EX P0, PT, RZ, UR7, PT, P0")
     assert uniform("UISETP.GE.U32.AND UP0, UPT, UR4, UR6, UPT", "PLOP3.LUT P0, PT, PT, PT, UP0, 0x80, 0x0")
     assert not uniform("MOV R0, R1")  # no definition found: not known to be uniform
+    # a per-thread register holding a kernel parameter (float(beta) of a double member) is uniform
+    assert uniform("F2F.F32.F64 R2, UR4", "FSETP.NEU.AND P0, PT, R2, 1, PT")
+    assert uniform("MOV R2, c[0x0][0x210]", "FADD R3, R2, 1", "FSETP.NEU.AND P0, PT, R3, 1, PT")
+    assert not uniform("S2R R2, SR_TID.X", "FSETP.NEU.AND P0, PT, R2, 1, PT")
+    assert not uniform("LDG.E R2, desc[UR4][R4.64]", "FSETP.NEU.AND P0, PT, R2, 1, PT")
+    assert not uniform("@P1 MOV R2, UR4", "FSETP.NEU.AND P0, PT, R2, 1, PT")  # only some threads define it
+    assert not uniform("FSETP.NEU.AND P0, PT, R2, 1, PT")  # R2 defined nowhere before
 
 
 def test_unexpected_shapes_fail_with_a_reason():
