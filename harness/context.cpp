@@ -24,6 +24,23 @@
 namespace actbench {
 
 namespace {
+
+/// The widest vector ISA the host code was compiled for (the cpu backend's hot paths run on it).
+const char* host_isa() {
+#if defined(__AVX512F__)
+  return "avx512f";
+#elif defined(__AVX2__)
+  return "avx2";
+#elif defined(__AVX__)
+  return "avx";
+#elif defined(__SSE2__)
+  return "sse2";
+#elif defined(__ARM_NEON)
+  return "neon";
+#else
+  return "scalar";
+#endif
+}
 std::string format_utc(const char* fmt) {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -91,6 +108,7 @@ nlohmann::json make_context(const std::vector<std::string>& argv, BackendKind ba
           {"cpu_model", h.cpu_model},
           {"compiler", ACTBENCH_CXX_COMPILER},
           {"cxx_flags", ACTBENCH_CXX_FLAGS},
+          {"host_isa", host_isa()},
           {"cuda_runtime_version", cuda_runtime.empty() ? nlohmann::json(nullptr) : nlohmann::json(cuda_runtime)},
           {"accuracy_mode", accuracy_mode},
           {"throttled", false},

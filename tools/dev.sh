@@ -60,7 +60,9 @@ build() {
   export PATH=/usr/local/cuda/bin:$PATH
   log "building in $BUILD"
   # shellcheck disable=SC2086
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release ${ACTBENCH_CMAKE_ARGS:-} >/dev/null
+  # The cpu backend on this machine's vector units (ACTBENCH_HOST_ARCH= for a portable binary).
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DACTBENCH_HOST_ARCH="${ACTBENCH_HOST_ARCH-native}" \
+    ${ACTBENCH_CMAKE_ARGS:-} >/dev/null
   cmake --build "$BUILD" -j "$JOBS"
 }
 

@@ -3,6 +3,7 @@
 
 #include "harness/cpu/launch.hpp"
 #include "harness/thrust_indexed.hpp"
+#include "kernels/f32/parts.hpp"
 
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/zip_iterator.h>
@@ -12,6 +13,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <type_traits>
 #include <vector>
 
@@ -58,6 +60,51 @@ void run_thrust(const Op& op, const Launch& l) {
   }
 }
 
+/// f32 precise functions with kernels/f32 pieces: per block of elements the branch-free hot path in one loop
+/// (vectorized: the same code as the functor's, always inlined), then the out-of-line slow path where the cold
+/// predicate holds - the functor's cold(x) ? slow(x) : hot(x), the same bits, many lanes at a time.  In place
+/// (y is x or dy) each block's inputs are copied first, so the slow path still reads them.
+template <class P>
+void run_split(const P& parts, const Launch& l) {
+  constexpr std::int64_t kBlock = 1024;
+  const float* x = static_cast<const float*>(l.x);
+  const float* dy = l.op.direction == Direction::bwd ? static_cast<const float*>(l.dy) : nullptr;
+  float* y = static_cast<float*>(l.y);
+  const bool in_place = static_cast<const void*>(y) == x || (dy && static_cast<const void*>(y) == dy);
+  const std::int64_t n = l.n;
+#pragma omp parallel
+  {
+    alignas(64) float xs[kBlock];
+    alignas(64) float ds[kBlock];
+#pragma omp for schedule(static)
+    for (std::int64_t b = 0; b < n; b += kBlock) {
+      const std::int64_t m = std::min(kBlock, n - b);
+      const float* xb = x + b;
+      const float* db = dy ? dy + b : nullptr;
+      if (in_place) {
+        std::copy(xb, xb + m, xs);
+        xb = xs;
+        if (db) {
+          std::copy(db, db + m, ds);
+          db = ds;
+        }
+      }
+      float* yb = y + b;
+      if (db) {
+#pragma omp simd
+        for (std::int64_t i = 0; i < m; ++i) yb[i] = db[i] * parts.hot(xb[i]);
+        for (std::int64_t i = 0; i < m; ++i)
+          if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
+      } else {
+#pragma omp simd
+        for (std::int64_t i = 0; i < m; ++i) yb[i] = parts.hot(xb[i]);
+        for (std::int64_t i = 0; i < m; ++i)
+          if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
+      }
+    }
+  }
+}
+
 /// dalpha[c] = sum over i with i % C == c of dy*x where x < 0; per-thread partial sums.
 template <class T>
 void prelu_dalpha(const Launch& l) {
@@ -85,6 +132,12 @@ void launch(const Launch& l) {
     require_thrust_peer_variant(l);  // instantiates the precise functors only (as on the GPU)
     dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });
   } else {
+    if constexpr (std::is_same<T, float>::value) {
+      if (l.op.variant == Variant::precise &&
+          f32::visit_parts(l.op.activation, l.op.direction != Direction::fwd, l.op.params,
+                           [&](const auto& parts) { detail::run_split(parts, l); }))
+        return;
+    }
     dispatch_op<T>(l.op, [&](const auto& op) { detail::run_openmp(op, l); });
   }
 }

@@ -1,6 +1,7 @@
 // The cpu backend end to end: launches match the functors, copies copy, the runner produces
 // complete records, impossible sizes are skipped with a reason.
 #include "harness/backend.hpp"
+#include "harness/cpu/launch.hpp"
 #include "harness/params.hpp"
 #include "harness/runner.hpp"
 #include "harness/ulp.hpp"
@@ -84,6 +85,87 @@ TEST(CpuBackend, EveryOpMatchesTheHostFunctorAtAwkwardSizes) {
               ASSERT_EQ(got[i], want[i]) << c.name() << " element " << i;
             }
           }
+}
+
+// The f32 precise functions run as a vectorized hot loop plus the slow path where cold (cpu::detail::run_split,
+// kernels/f32/parts.hpp); with parameters other than the defaults too, the bits are the functor's.
+TEST(CpuBackend, SplitHotColdLoopsMatchTheFunctorForEveryParameterPath) {
+  auto backend = make_cpu_backend();
+  std::vector<Params> params(5);
+  params[1].swish_beta = 1.5;
+  params[1].softplus_beta = 2.0;
+  params[1].celu_alpha = 0.5;
+  params[1].elu_alpha = 0.7;
+  params[2].swish_beta = 0.25;
+  params[2].softplus_beta = 0.5;
+  params[2].celu_alpha = 3.0;
+  params[3].celu_alpha = -1.5;  // celu: alpha non-zero, any sign
+  params[4].elu_alpha = 1.0;    // the defaults again, through an explicit value
+  int checked = 0;
+  for (const Params& p : params)
+    for (std::size_t n : {1u, 1023u, 1025u, 5000u})
+      for (const auto& info : kCatalog)
+        for (Direction d : kAllDirections) {
+          Case c{info.id, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
+          if (!combination_exists(info.id, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu)) continue;
+          if (info.id == Activation::prelu) continue;
+          auto xs = some_inputs(DType::f32, n, 7 + static_cast<std::uint64_t>(info.id));
+          for (std::size_t i = 0; i < n; i += 3) {  // ordinary values too: most random patterns are huge or tiny
+            const float v = -30.0f + 60.0f * static_cast<float>(i % 997) / 997.0f;
+            std::memcpy(&xs[i], &v, sizeof v);
+          }
+          const auto dys = d == Direction::bwd ? some_inputs(DType::f32, n, 5) : std::vector<std::uint64_t>{};
+          const auto got = run_on_inputs(*backend, c, p, xs, dys);
+          const auto want = host_expected(c, p, {}, xs, dys);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (std::isnan(decode(DType::f32, got[i])) && std::isnan(decode(DType::f32, want[i]))) continue;
+            ASSERT_EQ(got[i], want[i]) << c.name() << " element " << i;
+          }
+          ++checked;
+        }
+  EXPECT_GT(checked, 5 * 4 * 10 * 3 - 1);
+}
+
+// In place (y = x, and y = dy for bwd), the split loops still give the functor's bits: the slow path reads the
+// inputs of its block, not the hot path's results written over them.
+TEST(CpuBackend, SplitLoopsInPlace) {
+  const std::size_t n = 3000;
+  for (Activation a : {Activation::swish, Activation::gelu, Activation::sigmoid})
+    for (Direction d : kAllDirections) {
+      std::vector<float> x(n), dy(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        x[i] = i % 7 == 0 ? -100.0f - static_cast<float>(i % 50) : -12.0f + 24.0f * static_cast<float>(i) / n;  // cold ones
+        dy[i] = 0.5f + static_cast<float>(i % 5);
+      }
+      std::vector<std::uint64_t> xs(n), dys(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t b, c;
+        std::memcpy(&b, &x[i], 4);
+        std::memcpy(&c, &dy[i], 4);
+        xs[i] = b;
+        dys[i] = c;
+      }
+      Case cs{a, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
+      const auto want = host_expected(cs, Params{}, {}, xs, d == Direction::bwd ? dys : std::vector<std::uint64_t>{});
+      for (int target = 0; target < (d == Direction::bwd ? 2 : 1); ++target) {
+        std::vector<float> xi = x, di = dy;
+        Launch l;
+        l.op = OpSpec{a, d, Variant::precise, Params{}, nullptr};
+        l.dtype = DType::f32;
+        l.impl = Impl::actbench;
+        l.n = static_cast<std::int64_t>(n);
+        l.x = xi.data();
+        l.dy = d == Direction::bwd ? di.data() : nullptr;
+        l.y = target == 0 ? xi.data() : di.data();
+        cpu::launch<float>(l);
+        const std::vector<float>& out = target == 0 ? xi : di;
+        for (std::size_t i = 0; i < n; ++i) {
+          std::uint32_t b;
+          std::memcpy(&b, &out[i], 4);
+          ASSERT_EQ(b, want[i]) << to_string(a) << " " << to_string(d) << (target ? " y = dy" : " y = x") << " element " << i;
+        }
+      }
+    }
 }
 
 TEST(CpuBackend, PreluBackwardProducesDalpha) {

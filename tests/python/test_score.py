@@ -112,7 +112,7 @@ def test_bad_files_are_one_line_and_exit_2(actbench, tmp_path, make, args, needl
     (["-t", "f32", "--range", "0:10"], "is a sample"),
     (["-t", "f16", "--range", "0:0x10001"], "bad --range"),
     (["--direction", "bwd"], "needs --dy"),
-    (["--n", "0"], "--n must be at least 1"),
+    (["--n", "0"], "--n: Value 0 not in range 1"),
     (["-t", "f8"], "unknown dtype"),
 ])
 def test_bad_inputs_requests_are_one_line_and_exit_2(actbench, tmp_path, args, needle):

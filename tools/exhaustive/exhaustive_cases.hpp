@@ -9,8 +9,7 @@
 #pragma once
 
 #include "kernels/elementwise.hpp"
-#include "kernels/f32/activations.hpp"
-#include "kernels/f32/gelu.hpp"
+#include "kernels/f32/parts.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -84,17 +83,6 @@ Evaluator pieces(Path path, Cold cold, Hot hot, Slow slow) {
   if (path == Path::slow) return every(slow);
   return split(cold, hot, slow);
 }
-template <bool (*Cold)(float), float (*Hot)(float), float (*Slow)(float)>
-Evaluator piece(Path path) {
-  return pieces(path, [](float x) { return Cold(x); }, [](float x) { return Hot(x); }, [](float x) { return Slow(x); });
-}
-/// The same for a function of one parameter p.
-template <bool (*Cold)(float, float), float (*Hot)(float, float), float (*Slow)(float, float)>
-Evaluator piece(Path path, float p) {
-  return pieces(path, [p](float x) { return Cold(x, p); }, [p](float x) { return Hot(x, p); },
-                [p](float x) { return Slow(x, p); });
-}
-
 }  // namespace detail
 
 namespace detail {
@@ -115,49 +103,15 @@ inline Evaluator functor(const Case& c) {
   });
 }
 
-/// The f32 pieces of the case for `w` (full, hot, slow), or nullopt where kernels/f32 has none.
+/// The f32 pieces of the case for `w` (full, hot, slow), or nullopt where kernels/f32 has none
+/// (kernels/f32/parts.hpp: the same choice of pieces the cpu backend makes).
 inline std::optional<Evaluator> f32_pieces(const Case& c, Path w) {
-  const bool d = c.direction == Direction::deriv;
-  using namespace f32;
-  switch (c.activation) {
-    case Activation::sigmoid:
-      return d ? piece<sigmoid_deriv_cold, sigmoid_deriv_hot, sigmoid_deriv_slow>(w)
-               : piece<sigmoid_cold, sigmoid_hot, sigmoid_slow>(w);
-    case Activation::tanh:
-      return d ? piece<tanh_deriv_cold, tanh_deriv_hot, tanh_deriv_slow>(w) : piece<tanh_cold, tanh_hot, tanh_slow>(w);
-    case Activation::selu:
-      return d ? piece<selu_deriv_cold, selu_deriv_hot, selu_deriv_slow>(w) : piece<selu_cold, selu_hot, selu_slow>(w);
-    case Activation::mish:
-      return d ? piece<mish_deriv_cold, mish_deriv_hot, mish_deriv_slow>(w) : piece<mish_cold, mish_hot, mish_slow>(w);
-    case Activation::elu:
-    case Activation::celu: {
-      const float a = float(c.activation == Activation::elu ? c.params.elu_alpha : c.params.celu_alpha);
-      if (c.activation == Activation::elu || a == 1.0f)
-        return d ? piece<elu_deriv_cold, elu_deriv_hot, elu_deriv_slow>(w, a) : piece<elu_cold, elu_hot, elu_slow>(w, a);
-      return d ? piece<celu_deriv_cold, celu_deriv_hot, celu_deriv_slow>(w, a)
-               : piece<celu_cold, celu_hot, celu_slow>(w, a);
-    }
-    case Activation::softplus: {
-      const float b = float(c.params.softplus_beta);
-      if (b == 1.0f)
-        return d ? piece<sigmoid_cold, sigmoid_hot, sigmoid_slow>(w) : piece<softplus_cold, softplus_hot, softplus_slow>(w);
-      return d ? piece<softplus_beta_deriv_cold, softplus_beta_deriv_hot, softplus_beta_deriv_slow>(w, b)
-               : piece<softplus_beta_cold, softplus_beta_hot, softplus_beta_slow>(w, b);
-    }
-    case Activation::swish: {
-      const float b = float(c.params.swish_beta);
-      if (b == 1.0f)
-        return d ? piece<silu_deriv_cold, silu_deriv_hot, silu_deriv_slow>(w) : piece<silu_cold, silu_hot, silu_slow>(w);
-      return d ? piece<swish_beta_deriv_cold, swish_beta_deriv_hot, swish_beta_deriv_slow>(w, b)
-               : piece<swish_beta_cold, swish_beta_hot, swish_beta_slow>(w, b);
-    }
-    case Activation::gelu:
-      return d ? piece<gelu_cold, gelu_deriv_hot, gelu_deriv_slow>(w) : piece<gelu_cold, gelu_hot, gelu_slow>(w);
-    case Activation::gelu_tanh:
-      return d ? piece<gelu_tanh_cold, gelu_tanh_deriv_hot, gelu_tanh_deriv_slow>(w)
-               : piece<gelu_tanh_cold, gelu_tanh_hot, gelu_tanh_slow>(w);
-    default: return std::nullopt;
-  }
+  std::optional<Evaluator> e;
+  f32::visit_parts(c.activation, c.direction == Direction::deriv, c.params, [&](const auto& p) {
+    e = pieces(w, [p](float x) { return p.cold(x); }, [p](float x) { return p.hot(x); },
+               [p](float x) { return p.slow(x); });
+  });
+  return e;
 }
 
 }  // namespace detail
