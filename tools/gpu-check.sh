@@ -75,7 +75,7 @@ if [[ "${1:-}" == "--prepare" ]]; then
   mv "$BUILD/bundle.tar.xz" "$BUNDLE/"
   echo "$ARCH" > "$BUNDLE/ARCH"
   { echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname) from git $(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null)";
-    git -C "$ROOT" status --short 2>/dev/null | head -50; } > "$BUNDLE/BUILT"
+    git -C "$ROOT" status --short 2>/dev/null | sed -n 1,50p; } > "$BUNDLE/BUILT"
   du -sh "$BUNDLE" "$BUNDLE"/* 2>/dev/null
   size=$(du -sm "$BUNDLE" | cut -f1)
   if (( size > 48 )); then echo "prepare: the bundle is ${size} MiB: with the tree it may exceed the 64 MiB a call carries"; exit 1; fi
