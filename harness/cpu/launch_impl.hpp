@@ -22,17 +22,21 @@ namespace actbench::cpu {
 namespace detail {
 
 template <class Op>
-void run_openmp(const Op& op, const Launch& l) {
+void run_openmp(const Op& op_in, const Launch& l) {
   using T = typename Op::storage_t;
   const T* x = static_cast<const T*>(l.x);
   T* y = static_cast<T*>(l.y);
   const std::int64_t n = l.n;
+  // A private copy: its parameters (alpha, ...) are then locals the stores to y cannot touch, so the compiler
+  // keeps them in registers and if-converts / vectorizes the loop (else it reloads them per element and
+  // branches: leaky_relu ran at 3 GB/s).
+  const Op op = op_in;
   if constexpr (Op::direction == Direction::bwd) {
     const T* dy = static_cast<const T*>(l.dy);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static) firstprivate(op)
     for (std::int64_t i = 0; i < n; ++i) y[i] = op.at(i, x[i], dy[i]);
   } else {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static) firstprivate(op)
     for (std::int64_t i = 0; i < n; ++i) y[i] = op.at(i, x[i]);
   }
 }
