@@ -335,16 +335,21 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
   };
   OpSpec op{c.activation, c.direction, c.variant, opt_.params, nullptr};
   if (auto why = backend_.unsupported(c.impl, op, c.dtype)) return not_run(false, *why);
+  // What every record of this case starts with: its axes, parameters, repetition and the bytes it moves.
+  auto new_record = [&] {
+    BenchmarkRecord r;
+    r.c = c;
+    r.params = opt_.params;
+    r.repetition_index = repetition_index;
+    const BytesMoved moved = bytes_moved(c, opt_.params.prelu_channels);
+    r.bytes = moved.bytes;
+    r.bytes_convention = moved.convention;
+    return r;
+  };
 
   if (!opt_.timing) {  // accuracy only
     try {
-      BenchmarkRecord r;
-      r.c = c;
-      r.params = opt_.params;
-      r.repetition_index = repetition_index;
-      const BytesMoved moved = bytes_moved(c, opt_.params.prelu_channels);
-      r.bytes = moved.bytes;
-      r.bytes_convention = moved.convention;
+      BenchmarkRecord r = new_record();
       r.timed = false;
       r.accuracy = accuracy(c);
       r.suspect = {"not timed (--no-timing)"};
@@ -376,13 +381,7 @@ CaseOutcome Runner::run(const Case& c, int repetition_index) {
                          : nullptr;
     const std::function<void()> work = [&] { backend_.launch(l); };
 
-    BenchmarkRecord r;
-    r.c = c;
-    r.params = opt_.params;
-    r.repetition_index = repetition_index;
-    const BytesMoved moved = bytes_moved(c, opt_.params.prelu_channels);
-    r.bytes = moved.bytes;
-    r.bytes_convention = moved.convention;
+    BenchmarkRecord r = new_record();
     backend_.fill(ws_.y, 0xFF);  // no output of an earlier case can pass the check below
     r.hot = measure(backend_, work, false, opt_.rule);
     if (opt_.cold && backend_.has_cache_flush()) r.cold = measure(backend_, work, true, opt_.rule);

@@ -94,16 +94,27 @@ void run_split(const P& parts, const Launch& l) {
         }
       }
       float* yb = y + b;
+      // The cold predicate is evaluated in the vector loop too; the scalar fix-up pass runs only for a block
+      // with a cold input (a scalar scan of every block cost as much as the hot path itself).
+      int any_cold = 0;
       if (db) {
-#pragma omp simd
-        for (std::int64_t i = 0; i < m; ++i) yb[i] = db[i] * parts.hot(xb[i]);
-        for (std::int64_t i = 0; i < m; ++i)
-          if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
+#pragma omp simd reduction(| : any_cold)
+        for (std::int64_t i = 0; i < m; ++i) {
+          yb[i] = db[i] * parts.hot(xb[i]);
+          any_cold |= parts.cold(xb[i]) ? 1 : 0;
+        }
+        if (any_cold)
+          for (std::int64_t i = 0; i < m; ++i)
+            if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
       } else {
-#pragma omp simd
-        for (std::int64_t i = 0; i < m; ++i) yb[i] = parts.hot(xb[i]);
-        for (std::int64_t i = 0; i < m; ++i)
-          if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
+#pragma omp simd reduction(| : any_cold)
+        for (std::int64_t i = 0; i < m; ++i) {
+          yb[i] = parts.hot(xb[i]);
+          any_cold |= parts.cold(xb[i]) ? 1 : 0;
+        }
+        if (any_cold)
+          for (std::int64_t i = 0; i < m; ++i)
+            if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
       }
     }
   }

@@ -309,6 +309,26 @@ def test_rows_put_every_impl_of_a_case_together(machine):
     assert peers_table.has_peers(reports) and not peers_table.has_peers(reports[:1])
 
 
+def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
+    """On a noisy machine every timing may be suspect: the ratio is still given, marked '?', and a plausible
+    peer timing is preferred to a faster suspect one."""
+    ours = make_fixtures.make_report("cpu", activations=("gelu",), dtypes=("f32",))
+    for b in ours["benchmarks"]:
+        b["suspect"] = ["hot timing did not converge (200 samples, spread 20.8%)"]
+    torch = peer_copy(ours, "torch-eager", 2.0)
+    jax = peer_copy(ours, "jax-jit", 4.0)
+    for b in jax["benchmarks"]:
+        b["suspect"] = ["roofline unstable"]
+    reports = [load_report(write_report(tmp_path / f"{k}.json", d))
+               for k, d in (("a", ours), ("t", torch), ("j", jax))]
+    row = next(r for r in peers_table.collect(reports, directions=["fwd"]) if r.dtype == "f32")
+    assert row.best_peer().key.impl == "torch-eager"  # plausible beats a faster suspect timing
+    assert row.actbench_vs_best_peer() == pytest.approx(0.5, rel=1e-4) and row.ratio_suspect()
+    t = peers_table.table([row])
+    assert str(t.rows[0][-1].text) == "0.5x ?"
+    assert any("(suspect timing)" in line for line in peers_table.not_ahead([row]))
+
+
 def test_a_fixed_n_shows_missing_cells(machine):
     reports, _ = machine
     rows = peers_table.collect(reports, n=1024)
