@@ -125,3 +125,20 @@ def test_torch_compile_end_to_end(actbench, tmp_path):
                  "0.02", "-o", str(out), timeout=1800)
     assert proc.returncode == 0, proc.stderr
     assert {k.impl for k in load_report(out).records} == {"torch-compile"}
+
+
+def test_with_actbench_puts_both_in_one_report(actbench, tmp_path):
+    """--with-actbench: actbench's own kernels run first on the same cases, n, threads and seed, and their records
+    land in the peers' report, so one file holds the whole comparison (tools/peers/cpu-comparison.sh)."""
+    pytest.importorskip("jax", reason="JAX is not installed (pip install -r tools/requirements-peers.txt)")
+    out = tmp_path / "both.json"
+    proc = peers(actbench, "--with-actbench", "--impl", "jax-jit", "-a", "sigmoid", "-t", "f32", "--direction", "fwd",
+                 "-n", "2^12", "--max-time", "0.02", "--threads", "1", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rep = load_report(out)
+    assert {k.impl for k in rep.records} == {"actbench", "jax-jit"}
+    assert {(k.activation, k.dtype, k.n) for k in rep.records} == {("sigmoid", "f32", 4096)}
+    assert {r.impl for r in rep.roofline} == {"actbench", "jax-jit"}
+    assert "--seed" in rep.context["actbench_run"]["argv"]
+    ours = next(r for k, r in rep.records.items() if k.impl == "actbench")
+    assert ours.accuracy is not None and ours.accuracy.passed

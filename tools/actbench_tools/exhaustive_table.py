@@ -44,6 +44,11 @@ class Case:
     seconds: float
     cpu_seconds: float
     threads: int
+    worst: dict          # the worst input: x, x_bits, y, ref, ulp (strings as the checker printed them)
+    binades: list        # per binade of x: {"binade": "-2^3" | "+subnormal" | ..., "max_ulp", "over_bound"}
+    nonfinite: int = 0
+    signed_zero: int = 0
+    flushed: int = 0
 
 
 def load_case(path: Path) -> Case:
@@ -68,7 +73,9 @@ def load_case(path: Path) -> Case:
     return Case(path, d["activation"], d["direction"], d["variant"], params, d["counted"], float(d["max_ulp"]),
                 float(d["bound_ulp"]), d["over_bound"],
                 d["nonfinite_mismatches"] + d["signed_zero_mismatches"] + d["flushed_subnormals"],
-                str(worst.get("x", "—")), float(d["seconds"]), float(d["cpu_seconds"]), d["threads"])
+                str(worst.get("x", "—")), float(d["seconds"]), float(d["cpu_seconds"]), d["threads"], worst,
+                binades if isinstance(binades := d.get("binades"), list) else [], d["nonfinite_mismatches"],
+                d["signed_zero_mismatches"], d["flushed_subnormals"])
 
 
 def load_dir(folder: Path) -> list[Case]:

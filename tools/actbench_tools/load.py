@@ -119,6 +119,7 @@ class Binade:
     count: int
     max_ulp: float
     over_bound: int
+    exp_last: int | None = None  # the last binade of a group (f64, sampled f32); None: one binade
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ class Accuracy:
                 a, fail_reasons=tuple(d["fail_reasons"]), allowance_only=int(d["allowance_only"]),
                 max_ulp_deciding=float(d["max_ulp_deciding"]), top_worst=tuple(d["top_worst"]),
                 per_binade=tuple(Binade(int(b["sign"]), None if b["exp"] is None else int(b["exp"]),
-                                        int(b["count"]), float(b["max_ulp"]), int(b["over_bound"]))
+                                        int(b["count"]), float(b["max_ulp"]), int(b["over_bound"]),
+                                        None if b.get("exp_last") is None else int(b["exp_last"]))
                                  for b in d["per_binade"]),
                 subnormal_outputs=int(d["subnormal_outputs"]), reference=d["reference"],
                 expected_to_fail=bool(d["expected_to_fail"]))

@@ -12,6 +12,7 @@ examples:
   OMP_NUM_THREADS=2 build/actbench --backend cpu --impl actbench --variant precise --sizes 2^22 \\
       --out results/actbench-cpu.json            # actbench's own kernels on the same n, threads and data
   actbench-compare --side-by-side results/actbench-cpu.json results/peers-cpu.json
+  actbench-peers --with-actbench -n 2^22,2^24 -o results/cpu-comparison.json   # both in one report
 
 Exit status: 0 done, 2 bad input (an unknown name, no actbench binary, an existing -o without --force),
 3 a framework asked for is not installed (or has no such device); a case the framework cannot run is
@@ -20,9 +21,12 @@ recorded under not_run with its reason.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -125,6 +129,9 @@ def build_parser():
     ap.add_argument("--actbench", metavar="PATH", help="the actbench binary (default: build/actbench, then PATH)")
     ap.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the report to write")
     ap.add_argument("--force", action="store_true", help="replace --output if it exists")
+    ap.add_argument("--with-actbench", action="store_true",
+                    help="first run actbench's own kernels (impl actbench, precise) on the same cases, n, threads "
+                         "and seed, and put their records in the same report")
     return ap
 
 
@@ -180,20 +187,50 @@ def main(argv: list[str] | None = None) -> int:
                                                         None if args.noise is None else args.noise / 100),
                        actbench=Actbench(exe), accuracy=args.accuracy, seed=args.seed,
                        cache_bytes=_device_fact(peers, args.backend, "cache_bytes") or last_level_cache_bytes())
+    own = run_actbench(exe, args, threads, sizes, acts, dirs, dtypes) if args.with_actbench else None
     try:
         results = run_peers(config, peers, lambda m: note(PROG, m))
     except ExchangeError as e:
         raise UsageError(f"actbench: {e}") from None
+    if own is not None:  # actbench's records first, as they ran first
+        results.benchmarks[:0] = own["benchmarks"]
+        results.not_run[:0] = own.get("not_run", [])
+        results.roofline[:0] = [dict(r, impl="actbench") for r in own["roofline"]]
     ctx = context(backend=args.backend, argv=[PROG, *(argv if argv is not None else sys.argv[1:])], start=start,
                   wall_s=time.monotonic() - t0, accuracy=args.accuracy, threads=threads, cpus=cpus,
                   peers=[p.context() for p in peers], scorer=results.scorer,
                   device_name=_device_fact(peers, args.backend, "device_name"),
                   cache_bytes=config.cache_bytes)
+    if own is not None:  # what ran actbench's own cases: its command line, build and ISA
+        ctx["actbench_run"] = {k: own["context"][k] for k in ("argv", "git_sha", "cxx_flags", "host_isa",
+                                                              "wall_time_s", "compiler") if k in own["context"]}
     write_report(args.output, document(ctx, results), args.force)
     fails = sum(1 for b in results.benchmarks if b["status"] == "fail")
     note(PROG, f"{len(results.benchmarks)} cases timed ({fails} outside actbench's precise bound), "
                f"{len(results.not_run)} not run; wrote {args.output}")
     return 0
+
+
+def run_actbench(exe: str, args, threads: int, sizes: list[int], acts, dirs, dtypes) -> dict:
+    """actbench's own kernels on the same cases (precise, impl actbench), n, threads and seed: its report."""
+    with tempfile.TemporaryDirectory(prefix="actbench-peers-") as tmp:
+        out = Path(tmp) / "actbench.json"
+        cmd = [exe, "--backend", args.backend, "--impl", "actbench", "--variant", "precise",
+               "--sizes", ",".join(map(str, sizes)), "-a", ",".join(acts), "--direction", ",".join(dirs),
+               "-t", ",".join(dtypes), "--seed", str(args.seed), "--out", str(out), "--force"]
+        cmd += [a for p in args.param for a in ("--param", p)]
+        if args.max_time is not None:
+            cmd += ["--max-time", str(args.max_time)]
+        if args.accuracy == "off":
+            cmd += ["--accuracy", "off"]
+        note(PROG, "actbench's own kernels first: " + " ".join(cmd[1:]))
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # 1: a precise case failed its bound (the report says which); anything else wrote no usable report
+        if done.returncode not in (0, 1) or not out.exists():
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise UsageError(f"actbench (--with-actbench) exited with {done.returncode}: {last}")
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _device_fact(peers: list[Peer], backend: str, key: str):

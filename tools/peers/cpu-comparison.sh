@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The cpu comparison (a benchmark, not a test): actbench's cpu kernels and every framework peer installed
+# (PyTorch eager, torch.compile, JAX jit: tools/dev.sh setup; ACTBENCH_PEERS_TORCH=1 for PyTorch) on the same
+# n, threads and data (the default seed), precise variant, every direction, in ONE report; then the table
+# actbench / best peer per activation × dtype × direction beside it (REPORT with .md for .json).
+#
+#   bash tools/peers/cpu-comparison.sh REPORT.json [-n 2^22,2^24] [-t f32,f16,bf16] [--build DIR] [-- peers flags]
+#
+# Run it on an otherwise idle machine: every implementation is timed against its own in-run copy.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=${1:?usage: cpu-comparison.sh REPORT.json [-n SIZES] [-t DTYPES] [--build DIR] [-- actbench-peers flags]}
+shift
+SIZES=2^22,2^24
+DTYPES=f32,f16,bf16
+BUILD=${ACTBENCH_BUILD_DIR:-$ROOT/build}
+while (($#)); do
+  case $1 in
+    -n) SIZES=${2:?-n needs sizes}; shift 2 ;;
+    -t) DTYPES=${2:?-t needs dtypes}; shift 2 ;;
+    --build) BUILD=${2:?--build needs a folder}; shift 2 ;;
+    --) shift; break ;;
+    *) echo "cpu-comparison.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+VENV=${ACTBENCH_VENV:-$ROOT/.venv}
+[ -x "$BUILD/actbench" ] || { echo "cpu-comparison.sh: $BUILD/actbench not found: bash tools/dev.sh build" >&2; exit 2; }
+[ -x "$VENV/bin/actbench-peers" ] || { echo "cpu-comparison.sh: $VENV/bin/actbench-peers not found: bash tools/dev.sh setup" >&2; exit 2; }
+"$VENV/bin/actbench-peers" --with-actbench --backend cpu -n "$SIZES" -t "$DTYPES" --threads "$(nproc)" \
+  --actbench "$BUILD/actbench" -o "$OUT" --force "$@"
+"$VENV/bin/python" -m actbench_tools.peers_table "$OUT" --format md -o "${OUT%.json}.md"
+echo "cpu-comparison.sh: wrote $OUT and ${OUT%.json}.md" >&2
