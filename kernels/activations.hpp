@@ -31,7 +31,9 @@
 //                 (no widening to double), so fast differs from precise on the host too.
 //   16-bit data   the narrow paths (narrow.hpp: SFU exp2/rcp with exact reduction, series, no double), shared by
 //                 every non-textbook variant; an f32 error of a few ulp is 2^-13 (f16) / 2^-16 (bf16) of the
-//                 16-bit ulp.  So fast exists for f32 data only (kernels/catalog.hpp: variant_exists).
+//                 16-bit ulp.  So fast exists for f32 data only (kernels/catalog.hpp: variant_exists).  The
+//                 narrow paths and their helpers are ACTBENCH_HOT (always inlined on the host) and call no
+//                 libm function there: a call left in the cpu backend's loop keeps it from vectorizing.
 //   textbook      the naive formulas (docs/ACCURACY.md's table) in the compute type, on precise math.
 // Special values follow the reference's conventions (harness/reference.hpp): NaN propagates (also
 // through derivatives), +-inf give the limits with the sign of the approach (silu(-inf) = -0).

@@ -198,21 +198,19 @@ ACTBENCH_HOT float exp2(float t, float tl) {
 #endif
 }
 
-/// e^x - 1, about 1 ulp, without the SFU.  x <= 88.  Branch-free (one select at the end), so that the
-/// cpu backend's loops over it vectorize.
+/// e^x - 1, about 1 ulp, without the SFU.  x <= 88.
 ACTBENCH_HOT float expm1(float x) {
   constexpr float kLn2Hi = 6.93145752e-01f;  // 0x3f317200: j * kLn2Hi exact for |j| < 2^9
   constexpr float kLn2Lo = 1.42860677e-06f;
-  // e^-30 - 1 rounds to -1.  NaN becomes -30 here (its result is x itself, below), so that no NaN
-  // reaches the conversion to int.
-  const float xc = x > -30.0f ? (x < 88.0f ? x : 88.0f) : -30.0f;
-  const float j = ::rintf(xc * kL2E);
-  const float r = ::fmaf(j, -kLn2Lo, ::fmaf(j, -kLn2Hi, xc));  // |r| <= 0.347
+  if (x != x || x == 0.0f) return x;  // NaN, and the sign of a zero
+  x = x < -30.0f ? -30.0f : (x > 88.0f ? 88.0f : x);  // e^-30 - 1 rounds to -1
+  const float j = ::rintf(x * kL2E);
+  const float r = ::fmaf(j, -kLn2Lo, ::fmaf(j, -kLn2Hi, x));  // |r| <= 0.347
   const float em = ::fmaf(detail::expm1_poly(r) * r, r, r);  // e^r - 1 = r + r^2 p(r)
-  // e^x - 1 = 2^j (e^r - 1) + (2^j - 1); 2^j from the exponent bits (j in [-44, 127]).  For j = 0 this
-  // is em + 0 = em exactly (em is not -0: r = x != 0 there).
+  if (j == 0.0f) return em;
+  // e^x - 1 = 2^j (e^r - 1) + (2^j - 1); 2^j from the exponent bits (j in [-44, 127]).
   const float s = bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(j) + 127) << 23);
-  return f32::select(x != x || x == 0.0f, x, ::fmaf(s, em, s - 1.0f));  // NaN, and the sign of a zero
+  return ::fmaf(s, em, s - 1.0f);
 }
 
 /// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e).
