@@ -132,8 +132,8 @@ ACTBENCH_HOT float near_zero(float x, float hi, float lo, const float (&q)[10]) 
   const float u = (x - hi) - lo;
   float p = q[0];
   // A constant trip count: unrolled by nvcc; GCC is told to (an inner loop keeps the cpu backend's loop
-  // over the elements from vectorizing).
-#if !ACTBENCH_DEVICE_PASS
+  // over the elements from vectorizing).  Not in nvcc's passes, whose front end does not know the pragma.
+#if !defined(__CUDACC__)
 #pragma GCC unroll 9
 #endif
   for (int k = 1; k < 10; ++k) p = ::fmaf(p, u, q[k]);
