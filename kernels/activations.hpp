@@ -6,8 +6,8 @@
 //     <parameters as double members, PyTorch's defaults>
 //     template <class C> ACTBENCH_HD C fwd(C x) const;    // f(x),  C = float or double
 //     template <class C> ACTBENCH_HD C deriv(C x) const;  // f'(x)
-//     [template <class S> ACTBENCH_HD float fwd_narrow(float x) const;   // 16-bit data, S = f16_t / bf16_t
-//      template <class S> ACTBENCH_HD float deriv_narrow(float x) const;]
+//     [template <class S> ACTBENCH_HOT float fwd_narrow(float x) const;   // 16-bit data, S = f16_t / bf16_t
+//      template <class S> ACTBENCH_HOT float deriv_narrow(float x) const;]
 //   };
 //   struct NameTextbook { fwd, deriv };           // the naive formulas, where the activation has them
 //   struct NameDef : Def<Activation::name> {      // the catalog row (kernels/catalog.hpp folds them)
@@ -31,7 +31,9 @@
 //                 (no widening to double), so fast differs from precise on the host too.
 //   16-bit data   the narrow paths (narrow.hpp: SFU exp2/rcp with exact reduction, series, no double), shared by
 //                 every non-textbook variant; an f32 error of a few ulp is 2^-13 (f16) / 2^-16 (bf16) of the
-//                 16-bit ulp.  So fast exists for f32 data only (kernels/catalog.hpp: variant_exists).
+//                 16-bit ulp.  So fast exists for f32 data only (kernels/catalog.hpp: variant_exists).  The
+//                 narrow paths and their helpers are ACTBENCH_HOT (always inlined on the host) and call no
+//                 libm function there: a call left in the cpu backend's loop keeps it from vectorizing.
 //   textbook      the naive formulas (docs/ACCURACY.md's table) in the compute type, on precise math.
 // Special values follow the reference's conventions (harness/reference.hpp): NaN propagates (also
 // through derivatives), +-inf give the limits with the sign of the approach (silu(-inf) = -0).
@@ -63,7 +65,7 @@ struct Def {
 namespace detail {
 
 /// A zero result takes the sign of `x` (for functions whose vanishing tails have the sign of x).
-ACTBENCH_HD float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysignf(0.0f, x) : y; }
+ACTBENCH_HOT float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysignf(0.0f, x) : y; }
 
 /// The precise variant on f32 data of the transcendental activations: kernels/f32/ (float only, <= 2 ulp on
 /// every input, the same bits on host and device).  Fast (f32) and f64 run the stable formulas below.
@@ -126,10 +128,15 @@ ACTBENCH_HD C sigmoid_deriv(C z) {
 
 /// f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths): u = (x - hi) - lo, x - hi exact
 /// for x in [hi/2, 2 hi]; q of degree 9, coefficients highest first (tools/gen_narrow_coeffs.py).
-ACTBENCH_HD float near_zero(float x, float hi, float lo, const float (&q)[10]) {
+ACTBENCH_HOT float near_zero(float x, float hi, float lo, const float (&q)[10]) {
   const float u = (x - hi) - lo;
   float p = q[0];
-  for (int k = 1; k < 10; ++k) p = ::fmaf(p, u, q[k]);  // a constant trip count: unrolled by nvcc
+  // A constant trip count: unrolled by nvcc; GCC is told to (an inner loop keeps the cpu backend's loop
+  // over the elements from vectorizing).  Not in nvcc's passes, whose front end does not know the pragma.
+#if !defined(__CUDACC__)
+#pragma GCC unroll 9
+#endif
+  for (int k = 1; k < 10; ++k) p = ::fmaf(p, u, q[k]);
   return u * p;
 }
 
@@ -150,7 +157,7 @@ struct InvSqrt2<float> {
 /// b*x as hi + lo with lo = 0 where hi is not finite (so an overflowed or infinite product
 /// carries no NaN into the correction terms).
 template <class M, class C>
-ACTBENCH_HD Pair<C> scaled(C b, C x) {
+ACTBENCH_HOT Pair<C> scaled(C b, C x) {
   const C hi = fp::mul(b, x);
   const C lo = (hi - hi == C(0)) ? fp::fma(b, x, -hi) : C(0);
   return {hi, lo};
@@ -337,11 +344,11 @@ struct Elu {
     return detail::k_exp<M>(C(alpha), x);
   }
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     return x > 0.0f ? x : float(alpha) * narrow::expm1(x);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     return x > 0.0f ? 1.0f : float(alpha) * narrow::exp<kTinyResults<S>>(x);
   }
 };
@@ -404,11 +411,11 @@ struct Selu : SeluConstants {
   }
   // 16-bit: lambda*alpha rounded to f32 once (2^-24, far below a 16-bit ulp).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     return x > 0.0f ? float(lambda) * x : (float(lambda) * float(alpha)) * narrow::expm1(x);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>>(x);
   }
 };
@@ -467,14 +474,14 @@ struct Celu {
   }
   // 16-bit: q = x/alpha by narrow::div; the derivative carries q's rounding (e^q's tail needs it).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     if (x > 0.0f || x == 0.0f) return x;
     const float a = float(alpha);
     if (x == -INFINITY) return -a;
     return a * narrow::expm1(narrow::div(x, a));
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x > 0.0f) return 1.0f;
     if (x == -INFINITY) return 0.0f;
     const float a = float(alpha);
@@ -553,7 +560,7 @@ struct Softplus {
   // 16-bit: max(z, 0) + log1p(e^-|z|) with narrow::exp and the atanh series; beta != 1 adds the
   // rounding of beta x (times sigma(z)) and divides by beta.
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     const float b = float(beta);
     const float z = b * x;
     if (z > 24.0f) return x;
@@ -567,7 +574,7 @@ struct Softplus {
     return s;
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     const float b = float(beta);
     const float z = b * x;
     const auto g = narrow::sig<kTinyResults<S>>(z);
@@ -625,11 +632,11 @@ struct Sigmoid {
     return detail::sigmoid_deriv<math<V>>(x);
   }
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     return narrow::sig<kTinyResults<S>>(x).s;
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     const auto g = narrow::sig<kTinyResults<S>>(x);  // sigma(x) sigma(-x) = e r^2
     return (g.e * g.r) * g.r;
   }
@@ -675,13 +682,13 @@ struct Hardsigmoid {
   }
   // 16-bit: (c + 3) * (1/6), two roundings in f32.
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     if (x != x) return x;
     const float c = x < -3.0f ? -3.0f : (x > 3.0f ? 3.0f : x);
     return (c + 3.0f) * (1.0f / 6.0f);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     return deriv(x);
   }
 };
@@ -710,14 +717,19 @@ struct Tanh {
     if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp<M>(C(4), C(-2) * a);
     return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
   }
-  // 16-bit: the library tanh in f32 (its f32 error is far below a 16-bit ulp); f' = 4 sigma(2x) sigma(-2x)
-  // = 4 e r^2, e = e^-2|x|.
+  // 16-bit: the library tanh in f32 (its f32 error is far below a 16-bit ulp); on the host the f32 precise
+  // path's (kernels/f32, <= 2 ulp), inline and branch-free where libm's tanhf is a call per element that
+  // keeps the cpu backend's loop from vectorizing.  f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
+#if ACTBENCH_DEVICE_PASS
     return math<Variant::precise>::tanh(x);
+#else
+    return f32::tanh(x);
+#endif
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     const auto g = narrow::sig<kTinyResults<S>>(2.0f * x);
     return (4.0f * g.e * g.r) * g.r;
   }
@@ -779,13 +791,13 @@ struct Softsign {
   // 16-bit: |x|/(1+|x|) and 1/(1+|x|)^2 by narrow::div / a refined rcp (|x| clamped where the results
   // round to 1 and 0, keeping rcp's argument normal).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     const float a = ::fabsf(x);
     const float r = a > 0x1p30f ? 1.0f : narrow::div(a, 1.0f + a);
     return ::copysignf(r, x);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     float a = ::fabsf(x);
     a = a > 0x1p100f ? 0x1p100f : a;  // keeps NaN; 1/(1+2^100)^2 rounds to 0
     const float r = narrow::recip(1.0f + a);
@@ -846,7 +858,7 @@ struct Swish {
   // 16-bit: x sigma(z), f' = s + z s (1-s), narrow sigma; beta != 1 adds the rounding of z = beta x.
   // Next to the zero of f' (beta = 1: -1.2785) the terms cancel: there f' = u q(u) (near_zero).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     if (x == -INFINITY) return -0.0f;
     const float b = float(beta);
     const float z = b * x;
@@ -856,7 +868,7 @@ struct Swish {
     return x * ::fmaf(g.s * g.sc, zl, g.s);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x == -INFINITY) return -0.0f;
     if (x == INFINITY) return 1.0f;
     const float b = float(beta);
@@ -929,13 +941,13 @@ struct Hardswish {
   }
   // 16-bit: x (x+3) * (1/6) and (2x+3) * (1/6) in f32 (a few roundings of 2^-24).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     if (x >= 3.0f) return x;
     if (x <= -3.0f) return -0.0f;
     return (x * (x + 3.0f)) * (1.0f / 6.0f);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x < -3.0f) return 0.0f;
     if (x > 3.0f) return 1.0f;
     return ::fmaf(2.0f, x, 3.0f) * (1.0f / 6.0f);
@@ -1064,12 +1076,12 @@ struct Gelu {
     float e, w;  ///< e^(-a^2/2), a/(a + 4) for a = min(|x|, 16)
   };
   /// min(|x|, 16), NaN kept (e^-128 is 0 even for bf16; keeps inf and overflow out of a^2 and the quotient).
-  static ACTBENCH_HD float clamp16(float x) {
+  ACTBENCH_HOT static float clamp16(float x) {
     const float a = ::fabsf(x);
     return a > 16.0f ? 16.0f : a;
   }
   template <class S>
-  static ACTBENCH_HD Narrow narrow_parts(float x) {
+  ACTBENCH_HOT static Narrow narrow_parts(float x) {
     constexpr float kC = -0.5f * narrow::kL2E, kClo = -0.5f * narrow::kL2Elo;
     const float a = clamp16(x);
     const float p = a * a;
@@ -1078,7 +1090,7 @@ struct Gelu {
     return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::recip(a + 4.0f))};
   }
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     const Narrow n = narrow_parts<S>(x);
     float P;
     if constexpr (kTinyResults<S>) {  // bf16: a in [0, 14.6], relative error 2^-20.8
@@ -1106,7 +1118,7 @@ struct Gelu {
     return x < 0.0f ? -::fabsf(r) : r;
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.7517915246935645
     const Narrow n = narrow_parts<S>(x);
     float L;
@@ -1172,7 +1184,7 @@ struct GeluTanh {
 
   /// 2u as hi + lo for |x| <= 25.
   template <class M, class C>
-  static ACTBENCH_HD detail::Pair<C> two_u(C x, C kc, C ac) {
+  ACTBENCH_HOT static detail::Pair<C> two_u(C x, C kc, C ac) {
     const auto x2 = fp::two_prod(x, x);
     const auto s = fp::two_prod(ac, x2.hi);
     const C sl = s.lo + ac * x2.lo;
@@ -1216,7 +1228,7 @@ struct GeluTanh {
   }
   /// f' on (-1, -0.5), next to its zero (-0.7525), where its terms cancel: u q(u), u = x - x0
   /// (tools/gen_narrow_coeffs.py); 16-bit data.
-  static ACTBENCH_HD float deriv_near_zero(float x) {
+  ACTBENCH_HOT static float deriv_near_zero(float x) {
     constexpr float q[10] = {2.609961666e-04f,  -9.083295008e-04f, -2.422736026e-03f, 5.260024220e-03f,
                              1.968231797e-02f,  -1.661931351e-02f, -1.139444932e-01f, -1.578284614e-02f,
                              3.875184655e-01f,  4.304001033e-01f};
@@ -1234,7 +1246,7 @@ struct GeluTanh {
   // 16-bit data: 2u as an exact f32 pair (two_u), the narrow sigma; on (-1, -0.5), next to the zero
   // of f' (-0.7525), f' = u q(u) (see Gelu::deriv_narrow).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     if (x > 10.0f) return x;
     if (x < -25.0f) return -0.0f;
     const auto z = two_u<math<Variant::precise>>(x, float(k), float(a));
@@ -1242,7 +1254,7 @@ struct GeluTanh {
     return detail::zero_sign_of(x * ::fmaf(g.s * g.sc, z.lo, g.s), x);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x > -1.0f && x < -0.5f) return deriv_near_zero(x);
     if (x > 10.0f) return 1.0f;
     if (x < -25.0f) return -0.0f;
@@ -1344,7 +1356,7 @@ struct Mish {
   // and x sigma(x) (1 - f^2) = 4 x e (N+1) / ((1+e) D^2)  (x <= 0),  4 x e^2 (1+e) / D^2  (x > 0).
   // Next to the zero of f' (-1.1924) f and that term cancel: there f' = u q(u) (near_zero).
   template <class S>
-  ACTBENCH_HD float fwd_narrow(float x) const {
+  ACTBENCH_HOT float fwd_narrow(float x) const {
     if (x == -INFINITY) return -0.0f;
     const float e = narrow::exp<kTinyResults<S>>(-::fabsf(x));
     const bool neg = x <= 0.0f;
@@ -1353,7 +1365,7 @@ struct Mish {
     return x * narrow::div(N, D);
   }
   template <class S>
-  ACTBENCH_HD float deriv_narrow(float x) const {
+  ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x == -INFINITY) return -0.0f;
     if (x == INFINITY) return 1.0f;
     if (x > -1.5f && x < -0.9f) {  // next to the zero of f' (tools/gen_narrow_coeffs.py)

@@ -39,7 +39,16 @@ struct bf16_t {
 
 namespace detail {
 
-/// f32 -> f16 bits, round to nearest even, overflow to inf, subnormals kept, NaN kept quiet.
+/// c ? a : b for bit patterns, without a branch (the host's conversions below: a loop over them vectorizes).
+ACTBENCH_HD std::uint32_t blend_bits(bool c, std::uint32_t a, std::uint32_t b) {
+  const std::uint32_t m = 0u - static_cast<std::uint32_t>(c);
+  return (a & m) | (b & ~m);
+}
+
+/// f32 -> f16 bits, round to nearest even, overflow to inf, subnormals kept, NaN kept quiet
+/// (sign | 0x7e00 | the payload's top 10 bits).  On the host every case is computed and one selected: no
+/// branch, so that the cpu backend's loops over f16 data vectorize (GCC 12 does not vectorize _Float16 or
+/// F16C conversions without AVX512-FP16); tests/host/test_dtype.cpp checks it against the plain algorithm.
 ACTBENCH_HD std::uint16_t f32_to_f16_bits(float f) {
 #if ACTBENCH_DEVICE_PASS
   return __half_as_ushort(__float2half_rn(f));
@@ -47,50 +56,35 @@ ACTBENCH_HD std::uint16_t f32_to_f16_bits(float f) {
   const std::uint32_t u = bit_cast<std::uint32_t>(f);
   const std::uint32_t sign = (u >> 16) & 0x8000u;
   const std::uint32_t absu = u & 0x7fffffffu;
-  if (absu > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u | ((absu >> 13) & 0x3ffu));
-  if (absu >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to >= 65520 -> inf
-  if (absu < 0x38800000u) {                                                      // below 2^-14: subnormal f16
-    if (absu < 0x33000000u) return static_cast<std::uint16_t>(sign);            // < 2^-25: rounds to 0
-    const std::uint32_t exp = absu >> 23;
-    const std::uint32_t mant = (absu & 0x7fffffu) | 0x800000u;
-    const std::uint32_t shift = 126u - exp;  // 14..24 : value = mant * 2^(exp-150); f16 sub ulp = 2^-24
-    std::uint32_t q = mant >> shift;
-    const std::uint32_t rem = mant & ((1u << shift) - 1u);
-    const std::uint32_t half = 1u << (shift - 1u);
-    if (rem > half || (rem == half && (q & 1u))) ++q;
-    return static_cast<std::uint16_t>(sign | q);
-  }
-  std::uint32_t v = absu - 0x38000000u;  // rebias exponent 127 -> 15
-  const std::uint32_t rem = v & 0x1fffu;
-  v >>= 13;
-  if (rem > 0x1000u || (rem == 0x1000u && (v & 1u))) ++v;
-  return static_cast<std::uint16_t>(sign | v);
+  const std::uint32_t nan = 0x7e00u | ((absu >> 13) & 0x3ffu);
+  // normal f16 (|f| >= 2^-14): rebias the exponent 127 -> 15 and round the 13 dropped bits to nearest even
+  // (a carry may reach the exponent, and from 65520 on, inf)
+  const std::uint32_t normal = (absu - 0x38000000u + 0xfffu + ((absu >> 13) & 1u)) >> 13;
+  // subnormal f16 (|f| < 2^-14): 0.5 + |f| has ulp 2^-24, the f16 subnormal's, so the addition rounds |f| to
+  // it (to nearest even) and the low bits are the result (0x400 where it rounds up to 2^-14)
+  const std::uint32_t sub = bit_cast<std::uint32_t>(bit_cast<float>(absu) + 0.5f) - 0x3f000000u;
+  std::uint32_t h = blend_bits(absu < 0x38800000u, sub, normal);
+  h = blend_bits(absu >= 0x477ff000u, 0x7c00u, h);  // rounds to >= 65520: inf
+  h = blend_bits(absu > 0x7f800000u, nan, h);
+  return static_cast<std::uint16_t>(sign | h);
 #endif
 }
 
+/// f16 bits -> f32, exact (NaN payloads kept).  Branch-free on the host, as f32_to_f16_bits.
 ACTBENCH_HD float f16_bits_to_f32(std::uint16_t h) {
 #if ACTBENCH_DEVICE_PASS
   return __half2float(__ushort_as_half(h));
 #else
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-  const std::uint32_t exp = (h >> 10) & 0x1fu;
-  std::uint32_t mant = h & 0x3ffu;
-  std::uint32_t u;
-  if (exp == 0x1fu) {
-    u = sign | 0x7f800000u | (mant << 13);
-  } else if (exp != 0) {
-    u = sign | ((exp + 112u) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    u = sign;
-  } else {  // subnormal: normalise
-    std::uint32_t e = 113u;
-    while ((mant & 0x400u) == 0) {
-      mant <<= 1;
-      --e;
-    }
-    u = sign | (e << 23) | ((mant & 0x3ffu) << 13);
-  }
-  return bit_cast<float>(u);
+  const std::uint32_t em = static_cast<std::uint32_t>(h & 0x7fffu) << 13;  // exponent and mantissa, f32 place
+  const std::uint32_t exp = em & 0x0f800000u;
+  // normal: rebias the exponent 15 -> 127; inf and NaN: exponent 255, the mantissa (payload) kept
+  const std::uint32_t normal = em + (112u << 23);
+  const std::uint32_t infnan = em + (224u << 23);
+  // zero and subnormal (mantissa m): 2^-14 (1 + m/1024) - 2^-14 = m 2^-24, exact
+  const std::uint32_t sub = bit_cast<std::uint32_t>(bit_cast<float>(em + (113u << 23)) - 0x1p-14f);
+  const std::uint32_t u = blend_bits(exp == 0x0f800000u, infnan, blend_bits(exp == 0u, sub, normal));
+  return bit_cast<float>(sign | u);
 #endif
 }
 

@@ -49,7 +49,7 @@ inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value;
 namespace detail {
 /// f(x) (D = fwd) or f'(x) (deriv, bwd) for storage type T, through the narrow path where kNarrow.
 template <Direction D, class T, class F>
-ACTBENCH_HD compute_t<T> apply(const F& f, compute_t<T> x) {
+ACTBENCH_HOT compute_t<T> apply(const F& f, compute_t<T> x) {
   constexpr bool kFwd = D == Direction::fwd;
   if constexpr (kNarrow<T, F>) {
     if constexpr (kFwd) return f.template fwd_narrow<T>(x); else return f.template deriv_narrow<T>(x);
@@ -81,12 +81,12 @@ struct ElementOp {
     }
   }
   /// fwd / deriv of element i.
-  ACTBENCH_HD T at(std::int64_t i, T x) const {
+  ACTBENCH_HOT T at(std::int64_t i, T x) const {
     static_assert(D != Direction::bwd, "bwd takes dy too");
     return traits::from_compute(detail::apply<D, T>(functor(i), traits::to_compute(x)));
   }
   /// bwd of element i: dx = dy * f'(x).
-  ACTBENCH_HD T at(std::int64_t i, T x, T dy) const {
+  ACTBENCH_HOT T at(std::int64_t i, T x, T dy) const {
     static_assert(D == Direction::bwd, "only bwd takes dy");
     return traits::from_compute(traits::to_compute(dy) * detail::apply<D, T>(functor(i), traits::to_compute(x)));
   }

@@ -40,7 +40,7 @@ namespace detail {
 /// would not carry over to the device; with this one they do.
 /// (e^r - 1 - r)/r^2 for |r| <= 0.347: the degree-5 Taylor polynomial 1/2 + r/6 + ... + r^5/5040
 /// (truncation < 2^-26 relative to e^r - 1).  Shared by exp_f32 and narrow::expm1.
-ACTBENCH_HD float expm1_poly(float r) {
+ACTBENCH_HOT float expm1_poly(float r) {
   float p = 1.98412701e-04f;
   p = ::fmaf(p, r, 1.38888892e-03f);
   p = ::fmaf(p, r, 8.33333377e-03f);

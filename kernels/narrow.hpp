@@ -23,9 +23,11 @@
 //              identity (no rounding of 1 + e), and a degree-5 series in s^2 (truncation < 2^-26).
 //   sig(z)     sigma(z) and sigma(-z) from exp and a refined rcp.
 //
-// On the host (the cpu backend and the tests) exp is libm's expf flushed like the SFU, and recip/div
+// On the host (the cpu backend and the tests) ex2/exp/exp2 are inline float code to ~0.7 ulp (the
+// f32 path's exact reduction and polynomial, kernels/f32/exp.hpp) flushed like the SFU, and recip/div
 // are IEEE divisions: the same functions within the device's error model, at a fraction of the cost
-// of emulating the device's fma sequence.  In a test build with ACTBENCH_NARROW_HOST_MODEL defined,
+// of emulating the device's fma sequence, and without a libm call or a branch, so that the cpu
+// backend's loops over 16-bit data vectorize.  In a test build with ACTBENCH_NARROW_HOST_MODEL defined,
 // narrow::host_perturbation() scales the host's exp (and the ex2/rcp stand-ins) by (1 + delta), so that
 // every 16-bit input runs with the device's worst-case error in either direction
 // (tests/host/test_sfu_model.cpp); exp_split() is the device's
@@ -36,6 +38,7 @@
 
 #include "config.hpp"
 #include "dtype.hpp"
+#include "f32/exp.hpp"
 #include "fp.hpp"
 #include "math.hpp"
 
@@ -68,19 +71,52 @@ inline constexpr float kRcpRelErr = 0x1p-23f;  // 1 ulp
 /// exp(): ex2's error plus the roundings of the argument's correction (tl ln2, one fma).
 inline constexpr float kExpRelErr = 0x1p-22f + 0x1p-23f;
 
-ACTBENCH_HD float ex2(float t) {
+inline constexpr float kL2E = 1.44269502e+00f;    // log2(e) rounded to f32
+inline constexpr float kL2Elo = 1.92596299e-08f;  // log2(e) - kL2E
+inline constexpr float kLn2 = 6.93147182e-01f;
+
+#if !ACTBENCH_DEVICE_PASS
+namespace host {
+/// e^(x + xl) for x in [-105, 90] (or NaN), |xl| <= 2^-17, not flushed: kernels/f32/exp.hpp's exact
+/// reduction x = j ln2 + r + d and polynomial (1 + ph + pl = e^(r + d) to 2^-28), e^xl as 1 + xl,
+/// rounded once into m = (1 + ph + pl)(1 + xl) in [0.7, 1.42], then times 2^j as 2^j1 2^j2 (j1 = j/2
+/// floored, both normal): the first product is exact, so a result in the subnormal range is rounded
+/// once more from m, as libm's rounds once from the exact value.  About 0.7 ulp, like libm's expf far
+/// inside the device's error model; inline float and integer code without a branch, so that the cpu
+/// backend's loops over 16-bit data vectorize (a libm call per element does not).
+ACTBENCH_HOT float exp_unflushed(float x, float xl) {
+  const f32::ExpCore c = f32::exp_core(x);
+  const f32::Pair e = f32::one_plus(c);
+  const float m = fp::add(e.hi, fp::fma(xl, e.hi, e.lo));
+  const std::uint32_t j = bit_cast<std::uint32_t>(c.t) - 0x4b400000u;  // f32::exponent(c.t), mod 2^32
+  const std::uint32_t j1 = static_cast<std::uint32_t>(static_cast<std::int32_t>(j) >> 1);
+  const float s1 = bit_cast<float>((j1 + 127u) << 23);
+  const float s2 = bit_cast<float>((j - j1 + 127u) << 23);
+  return fp::mul(fp::mul(m, s1), s2);
+}
+/// 2^t, not flushed: e^(t ln2) with t ln2 = x + xl carried exactly enough (|xl| < 2^-17); t is clamped
+/// to [-152, 129] (NaN kept), where 2^t rounds to 0 and inf already.
+ACTBENCH_HOT float ex2_unflushed(float t) {
+  t = t < -152.0f ? -152.0f : (t > 129.0f ? 129.0f : t);
+  const float x = fp::mul(t, kLn2);
+  const float xl = fp::fma(t, f32::kLn2Lo, fp::fma(t, kLn2, -x));  // kLn2 = f32::kLn2Hi
+  return exp_unflushed(x, xl);
+}
+}  // namespace host
+#endif
+
+ACTBENCH_HOT float ex2(float t) {
 #if ACTBENCH_DEVICE_PASS
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(t));
   return y;
 #else
-  float y = std::exp2(t);
-  if (std::fabs(y) < 0x1p-126f) y = 0.0f;  // .ftz
-  return y * host_exp_scale();
+  const float y = host::ex2_unflushed(t);
+  return f32::select(y < 0x1p-126f, 0.0f, y) * host_exp_scale();  // .ftz
 #endif
 }
 
-ACTBENCH_HD float rcp(float d) {
+ACTBENCH_HOT float rcp(float d) {
 #if ACTBENCH_DEVICE_PASS
   float y;
   asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(d));
@@ -94,7 +130,7 @@ ACTBENCH_HD float rcp(float d) {
 }
 
 /// 1/d: rcp and one Newton step.  d normal, |d| < 2^126.
-ACTBENCH_HD float recip(float d) {
+ACTBENCH_HOT float recip(float d) {
 #if ACTBENCH_DEVICE_PASS
   const float r = rcp(d);
   return ::fmaf(r, ::fmaf(-d, r, 1.0f), r);
@@ -104,7 +140,7 @@ ACTBENCH_HD float recip(float d) {
 }
 
 /// a/d: rcp and one residual step.  d normal, |d| < 2^126.
-ACTBENCH_HD float div(float a, float d) {
+ACTBENCH_HOT float div(float a, float d) {
 #if ACTBENCH_DEVICE_PASS
   const float r = rcp(d);
   const float q = a * r;
@@ -114,16 +150,10 @@ ACTBENCH_HD float div(float a, float d) {
 #endif
 }
 
-/// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-125) (bf16 data); otherwise
-/// those flush to 0.  NaN propagates; e^-inf = 0, e^inf = inf.
-inline constexpr float kL2E = 1.44269502e+00f;    // log2(e) rounded to f32
-inline constexpr float kL2Elo = 1.92596299e-08f;  // log2(e) - kL2E
-inline constexpr float kLn2 = 6.93147182e-01f;
-
 /// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10): ex2(t) (1 + tl ln2).  kTiny as exp.
 /// t below -150 gives 0, NaN propagates.
 template <bool kTiny>
-ACTBENCH_HD float exp2_split(float t, float tl) {
+ACTBENCH_HOT float exp2_split(float t, float tl) {
   if (kTiny && t < -125.0f) {
     const float e = ex2(t + 32.0f);  // t + 32 is exact
     return ::fmaf(e, tl * kLn2, e) * 0x1p-32f;
@@ -132,45 +162,44 @@ ACTBENCH_HD float exp2_split(float t, float tl) {
   return ::fmaf(e, tl * kLn2, e);
 }
 
+/// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-125) (bf16 data); otherwise
+/// those flush to 0.  NaN propagates; e^-inf = 0, e^inf = inf.
 template <bool kTiny>
-ACTBENCH_HD float exp_split(float x) {
+ACTBENCH_HOT float exp_split(float x) {
   x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
   const float t = fp::mul(x, kL2E);  // t + 32 in exp2_split must add to this t, never fuse with the product
   const float tl = ::fmaf(x, kL2Elo, ::fmaf(x, kL2E, -t));  // t + tl = x log2(e) to ~2^-48 relative
   return exp2_split<kTiny>(t, tl);
 }
 
-/// e^x: exp_split on the device; on the host libm's expf, flushed as the SFU flushes, scaled by the
-/// host perturbation.
+/// e^x: exp_split on the device; on the host e^x to ~0.7 ulp (host::exp_unflushed), flushed as the SFU
+/// flushes, scaled by the host perturbation.
 template <bool kTiny>
-ACTBENCH_HD float exp(float x) {
+ACTBENCH_HOT float exp(float x) {
 #if ACTBENCH_DEVICE_PASS
   return exp_split<kTiny>(x);
 #else
   x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
-  float y = std::exp(x);
-  if (!kTiny && y < 0x1p-126f) y = 0.0f;
-  return y * host_exp_scale();
+  const float y = host::exp_unflushed(x, 0.0f);
+  return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
 }
 
-/// 2^(t + tl), |tl| < 2^-10, t <= 128: exp2_split on the device; on the host libm's exp2f times
-/// (1 + tl ln2), flushed as the SFU flushes, scaled by the host perturbation.
+/// 2^(t + tl), |tl| < 2^-10, t <= 128: exp2_split on the device; on the host 2^t to ~0.7 ulp
+/// (host::ex2_unflushed) times (1 + tl ln2), flushed as the SFU flushes, scaled by the host perturbation.
 template <bool kTiny>
-ACTBENCH_HD float exp2(float t, float tl) {
+ACTBENCH_HOT float exp2(float t, float tl) {
 #if ACTBENCH_DEVICE_PASS
   return exp2_split<kTiny>(t, tl);
 #else
-  t = t < -151.0f ? -151.0f : t;  // keeps NaN
-  float y = std::exp2(t);
-  y = std::fma(y, tl * kLn2, y);
-  if (!kTiny && y < 0x1p-126f) y = 0.0f;
-  return y * host_exp_scale();
+  float y = host::ex2_unflushed(t);
+  y = ::fmaf(y, tl * kLn2, y);
+  return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
 }
 
 /// e^x - 1, about 1 ulp, without the SFU.  x <= 88.
-ACTBENCH_HD float expm1(float x) {
+ACTBENCH_HOT float expm1(float x) {
   constexpr float kLn2Hi = 6.93145752e-01f;  // 0x3f317200: j * kLn2Hi exact for |j| < 2^9
   constexpr float kLn2Lo = 1.42860677e-06f;
   if (x != x || x == 0.0f) return x;  // NaN, and the sign of a zero
@@ -185,7 +214,7 @@ ACTBENCH_HD float expm1(float x) {
 }
 
 /// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e).
-ACTBENCH_HD float log1p_unit(float e) {
+ACTBENCH_HOT float log1p_unit(float e) {
   const float s = div(e, 2.0f + e);
   const float s2 = s * s;  // <= 1/9
   // atanh(s)/s - 1 = s^2 (1/3 + s^2/5 + s^4/7 + ...): degree 5 in s^2, truncation < s^14/15 < 2^-26
@@ -205,7 +234,7 @@ struct Sig {
   float e, r;   ///< e^-|z|, 1/(1 + e^-|z|)
 };
 template <bool kTiny>
-ACTBENCH_HD Sig sig(float z) {
+ACTBENCH_HOT Sig sig(float z) {
   const float e = exp<kTiny>(-::fabsf(z));
   const float r = recip(1.0f + e);
   const float q = e * r;

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Checks that GCC vectorizes the cpu backend's loops over 16-bit data for the transcendental precise functions.
+
+Compiles harness/cpu/launch_f16.cpp and launch_bf16.cpp as the build does (-O3 -ffp-contract=off -fopenmp
+-fno-trapping-math) with -fdump-tree-vect-details and reads, for each run_openmp instantiation of those
+functions (fwd, deriv, bwd), whether its loop was vectorized: a libm call, an outlined call or a branch the
+compiler cannot if-convert leaves it scalar (kernels/narrow.hpp, kernels/dtype.hpp).  Prints one line per loop;
+exit status 1 if any stays scalar, 2 if the compiler fails.
+
+    python3 tests/host/narrow_vectorize_check.py --cxx g++ --cccl /usr/local/cuda/include/cccl [--flags "..."]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Functor names as mangled (length-prefixed) in the instantiations' symbols.
+FUNCTIONS = ["Sigmoid", "Tanh", "Swish", "Gelu", "GeluTanh", "Softplus", "Mish", "Elu", "Selu", "Celu"]
+DIRECTIONS = ["fwd", "deriv", "bwd"]  # Direction's values 0, 1, 2
+
+
+def loops(dump):
+    """{(function, direction): vectorized} for the precise run_openmp loops in a vect dump."""
+    found = {}
+    for part in re.split(r"\n;; Function ", dump)[1:]:
+        name = part.split("\n", 1)[0]
+        if "run_openmp" not in name or "_omp_fn" not in name:
+            continue
+        m = re.search(r"ElementOpINS_\d+(\w+?)ILNS_7VariantE0EEELNS_9DirectionE(\d)", name)
+        if m and m.group(1) in FUNCTIONS:
+            found[(m.group(1), DIRECTIONS[int(m.group(2))])] = "LOOP VECTORIZED" in part
+    return found
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
+    ap.add_argument("--cccl", required=True, help="the include directory holding thrust/")
+    ap.add_argument("--flags", default="-mavx2 -mfma", help="ISA flags (default: -mavx2 -mfma)")
+    a = ap.parse_args()
+    bad = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for t in ["f16", "bf16"]:
+            dump = os.path.join(tmp, f"{t}.vect")
+            cmd = [a.cxx, "-std=c++17", "-O3", "-ffp-contract=off", "-fopenmp", "-fno-trapping-math", *a.flags.split(),
+                   "-DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP", "-DTHRUST_HOST_SYSTEM=THRUST_HOST_SYSTEM_CPP",
+                   "-I", ROOT, "-isystem", a.cccl, f"-fdump-tree-vect-details={dump}", "-c",
+                   os.path.join(ROOT, "harness", "cpu", f"launch_{t}.cpp"), "-o", os.path.join(tmp, f"{t}.o")]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(r.stderr[-4000:])
+                return 2
+            with open(dump) as f:
+                found = loops(f.read())
+            for fn in FUNCTIONS:
+                for d in DIRECTIONS:
+                    v = found.get((fn, d))
+                    print(f"{t:5} {fn:10} {d:6} {'vectorized' if v else ('SCALAR' if v is not None else 'NOT FOUND')}")
+                    bad += not v
+    print(f"{bad} loop(s) not vectorized" if bad else "every loop vectorized")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
