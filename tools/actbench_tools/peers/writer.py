@@ -56,7 +56,7 @@ def write_report(path: Path, doc: dict, force: bool) -> None:
         parse_report(path, doc)
     except ReportError as e:
         raise ValueError(f"the peers' report does not validate (a bug in actbench-peers): {e}") from None
-    text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    text = json.dumps(doc, separators=(",", ":"), allow_nan=False) + "\n"  # compact, as actbench writes
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp.", dir=path.parent)
     try:
