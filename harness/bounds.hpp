@@ -16,8 +16,9 @@ struct AccuracyBound {
   std::string why;  ///< where the numbers come from, for the report and `actbench list`
 };
 
-/// The stated bound of (activation, direction, dtype, variant).  bwd is held to the
-/// derivative's bound plus the rounding of the product.
-AccuracyBound accuracy_bound(Activation a, Direction d, DType t, Variant v);
+/// The stated bound of (activation, direction, dtype, variant) at these parameters (the interior-zero
+/// allowance of swish' applies only for beta != 1, where its zero moves off the expansions).  bwd is held
+/// to the derivative's bound plus the rounding of the product.
+AccuracyBound accuracy_bound(Activation a, Direction d, DType t, Variant v, const Params& params = Params{});
 
 }  // namespace actbench

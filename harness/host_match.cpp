@@ -26,7 +26,7 @@ double finite_or(double x, double fallback) { return std::isfinite(x) ? x : fall
 
 }  // namespace
 
-HostMatch host_match(Activation a, Direction d, DType t, Variant v, Impl impl) {
+HostMatch host_match(Activation a, Direction d, DType t, Variant v, Impl impl, const Params& params) {
   HostMatch m;
   const double eps = std::ldexp(1.0, 1 - dtype_info(t).precision);
   if (bit_exact_activation(a)) {
@@ -40,7 +40,7 @@ HostMatch host_match(Activation a, Direction d, DType t, Variant v, Impl impl) {
     m.why = "cuDNN: 64 ulp, or 64 eps (1+|x|)(1+|dy|) (its own math, derivatives from its rounded output)";
     return m;
   }
-  const AccuracyBound p = accuracy_bound(a, d, t, Variant::precise);
+  const AccuracyBound p = accuracy_bound(a, d, t, Variant::precise, params);
   switch (v) {
     case Variant::precise:
       m.ulp = 2 * p.ulp + 1;
@@ -48,7 +48,7 @@ HostMatch host_match(Activation a, Direction d, DType t, Variant v, Impl impl) {
       m.why = fmt::format("2 x bound(precise) + 1 ulp = {:g} ulp, or {:g} absolute", m.ulp, m.abs);
       break;
     case Variant::fast: {
-      const AccuracyBound f = accuracy_bound(a, d, t, Variant::fast);
+      const AccuracyBound f = accuracy_bound(a, d, t, Variant::fast, params);
       m.ulp = finite_or(f.ulp, 1e30) + p.ulp + 1;
       m.abs = finite_or(f.abs, 1e30) + p.abs;
       m.why = fmt::format("bound(fast) + bound(precise) + 1 ulp = {:g} ulp, or {:g} absolute", m.ulp, m.abs);

@@ -33,7 +33,7 @@ struct HostMatch {
 };
 
 /// The tolerance of (activation, direction, dtype, variant) run by `impl`.
-HostMatch host_match(Activation a, Direction d, DType t, Variant v, Impl impl);
+HostMatch host_match(Activation a, Direction d, DType t, Variant v, Impl impl, const Params& params = Params{});
 
 /// Whether the device's `got` matches the host's `want` (bit patterns of dtype t) under `m`; x and dy (0
 /// for fwd/deriv) scale `scaled_abs`.

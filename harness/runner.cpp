@@ -227,7 +227,7 @@ const std::optional<AccuracyRecord>& Runner::accuracy(const Case& c) {
   std::vector<AccuracyBound> bounds;
   std::vector<AccuracyAccumulator> totals;
   for (const Case& g : group) {
-    bounds.push_back(accuracy_bound(g.activation, g.direction, g.dtype, g.variant));
+    bounds.push_back(accuracy_bound(g.activation, g.direction, g.dtype, g.variant, opt_.params));
     totals.emplace_back(g.dtype, bounds.back());
   }
   InputStream stream(c.dtype, opt_.accuracy, opt_.seed);
@@ -310,7 +310,7 @@ OutputCheck Runner::check_timed_output(const Case& c, const Launch& l) {
   h.prelu_dalpha = nullptr;
   cpu::evaluate_at_dtype(h, index.data());
 
-  const HostMatch m = host_match(c.activation, c.direction, c.dtype, c.variant, c.impl);
+  const HostMatch m = host_match(c.activation, c.direction, c.dtype, c.variant, c.impl, opt_.params);
   const auto xs = unpack(c.dtype, xb), ys = unpack(c.dtype, yb), ws = unpack(c.dtype, want);
   const auto dys = bwd ? unpack(c.dtype, dyb) : std::vector<std::uint64_t>(xs.size(), 0);
   OutputCheck check;

@@ -25,7 +25,7 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 }  // namespace
 
 AccuracyBound score_bound(const ScoreSpec& spec) {
-  AccuracyBound b = accuracy_bound(spec.activation, spec.direction, spec.dtype, Variant::precise);
+  AccuracyBound b = accuracy_bound(spec.activation, spec.direction, spec.dtype, Variant::precise, spec.params);
   b.why = "held to actbench's precise bound: " + b.why;
   return b;
 }

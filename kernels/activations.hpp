@@ -140,6 +140,23 @@ ACTBENCH_HOT float near_zero(float x, float hi, float lo, const float (&q)[10]) 
   return u * p;
 }
 
+/// The same for f64 derivatives (gelu', gelu_tanh', silu', mish'): next to their zero the terms of the
+/// formula cancel in double (~1e-16 absolute, many ulp of a small result).  There, for |x - x0| <= 3/8,
+/// f'(x) = u p(u), p the Taylor polynomial at x0 (truncation < 2^-60 relative; tools/gen_f64_zero_coeffs.py),
+/// coefficients highest first: u exact to 0.5 ulp, Horner by explicit fma (no cancellation: p(u) stays
+/// near p(0) on the band), so ~2 ulp, on the host and the device alike.  The band test is on the hot path;
+/// each polynomial sits in the functor's out-of-line (ACTBENCH_COLD) deriv_near_zero, so the hot path's
+/// code (and the instruction model's count) carries a compare and a call, not the polynomial.
+inline constexpr double kF64ZeroBand = 0.375;
+ACTBENCH_HD bool in_zero_band(double x, double hi) { return ::fabs(x - hi) <= kF64ZeroBand; }
+template <int N>
+ACTBENCH_HOT double near_zero_f64(double x, double hi, double lo, const double (&q)[N]) {
+  const double u = (x - hi) - lo;  // x - hi exact: x within [2 hi, hi/2]
+  double p = q[0];
+  for (int k = 1; k < N; ++k) p = ::fma(p, u, q[k]);
+  return u * p;
+}
+
 /// -x/sqrt2 as a pair: 1/sqrt2 = hi + lo.
 template <class C>
 struct InvSqrt2;
@@ -820,21 +837,35 @@ template <Variant V>
 struct Swish {
   double beta = 1.0;
 
+  // Outside z = beta x in [-700, inf) (x = +-inf, beta x past the range, the f64 far tail, NaN) out of line:
+  // beta x = inf gives the limits at x = inf; below -800 the value is under half the least subnormal (and
+  // z.lo, up to ulp(z)/2 >= 1 there, would spoil the first-order tail's sign); on (-800, -700) the tail
+  // e^z (...) by k_exp; NaN propagates.
+  template <class M, class C, class Z>
+  ACTBENCH_COLD static C fwd_tail(C x, Z z) {
+    if (z.hi == M::template infinity<C>()) return x;
+    if (z.hi < C(-800)) return C(-0.0);
+    if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(x, z.lo, x), z.hi);
+    return x + z.hi;  // NaN
+  }
+  template <class M, class C, class Z>
+  ACTBENCH_COLD static C deriv_tail(C x, Z z) {
+    if (z.hi == M::template infinity<C>()) return C(1);
+    if (z.hi < C(-800)) return C(-0.0);
+    if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(C(2) + z.hi, z.lo, C(1) + z.hi), z.hi);
+    return x + z.hi;  // NaN
+  }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x, C b) {
-    if (x == -M::template infinity<C>()) return C(-0.0);
     const auto z = detail::scaled<M>(b, x);
-    if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(x, z.lo, x), z.hi);  // f64 far tail
+    if (!(z.hi >= C(-700) && z.hi < M::template infinity<C>())) return fwd_tail<M>(x, z);
     const auto s = detail::sig<M>(z.hi);
     return x * (z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s);
   }
   template <class M, class C>
   static ACTBENCH_HD C eval_deriv(C x, C b) {
-    const C inf = M::template infinity<C>();
-    if (x == -inf) return C(-0.0);
-    if (x == inf) return C(1);
     const auto z = detail::scaled<M>(b, x);
-    if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(C(2) + z.hi, z.lo, C(1) + z.hi), z.hi);
+    if (!(z.hi >= C(-700) && z.hi < M::template infinity<C>())) return deriv_tail<M>(x, z);
     const auto s = detail::sig<M>(z.hi);
     const C t = s.s * s.sc;
     C y = M::fma(z.hi, t, s.s);
@@ -848,11 +879,25 @@ struct Swish {
     const C b = C(beta);
     return eval_fwd<M, C>(x, b);
   }
+  /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
+  ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
+    constexpr double q[21] = {-7.5034460938528700e-11, -2.2513662018810812e-10, 2.3648315053103246e-10,
+                              2.9177603026903803e-9, 4.6193797690316062e-9, -1.8877622907727958e-8,
+                              -9.2666463092674402e-8, -3.0512447500554211e-8, 8.5996950282685755e-7,
+                              2.3460296824638660e-6, -2.9426318888424640e-6, -2.9733542213263916e-5,
+                              -4.0905342374286117e-5, 0.00018570724361186496, 0.00079852188183979978,
+                              0.00012662741008112200, -0.0066065891383566964, -0.015222655223188032,
+                              0.018874814223782313, 0.14664879699694690, 0.21781170571980010};
+    return detail::near_zero_f64(x, -1.27846454276107368564, -1.0946994183093437e-16, q);
+  }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     if constexpr (detail::kF32<V, C>) return f32::swish_deriv(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
+    if constexpr (std::is_same<C, double>::value) {
+      if (b == 1.0 && detail::in_zero_band(x, -1.27846454276107368564)) return deriv_near_zero_f64(x);
+    }
     return eval_deriv<M, C>(x, b);
   }
   // 16-bit: x sigma(z), f' = s + z s (1-s), narrow sigma; beta != 1 adds the rounding of z = beta x.
@@ -905,7 +950,7 @@ struct SwishDef : Def<Activation::swish> {
       id, "swish", "silu", "x*sigmoid(beta*x)  (beta=1: silu)", "s + beta*x*s*(1-s), s=sigmoid(beta*x)",
       "x*sigmoid(beta*x) with the stable sigmoid", "x/(1+exp(-beta*x))",
       {{{"beta", &Params::swish_beta, Domain::positive}}}, true, true, {kNone, kNone}, -1.2784645427610738,
-      {3.0, 140, 140, 0x1p-20, 0, 0x1p-52}};
+      {6.0, 140, 140, 0x1p-20, 0, 0x1p-52}};
   template <Variant V>
   using functor = Swish<V>;
   using textbook = SwishTextbook;
@@ -1056,12 +1101,26 @@ struct Gelu {
       return eval_fwd<M, C>(x);
     }
   }
+  /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
+  ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
+    constexpr double q[20] = {1.4506418938779425e-10, 1.9031984050131398e-9, -1.3969420864262021e-9,
+                              -3.5459866461783866e-8, -1.6044265494246428e-9, 5.7027649792421072e-7,
+                              4.3284506257392275e-7, -7.7484613070037191e-6, -1.1214380188426641e-5,
+                              8.6159478611165716e-5, 0.00018633974623233513, -0.00074482683867468162,
+                              -0.0022395380680734972, 0.0045392283791254156, 0.019421679838189066,
+                              -0.014771522148244338, -0.11400823329722171, -0.018199676398671087,
+                              0.38828498299055200, 0.43149399231404692};
+    return detail::near_zero_f64(x, -0.751791524693564472415, 1.4956759177009883e-17, q);
+  }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
       return f32::gelu_deriv(x);
     } else {
+      if constexpr (std::is_same<C, double>::value) {  // next to the zero -0.7518: the expansion
+        if (detail::in_zero_band(x, -0.751791524693564472415)) return deriv_near_zero_f64(x);
+      }
       return eval_deriv<M, C>(x);
     }
   }
@@ -1164,7 +1223,7 @@ struct GeluTextbook {
 struct GeluDef : Def<Activation::gelu> {
   static constexpr ActivationInfo info = {
       id, "gelu", nullptr, "x*Phi(x) = 0.5*x*(1+erf(x/sqrt2))", "Phi(x) + x*phi(x)", "0.5*x*erfc(-x/sqrt2)",
-      "0.5*x*(1+erf(x/sqrt2))", {}, false, true, {kNone, kNone}, -0.7517915241229171, {6.0, 16, 16, 0, 0, 0x1p-51}};
+      "0.5*x*(1+erf(x/sqrt2))", {}, false, true, {kNone, kNone}, -0.7517915241229171, {6.0, 16, 16, 0, 0, 0}};
   template <Variant V>
   using functor = Gelu<V>;
   using textbook = GeluTextbook;
@@ -1234,12 +1293,27 @@ struct GeluTanh {
                              3.875184655e-01f,  4.304001033e-01f};
     return detail::near_zero(x, -0.7524614334106445f, 2.900192264121415e-08f, q);
   }
+  /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
+  ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
+    constexpr double q[23] = {1.7449871378466231e-9, 1.7637802707907463e-9, -1.1961808479724424e-8,
+                              -1.6978217459780963e-8, 7.5207409092899302e-8, 1.4157556987729436e-7,
+                              -4.3102482988029071e-7, -9.8986477474336415e-7, 2.4335516344299589e-6,
+                              5.9186117108939900e-6, -1.5950896871645142e-5, -3.4956171694436044e-5,
+                              0.00012425227802639809, 0.00026392764052681032, -0.00092744202302054649,
+                              -0.0024227318458750976, 0.0052610592549219184, 0.019682309459833124,
+                              -0.016619328343052579, -0.11394448308095902, -0.015782853521848014,
+                              0.38751844613578897, 0.43040009102485852};
+    return detail::near_zero_f64(x, -0.752461422071016183821, -3.4736916813081852e-17, q);
+  }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
       return f32::gelu_tanh_deriv(x);
     } else {
+      if constexpr (std::is_same<C, double>::value) {  // next to the zero -0.7525: the expansion
+        if (detail::in_zero_band(x, -0.752461422071016183821)) return deriv_near_zero_f64(x);
+      }
       return eval_deriv<M, C>(x, C(k), C(a));
     }
   }
@@ -1285,7 +1359,7 @@ struct GeluTanhDef : Def<Activation::gelu_tanh> {
   static constexpr ActivationInfo info = {
       id, "gelu_tanh", nullptr, "0.5*x*(1+tanh(u)), u=sqrt(2/pi)*(x+0.044715*x^3)",
       "0.5*(1+tanh u) + 0.5*x*(1-tanh(u)^2)*du/dx", "x*sigmoid(2u)", "0.5*x*(1+tanh(u))", {}, false, true,
-      {kNone, kNone}, -0.7522, {3.0, 140, 140, 0, 0, 0x1p-52}};
+      {kNone, kNone}, -0.7522, {8.0, 140, 140, 0, 0, 0}};
   template <Variant V>
   using functor = GeluTanh<V>;
   using textbook = GeluTanhTextbook;
@@ -1345,10 +1419,25 @@ struct Mish {
     using M = math<V>;
     return eval_fwd<M, C>(x);
   }
+  /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
+  ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
+    constexpr double q[22] = {4.8176463002186969e-10, 3.3604012383661332e-9, 6.3895954615089854e-9,
+                              -5.4601861730283812e-9, -6.1744243631049071e-8, -1.4117255919499382e-7,
+                              2.6879417855557726e-8, 1.0716767027020740e-6, 2.9088199364912222e-6,
+                              9.4273613273766512e-7, -1.7299270810304400e-5, -5.5828915673606879e-5,
+                              -4.1961496031696129e-5, 0.00025412936386191073, 0.00098981810212891967,
+                              0.0010924055409445855, -0.0033606849270232687, -0.015821126561733381,
+                              -0.020271822716684246, 0.041907821043609873, 0.20473126408010587,
+                              0.26694791404953451};
+    return detail::near_zero_f64(x, -1.19243121451549516365, -4.8484829848031046e-17, q);
+  }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     if constexpr (detail::kF32<V, C>) return f32::mish_deriv(x);  // kernels/f32
     using M = math<V>;
+    if constexpr (std::is_same<C, double>::value) {  // next to the zero -1.1924: the expansion
+      if (detail::in_zero_band(x, -1.19243121451549516365)) return deriv_near_zero_f64(x);
+    }
     return eval_deriv<M, C>(x);
   }
   // 16-bit: with e = e^-|x|, tanh(softplus x) = N/D where
@@ -1405,7 +1494,7 @@ struct MishDef : Def<Activation::mish> {
   static constexpr ActivationInfo info = {
       id, "mish", nullptr, "x*tanh(softplus(x))", "tanh(sp) + x*sigmoid(x)*(1-tanh(sp)^2)", "x*n/(n+2), n=e^x(e^x+2)",
       "x*tanh(log(1+exp(x)))", {}, false, true, {kNone, kNone}, -1.1920928955078125,
-      {3.0, 140, 140, 0, 0, 0x1p-52}};
+      {10.0, 140, 140, 0, 0, 0}};
   template <Variant V>
   using functor = Mish<V>;
   using textbook = MishTextbook;

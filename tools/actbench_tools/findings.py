@@ -247,7 +247,7 @@ def render_summary(findings: list[Finding]) -> str:
         worst = max(fs, key=lambda f: (f.max_ulp if math.isfinite(f.max_ulp) else math.inf))
         methods = sorted({f.method if f.method != "dense" else f"dense ({min(x.inputs for x in fs):,}+)"
                           for f in fs})
-        bounds = sorted({f.bound for f in fs})
+        bounds = sorted({f.bound for f in fs}, key=lambda b: [float(v) for v in b.replace(" ulp", "").split(" + ")])
         failing = [f for f in fs if f.failed]
         lines.append(f"| {dt} | {var} | {', '.join(methods)} | {len(fs)} | {', '.join(bounds)} | "
                      f"{_fmt_ulp(worst.max_ulp)} ({worst.activation} {_SYMBOL[worst.direction]}, x = {worst.x}) | "

@@ -122,6 +122,11 @@ class Binade:
     exp_last: int | None = None  # the last binade of a group (f64, sampled f32); None: one binade
 
 
+def _opt_int(v: Any) -> int | None:
+    """An optional integer field the schema leaves open (per_binade exp_last): anything but an int is absent."""
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
 @dataclass(frozen=True)
 class Accuracy:
     inputs_tested: int
@@ -169,7 +174,7 @@ class Accuracy:
                 max_ulp_deciding=float(d["max_ulp_deciding"]), top_worst=tuple(d["top_worst"]),
                 per_binade=tuple(Binade(int(b["sign"]), None if b["exp"] is None else int(b["exp"]),
                                         int(b["count"]), float(b["max_ulp"]), int(b["over_bound"]),
-                                        None if b.get("exp_last") is None else int(b["exp_last"]))
+                                        _opt_int(b.get("exp_last")))
                                  for b in d["per_binade"]),
                 subnormal_outputs=int(d["subnormal_outputs"]), reference=d["reference"],
                 expected_to_fail=bool(d["expected_to_fail"]))

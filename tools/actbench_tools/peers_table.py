@@ -206,6 +206,20 @@ def replace_block(readme: str, block: str, args: Sequence[str]) -> str:
                                 f"python -m actbench_tools.peers_table {' '.join(args)} --readme README.md")
 
 
+def write_figure(reports: Sequence[Report], path: Path, direction: str, n: int | None) -> None:
+    """The side-by-side figure (actbench-plot's) of one direction at the table's n, as one PNG."""
+    from .plot import fig_side_by_side, plt
+
+    rows = collect(reports, directions=[direction], n=n)
+    backends = sorted({r.backend for r in rows})
+    if len(backends) != 1:
+        raise UsageError(f"--figure draws one backend; these rows have {', '.join(backends) or 'none'}")
+    fig, _ = fig_side_by_side(rows, backends[0], direction)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m actbench_tools.peers_table", description=__doc__.split("\n\n")[0])
     ap.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
@@ -214,8 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--format", choices=("text", "md", "html"), default="text")
     ap.add_argument("--readme", type=Path, help="rewrite the generated block of this README (Markdown)")
     ap.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    ap.add_argument("--figure", type=Path, metavar="PNG",
+                    help="also draw the side-by-side figure of these rows (the first --direction, default fwd)")
     args = ap.parse_args(argv)
     reports = load_with_warnings(PROG, args.reports)
+    if args.figure:
+        write_figure(reports, args.figure, (args.direction or ["fwd"])[0], args.n)
     if args.readme:
         block = render(reports, "md", directions=args.direction, n=args.n)
         keep, given = [], iter(argv if argv is not None else sys.argv[1:])
