@@ -12,6 +12,9 @@
 #include <thrust/tuple.h>
 
 #include <omp.h>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <type_traits>
@@ -120,6 +123,54 @@ void run_split(const P& parts, const Launch& l) {
   }
 }
 
+#if defined(__F16C__)
+/// f16 data on a CPU with F16C: per block, the inputs widened to f32 by the hardware (vcvtph2ps, 8 at a time),
+/// the functor's f32 math in one vectorized loop, the results rounded back by vcvtps2ph (round to nearest even).
+/// GCC 12 vectorizes neither _Float16 casts nor these intrinsics inside the element loop (no AVX512-FP16), and
+/// the portable bit-twiddling conversion costs more than a relu; the hardware's conversions are IEEE's, the same
+/// bits as dtype.hpp's (tests/host/test_dtype.cpp holds that one to IEEE; the cpu backend tests compare every op
+/// with the functor bit for bit).  Not for per-channel activations (prelu: the functor depends on the index).
+template <class Op>
+void run_f16c(const Op& op_in, const Launch& l) {
+  constexpr std::int64_t kBlock = 1024;
+  const std::uint16_t* x = static_cast<const std::uint16_t*>(l.x);
+  const std::uint16_t* dy = Op::direction == Direction::bwd ? static_cast<const std::uint16_t*>(l.dy) : nullptr;
+  std::uint16_t* y = static_cast<std::uint16_t*>(l.y);
+  const std::int64_t n = l.n;
+  const auto widen = [](const std::uint16_t* src, float* dst, std::int64_t m) {
+    std::int64_t i = 0;
+    for (; i + 8 <= m; i += 8)
+      _mm256_store_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+    for (; i < m; ++i) dst[i] = _cvtsh_ss(src[i]);
+  };
+#pragma omp parallel
+  {
+    // A private copy of the functor: its parameters are then locals no store can touch (see run_openmp).
+    const std::decay_t<decltype(op_in.functor(0))> f = op_in.functor(0);
+    alignas(64) float xf[kBlock];
+    alignas(64) float df[kBlock];
+#pragma omp for schedule(static)
+    for (std::int64_t b = 0; b < n; b += kBlock) {
+      const std::int64_t m = std::min(kBlock, n - b);
+      widen(x + b, xf, m);  // read before y is written: in place is safe
+      if constexpr (Op::direction == Direction::bwd) {
+        widen(dy + b, df, m);
+#pragma omp simd
+        for (std::int64_t i = 0; i < m; ++i) xf[i] = df[i] * ::actbench::detail::apply<Op::direction, f16_t>(f, xf[i]);
+      } else {
+#pragma omp simd
+        for (std::int64_t i = 0; i < m; ++i) xf[i] = ::actbench::detail::apply<Op::direction, f16_t>(f, xf[i]);
+      }
+      std::int64_t i = 0;
+      for (; i + 8 <= m; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + b + i),
+                         _mm256_cvtps_ph(_mm256_load_ps(xf + i), _MM_FROUND_TO_NEAREST_INT));
+      for (; i < m; ++i) y[b + i] = _cvtss_sh(xf[i], _MM_FROUND_TO_NEAREST_INT);
+    }
+  }
+}
+#endif
+
 /// dalpha[c] = sum over i with i % C == c of dy*x where x < 0; per-thread partial sums.
 template <class T>
 void prelu_dalpha(const Launch& l) {
@@ -153,7 +204,15 @@ void launch(const Launch& l) {
                            [&](const auto& parts) { detail::run_split(parts, l); }))
         return;
     }
-    dispatch_op<T>(l.op, [&](const auto& op) { detail::run_openmp(op, l); });
+    dispatch_op<T>(l.op, [&](const auto& op) {
+#if defined(__F16C__)
+      if constexpr (std::is_same<T, f16_t>::value && !std::decay_t<decltype(op)>::per_channel) {
+        detail::run_f16c(op, l);
+        return;
+      }
+#endif
+      detail::run_openmp(op, l);
+    });
   }
 }
 
