@@ -39,7 +39,6 @@ class Case:
     max_ulp: float
     bound: float
     over: int
-    mismatches: int
     worst_x: str
     seconds: float
     cpu_seconds: float
@@ -49,6 +48,11 @@ class Case:
     nonfinite: int = 0
     signed_zero: int = 0
     flushed: int = 0
+
+    @property
+    def mismatches(self) -> int:
+        """Non-finite, signed-zero and flushed-subnormal mismatches together."""
+        return self.nonfinite + self.signed_zero + self.flushed
 
 
 def load_case(path: Path) -> Case:
@@ -72,7 +76,6 @@ def load_case(path: Path) -> Case:
     params = ", ".join(str(p) for p in d["params"])
     return Case(path, d["activation"], d["direction"], d["variant"], params, d["counted"], float(d["max_ulp"]),
                 float(d["bound_ulp"]), d["over_bound"],
-                d["nonfinite_mismatches"] + d["signed_zero_mismatches"] + d["flushed_subnormals"],
                 str(worst.get("x", "—")), float(d["seconds"]), float(d["cpu_seconds"]), d["threads"], worst,
                 binades if isinstance(binades := d.get("binades"), list) else [], d["nonfinite_mismatches"],
                 d["signed_zero_mismatches"], d["flushed_subnormals"])

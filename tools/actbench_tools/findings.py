@@ -64,7 +64,6 @@ class Finding:
     y: str
     ref: str
     regions: tuple[Region, ...]
-    source: str
 
     @property
     def failed(self) -> bool:
@@ -103,11 +102,10 @@ def from_case(c: Case) -> Finding:
                    _bound_text(c.bound, 0.0), c.over, c.nonfinite, c.signed_zero, c.flushed, 0,
                    str(w.get("x", "—")), str(w.get("y", "—")), str(w.get("ref", "—")),
                    tuple(r for b in c.binades if b.get("over_bound")
-                         for r in [_binade_region(str(b.get("binade", "")), int(b["over_bound"]))] if r),
-                   c.path.as_posix())
+                         for r in [_binade_region(str(b.get("binade", "")), int(b["over_bound"]))] if r))
 
 
-def from_record(rec: Record, source: str, mode: str | None = None) -> Finding | None:
+def from_record(rec: Record, mode: str | None = None) -> Finding | None:
     """One record's finding; `mode` is the report's context.accuracy_mode (f64 has no exhaustive set: its
     records under --accuracy exhaustive are the dense sample)."""
     a = rec.accuracy
@@ -133,7 +131,7 @@ def from_record(rec: Record, source: str, mode: str | None = None) -> Finding | 
                    _bound_text(a.bound_ulp, a.bound_abs), a.out_of_bound, a.nonfinite_mismatches,
                    a.signed_zero_mismatches, a.flushed_subnormals if "flushed_subnormal" in a.fail_reasons else 0,
                    allowance,
-                   str(w.get("x", "—")), str(w.get("y", "—")), str(w.get("ref", "—")), regions, source)
+                   str(w.get("x", "—")), str(w.get("y", "—")), str(w.get("ref", "—")), regions)
 
 
 def collect(f32_folder: Path | None, reports: list[Path]) -> list[Finding]:
@@ -150,7 +148,7 @@ def collect(f32_folder: Path | None, reports: list[Path]) -> list[Finding]:
                 continue
             if f32_folder is not None and k.dtype == "f32":
                 continue
-            f = from_record(rec, path.as_posix(), rep.context.get("accuracy_mode"))
+            f = from_record(rec, rep.context.get("accuracy_mode"))
             if f is None:
                 continue
             key = (k.activation, k.direction, k.dtype, k.variant, "")

@@ -78,7 +78,7 @@ def test_an_allowance_is_shown_not_hidden(tmp_path):
     recs = [r for r in load_report(out).records.values() if r.accuracy]
     assert len(recs) == 1 and recs[0].accuracy.bound_abs > 0
     a = recs[0].accuracy
-    f = findings.from_record(recs[0], out.name)
+    f = findings.from_record(recs[0])
     assert f is not None and f.allowance_only == a.allowance_only and f.max_ulp == a.max_ulp_deciding
     assert a.allowance_only > 0, "f64 swish' at beta = 1.5 no longer needs its allowance: pick another case"
     assert f"+{a.allowance_only:,} by the allowance" in findings.cell(f)
