@@ -8,6 +8,7 @@ tools/exhaustive covers that).  Prints C++ literals, highest degree first, ready
 
   exp      P(r) = (e^r - 1 - r - r^2/2) / r^3 on |r| <= 0.3467 (Cody-Waite remainder; the d term extends
            ln2/2 by < 2^-21), degree 4
+  exp Q    Q(r) = (e^r - 1 - r) / r^2 on |r| <= 0.3467, degree 5 (the sigma family's shorter e^x)
   log1p    R(t) = (log(1+t) - t + t^2/2) / t^3 on [-1/4, 1/2], degree 8
   swish'   next to its zero z0 (beta*x = z0): B(z) = 1 + z sigma(-z) (swish' = sigma(z) B(z)), B'(z0) = 1 exactly, so
            B(z0 + u) = u + u^2 P(u); P on |u| <= 1/16, degree 3; z0 as an f32 pair
@@ -81,6 +82,15 @@ def exp_poly():
     show("exp P(r), |r| <= 0.3467, degree 4", cs, max_rel(P, -0.3467, 0.3467, lambda r: horner(cs, r)))
 
 
+def exp_q_poly():
+    """The sigma family's shorter e^r: Q(r) = (e^r - 1 - r) / r^2, degree 5 (exp.hpp: exp_pair_sigma)."""
+    def Q(r):
+        return mp.mpf(1) / 2 + r / 6 if abs(r) < mp.mpf("1e-12") else (mp.exp(r) - 1 - r) / r**2
+
+    cs = [f32(v) for v in fit(Q, -0.3467, 0.3467, 5)]
+    show("exp Q(r), |r| <= 0.3467, degree 5", cs, max_rel(Q, -0.3467, 0.3467, lambda r: horner(cs, r)))
+
+
 def log_poly():
     def R(t):
         return mp.mpf(1) / 3 - t / 4 if abs(t) < mp.mpf("1e-12") else (mp.log1p(t) - t + t * t / 2) / t**3
@@ -148,6 +158,7 @@ def selu_constants():
 
 if __name__ == "__main__":
     exp_poly()
+    exp_q_poly()
     log_poly()
     swish_band()
     mish_band()

@@ -30,19 +30,20 @@ ACTBENCH_HOT float clamp_above(float a, float hi) { return select(a > hi, hi, a)
 /// max(a, lo), NaN kept.
 ACTBENCH_HOT float clamp_below(float a, float lo) { return select(a < lo, lo, a); }
 
-/// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair),
-/// d = 1 + e = dh + dl exactly, y = rcp(dh) ~ 1/d.
+/// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma),
+/// d = 1 + e = dh + dl exactly, y = rcp_coarse(dh) ~ 1/d to ~2^-17: every use corrects it by its remainder
+/// (quotient, recip_lo).
 struct Sigma {
   Pair e;
   float dh, dl, y;
 };
 ACTBENCH_HOT Sigma sigma(float a) {
-  const Pair e = exp_pair(-a);
+  const Pair e = exp_pair_sigma(-a);
   const Pair d = fp::fast_two_sum(1.0f, e.hi);
-  return {e, d.hi, fp::add(d.lo, e.lo), rcp(d.hi)};
+  return {e, d.hi, fp::add(d.lo, e.lo), rcp_coarse(d.hi)};
 }
 
-/// 1/d = y + ly to ~2^-48 (the residual of y, and dl).
+/// 1/d = y + ly to ~2^-34 (the residual of y, and dl).
 ACTBENCH_HOT float recip_lo(const Sigma& s) {
   return fp::mul(fp::fma(-s.y, s.dl, fp::fma(-s.y, s.dh, 1.0f)), s.y);
 }
@@ -63,7 +64,8 @@ ACTBENCH_HOT float sigma_deriv(const Sigma& s, float k) {
   const float ah = fp::mul(s.e.hi, s.y);
   const float al = fp::fma(s.e.hi, s.y, -ah);
   const float t = fp::fma(fp::fma(s.e.lo, s.y, al), s.y, fp::mul(fp::add(ah, ah), ly));
-  return fp::fma(fp::mul(k, ah), s.y, fp::mul(k, t));
+  const float v = fp::fma(ah, s.y, t);
+  return k == 1.0f ? v : fp::mul(k, v);  // exact: k a power of two, v normal (e^-80/4 at least)
 }
 
 }  // namespace detail
@@ -253,12 +255,12 @@ ACTBENCH_HOT float celu_deriv(float x, float alpha) {
 
 // ---- softplus -------------------------------------------------------------------------------------
 
-/// softplus (beta = 1): f = max(x, 0) + log(1 + e), e = e^-|x| as a pair, log1p_pair; the sum rounded
-/// twice (log1p to f32, then + x: <= 1 ulp as log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
+/// softplus (beta = 1): f = max(x, 0) + log(1 + e), e = e^-|x| as a pair (exp_pair_sigma), log1p_pair; the sum
+/// rounded twice (log1p to f32, then + x: <= 1 ulp as log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
 /// at 80, where it is below an ulp of x); cold: x < -80 (f = e^x (1 - e^x/2) = e^x to 2^-115) and NaN.
 ACTBENCH_HOT bool softplus_cold(float x) { return !(x >= -80.0f); }
 ACTBENCH_HOT float softplus_hot(float x) {
-  const Pair l = log1p_pair(exp_pair(-detail::clamp_above(::fabsf(x), 80.0f)));
+  const Pair l = log1p_pair(exp_pair_sigma(-detail::clamp_above(::fabsf(x), 80.0f)));
   return fp::add(select(x > 0.0f, x, 0.0f), value(l));
 }
 ACTBENCH_COLD float softplus_slow(float x) {
@@ -462,13 +464,14 @@ ACTBENCH_HOT float swish_deriv(float x, float beta) {
 
 namespace detail {
 
-/// e = e^x (x <= 12), N = e (e + 2), D = N + 2 = e^2 + 2e + 2, all as pairs; y = rcp(D.hi).
+/// e = e^x (x <= 12, exp_pair_sigma), N = e (e + 2), D = N + 2 = e^2 + 2e + 2, all as pairs;
+/// y = rcp_coarse(D.hi) ~ 1/D to ~2^-17: every use is a quotient that corrects it.
 struct MishTerms {
   Pair e, u, n, d;
   float y;
 };
 ACTBENCH_HOT MishTerms mish_terms(float x) {
-  const Pair e = exp_pair(clamp_above(x, 12.0f));
+  const Pair e = exp_pair_sigma(clamp_above(x, 12.0f));
   // Fast2Sum(2, b) is exact for every b below 2^24 in magnitude (2 is a multiple of ulp(b)), also
   // where |b| > 2: checked for every such float (and N < 2^35 here: a lost low part is < 2^-33 N)
   Pair u = fp::fast_two_sum(2.0f, e.hi);
@@ -477,7 +480,7 @@ ACTBENCH_HOT MishTerms mish_terms(float x) {
   const float nl = fp::fma(e.hi, u.lo, fp::fma(e.lo, u.hi, fp::fma(e.hi, u.hi, -nh)));
   Pair d = fp::fast_two_sum(2.0f, nh);
   d.lo = fp::add(d.lo, nl);
-  return {e, u, {nh, nl}, d, rcp(d.hi)};
+  return {e, u, {nh, nl}, d, rcp_coarse(d.hi)};
 }
 
 }  // namespace detail
@@ -489,7 +492,8 @@ ACTBENCH_HOT bool mish_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
 ACTBENCH_HOT float mish_hot(float x) {
   const detail::MishTerms m = detail::mish_terms(x);
   const Pair t = quotient(m.n.hi, m.n.lo, m.d.hi, m.d.lo, m.y);
-  return select(x == 0.0f, x, fp::fma(x, t.hi, fp::mul(x, t.lo)));  // mish(+-0) = +-0 whatever t.lo's sign
+  // mish(-0) = -0: at x = +-0, t.lo > 0 (rcp_coarse's y is below 1/D = 1/5, so q < 3/5): -0 t.hi + -0 t.lo = -0
+  return fp::fma(x, t.hi, fp::mul(x, t.lo));
 }
 ACTBENCH_COLD float mish_slow(float x) {
   if (!mish_cold(x)) return mish_hot(x);

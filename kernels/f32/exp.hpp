@@ -91,6 +91,32 @@ ACTBENCH_HOT Pair exp_pair(float x) {
   return {fp::mul(e.hi, s), fp::mul(e.lo, s)};
 }
 
+/// e^x = hi + lo for x in [-87.3, 88.3] (the sigma family's e^-|z|, mish's e^x), shorter than exp_pair (22
+/// instead of 27 instructions on sm_90), a little less accurate: x = j ln2 + r + d as in exp_core, e^r = h + g
+/// with h = 1 + r rounded (Fast2Sum: its error exact) and g = that error + r^2 Q(r) (Q of degree 5, 2^-26.5
+/// relative, tools/gen_f32_coeffs.py), normalized by a Fast2Sum; then + d e^r as d (h + g).  Bound: r^2's
+/// rounding times Q 2^-28.8, Q's last Horner rounding times r^2 2^-28, g's rounding 2^-28, d's term 2^-47:
+/// < 2^-26.6 of e^r in [0.707, 1.414] (exp_pair: < 2^-28); measured 2^-26.9 relative on [-80, 12] (exp_pair
+/// 2^-27.4).  hi + lo is normalized up to d: |lo| <= 2^-21.9 hi.
+ACTBENCH_HOT Pair exp_pair_sigma(float x) {
+  const float t = fp::fma(x, kLog2e, kShift);
+  const float j = fp::sub(t, kShift);
+  const float r = fp::fma(j, -kLn2Hi, x);  // exact (exp_core)
+  const float d = fp::mul(j, -kLn2Lo);
+  const float sh = fp::mul(r, r);
+  float q = 0.00019849524f;  // (e^r - 1 - r) / r^2, degree 5
+  q = fp::fma(q, r, 0.00139336137f);
+  q = fp::fma(q, r, 0.00833337288f);
+  q = fp::fma(q, r, 0.0416664667f);
+  q = fp::fma(q, r, 0.166666672f);
+  q = fp::fma(q, r, 0.5f);
+  const float h = fp::add(1.0f, r);
+  const float g = fp::fma(sh, q, fp::add(fp::sub(1.0f, h), r));  // (1 - h) + r exact: |r| < 1
+  const Pair e = fp::fast_two_sum(h, g);                         // |g| < 0.07 < h
+  const float s = scale(t);
+  return {fp::mul(e.hi, s), fp::mul(fp::fma(d, e.hi, e.lo), s)};
+}
+
 /// e^x - 1 = hi + lo, x in [-87.3, 88.3]: (2^j - 1) + 2^j (ph + pl), 2^j - 1 exact as m + ml; for j = 0 it
 /// is ph + pl itself (no cancellation next to 0).  2^-26.9 relative at most on [-87, 0) (tests/host/test_f32.cpp).
 ACTBENCH_HOT Pair expm1_pair(float x) {
@@ -141,8 +167,20 @@ ACTBENCH_HOT float rcp(float d) {
   return fp::fma(y, fp::fma(e, e, e), y);
 }
 
+/// 1/d for a positive normal d < 2^125 to ~2^-17.2 from below (the magic-constant guess, |1 - d y| < 0.0506,
+/// and one quartic Newton step: y (1 + e + e^2 + e^3)), one instruction fewer than rcp: only for a quotient
+/// whose remainder corrects it (quotient, quotient_value, detail::recip_lo: their results then err by ~2^-34
+/// from y).  The pair of quotient() is then normalized only to ~2^-17 (|lo| <= 2^-17 |q|).
+ACTBENCH_HOT float rcp_coarse(float d) {
+  const float y = bit_cast<float>(static_cast<std::uint32_t>(0x7ef311c3u - bit_cast<std::uint32_t>(d)));
+  const float e = fp::fma(-d, y, 1.0f);
+  return fp::fma(y, fp::fma(e, fp::fma(e, e, e), e), y);
+}
+
 /// (nh + nl) / (dh + dl) = q + lo, with y = rcp(dh): q = nh y is within ~1.5 ulp of nh/dh, so its
-/// remainder nh - q dh is exact (fma), and lo = (remainder + nl - q dl) / dh to ~2^-24 of itself.
+/// remainder nh - q dh is exact (fma), and lo = (remainder + nl - q dl) / dh to ~2^-24 of itself.  With
+/// y = rcp_coarse(dh) (2^-17.2) q is off by up to 2^-17 of itself, the remainder rounded (< 2^-41 of nh), lo
+/// within 2^-34 of nh/dh of its value, and |lo| up to 2^-17 |q|.
 ACTBENCH_HOT Pair quotient(float nh, float nl, float dh, float dl, float y) {
   const float q = fp::mul(nh, y);
   const float r = fp::fma(-q, dh, nh);

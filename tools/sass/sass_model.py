@@ -12,9 +12,15 @@ instruction weighted by how often it runs per tile (the inner per-vector loop ru
 divided by the elements of a tile.  The hot path leaves out the cold code: out-of-line functions
 (every CALL target, e.g. ACTBENCH_COLD slow paths and the IEEE division's slow path) and the blocks that
 only lead to a call (the call site and its argument moves).  A branch left on the hot path counts both
-sides, as a warp whose lanes disagree issues both.  "full" adds the cold code, as if every element
-took every cold path once.  The copy kernel of the same shape (one input; two for bwd) is analysed the
-same way: its count is the load/store/index overhead, and hot_instructions = op's count - copy's.
+sides, as a warp whose lanes disagree issues both; a branch every lane takes the same way (its predicate
+computed from kernel parameters and constants only: every definition that reaches it over the control-flow
+graph, through calls by what the callee writes, reads only such values) counts one side, the cheaper
+way through all of them (the costlier is reported beside it).  Branches that read the same definition of
+one predicate in one pass of the loop body (nvcc tests float(beta) == 1 once and branches on it for each
+element of a vector) take one side together, so a way through them is one value of the parameter.
+"full" adds the cold code, as if every element took every cold path once.  The copy kernel of the same
+shape (one input; two for bwd) is analysed the same way: its count is the load/store/index overhead, and
+hot_instructions = op's count - copy's.
 
     .venv/bin/python tools/sass/sass_model.py                # print the table (sm_90, H100 and H200)
     .venv/bin/python tools/sass/sass_model.py --out results/model-sm90.json
@@ -157,6 +163,13 @@ class Cfg:
     starts: list[int]  # index into code of each block's first instruction
     succ: dict[int, set[int]] = field(default_factory=dict)
     pred: dict[int, set[int]] = field(default_factory=dict)
+    callee_writes: dict[int, set[str]] | None = None  # call target -> what it writes (None: unknown)
+
+    def block_of(self) -> dict[int, int]:
+        """Index into code -> its block (computed once)."""
+        if not hasattr(self, "_block_of"):
+            self._block_of = {k: b for b in range(len(self.starts)) for k in self.block_range(b)}
+        return self._block_of
 
     def block_range(self, b: int) -> range:
         end = self.starts[b + 1] if b + 1 < len(self.starts) else len(self.code)
@@ -234,7 +247,7 @@ def callee_size(code: list[Instr], start: int, depth: int = 0) -> int:
 
 _PRED = re.compile(r"!?(U?P(?:\d+|T))")
 _GENERAL_REG = re.compile(r"\bR\d+\b|\bSR_")  # a per-thread register (RZ and the uniform UR* are not)
-MAX_UNIFORM_CHOICES = 10  # uniform branches beyond this many count both sides
+MAX_UNIFORM_CHOICES = 10  # distinct uniform choices (uniform_branch_key) beyond this many count both sides
 
 
 def branch_predicate(ins: Instr) -> str | None:
@@ -245,46 +258,188 @@ def branch_predicate(ins: Instr) -> str | None:
     return m.group(1) if m else None
 
 
+def _operands(ins: Instr) -> list[str]:
+    return [o.strip() for o in ins.args.split(",")]
+
+
+_WIDE = re.compile(r"\.(64|128|WIDE)\b")
+_NO_DEST = {"BRA", "BRX", "JMP", "JMX", "CALL", "RET", "EXIT", "ST", "STG", "STS", "STL", "RED", "BSSY", "BSYNC",
+            "WARPSYNC", "BAR"}
+
+
+def _pred_dests(ins: Instr) -> list[str]:
+    """The predicates an instruction writes: its leading predicate operands (FSETP P0, PT, ...; IADD3 R2, P3, ...)."""
+    if ins.base in _NO_DEST:
+        return []
+    return [o for o in _operands(ins)[:2] if _PRED.fullmatch(o) and not o.startswith("!")]
+
+
+def _reg_dests(ins: Instr) -> list[str]:
+    """The general registers an instruction writes: its first operand, with the registers after it where the
+    result is 64 or 128 bits wide (IMAD.WIDE R2 writes R2 and R3; LDG.E.128 R12 writes R12..R15)."""
+    if ins.base in _NO_DEST:
+        return []
+    ops = _operands(ins)
+    m = re.fullmatch(r"R(\d+)", ops[0]) if ops else None
+    if not m:
+        return []
+    w = _WIDE.search(ins.op)
+    mods = ins.op.split(".")[1:]
+    double = ins.base in ("DFMA", "DADD", "DMUL", "DMNMX") or (  # a conversion to a 64-bit type: F2F.F64.F32
+        ins.base in ("F2F", "I2F", "F2I", "FRND", "I2I") and bool(mods) and mods[0] in ("F64", "S64", "U64"))
+    n = 4 if w and w.group(1) == "128" else 2 if w or double else 1
+    return [f"R{int(m.group(1)) + i}" for i in range(n)]
+
+
+def callee_writes(code: list[Instr], start: int, depth: int = 0) -> set[str]:
+    """The registers and predicates the out-of-line function at `start` (with the functions it calls) writes;
+    one that saves and restores a register writes it (its restoring load)."""
+    starts = callee_starts(code)
+    later = [s for s in starts if s > start]
+    out: set[str] = set()
+    for i in code:
+        if i.addr >= start and (not later or i.addr < later[0]):
+            out.update(_reg_dests(i))
+            out.update(_pred_dests(i))
+            nested = i.base == "CALL" and i.op.startswith("CALL.REL") and i.target is not None and depth < 4
+            if nested:
+                out |= callee_writes(code, i.target, depth + 1)
+            elif i.base in ("CALL", "R2P"):
+                out.add("*")  # unknown, or every predicate: all of them
+    return out
+
+
+def _defines(ins: Instr, name: str, cfg: Cfg) -> bool:
+    if ins.base == "CALL":  # what the callee writes, where known (count_per_element); else everything
+        writes = cfg.callee_writes.get(ins.target) if cfg.callee_writes is not None else None
+        return writes is None or "*" in writes or name in writes
+    if ins.base == "R2P":
+        return name.startswith("P")
+    return name in (_reg_dests(ins) if name.startswith("R") else _pred_dests(ins))
+
+
+_CFG_CACHE: dict[int, tuple[list[Instr], Cfg]] = {}
+
+
+def _cfg_of(body: list[Instr], code: list[Instr] | None = None) -> Cfg:
+    """The control-flow graph of a main body, built once; with the full code (its callees), a call defines
+    what its callee writes, without it every register and predicate."""
+    hit = _CFG_CACHE.get(id(body))
+    if hit is None or hit[0] is not body or len(hit[1].code) != len(body) or (
+            code is not None and hit[1].callee_writes is None):
+        if len(_CFG_CACHE) > 64:
+            _CFG_CACHE.clear()
+        cfg = build_cfg(body)
+        if code is not None:
+            cfg.callee_writes = {t: callee_writes(code, t) for t in callee_starts(code)}
+        hit = (body, cfg)
+        _CFG_CACHE[id(body)] = hit
+    return hit[1]
+
+
+def reaching_definitions(body: list[Instr], k: int, name: str) -> tuple[list[int], bool] | None:
+    """The instructions whose value of `name` (a predicate or general register) the instruction at index k may
+    read: a backward walk over the control-flow graph from k (every predecessor, loops included), stopping at
+    each unguarded definition; a guarded one (@P1 MOV R2, ...) counts and the walk goes on past it.  None where
+    a path reaches the function's entry without a definition (unknown).  The flag says whether a definition
+    was reached only through a loop's back edge (its value may be the previous iteration's)."""
+    cfg = _cfg_of(body)
+    block_of = cfg.block_of()
+    defs: list[int] = []
+    back = False
+
+    def scan(b: int, top: int, crossed: bool) -> bool:
+        """Scans block b from index top down; True when an unguarded definition ends the walk there."""
+        nonlocal back
+        for j in range(top, cfg.starts[b] - 1, -1):
+            if _defines(body[j], name, cfg):
+                defs.append(j)
+                back = back or crossed
+                if not body[j].pred or body[j].pred in ("@PT", "@UPT"):
+                    return True
+        return False
+
+    b0 = block_of[k]
+    todo: list[tuple[int, bool]] = []
+    if not scan(b0, k - 1, False):
+        if b0 == 0:
+            return None  # the function's entry, no definition on this path
+        todo = [(p, cfg.starts[p] >= cfg.starts[b0]) for p in cfg.pred.get(b0, set())]
+    seen: set[int] = set()
+    while todo:
+        b, crossed = todo.pop()
+        if b in seen:
+            continue
+        seen.add(b)
+        if scan(b, cfg.block_range(b)[-1], crossed):
+            continue
+        if b == 0 or not cfg.pred.get(b):
+            return None
+        todo.extend((p, crossed or cfg.starts[p] >= cfg.starts[b]) for p in cfg.pred[b])
+    return (sorted(set(defs)), back) if defs else None
+
+
 def predicate_is_uniform(body: list[Instr], k: int, pred: str, depth: int = 0) -> bool:
     """Whether `pred`, as the instruction at index k reads it, is the same for every thread: a uniform
-    predicate (UPn), or one whose last definition before k reads only uniform registers, constants and
-    uniform predicates.  Looks back linearly (the definition sits just before its branch); unknown ->
-    not uniform."""
+    predicate (UPn), or one whose every reaching definition (reaching_definitions) reads only uniform
+    registers, constants and uniform predicates, under a uniform guard.  Unknown -> not uniform."""
     if pred.startswith("UP"):
         return True
     if pred == "PT" or depth > 3:
         return pred == "PT"
-    for j in range(k - 1, max(-1, k - 64), -1):
-        ops = [o.strip() for o in body[j].args.split(",")]
-        dests = [o for o in ops[:2] if _PRED.fullmatch(o)] if body[j].base != "BRA" else []
-        if pred not in dests:
-            continue
-        sources = ops[len(dests):]
-        if body[j].pred:
-            sources.append(body[j].pred.lstrip("@"))
-        regs = {r for o in sources for r in _GENERAL_REG.findall(o)}
-        if not all(register_is_uniform(body, j, r, depth + 1) for r in regs):
-            return False
-        preds = {m.group(1) for o in sources for m in [_PRED.fullmatch(o)] if m}  # an earlier definition
-        return all(predicate_is_uniform(body, j, q, depth + 1) for q in preds)
-    return False
+    found = reaching_definitions(body, k, pred)
+    return found is not None and all(_definition_is_uniform(body, j, depth) for j in found[0])
+
+
+def _definition_is_uniform(body: list[Instr], j: int, depth: int) -> bool:
+    ins = body[j]
+    if ins.base in ("S2R", "CS2R", "LDG", "LD", "LDS", "LDL", "SHFL", "MUFU", "CALL", "VOTE", "ATOM", "ATOMG",
+                    "ATOMS", "R2P"):
+        return False  # per-thread sources
+    ops = _operands(ins)
+    dests = len(_pred_dests(ins)) if ops and _PRED.fullmatch(ops[0]) else (1 if _reg_dests(ins) else 0)
+    if dests == 1 and len(ops) > 1 and _PRED.fullmatch(ops[1]) and _pred_dests(ins):
+        dests = 2  # LEA R3, P0, ...: a register and a carry out
+    sources = ops[dests:]
+    if ins.pred and ins.pred not in ("@PT", "@UPT"):
+        sources.append(ins.pred.lstrip("@"))
+    regs = {r for o in sources for r in _GENERAL_REG.findall(o)}
+    if any(r.startswith("SR_") for r in regs):
+        return False
+    if not all(register_is_uniform(body, j, r, depth + 1) for r in regs):
+        return False
+    preds = {m.group(1) for o in sources for m in [_PRED.fullmatch(o)] if m}
+    return all(predicate_is_uniform(body, j, q, depth + 1) for q in preds)
 
 
 def register_is_uniform(body: list[Instr], k: int, reg: str, depth: int) -> bool:
     """Whether the per-thread register `reg`, as the instruction at index k reads it, holds the same value in
-    every thread: its last definition before k (unpredicated) reads only uniform registers, constants and
-    immediates, e.g. F2F R2, UR4 (a kernel parameter converted to float).  Looks back linearly like
-    predicate_is_uniform; unknown -> not uniform."""
+    every thread: every reaching definition reads only uniform registers, constants and immediates, e.g. F2F
+    R2, UR4 (a kernel parameter converted to float).  Unknown -> not uniform."""
     if reg.startswith("SR_") or depth > 3:
         return False
-    for j in range(k - 1, max(-1, k - 64), -1):
-        ops = [o.strip() for o in body[j].args.split(",")]
-        if not ops or ops[0] != reg or body[j].base in ("BRA", "ST", "STG", "STS", "STL"):
-            continue
-        if body[j].pred or body[j].base in ("S2R", "CS2R", "LDG", "LD", "LDS", "LDL", "SHFL", "MUFU"):
-            return False  # per-thread sources, or a definition only some threads make
-        return all(register_is_uniform(body, j, r, depth + 1) for o in ops[1:] for r in _GENERAL_REG.findall(o))
-    return False
+    found = reaching_definitions(body, k, reg)
+    return found is not None and all(_definition_is_uniform(body, j, depth) for j in found[0])
+
+
+def uniform_branch_key(body: list[Instr], k: int) -> tuple[tuple, bool]:
+    """(key, negated) of the uniform branch at index k: branches with the same key read the same value of
+    one predicate in one pass of the loop body (the same reaching definitions, none of them reached only
+    through a back edge), so they go the same way (flipped where negated: @!P1 against @P1); any other
+    branch is a key of its own."""
+    ins = body[k]
+    guard = ins.pred if ins.pred not in ("", "@PT", "@UPT") else ""
+    operand = re.match(r"\s*(!?)(U?P\d+)\s*,", ins.args)
+    if bool(guard) == bool(operand):  # no predicate, or a guard and a predicate operand: its own
+        return ("branch", k), False
+    name = guard.lstrip("@!") if guard else operand.group(2)
+    negated = guard.startswith("@!") if guard else operand.group(1) == "!"
+    if name.startswith("UP"):
+        return ("uniform-predicate", name, k), negated  # not followed: its own
+    found = reaching_definitions(body, k, name)
+    if found is None or found[1]:
+        return ("branch", k), negated
+    return ("defs", name, tuple(found[0])), negated
 
 
 class KernelShapeError(Exception):
@@ -307,7 +462,7 @@ class Count:
 def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int) -> Count:
     """What one element costs in the full-tile loop of elementwise_kernel (see the module doc)."""
     body = main_body(code)
-    cfg = build_cfg(body)
+    cfg = _cfg_of(body, code)
     cold = cold_blocks(cfg)
     block_of = {k: b for b in range(len(cfg.starts)) for k in cfg.block_range(b)}
     loops = [(body[k].target, body[k].addr) for k, i in enumerate(body)
@@ -377,14 +532,23 @@ def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int)
     for b in in_loop:
         k = cfg.block_range(b)[-1]
         ins, pred = body[k], branch_predicate(body[k])
+        operand = re.match(r"\s*!?(U?P\d+)\s*,", ins.args)  # @!P0 BRA P2, ...: both must be uniform
         if (ins.base == "BRA" and ins.conditional and ins.target is not None and ins.target > ins.addr and pred
-                and b not in cold and predicate_is_uniform(body, k, pred)):
+                and b not in cold and predicate_is_uniform(body, k, pred)
+                and (not operand or predicate_is_uniform(body, k, operand.group(1)))):
             uniform.append(b)
-    choosing = uniform[:MAX_UNIFORM_CHOICES]
+    # branches on the same value of one predicate go the same way: one choice per key
+    keys: dict[tuple, int] = {}
+    group_of: dict[int, tuple[int, bool]] = {}
+    for b in uniform:
+        key, negated = uniform_branch_key(body, cfg.block_range(b)[-1])
+        if key not in keys and len(keys) >= MAX_UNIFORM_CHOICES:
+            continue  # beyond the limit: both sides count
+        group_of[b] = (keys.setdefault(key, len(keys)), negated)
     index = {ins.addr: k for k, ins in enumerate(body)}
 
     def executed(choice: int) -> set[int]:
-        taken = {b: bool(choice >> n & 1) for n, b in enumerate(choosing)}
+        taken = {b: bool(choice >> g & 1) != negated for b, (g, negated) in group_of.items()}
         seen, todo = {entry}, [entry]
         while todo:
             b = todo.pop()
@@ -397,7 +561,7 @@ def count_per_element(code: list[Instr], k_unroll: int, width: int, inputs: int)
                 todo.append(x)
         return seen
 
-    ways = [executed(c) for c in range(2 ** len(choosing))]
+    ways = [executed(c) for c in range(2 ** len(keys))]
     costs = [sum(sum(mix[b].values()) for b in w) for w in ways]
     def per_element(way: set[int]) -> Counter:
         total: Counter = Counter()

@@ -143,6 +143,89 @@ def test_uniform_predicates():
     assert not uniform("LDG.E R2, desc[UR4][R4.64]", "FSETP.NEU.AND P0, PT, R2, 1, PT")
     assert not uniform("@P1 MOV R2, UR4", "FSETP.NEU.AND P0, PT, R2, 1, PT")  # only some threads define it
     assert not uniform("FSETP.NEU.AND P0, PT, R2, 1, PT")  # R2 defined nowhere before
+    # a 64-bit result writes a register pair: R3 is DADD's high half, not the parameter moved there before
+    assert not uniform("MOV R3, UR4", "DADD R2, R4, R6", "ISETP.GE.U32.AND P0, PT, R3, 0x7ff00000, PT")
+    assert not uniform("MOV R3, UR4", "F2F.F64.F32 R2, R5", "ISETP.GE.U32.AND P0, PT, R3, 0x7ff00000, PT")
+    assert uniform("DADD R2, R4, R6", "MOV R3, UR4", "ISETP.GE.U32.AND P0, PT, R3, 0x7ff00000, PT")
+
+
+# A loop body that tests float(beta) == 1 once and branches on it for each of two elements (as nvcc writes
+# swish's `beta == 1 ? silu : swish_beta` per element), the second branch more than 64 instructions after
+# the compare; version A costs 2 (FFMA, BRA) an element, version B 3.
+FILL = 70
+PER_ELEMENT = [
+    "F2F.F32.F64 R2, UR4",  # 000  float(beta), a per-thread copy of a kernel parameter
+    "LDG.E.128.CONSTANT R4, desc[UR4][R12.64]",  # 010  tile loop
+    "LDG.E.128.CONSTANT R8, desc[UR4][R12.64+0x10]",  # 020
+    "FSETP.NEU.AND P1, PT, R2, 1, PT",  # 030
+    "@!P1 BRA 0x70",  # 040  element 0
+    "FFMA R4, R4, 2, R4",  # 050  A
+    "BRA 0xa0",  # 060
+    "FADD R4, R4, 1",  # 070  B
+    "FADD R4, R4, 1",  # 080
+    "FADD R4, R4, 1",  # 090
+] + ["FMUL R6, R6, R6"] * FILL + [  # 0a0...
+    "@!P1 BRA 0x{:x}",  # element 1
+    "FFMA R5, R5, 2, R5",  # A
+    "BRA 0x{:x}",
+    "FADD R5, R5, 1",  # B
+    "FADD R5, R5, 1",
+    "FADD R5, R5, 1",
+    "STG.E.128 desc[UR4][R14.64], R4",  # join
+    "STG.E.128 desc[UR4][R14.64+0x10], R8",
+    "@!P2 BRA 0x10",
+    "EXIT",
+]
+
+
+def per_element(*, redefine: str | None = None) -> list[str]:
+    lines = list(PER_ELEMENT)
+    k = 10 + FILL  # the second branch
+    lines[k] = lines[k].format(16 * (k + 3))
+    lines[k + 2] = lines[k + 2].format(16 * (k + 6))
+    if redefine:  # a per-thread redefinition of P1 on one side of element 0
+        lines[7] = redefine
+    return lines
+
+
+def test_branches_on_one_parameter_go_one_way():
+    [f] = sass_model.parse_sass(sass("k", per_element()))
+    body = sass_model.main_body(f.code)
+    second = 10 + FILL
+    assert sass_model.predicate_is_uniform(body, second, "P1")  # its definition is 71 instructions back
+    assert sass_model.reaching_definitions(body, second, "P1") == ([3], False)
+    c = sass_model.count_per_element(f.code, 2, 4, 1)
+    common = 2 + 1 + 2 * 1 + FILL + 2 + 1  # loads, compare, the branches, filler, stores, back edge
+    assert c.uniform_branches == 2
+    assert c.versions == pytest.approx([(common + 2 * 2) / 8, (common + 2 * 3) / 8])  # A A or B B, never A B
+    assert sum(c.hot.values()) == pytest.approx((common + 4) / 8)
+    # P1 redefined from a per-thread value on one way to element 1: not uniform there, both sides count
+    [f] = sass_model.parse_sass(sass("k", per_element(redefine="FSETP.GT.AND P1, PT, R4, RZ, PT")))
+    body = sass_model.main_body(f.code)
+    assert sass_model.predicate_is_uniform(body, 4, "P1") and not sass_model.predicate_is_uniform(body, second, "P1")
+    c = sass_model.count_per_element(f.code, 2, 4, 1)
+    assert c.uniform_branches == 1 and c.versions == pytest.approx([(common + 2 + 2 + 3) / 8,
+                                                                     (common + 3 + 2 + 3) / 8])
+
+
+def test_a_call_defines_what_its_callee_writes():
+    def lines(callee_writes: str) -> list[str]:
+        return ["F2F.F32.F64 R2, UR4",  # 000
+                "MOV R20, 0x30",  # 010
+                "CALL.REL.NOINC 0x60",  # 020
+                "FSETP.NEU.AND P0, PT, R2, 1, PT",  # 030
+                "@!P0 BRA 0x0",  # 040
+                "EXIT",  # 050
+                f"MOV {callee_writes}, R7",  # 060  the callee
+                "RET.REL.NODEC R20 0x0"]  # 070
+
+    for reg, uniform in (("R3", True), ("R2", False)):
+        [f] = sass_model.parse_sass(sass("k", lines(reg)))
+        body = sass_model.main_body(f.code)
+        assert sass_model.predicate_is_uniform(body, 4, "P0") is False  # callees unknown: a call writes everything
+        sass_model._cfg_of(body, f.code)
+        assert sass_model.predicate_is_uniform(body, 4, "P0") is uniform
+    assert sass_model.callee_writes(f.code, 0x60) == {"R2"}
 
 
 def test_unexpected_shapes_fail_with_a_reason():
