@@ -29,10 +29,16 @@ class CpuBackend final : public Backend {
                       {"openmp_threads", omp_get_max_threads()},
                       {"last_level_cache_bytes", h.last_level_cache_bytes},
                       {"memory_bytes", h.memory_bytes}};
-    // Stream (non-temporal stores) when a launch's inputs and output no longer fit in the last-level cache.
-    if (h.last_level_cache_bytes > 0) stores_.stream_above_bytes = h.last_level_cache_bytes;
+    // Stream (non-temporal stores) when a launch's inputs and output no longer fit in the last-level cache;
+    // ACTBENCH_CPU_STORES=plain|streaming forces one way (to measure what streaming buys on a machine).
+    const char* forced = std::getenv("ACTBENCH_CPU_STORES");
+    const std::string mode = forced ? forced : "auto";
+    if (mode == "streaming") stores_.stream_above_bytes = 0;
+    else if (mode != "plain" && h.last_level_cache_bytes > 0) stores_.stream_above_bytes = h.last_level_cache_bytes;
     facts_.details["stores"] =
-        h.last_level_cache_bytes > 0
+        mode == "streaming" || mode == "plain"
+            ? fmt::format("{} (ACTBENCH_CPU_STORES)", mode == "plain" ? "plain" : "non-temporal")
+        : h.last_level_cache_bytes > 0
             ? fmt::format("non-temporal above a working set of {} bytes (the last-level cache), plain below",
                           h.last_level_cache_bytes)
             : std::string("plain (last-level cache size unknown)");

@@ -12,6 +12,9 @@
 #include <thrust/tuple.h>
 
 #include <omp.h>
+#ifndef ACTBENCH_STREAM_BLOCK
+#define ACTBENCH_STREAM_BLOCK 256
+#endif
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
@@ -29,6 +32,9 @@ namespace detail {
 /// Elements per block: the unit of every loop below (a few KB, L1-resident).  A multiple of 64, so that blocks
 /// of 16-bit data stay 64-byte aligned when y is.
 constexpr std::int64_t kBlock = 1024;
+/// Elements per block when a launch streams: small, so that the non-temporal stores of one block drain while the
+/// next one computes (a whole 4 KB block at once stalled compute-bound kernels on the write-combining buffers).
+constexpr std::int64_t kStreamBlock = ACTBENCH_STREAM_BLOCK;
 
 /// Whether a launch writes its output with non-temporal stores (see StorePolicy): its working set (inputs and
 /// output) exceeds the policy's threshold.
@@ -73,9 +79,10 @@ void for_blocks(T* y, std::int64_t n, bool stream, MakeState make_state, Body bo
   {
     auto state = make_state();
     alignas(64) T out[kBlock];
+    const std::int64_t step = stream ? kStreamBlock : kBlock;
 #pragma omp for schedule(static)
-    for (std::int64_t b = 0; b < n; b += kBlock) {
-      const std::int64_t m = std::min(kBlock, n - b);
+    for (std::int64_t b = 0; b < n; b += step) {
+      const std::int64_t m = std::min(step, n - b);
       body(state, b, m, stream ? out : y + b);
       if (stream) stream_out(y + b, out, static_cast<std::size_t>(m) * sizeof(T));
     }
