@@ -69,6 +69,8 @@ double RooflineRecord::memcpy_gbps() const {
   return memcpy_after ? std::max(before, gbps_of(static_cast<double>(bytes()), memcpy_after->median)) : before;
 }
 double RooflineRecord::copy_kernel_gbps() const { return gbps_of(static_cast<double>(bytes()), copy_kernel.median); }
+bool RooflineRecord::copy_is_kernel() const { return copy_kernel_gbps() > memcpy_gbps(); }
+double RooflineRecord::copy_gbps() const { return std::max(memcpy_gbps(), copy_kernel_gbps()); }
 
 json params_json(Activation a, const Params& p) {
   json j = json::object();
@@ -192,6 +194,7 @@ json to_json(const RooflineRecord& r) {
             {"bytes", r.bytes()},
             {"memcpy", std::move(m)},
             {"copy_kernel", std::move(k)},
+            {"copy", {{"gbps", r.copy_gbps()}, {"source", r.copy_is_kernel() ? "copy_kernel" : "memcpy"}}},
             {"suspect", r.suspect}};
   if (r.memcpy_after) {
     json a = to_json(*r.memcpy_after);

@@ -143,6 +143,11 @@ struct RooflineRecord {
   std::int64_t bytes() const;  ///< read + write: 2 n size
   double memcpy_gbps() const;  ///< the faster of the copy before and after the group's cases
   double copy_kernel_gbps() const;
+  /// The roofline every % of copy divides by: the fastest copy measured in the run, the platform's (memcpy) or
+  /// the backend's own copy kernel (the kernels' launch shape and stores; on the cpu it streams out of cache
+  /// where the platform's memcpy may not).
+  double copy_gbps() const;
+  bool copy_is_kernel() const;  ///< copy_gbps() is the copy kernel's
 };
 
 /// GB/s (1e9 bytes per second) of `bytes` in `seconds`; 0 when seconds is 0.

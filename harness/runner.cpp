@@ -182,7 +182,7 @@ std::optional<RooflineRecord> Runner::finish_group() {
 }
 
 void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausibility& p) {
-  const double copy = roof.memcpy_gbps(), kernel = roof.copy_kernel_gbps();
+  const double copy = roof.copy_gbps(), kernel = roof.copy_kernel_gbps();
   r.pct_of_copy_bw = copy > 0 ? 100.0 * r.gbps / copy : 0.0;
   r.pct_of_copy_kernel_bw = kernel > 0 ? 100.0 * r.gbps / kernel : 0.0;
   r.suspect.clear();

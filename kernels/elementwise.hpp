@@ -24,6 +24,7 @@ namespace actbench {
 
 /// An activation whose behaviour depends on the element's channel exposes
 ///   ACTBENCH_HD <functor> channel(std::int64_t index) const;
+///   std::int64_t channels;   (the period: channel(i) is channel(i % channels))
 template <class Act, class = void>
 struct is_per_channel : std::false_type {};
 template <class Act>
@@ -80,15 +81,26 @@ struct ElementOp {
       return (act);  // a reference, no copy
     }
   }
+  /// What an element computes, before the rounding to T, with the element's functor f (functor(i)) and its
+  /// inputs already in compute_t: f(x) or f'(x) ...
+  template <class F>
+  ACTBENCH_HOT static compute_t eval(const F& f, compute_t x) {
+    static_assert(D != Direction::bwd, "bwd takes dy too");
+    return detail::apply<D, T>(f, x);
+  }
+  /// ... or dy * f'(x) (bwd).  Loops that widen a block of inputs themselves call these; at() is the same.
+  template <class F>
+  ACTBENCH_HOT static compute_t eval(const F& f, compute_t x, compute_t dy) {
+    static_assert(D == Direction::bwd, "only bwd takes dy");
+    return dy * detail::apply<D, T>(f, x);
+  }
   /// fwd / deriv of element i.
   ACTBENCH_HOT T at(std::int64_t i, T x) const {
-    static_assert(D != Direction::bwd, "bwd takes dy too");
-    return traits::from_compute(detail::apply<D, T>(functor(i), traits::to_compute(x)));
+    return traits::from_compute(eval(functor(i), traits::to_compute(x)));
   }
   /// bwd of element i: dx = dy * f'(x).
   ACTBENCH_HOT T at(std::int64_t i, T x, T dy) const {
-    static_assert(D == Direction::bwd, "only bwd takes dy");
-    return traits::from_compute(traits::to_compute(dy) * detail::apply<D, T>(functor(i), traits::to_compute(x)));
+    return traits::from_compute(eval(functor(i), traits::to_compute(x), traits::to_compute(dy)));
   }
   // Index-free forms for thrust::transform (not for per-channel activations).
   template <bool PC = per_channel, std::enable_if_t<!PC, int> = 0>

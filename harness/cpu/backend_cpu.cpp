@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +29,19 @@ class CpuBackend final : public Backend {
                       {"openmp_threads", omp_get_max_threads()},
                       {"last_level_cache_bytes", h.last_level_cache_bytes},
                       {"memory_bytes", h.memory_bytes}};
+    // Stream (non-temporal stores) when a launch's inputs and output no longer fit in the last-level cache;
+    // ACTBENCH_CPU_STORES=plain|streaming forces one way (to measure what streaming buys on a machine).
+    const char* forced = std::getenv("ACTBENCH_CPU_STORES");
+    const std::string mode = forced ? forced : "auto";
+    if (mode == "streaming") stores_.stream_above_bytes = 0;
+    else if (mode != "plain" && h.last_level_cache_bytes > 0) stores_.stream_above_bytes = h.last_level_cache_bytes;
+    facts_.details["stores"] =
+        mode == "streaming" || mode == "plain"
+            ? fmt::format("{} (ACTBENCH_CPU_STORES)", mode == "plain" ? "plain" : "non-temporal")
+        : h.last_level_cache_bytes > 0
+            ? fmt::format("non-temporal above a working set of {} bytes (the last-level cache), plain below",
+                          h.last_level_cache_bytes)
+            : std::string("plain (last-level cache size unknown)");
   }
 
   BackendKind kind() const override { return BackendKind::cpu; }
@@ -44,10 +58,22 @@ class CpuBackend final : public Backend {
     if (bytes == 0) return Buffer(std::shared_ptr<void>(std::malloc(1), std::free), 0);
     void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p) throw BackendError(fmt::format("cpu: cannot allocate {} bytes", bytes));
+    // First touch by the threads that will use each part: on a NUMA machine a page lives on the node of the
+    // thread that first writes it, so the kernels' static schedule (contiguous runs per thread) finds its data
+    // local, as the roofline's copies do.
+    per_thread(bytes, [&](std::size_t lo, std::size_t hi) { std::memset(static_cast<char*>(p) + lo, 0, hi - lo); });
     return Buffer(std::shared_ptr<void>(p, std::free), bytes);
   }
-  void upload(Buffer& dst, const void* src, std::size_t bytes) override { std::memcpy(dst.data(), src, bytes); }
-  void download(void* dst, const Buffer& src, std::size_t bytes) override { std::memcpy(dst, src.data(), bytes); }
+  void upload(Buffer& dst, const void* src, std::size_t bytes) override {
+    per_thread(bytes, [&](std::size_t lo, std::size_t hi) {
+      std::memcpy(static_cast<char*>(dst.data()) + lo, static_cast<const char*>(src) + lo, hi - lo);
+    });
+  }
+  void download(void* dst, const Buffer& src, std::size_t bytes) override {
+    per_thread(bytes, [&](std::size_t lo, std::size_t hi) {
+      std::memcpy(static_cast<char*>(dst) + lo, static_cast<const char*>(src.data()) + lo, hi - lo);
+    });
+  }
   void download_strided(void* dst, const Buffer& src, std::size_t elem_bytes, std::size_t first, std::size_t stride,
                         std::size_t count) override {
     require_strided_inside(src, elem_bytes, first, stride, count);
@@ -55,34 +81,26 @@ class CpuBackend final : public Backend {
     auto* d = static_cast<unsigned char*>(dst);
     for (std::size_t k = 0; k < count; ++k) std::memcpy(d + k * elem_bytes, s + (first + k * stride) * elem_bytes, elem_bytes);
   }
-  void fill(Buffer& dst, std::uint8_t value) override { std::memset(dst.data(), value, dst.bytes()); }
+  void fill(Buffer& dst, std::uint8_t value) override {
+    per_thread(dst.bytes(), [&](std::size_t lo, std::size_t hi) { std::memset(static_cast<char*>(dst.data()) + lo, value, hi - lo); });
+  }
 
   void launch(const Launch& l) override {
-    visit_dtype(l.dtype, [&](auto tag) { cpu::launch<decltype(tag)>(l); });
+    visit_dtype(l.dtype, [&](auto tag) { cpu::launch<decltype(tag)>(l, stores_); });
   }
 
   void copy(CopyKind kind, void* dst, const void* src, std::size_t bytes, DType dtype) override {
-    auto* d = static_cast<unsigned char*>(dst);
-    const auto* s = static_cast<const unsigned char*>(src);
     if (kind == CopyKind::memcpy) {
-      // The platform's copy, one contiguous chunk per thread.
-#pragma omp parallel
-      {
-        const std::size_t nt = static_cast<std::size_t>(omp_get_num_threads());
-        const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-        const std::size_t lo = bytes * t / nt, hi = bytes * (t + 1) / nt;
-        std::memcpy(d + lo, s + lo, hi - lo);
-      }
+      // The platform's copy (its own choice of stores), one contiguous chunk per thread - the kernels' partition.
+      per_thread(bytes, [&](std::size_t lo, std::size_t hi) {
+        std::memcpy(static_cast<char*>(dst) + lo, static_cast<const char*>(src) + lo, hi - lo);
+      });
       return;
     }
-    // Our own copy loop: same OpenMP shape as the activation loop, element by element.
+    // Our own copy: the activations' loop (threads, blocks, store policy) with a copy as the body.
     visit_dtype(dtype, [&](auto tag) {
       using T = decltype(tag);
-      const std::int64_t n = static_cast<std::int64_t>(bytes / sizeof(T));
-      const T* x = reinterpret_cast<const T*>(s);
-      T* y = reinterpret_cast<T*>(d);
-#pragma omp parallel for schedule(static)
-      for (std::int64_t i = 0; i < n; ++i) y[i] = x[i];
+      cpu::copy_kernel<T>(dst, src, static_cast<std::int64_t>(bytes / sizeof(T)), stores_);
     });
   }
 
@@ -123,7 +141,22 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  /// f(lo, hi) on every OpenMP thread for its contiguous share of [0, bytes), 64-byte aligned: the partition of
+  /// the kernels' static schedule.
+  template <class F>
+  static void per_thread(std::size_t bytes, F f) {
+#pragma omp parallel
+    {
+      const std::size_t nt = static_cast<std::size_t>(omp_get_num_threads());
+      const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+      const auto edge = [&](std::size_t k) { return k == nt ? bytes : std::min(bytes, bytes * k / nt / 64 * 64); };
+      const std::size_t lo = edge(t), hi = edge(t + 1);
+      if (hi > lo) f(lo, hi);
+    }
+  }
+
   DeviceFacts facts_;
+  cpu::StorePolicy stores_;
   Buffer flush_;
   unsigned char flush_value_ = 0;
 };

@@ -12,11 +12,16 @@
 #include <thrust/tuple.h>
 
 #include <omp.h>
-#if defined(__F16C__)
+#ifndef ACTBENCH_STREAM_BLOCK
+#define ACTBENCH_STREAM_BLOCK 256
+#endif
+#if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
 #include <algorithm>
+#include <cstring>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -24,24 +29,182 @@ namespace actbench::cpu {
 
 namespace detail {
 
-template <class Op>
-void run_openmp(const Op& op_in, const Launch& l) {
-  using T = typename Op::storage_t;
-  const T* x = static_cast<const T*>(l.x);
-  T* y = static_cast<T*>(l.y);
-  const std::int64_t n = l.n;
-  // A private copy: its parameters (alpha, ...) are then locals the stores to y cannot touch, so the compiler
-  // keeps them in registers and if-converts / vectorizes the loop (else it reloads them per element and
-  // branches: leaky_relu ran at 3 GB/s).
-  const Op op = op_in;
-  if constexpr (Op::direction == Direction::bwd) {
-    const T* dy = static_cast<const T*>(l.dy);
-#pragma omp parallel for simd schedule(static) firstprivate(op)
-    for (std::int64_t i = 0; i < n; ++i) y[i] = op.at(i, x[i], dy[i]);
-  } else {
-#pragma omp parallel for simd schedule(static) firstprivate(op)
-    for (std::int64_t i = 0; i < n; ++i) y[i] = op.at(i, x[i]);
+/// Elements per block: the unit of every loop below (a few KB, L1-resident).  A multiple of 64, so that blocks
+/// of 16-bit data stay 64-byte aligned when y is.
+constexpr std::int64_t kBlock = 1024;
+/// Elements per block when a launch streams: small, so that the non-temporal stores of one block drain while the
+/// next one computes (a whole 4 KB block at once stalled compute-bound kernels on the write-combining buffers).
+constexpr std::int64_t kStreamBlock = ACTBENCH_STREAM_BLOCK;
+
+/// Whether a launch writes its output with non-temporal stores (see StorePolicy): its working set (inputs and
+/// output) exceeds the policy's threshold.
+inline bool streams(const StorePolicy& sp, std::int64_t n, std::size_t elem_bytes, int inputs) {
+  return static_cast<std::size_t>(n) * elem_bytes * static_cast<std::size_t>(inputs + 1) > sp.stream_above_bytes;
+}
+
+/// Copies `bytes` bytes from a 64-byte aligned block buffer to dst by non-temporal stores (AVX 32 bytes or SSE2
+/// 16 bytes at a time where dst is aligned for them), the rest by plain stores.
+inline void stream_out(void* dst, const void* src, std::size_t bytes) {
+  auto* d = static_cast<unsigned char*>(dst);
+  const auto* s = static_cast<const unsigned char*>(src);
+  std::size_t i = 0;
+#if defined(__AVX__)
+  if (reinterpret_cast<std::uintptr_t>(d) % 32 == 0)
+    for (; i + 32 <= bytes; i += 32)
+      _mm256_stream_si256(reinterpret_cast<__m256i*>(d + i), _mm256_load_si256(reinterpret_cast<const __m256i*>(s + i)));
+#elif defined(__SSE2__)
+  if (reinterpret_cast<std::uintptr_t>(d) % 16 == 0)
+    for (; i + 16 <= bytes; i += 16)
+      _mm_stream_si128(reinterpret_cast<__m128i*>(d + i), _mm_load_si128(reinterpret_cast<const __m128i*>(s + i)));
+#endif
+  if (i < bytes) std::memcpy(d + i, s + i, bytes - i);
+}
+
+/// Orders this thread's non-temporal stores before whatever follows the parallel region.
+inline void stream_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
+/// The parallel loop every cpu kernel shares (the activations and the roofline's copy kernel alike): OpenMP
+/// threads take contiguous runs of blocks (schedule static: the same partition as the buffers' first touch,
+/// CpuBackend::allocate); `body(state, b, m, out)` computes elements [b, b + m) into `out`, which is y + b, or,
+/// when the launch streams, a per-thread block buffer then written to y + b by non-temporal stores - no
+/// read-for-ownership of y's lines, the way the platform's memcpy writes large copies.  `make_state()` builds each
+/// thread's private state (a functor copy, block buffers) inside the parallel region.
+template <class T, class MakeState, class Body>
+void for_blocks(T* y, std::int64_t n, bool stream, MakeState make_state, Body body) {
+#pragma omp parallel
+  {
+    auto state = make_state();
+    alignas(64) T out[kBlock];
+    const std::int64_t step = stream ? kStreamBlock : kBlock;
+#pragma omp for schedule(static)
+    for (std::int64_t b = 0; b < n; b += step) {
+      const std::int64_t m = std::min(step, n - b);
+      body(state, b, m, stream ? out : y + b);
+      if (stream) stream_out(y + b, out, static_cast<std::size_t>(m) * sizeof(T));
+    }
+    if (stream) stream_fence();
   }
+}
+
+/// The functors of a block's elements, indexed by the element's offset j in the block (fs.block(b)[j]).
+/// An index-free op: one private copy of its functor (its parameters are then locals the stores to y cannot
+/// touch, so the compiler keeps them in registers and vectorizes; reloaded per element, leaky_relu ran at
+/// 3 GB/s).  A per-channel op (prelu): a per-thread table of the channel functors, ext[k] = functor(k) for
+/// k < channels + kBlock, and element b + j uses ext[b % channels + j] - a unit-stride load where the index
+/// form costs a remainder per element.  Above kMaxTableChannels channels such a table would not stay in the
+/// cache: the block's own functors are then written into a block-sized table first.
+constexpr std::int64_t kMaxTableChannels = 4096;
+template <class Op, bool PerChannel = Op::per_channel>
+class BlockFunctors {
+ public:
+  using F = std::decay_t<decltype(std::declval<const Op&>().functor(0))>;
+  explicit BlockFunctors(const Op& op) : f_(op.functor(0)) {}
+  struct View {
+    F f;
+    const F& operator[](std::int64_t) const { return f; }
+  };
+  View block(std::int64_t) const { return View{f_}; }
+
+ private:
+  F f_;
+};
+template <class Op>
+class BlockFunctors<Op, true> {
+ public:
+  using F = std::decay_t<decltype(std::declval<const Op&>().functor(0))>;
+  explicit BlockFunctors(const Op& op) : op_(op), channels_(op.act.channels) {
+    const bool whole = channels_ <= kMaxTableChannels;
+    for (std::int64_t k = 0; k < (whole ? channels_ + kBlock : kBlock); ++k) table_.push_back(op.functor(k));
+  }
+  const F* block(std::int64_t b) {
+    if (channels_ <= kMaxTableChannels) return table_.data() + b % channels_;
+    for (std::int64_t j = 0; j < kBlock; ++j) table_[static_cast<std::size_t>(j)] = op_.functor(b + j);
+    return table_.data();
+  }
+
+ private:
+  Op op_;
+  std::int64_t channels_;
+  std::vector<F> table_;
+};
+
+#if defined(__F16C__)
+constexpr bool kHaveF16c = true;
+/// f16 <-> f32 by the hardware (vcvtph2ps / vcvtps2ph, 8 at a time; round to nearest even): IEEE's conversions,
+/// the same bits as dtype.hpp's (tests/host/test_dtype.cpp holds that one to IEEE; the cpu backend tests compare
+/// every op with the functor bit for bit).  GCC 12 vectorizes neither _Float16 casts nor these intrinsics inside
+/// an element loop (no AVX512-FP16), and the portable bit-twiddling costs more than a relu.
+inline void widen_f16(const f16_t* src, float* dst, std::int64_t m) {
+  const auto* s = reinterpret_cast<const std::uint16_t*>(src);
+  std::int64_t i = 0;
+  for (; i + 8 <= m; i += 8)
+    _mm256_store_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))));
+  for (; i < m; ++i) dst[i] = _cvtsh_ss(s[i]);
+}
+inline void narrow_f16(const float* src, f16_t* dst, std::int64_t m) {
+  auto* d = reinterpret_cast<std::uint16_t*>(dst);
+  std::int64_t i = 0;
+  for (; i + 8 <= m; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), _mm256_cvtps_ph(_mm256_load_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < m; ++i) d[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+}
+#else
+constexpr bool kHaveF16c = false;
+#endif
+
+/// Every op but the f32 split ones: per block, the element op over the block's functors.  Inputs convert to
+/// compute_t inside the vectorized loop (bf16 by shifts, f16 by dtype.hpp's branch-free code), except f16 on a
+/// CPU with F16C, which widens a block at a time by the hardware, computes in f32, and rounds back by it.
+template <class Op>
+void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
+  using T = typename Op::storage_t;
+  using C = typename Op::compute_t;
+  using tr = dtype_traits<T>;
+  constexpr bool kBwd = Op::direction == Direction::bwd;
+  constexpr bool kF16c = kHaveF16c && std::is_same<T, f16_t>::value;
+  const T* x = static_cast<const T*>(l.x);
+  const T* dy = kBwd ? static_cast<const T*>(l.dy) : nullptr;
+  T* y = static_cast<T*>(l.y);
+  struct State {
+    BlockFunctors<Op> fs;
+    alignas(64) C xc[kF16c ? kBlock : 1];
+    alignas(64) C dc[kF16c && kBwd ? kBlock : 1];
+  };
+  for_blocks(y, l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), [&] { return State{BlockFunctors<Op>(op), {}, {}}; },
+             [&](State& s, std::int64_t b, std::int64_t m, T* out) {
+               const auto fn = s.fs.block(b);
+               const T* xb = x + b;
+               const T* db = kBwd ? dy + b : nullptr;
+#if defined(__F16C__)
+               if constexpr (kF16c) {
+                 widen_f16(xb, s.xc, m);  // read before y is written: in place is safe
+                 if constexpr (kBwd) {
+                   widen_f16(db, s.dc, m);
+#pragma omp simd
+                   for (std::int64_t j = 0; j < m; ++j) s.xc[j] = Op::eval(fn[j], s.xc[j], s.dc[j]);
+                 } else {
+#pragma omp simd
+                   for (std::int64_t j = 0; j < m; ++j) s.xc[j] = Op::eval(fn[j], s.xc[j]);
+                 }
+                 narrow_f16(s.xc, out, m);
+                 return;
+               }
+#endif
+               if constexpr (!kF16c) {
+                 if constexpr (kBwd) {
+#pragma omp simd
+                   for (std::int64_t j = 0; j < m; ++j)
+                     out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j]), tr::to_compute(db[j])));
+                 } else {
+#pragma omp simd
+                   for (std::int64_t j = 0; j < m; ++j) out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j])));
+                 }
+               }
+             });
 }
 
 template <class Op>
@@ -67,153 +230,115 @@ void run_thrust(const Op& op, const Launch& l) {
   }
 }
 
-/// f32 precise functions with kernels/f32 pieces: per block of elements the branch-free hot path in one loop
-/// (vectorized: the same code as the functor's, always inlined), then the out-of-line slow path where the cold
-/// predicate holds - the functor's cold(x) ? slow(x) : hot(x), the same bits, many lanes at a time.  In place
-/// (y is x or dy) each block's inputs are copied first, so the slow path still reads them.
+/// f32 precise functions with kernels/f32 pieces: per block the branch-free hot path in one loop (vectorized:
+/// the same code as the functor's, always inlined), then the out-of-line slow path where the cold predicate
+/// holds - the functor's cold(x) ? slow(x) : hot(x), the same bits, many lanes at a time.  The cold predicate is
+/// evaluated in the vector loop too; the scalar fix-up pass runs only for a block with a cold input (a scalar
+/// scan of every block cost as much as the hot path itself).  In place without streaming (out is x or dy) each
+/// block's inputs are copied first, so the slow path still reads them.
 template <class P>
-void run_split(const P& parts, const Launch& l) {
-  constexpr std::int64_t kBlock = 1024;
+void run_split(const P& parts, const Launch& l, const StorePolicy& sp) {
+  const bool bwd = l.op.direction == Direction::bwd;
   const float* x = static_cast<const float*>(l.x);
-  const float* dy = l.op.direction == Direction::bwd ? static_cast<const float*>(l.dy) : nullptr;
+  const float* dy = bwd ? static_cast<const float*>(l.dy) : nullptr;
   float* y = static_cast<float*>(l.y);
-  const bool in_place = static_cast<const void*>(y) == x || (dy && static_cast<const void*>(y) == dy);
-  const std::int64_t n = l.n;
-#pragma omp parallel
-  {
+  const bool stream = streams(sp, l.n, sizeof(float), bwd ? 2 : 1);
+  const bool in_place = !stream && (static_cast<const void*>(y) == x || (dy && static_cast<const void*>(y) == dy));
+  struct State {
     alignas(64) float xs[kBlock];
     alignas(64) float ds[kBlock];
-#pragma omp for schedule(static)
-    for (std::int64_t b = 0; b < n; b += kBlock) {
-      const std::int64_t m = std::min(kBlock, n - b);
-      const float* xb = x + b;
-      const float* db = dy ? dy + b : nullptr;
-      if (in_place) {
-        std::copy(xb, xb + m, xs);
-        xb = xs;
-        if (db) {
-          std::copy(db, db + m, ds);
-          db = ds;
-        }
-      }
-      float* yb = y + b;
-      // The cold predicate is evaluated in the vector loop too; the scalar fix-up pass runs only for a block
-      // with a cold input (a scalar scan of every block cost as much as the hot path itself).
-      int any_cold = 0;
-      if (db) {
-#pragma omp simd reduction(| : any_cold)
-        for (std::int64_t i = 0; i < m; ++i) {
-          yb[i] = db[i] * parts.hot(xb[i]);
-          any_cold |= parts.cold(xb[i]) ? 1 : 0;
-        }
-        if (any_cold)
-          for (std::int64_t i = 0; i < m; ++i)
-            if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
-      } else {
-#pragma omp simd reduction(| : any_cold)
-        for (std::int64_t i = 0; i < m; ++i) {
-          yb[i] = parts.hot(xb[i]);
-          any_cold |= parts.cold(xb[i]) ? 1 : 0;
-        }
-        if (any_cold)
-          for (std::int64_t i = 0; i < m; ++i)
-            if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
-      }
-    }
-  }
-}
-
-#if defined(__F16C__)
-/// f16 data on a CPU with F16C: per block, the inputs widened to f32 by the hardware (vcvtph2ps, 8 at a time),
-/// the functor's f32 math in one vectorized loop, the results rounded back by vcvtps2ph (round to nearest even).
-/// GCC 12 vectorizes neither _Float16 casts nor these intrinsics inside the element loop (no AVX512-FP16), and
-/// the portable bit-twiddling conversion costs more than a relu; the hardware's conversions are IEEE's, the same
-/// bits as dtype.hpp's (tests/host/test_dtype.cpp holds that one to IEEE; the cpu backend tests compare every op
-/// with the functor bit for bit).  Not for per-channel activations (prelu: the functor depends on the index).
-template <class Op>
-void run_f16c(const Op& op_in, const Launch& l) {
-  constexpr std::int64_t kBlock = 1024;
-  const std::uint16_t* x = static_cast<const std::uint16_t*>(l.x);
-  const std::uint16_t* dy = Op::direction == Direction::bwd ? static_cast<const std::uint16_t*>(l.dy) : nullptr;
-  std::uint16_t* y = static_cast<std::uint16_t*>(l.y);
-  const std::int64_t n = l.n;
-  const auto widen = [](const std::uint16_t* src, float* dst, std::int64_t m) {
-    std::int64_t i = 0;
-    for (; i + 8 <= m; i += 8)
-      _mm256_store_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
-    for (; i < m; ++i) dst[i] = _cvtsh_ss(src[i]);
   };
-#pragma omp parallel
-  {
-    // A private copy of the functor: its parameters are then locals no store can touch (see run_openmp).
-    const std::decay_t<decltype(op_in.functor(0))> f = op_in.functor(0);
-    alignas(64) float xf[kBlock];
-    alignas(64) float df[kBlock];
-#pragma omp for schedule(static)
-    for (std::int64_t b = 0; b < n; b += kBlock) {
-      const std::int64_t m = std::min(kBlock, n - b);
-      widen(x + b, xf, m);  // read before y is written: in place is safe
-      if constexpr (Op::direction == Direction::bwd) {
-        widen(dy + b, df, m);
-#pragma omp simd
-        for (std::int64_t i = 0; i < m; ++i) xf[i] = df[i] * ::actbench::detail::apply<Op::direction, f16_t>(f, xf[i]);
-      } else {
-#pragma omp simd
-        for (std::int64_t i = 0; i < m; ++i) xf[i] = ::actbench::detail::apply<Op::direction, f16_t>(f, xf[i]);
+  for_blocks(y, l.n, stream, [] { return State{}; }, [&](State& s, std::int64_t b, std::int64_t m, float* yb) {
+    const float* xb = x + b;
+    const float* db = dy ? dy + b : nullptr;
+    if (in_place) {
+      std::copy(xb, xb + m, s.xs);
+      xb = s.xs;
+      if (db) {
+        std::copy(db, db + m, s.ds);
+        db = s.ds;
       }
-      std::int64_t i = 0;
-      for (; i + 8 <= m; i += 8)
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + b + i),
-                         _mm256_cvtps_ph(_mm256_load_ps(xf + i), _MM_FROUND_TO_NEAREST_INT));
-      for (; i < m; ++i) y[b + i] = _cvtss_sh(xf[i], _MM_FROUND_TO_NEAREST_INT);
     }
-  }
+    int any_cold = 0;
+    if (db) {
+#pragma omp simd reduction(| : any_cold)
+      for (std::int64_t i = 0; i < m; ++i) {
+        yb[i] = db[i] * parts.hot(xb[i]);
+        any_cold |= parts.cold(xb[i]) ? 1 : 0;
+      }
+      if (any_cold)
+        for (std::int64_t i = 0; i < m; ++i)
+          if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
+    } else {
+#pragma omp simd reduction(| : any_cold)
+      for (std::int64_t i = 0; i < m; ++i) {
+        yb[i] = parts.hot(xb[i]);
+        any_cold |= parts.cold(xb[i]) ? 1 : 0;
+      }
+      if (any_cold)
+        for (std::int64_t i = 0; i < m; ++i)
+          if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
+    }
+  });
 }
-#endif
 
-/// dalpha[c] = sum over i with i % C == c of dy*x where x < 0; per-thread partial sums.
+/// dalpha[c] = sum over i with i % C == c of dy*x where x < 0.  The elements taken as rows of P = C * ceil(64 / C)
+/// (channel of row offset p: p % C): per thread, partial sums per row offset in a vectorized inner loop over the
+/// row (no remainder per element), folded into the channels at the end.
 template <class T>
 void prelu_dalpha(const Launch& l) {
-  const long channels = l.op.params.prelu_channels;
+  const std::int64_t channels = std::max<std::int64_t>(1, l.op.params.prelu_channels);
+  const std::int64_t period = channels * ((64 + channels - 1) / channels);
+  const std::int64_t rows = (l.n + period - 1) / period;
   const T* x = static_cast<const T*>(l.x);
   const T* dy = static_cast<const T*>(l.dy);
   std::vector<double> total(static_cast<std::size_t>(channels), 0.0);
 #pragma omp parallel
   {
-    std::vector<double> part(static_cast<std::size_t>(channels), 0.0);
+    std::vector<double> part(static_cast<std::size_t>(period), 0.0);
+    double* pp = part.data();
 #pragma omp for schedule(static) nowait
-    for (std::int64_t i = 0; i < l.n; ++i) part[static_cast<std::size_t>(i % channels)] += prelu_dalpha_term(x[i], dy[i]);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t first = r * period, m = std::min(period, l.n - first);
+#pragma omp simd
+      for (std::int64_t p = 0; p < m; ++p) pp[p] += prelu_dalpha_term(x[first + p], dy[first + p]);
+    }
 #pragma omp critical
-    for (long c = 0; c < channels; ++c) total[static_cast<std::size_t>(c)] += part[static_cast<std::size_t>(c)];
+    for (std::int64_t p = 0; p < period; ++p) total[static_cast<std::size_t>(p % channels)] += pp[p];
   }
-  for (long c = 0; c < channels; ++c) l.prelu_dalpha[c] = static_cast<float>(total[static_cast<std::size_t>(c)]);
+  for (std::int64_t c = 0; c < channels; ++c) l.prelu_dalpha[c] = static_cast<float>(total[static_cast<std::size_t>(c)]);
 }
 
 }  // namespace detail
 
 template <class T>
-void launch(const Launch& l) {
+void launch(const Launch& l, const StorePolicy& sp) {
   if (wants_prelu_dalpha(l)) detail::prelu_dalpha<T>(l);  // first: dx may overwrite x or dy (in place)
   if (l.impl == Impl::thrust) {
     require_thrust_peer_variant(l);  // instantiates the precise functors only (as on the GPU)
     dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });
-  } else {
-    if constexpr (std::is_same<T, float>::value) {
-      if (l.op.variant == Variant::precise &&
-          f32::visit_parts(l.op.activation, l.op.direction != Direction::fwd, l.op.params,
-                           [&](const auto& parts) { detail::run_split(parts, l); }))
-        return;
-    }
-    dispatch_op<T>(l.op, [&](const auto& op) {
-#if defined(__F16C__)
-      if constexpr (std::is_same<T, f16_t>::value && !std::decay_t<decltype(op)>::per_channel) {
-        detail::run_f16c(op, l);
-        return;
-      }
-#endif
-      detail::run_openmp(op, l);
-    });
+    return;
   }
+  if constexpr (std::is_same<T, float>::value) {
+    if (l.op.variant == Variant::precise &&
+        f32::visit_parts(l.op.activation, l.op.direction != Direction::fwd, l.op.params,
+                         [&](const auto& parts) { detail::run_split(parts, l, sp); }))
+      return;
+  }
+  dispatch_op<T>(l.op, [&](const auto& op) { detail::run_blocks(op, l, sp); });
+}
+
+template <class T>
+void copy_kernel(void* dst, const void* src, std::int64_t n, const StorePolicy& sp) {
+  using B = typename dtype_traits<T>::bits_t;  // copied as integers: GCC vectorizes no loop of 16-bit structs
+  const B* x = static_cast<const B*>(src);
+  B* y = static_cast<B*>(dst);
+  detail::for_blocks(y, n, detail::streams(sp, n, sizeof(T), 1), [] { return 0; },
+                     [&](int, std::int64_t b, std::int64_t m, B* out) {
+                       const B* xb = x + b;
+#pragma omp simd
+                       for (std::int64_t j = 0; j < m; ++j) out[j] = xb[j];
+                     });
 }
 
 template <class T>

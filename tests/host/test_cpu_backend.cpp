@@ -8,9 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -168,6 +170,61 @@ TEST(CpuBackend, SplitLoopsInPlace) {
     }
 }
 
+// The same bits whichever way the results reach memory (plain stores, or a block buffer and non-temporal stores;
+// cpu::StorePolicy), out of place and in place (y = x), for every op of every dtype and variant - prelu with a
+// channel count that does not divide a block, and with more channels than the per-thread table holds.
+TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
+  int checked = 0;
+  for (long channels : {7L, 5000L}) {
+    Params p;
+    p.prelu_channels = channels;
+    const auto slopes = prelu_slopes(p);
+    for (std::size_t stream_above : {std::size_t{0}, std::numeric_limits<std::size_t>::max()})
+      for (std::size_t n : {1u, 1000u, 3001u, 12000u})
+        for (const auto& info : kCatalog)
+          for (Direction d : kAllDirections)
+            for (DType t : kAllDTypes)
+              for (Variant v : kAllVariants) {
+                if (!combination_exists(info.id, d, t, v, Impl::actbench, BackendKind::cpu)) continue;
+                if (channels != 7 && info.id != Activation::prelu) continue;
+                const Case c{info.id, d, t, v, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
+                const auto xs = some_inputs(t, n, 31 + static_cast<std::uint64_t>(info.id));
+                const auto dys = d == Direction::bwd ? some_inputs(t, n, 77) : std::vector<std::uint64_t>{};
+                const auto want = host_expected(c, p, slopes, xs, dys);
+                const std::size_t size = static_cast<std::size_t>(dtype_info(t).size_bytes);
+                const auto pack = [&](const std::vector<std::uint64_t>& bits) {
+                  std::vector<unsigned char> out(bits.size() * size + 64);  // + 64: an unaligned start below
+                  for (std::size_t i = 0; i < bits.size(); ++i) std::memcpy(out.data() + i * size, &bits[i], size);
+                  return out;
+                };
+                for (bool in_place : {false, true}) {
+                  std::vector<unsigned char> x = pack(xs), dy = pack(dys), y(n * size + 64, 0xAB);
+                  Launch l;
+                  l.op = OpSpec{info.id, d, v, p, slopes.data()};
+                  l.dtype = t;
+                  l.impl = Impl::actbench;
+                  l.n = static_cast<std::int64_t>(n);
+                  l.x = x.data();
+                  l.dy = d == Direction::bwd ? dy.data() : nullptr;
+                  l.y = in_place ? x.data() : y.data() + size;  // out of place: y not 16-byte aligned
+                  cpu::StorePolicy sp;
+                  sp.stream_above_bytes = stream_above;
+                  visit_dtype(t, [&](auto tag) { cpu::launch<decltype(tag)>(l, sp); });
+                  const auto* out = static_cast<const unsigned char*>(l.y);
+                  for (std::size_t i = 0; i < n; ++i) {
+                    std::uint64_t b = 0;
+                    std::memcpy(&b, out + i * size, size);
+                    if (std::isnan(decode(t, b)) && std::isnan(decode(t, want[i]))) continue;
+                    ASSERT_EQ(b, want[i]) << c.name() << (in_place ? " in place" : "") << " stream_above "
+                                          << stream_above << " channels " << channels << " element " << i;
+                  }
+                  ++checked;
+                }
+              }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
 TEST(CpuBackend, PreluBackwardProducesDalpha) {
   auto backend = make_cpu_backend();
   const std::int64_t n = 1003;
@@ -205,6 +262,17 @@ TEST(CpuBackend, CopiesCopy) {
     backend->copy(k, dst.data(), src.data(), src.size() * sizeof(double), DType::f64);
     EXPECT_EQ(dst, src);
   }
+  // the copy kernel with non-temporal stores, into an unaligned destination too
+  std::vector<std::uint16_t> a(5003), b(5004, 0);
+  std::iota(a.begin(), a.end(), std::uint16_t{1});
+  cpu::StorePolicy always;
+  always.stream_above_bytes = 0;
+  for (std::size_t off : {0u, 1u}) {
+    std::fill(b.begin(), b.end(), 0);
+    cpu::copy_kernel<bf16_t>(b.data() + off, a.data(), static_cast<std::int64_t>(a.size()), always);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin() + static_cast<std::ptrdiff_t>(off)));
+  }
+  EXPECT_TRUE(backend->facts().details.contains("stores"));
   EXPECT_TRUE(backend->time_batched([] {}, 4).has_value());
   EXPECT_GT(backend->free_memory(), 0u);
   EXPECT_GT(backend->facts().cache_bytes, 0u);
@@ -302,6 +370,14 @@ TEST(Plausibility, RecordsFasterThanTheCopyOrUnconvergedAreSuspect) {
   apply_roofline(r, roof, Plausibility{});
   EXPECT_NEAR(r.pct_of_copy_bw, 12.5, 1e-9);
   EXPECT_EQ(r.suspect, std::vector<std::string>{"roofline unstable: test"});
+  EXPECT_EQ(to_json(roof)["copy"]["source"], "memcpy");
+  // ... and the copy kernel where it is the faster copy (on the cpu it streams out of cache, memcpy may not)
+  roof.copy_kernel.median = roof.memcpy.median / 5;  // 500 GB/s
+  apply_roofline(r, roof, Plausibility{});
+  EXPECT_NEAR(r.pct_of_copy_bw, 10.0, 1e-9);
+  EXPECT_NEAR(r.pct_of_copy_kernel_bw, 10.0, 1e-9);
+  EXPECT_EQ(to_json(roof)["copy"]["source"], "copy_kernel");
+  EXPECT_NEAR(to_json(roof)["copy"]["gbps"].get<double>(), 500.0, 1e-6);
 }
 
 TEST(Plausibility, FinishGroupMeasuresTheCopyAgain) {

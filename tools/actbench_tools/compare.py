@@ -82,7 +82,7 @@ def measure(rep: Report, rec: Record, normalize: str | None) -> Measure | None:
     roof = rep.roofline_entry(rec.key.backend, rec.key.device, rec.key.dtype, rec.key.n, rec.key.impl)
     if roof is None or rec.pct_of_copy_bw <= 0:
         return None
-    return Measure(rec.pct_of_copy_bw, math.hypot(rec.hot.rel_spread, roof.memcpy.rel_spread))
+    return Measure(rec.pct_of_copy_bw, math.hypot(rec.hot.rel_spread, roof.copy.rel_spread))
 
 
 def verdict(a: Measure | None, b: Measure | None, threshold_pct: float) -> str:

@@ -114,8 +114,8 @@ def headline(rep: Report) -> list[DtypeHeadline]:
         real, expected = failures(recs)
         out.append(DtypeHeadline(
             backend, device, dtype, n,
-            None if roof is None else roof.memcpy_gbps,
-            None if roof is None else roof.memcpy.rel_spread,
+            None if roof is None else roof.copy_gbps,
+            None if roof is None else roof.copy.rel_spread,
             () if roof is None else roof.suspect,
             [r for r in at_n if not r.suspect], [r for r in at_n if r.suspect], worst, real, expected))
     return out

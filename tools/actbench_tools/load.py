@@ -264,6 +264,17 @@ class Roofline:
     suspect: tuple[str, ...] = ()
     shard: int | None = None  # a merged report keeps every shard's entries, each tagged
     impl: str | None = None  # whose copy: set by peer reports, where each framework measures its own
+    copy_source: str = "memcpy"  # which copy is the roofline ("copy" in the report; older reports: memcpy)
+
+    @property
+    def copy_gbps(self) -> float:
+        """The roofline every % of copy divides by: the faster copy of the run (memcpy in older reports)."""
+        return self.copy_kernel_gbps if self.copy_source == "copy_kernel" else self.memcpy_gbps
+
+    @property
+    def copy(self) -> Stats:
+        """The timing of the copy that is the roofline."""
+        return self.copy_kernel if self.copy_source == "copy_kernel" else self.memcpy
 
 
 @dataclass(frozen=True)
@@ -340,7 +351,7 @@ class Report:
 
     def roofline_gbps(self, backend: str, device: int, dtype: str, n: int) -> float | None:
         r = self.roofline_entry(backend, device, dtype, n)
-        return None if r is None else r.memcpy_gbps
+        return None if r is None else r.copy_gbps
 
     def suspect_records(self) -> list[Record]:
         return [r for r in self.records.values() if r.suspect]
@@ -678,7 +689,8 @@ def parse_report(path: str | Path, doc: Any) -> Report:
         assert memcpy is not None and kernel is not None  # the schema requires both
         roof.append(Roofline(r["backend"], int(r["device"]), r["dtype"], int(r["n"]), int(r["bytes"]),
                              memcpy, float(r["memcpy"]["gbps"]), kernel, float(r["copy_kernel"]["gbps"]),
-                             tuple(r.get("suspect", ())), r.get("shard"), r.get("impl")))
+                             tuple(r.get("suspect", ())), r.get("shard"), r.get("impl"),
+                             (r.get("copy") or {}).get("source", "memcpy")))
     rep = Report(path=path, context=ctx, partial=bool(doc["partial"]),
                  partial_reason=doc["partial_reason"], devices=devices, records=records,
                  not_run=not_run, roofline=roof, raw=doc, schema_version=version)

@@ -2,7 +2,7 @@
 
 Figures (file stems; each written as .png and .svg):
   throughput_<activation>      GB/s vs n per direction x variant, one line per dtype/impl, with the
-                               in-run memcpy roofline, the theoretical peak and the cache-resident
+                               in-run copy roofline, the theoretical peak and the cache-resident
                                sizes shaded; suspect timings ringed in red. Several reports:
                                overlaid, one colour per machine.
   pct_of_copy_<machine>        heatmap of % of memcpy bandwidth (activation x dtype) at the largest
@@ -244,23 +244,23 @@ def fig_throughput(reports: list[Report], activation: str, colors: list[str]):
                     best: dict[int, float] = {}
                     for x in roof:
                         if x.dtype in dtypes and x.n in ns_panel and not x.suspect:
-                            best[x.n] = max(best.get(x.n, 0.0), x.memcpy_gbps)
+                            best[x.n] = max(best.get(x.n, 0.0), x.copy_gbps)
                     if best:
                         xs = sorted(best)
                         ymax = max(ymax, max(best.values()))
                         ax.plot(xs, [best[n] for n in xs], color=mcolor, lw=5, alpha=0.22,
                                 solid_capstyle="butt", zorder=1)
-                        legend.setdefault("memcpy roofline (wide band, machine colour, best dtype)",
+                        legend.setdefault("copy roofline (wide band, machine colour, best dtype)",
                                           Line2D([], [], color="0.45", lw=5, alpha=0.3))
                 else:
                     for dt in dtypes:
-                        pts = sorted((x.n, x.memcpy_gbps) for x in roof
+                        pts = sorted((x.n, x.copy_gbps) for x in roof
                                      if x.dtype == dt and x.n in ns_panel and not x.suspect)
                         if pts:
                             ymax = max(ymax, max(g for _, g in pts))
                             ax.plot(*zip(*pts, strict=True), color=DTYPE_COLORS.get(dt, "k"), lw=5, alpha=0.2,
                                     solid_capstyle="butt", zorder=1)
-                    legend.setdefault("memcpy roofline (wide band, dtype colour)",
+                    legend.setdefault("copy roofline (wide band, dtype colour)",
                                       Line2D([], [], color="0.4", lw=5, alpha=0.35))
                 for _, d in sorted(dev_ids):
                     dev = rep.devices.get(d)
@@ -327,7 +327,7 @@ def fig_throughput(reports: list[Report], activation: str, colors: list[str]):
     fig.suptitle(f"{activation}: throughput vs n — {who}")
     cache_note = ("the coloured bars at the bottom" if multi else "the shaded sizes") + " fit in the device cache"
     caption = (f"{activation}: GB/s (bytes moved per launch / hot median time) against n, one panel per "
-               f"direction and variant, beside the in-run memcpy roofline (wide band); {cache_note}.")
+               f"direction and variant, beside the in-run copy roofline (wide band); {cache_note}.")
     if suspect_count:
         caption += (f" {suspect_count} points have suspect timings (red rings: over the plausible % of copy, "
                     "or the timing did not converge).")
@@ -422,10 +422,10 @@ def fig_heatmap(rep: Report):
     if im is not None:
         cbar = fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8, pad=0.02, extend="max")
         cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        cbar.set_label("% of in-run memcpy bandwidth (same dtype and n); scale stops at 100"
+        cbar.set_label("% of the in-run copy bandwidth (same dtype and n); scale stops at 100"
                        + ("; log" if log else ""))
     fig.suptitle(f"% of copy bandwidth at n = {format_n(overall_n)} — {rep.label} (impl {impl})")
-    caption = (f"Each cell: the kernel's GB/s as a percentage of the in-run memcpy GB/s of the same dtype "
+    caption = (f"Each cell: the kernel's GB/s as a percentage of the in-run copy GB/s of the same dtype "
                f"and n (impl {impl}, largest n = {format_n(overall_n)}). The colour scale stops at 100 %"
                + (f" and is logarithmic (from {norm.vmin:.2g} %: most cells are far below the copy)" if log else ""))
     caption += f"; {over_cap} cells above it are outlined in red" if over_cap else ""

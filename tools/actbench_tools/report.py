@@ -127,7 +127,7 @@ def headline_table(rows: list[DtypeHeadline], multi_device: bool) -> Table:
     return Table(header, out, interactive=False, classes=["headline"])
 
 
-HEADLINE_NOTE = ("Per machine and dtype: the in-run memcpy bandwidth at the largest n (± its spread); actbench's "
+HEADLINE_NOTE = ("Per machine and dtype: the in-run copy bandwidth (the faster of memcpy and our copy kernel) at the largest n (± its spread); actbench's "
                  "precise kernels at that n, every activation and direction, with records whose timing is suspect "
                  "left out and counted; the worst precise max ULP error (the figure the verdict rests on / its "
                  "bound, over every n and impl); failing precise and fast cases, apart from the textbook ones that "
@@ -212,15 +212,17 @@ def roofline_table(rep: Report) -> Table:
                     row.append("—")
                     continue
                 e = entries[0]
-                text = f"{e.memcpy_gbps:.3g} ±{100 * e.memcpy.rel_spread:.0f}%"
+                text = (f"{e.copy_gbps:.3g} ±{100 * e.copy.rel_spread:.0f}%"
+                        + (" (kernel)" if e.copy_source == "copy_kernel" else ""))
                 if len(entries) > 1:  # a merged report: each shard measured its own copy
-                    gbps = [x.memcpy_gbps for x in entries]
+                    gbps = [x.copy_gbps for x in entries]
                     text += f" (shards: {min(gbps):.3g}–{max(gbps):.3g})"
                 row.append(Cell(text + (" ?" if e.suspect else ""), "suspect" if e.suspect else "num",
-                                sort=e.memcpy_gbps, title="; ".join(e.suspect)))
+                                sort=e.copy_gbps, title="; ".join(e.suspect)))
             rows.append(row)
     return Table(["device", "dtype"] + [f"n={format_n(n)}" for n in ns], rows,
-                 "in-run memcpy GB/s (hot median ± relative spread), the denominator of every % of copy; "
+                 "in-run copy GB/s, the faster of memcpy and our copy kernel (marked 'kernel'), hot median ± relative "
+                 "spread: the denominator of every % of copy; "
                  "? = suspect" + ("; merged report: the first shard's, with the range over the shards, each of which "
                                   "divided its own records by its own copy" if rep.merged_from else ""),
                  interactive=False)
@@ -260,7 +262,7 @@ def copy_bw_table(rep: Report) -> Table:
             else:
                 row.append(Cell(text, "warn" if cell.pct_of_copy_bw > 100 else "num", sort=cell.pct_of_copy_bw))
         rows.append(row)
-    caption = (f"% of the in-run memcpy bandwidth, impl {impl}, variant {variant}, at the largest n "
+    caption = (f"% of the in-run copy bandwidth, impl {impl}, variant {variant}, at the largest n "
                f"({format_n(nmax)}; otherwise the n shown). ? = suspect timing (over {limit:g}% of copy or "
                "not converged; hover for the reason): shown, but left out of every headline figure")
     return Table(["activation"] + [f"{dt} {d}" for dt, d in cols], rows, caption)

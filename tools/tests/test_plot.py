@@ -54,7 +54,7 @@ def test_svg_keeps_text(tmp_path):
     fig, _ = plot.fig_throughput([rep], "relu", plot.MACHINE_COLORS)
     (path,) = plot.save_figure(fig, tmp_path, "throughput_relu", ("svg",))
     svg = path.read_text()
-    assert "GB/s (hot median)" in svg and "memcpy roofline" in svg
+    assert "GB/s (hot median)" in svg and "copy roofline" in svg
 
 
 def test_several_reports_overlaid_and_side_by_side(tmp_path):

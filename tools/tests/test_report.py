@@ -70,7 +70,7 @@ def test_headline_is_first_on_the_page(tables_only):
 
 def test_summary_md_starts_with_the_headline(tables_only):
     _, _, md = tables_only
-    assert md.startswith("# actbench results\n\n## Headline\n\nPer machine and dtype: the in-run memcpy")
+    assert md.startswith("# actbench results\n\n## Headline\n\nPer machine and dtype: the in-run copy")
     assert "\n### gpu-node-1 · NVIDIA H100 80GB HBM3\n" in md
     assert md.index("## Headline") < md.index("## Runs") < md.index("**Accuracy**")
     assert "| dtype | n | in-run copy GB/s | median GB/s | median % of copy |" in md
