@@ -127,11 +127,11 @@ def headline_table(rows: list[DtypeHeadline], multi_device: bool) -> Table:
     return Table(header, out, interactive=False, classes=["headline"])
 
 
-HEADLINE_NOTE = ("Per machine and dtype: the in-run copy bandwidth (the faster of memcpy and our copy kernel) at the largest n (± its spread); actbench's "
-                 "precise kernels at that n, every activation and direction, with records whose timing is suspect "
-                 "left out and counted; the worst precise max ULP error (the figure the verdict rests on / its "
-                 "bound, over every n and impl); failing precise and fast cases, apart from the textbook ones that "
-                 "fail on purpose.")
+HEADLINE_NOTE = ("Per machine and dtype: the in-run copy bandwidth (the faster of memcpy and our copy kernel) "
+                 "at the largest n (± its spread); actbench's precise kernels at that n, every activation and "
+                 "direction, with records whose timing is suspect left out and counted; the worst precise max "
+                 "ULP error (the figure the verdict rests on / its bound, over every n and impl); failing precise "
+                 "and fast cases, apart from the textbook ones that fail on purpose.")
 
 
 def failure_lines(fs: list[Failure]) -> list[str]:
