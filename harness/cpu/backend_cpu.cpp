@@ -33,13 +33,20 @@ class CpuBackend final : public Backend {
     // ACTBENCH_CPU_STORES=plain|streaming forces one way (to measure what streaming buys on a machine).
     const char* forced = std::getenv("ACTBENCH_CPU_STORES");
     const std::string mode = forced ? forced : "auto";
-    if (mode == "streaming") stores_.stream_above_bytes = 0;
-    else if (mode != "plain" && h.last_level_cache_bytes > 0) stores_.stream_above_bytes = h.last_level_cache_bytes;
+    if (mode != "auto" && mode != "plain" && mode != "streaming")
+      throw BackendError(fmt::format("ACTBENCH_CPU_STORES must be plain or streaming (or unset), not '{}'", mode));
+    if (mode == "streaming") {
+      stores_.stream_above_bytes = 0;
+      stores_.compute_bound_too = true;
+    } else if (mode == "auto" && h.last_level_cache_bytes > 0) {
+      stores_.stream_above_bytes = h.last_level_cache_bytes;
+    }
     facts_.details["stores"] =
         mode == "streaming" || mode == "plain"
             ? fmt::format("{} (ACTBENCH_CPU_STORES)", mode == "plain" ? "plain" : "non-temporal")
         : h.last_level_cache_bytes > 0
-            ? fmt::format("non-temporal above a working set of {} bytes (the last-level cache), plain below",
+            ? fmt::format("non-temporal above a working set of {} bytes (the last-level cache) for the memory-bound "
+                          "launches, plain below and for the compute-bound ones (16-bit data, the f32 exp family)",
                           h.last_level_cache_bytes)
             : std::string("plain (last-level cache size unknown)");
   }

@@ -15,9 +15,14 @@ namespace actbench::cpu {
 /// output with non-temporal stores: no read-for-ownership of the output's lines (a third of the traffic of a
 /// plain-store loop out of cache) and no eviction of what the cache holds - what the platform's memcpy does for
 /// large copies.  Below it, plain stores: the next launch finds the output in the cache.  The cpu backend sets it
-/// to the last-level cache's size; the default never streams.
+/// to the last-level cache's size; the default never streams.  Streaming pays only where memory is the limit: a
+/// compute-bound launch - the f32 exp family's split path, and any op on 16-bit data (the widening and rounding
+/// cost more than the memory does) - stores plainly unless compute_bound_too is set.  Measured on a 2-core Zen 4
+/// VM (docs/DESIGN.md, "The cpu backend"): non-temporal stores cost those 5-20%, and bought the f32 relu family
+/// 25-35% above the cache.
 struct StorePolicy {
   std::size_t stream_above_bytes = std::numeric_limits<std::size_t>::max();
+  bool compute_bound_too = false;
 };
 
 /// Runs `l` (l.dtype must be T's dtype) synchronously on the calling thread's OpenMP team.

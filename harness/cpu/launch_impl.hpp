@@ -12,9 +12,6 @@
 #include <thrust/tuple.h>
 
 #include <omp.h>
-#ifndef ACTBENCH_STREAM_BLOCK
-#define ACTBENCH_STREAM_BLOCK 256
-#endif
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
@@ -32,9 +29,13 @@ namespace detail {
 /// Elements per block: the unit of every loop below (a few KB, L1-resident).  A multiple of 64, so that blocks
 /// of 16-bit data stay 64-byte aligned when y is.
 constexpr std::int64_t kBlock = 1024;
-/// Elements per block when a launch streams: small, so that the non-temporal stores of one block drain while the
-/// next one computes (a whole 4 KB block at once stalled compute-bound kernels on the write-combining buffers).
-constexpr std::int64_t kStreamBlock = ACTBENCH_STREAM_BLOCK;
+/// Bytes of output per block when a launch streams: small, so that the non-temporal stores of one block drain
+/// while the next one computes (a whole 4 KB block at once stalled compute-bound kernels on the write-combining
+/// buffers), and the same for every dtype (256 16-bit elements a block lost ~10% to the per-block overhead).
+constexpr std::int64_t kStreamBlockBytes = 1024;
+template <class T>
+constexpr std::int64_t kStreamBlock = kStreamBlockBytes / static_cast<std::int64_t>(sizeof(T));
+static_assert(kStreamBlockBytes % 64 == 0 && kStreamBlockBytes / 2 <= kBlock, "64-byte aligned blocks, in out[kBlock]");
 
 /// Whether a launch writes its output with non-temporal stores (see StorePolicy): its working set (inputs and
 /// output) exceeds the policy's threshold.
@@ -79,7 +80,7 @@ void for_blocks(T* y, std::int64_t n, bool stream, MakeState make_state, Body bo
   {
     auto state = make_state();
     alignas(64) T out[kBlock];
-    const std::int64_t step = stream ? kStreamBlock : kBlock;
+    const std::int64_t step = stream ? kStreamBlock<T> : kBlock;
 #pragma omp for schedule(static)
     for (std::int64_t b = 0; b < n; b += step) {
       const std::int64_t m = std::min(step, n - b);
@@ -319,13 +320,14 @@ void launch(const Launch& l, const StorePolicy& sp) {
     dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });
     return;
   }
+  const StorePolicy compute_bound = sp.compute_bound_too ? sp : StorePolicy{};  // see StorePolicy
   if constexpr (std::is_same<T, float>::value) {
     if (l.op.variant == Variant::precise &&
         f32::visit_parts(l.op.activation, l.op.direction != Direction::fwd, l.op.params,
-                         [&](const auto& parts) { detail::run_split(parts, l, sp); }))
+                         [&](const auto& parts) { detail::run_split(parts, l, compute_bound); }))
       return;
   }
-  dispatch_op<T>(l.op, [&](const auto& op) { detail::run_blocks(op, l, sp); });
+  dispatch_op<T>(l.op, [&](const auto& op) { detail::run_blocks(op, l, sizeof(T) == 2 ? compute_bound : sp); });
 }
 
 template <class T>

@@ -209,6 +209,7 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
                   l.y = in_place ? x.data() : y.data() + size;  // out of place: y not 16-byte aligned
                   cpu::StorePolicy sp;
                   sp.stream_above_bytes = stream_above;
+                  sp.compute_bound_too = stream_above == 0;  // every op through the streaming loop
                   visit_dtype(t, [&](auto tag) { cpu::launch<decltype(tag)>(l, sp); });
                   const auto* out = static_cast<const unsigned char*>(l.y);
                   for (std::size_t i = 0; i < n; ++i) {

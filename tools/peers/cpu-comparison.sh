@@ -2,7 +2,8 @@
 # The cpu comparison (a benchmark, not a test): actbench's cpu kernels and every framework peer installed
 # (PyTorch eager, torch.compile, JAX jit: tools/dev.sh setup; ACTBENCH_PEERS_TORCH=1 for PyTorch) on the same
 # n, threads and data (the default seed), precise variant, every direction, in ONE report; then the table
-# actbench / best peer per activation × dtype × direction beside it (REPORT with .md for .json).
+# actbench / best peer per activation × dtype × direction beside it, one table per size (REPORT with .md for
+# .json).
 #
 #   bash tools/peers/cpu-comparison.sh REPORT.json [-n 2^22,2^24] [-t f32,f16,bf16] [--build DIR] [-- peers flags]
 #
@@ -28,5 +29,12 @@ VENV=${ACTBENCH_VENV:-$ROOT/.venv}
 [ -x "$VENV/bin/actbench-peers" ] || { echo "cpu-comparison.sh: $VENV/bin/actbench-peers not found: bash tools/dev.sh setup" >&2; exit 2; }
 "$VENV/bin/actbench-peers" --with-actbench --backend cpu -n "$SIZES" -t "$DTYPES" --threads "$(nproc)" \
   --actbench "$BUILD/actbench" -o "$OUT" --force "$@"
-"$VENV/bin/python" -m actbench_tools.peers_table "$OUT" --format md -o "${OUT%.json}.md"
-echo "cpu-comparison.sh: wrote $OUT and ${OUT%.json}.md" >&2
+# The table once per size (sizes as N or 2^K), one after the other in REPORT.md.
+MD=${OUT%.json}.md
+IFS=, read -r -a sizes <<< "$SIZES"
+for s in "${sizes[@]}"; do
+  printf '## n = %s\n\n' "$s"
+  "$VENV/bin/python" -m actbench_tools.peers_table "$OUT" --n $(( ${s//^/**} )) --format md
+  printf '\n'
+done > "$MD"
+echo "cpu-comparison.sh: wrote $OUT and $MD" >&2
