@@ -7,7 +7,7 @@ inputs) or dense (f64: every binade of both signs, thresholds and their neighbou
 with default parameters are read; a dtype the f32 folder covers is taken from the folder, not from a sample.
 
     python -m actbench_tools.findings --f32 results/accuracy/exhaustive-f32 \\
-        results/vm-cpu-2026-12-02.json results/accuracy/vm-cpu-f64-dense-2026-12-02.json \\
+        results/vm-cpu-2026-12-03.json results/accuracy/vm-cpu-f64-dense-2026-12-02.json \\
         --readme README.md --full docs/FINDINGS.md          # rewrite both generated texts
     ... --check                                             # CI: exit 1 when either is stale
 """
