@@ -8,6 +8,9 @@
 #ifndef ACTBENCH_VERSION
 #define ACTBENCH_VERSION "dev"
 #endif
+#if __has_include("actbench_git_sha.hpp")
+#include "actbench_git_sha.hpp"  // ACTBENCH_GIT_SHA, written at build time (cmake/git_sha.cmake)
+#endif
 #ifndef ACTBENCH_GIT_SHA
 #define ACTBENCH_GIT_SHA "unknown"
 #endif

@@ -14,7 +14,14 @@
 #include <cmath>
 #include <stdexcept>
 
-// ACTBENCH_VERSION and ACTBENCH_GIT_SHA: compile definitions of the harness (CMakeLists.txt).
+#if __has_include("actbench_git_sha.hpp")
+#include "actbench_git_sha.hpp"  // ACTBENCH_GIT_SHA, written at build time (cmake/git_sha.cmake)
+#endif
+
+// ACTBENCH_VERSION: a compile definition of the harness (CMakeLists.txt).
+#ifndef ACTBENCH_GIT_SHA
+#define ACTBENCH_GIT_SHA "unknown"
+#endif
 
 namespace actbench {
 namespace {

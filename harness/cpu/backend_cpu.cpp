@@ -30,11 +30,12 @@ class CpuBackend final : public Backend {
                       {"last_level_cache_bytes", h.last_level_cache_bytes},
                       {"memory_bytes", h.memory_bytes}};
     // Stream (non-temporal stores) when a launch's inputs and output no longer fit in the last-level cache;
-    // ACTBENCH_CPU_STORES=plain|streaming forces one way (to measure what streaming buys on a machine).
+    // ACTBENCH_CPU_STORES=plain|streaming forces one way (to measure what streaming buys on a machine), auto or
+    // unset is the rule.
     const char* forced = std::getenv("ACTBENCH_CPU_STORES");
-    const std::string mode = forced ? forced : "auto";
+    const std::string mode = forced && *forced ? forced : "auto";
     if (mode != "auto" && mode != "plain" && mode != "streaming")
-      throw BackendError(fmt::format("ACTBENCH_CPU_STORES must be plain or streaming (or unset), not '{}'", mode));
+      throw BackendError(fmt::format("ACTBENCH_CPU_STORES must be auto, plain or streaming, not '{}'", mode));
     if (mode == "streaming") {
       stores_.stream_above_bytes = 0;
       stores_.compute_bound_too = true;
@@ -45,8 +46,8 @@ class CpuBackend final : public Backend {
         mode == "streaming" || mode == "plain"
             ? fmt::format("{} (ACTBENCH_CPU_STORES)", mode == "plain" ? "plain" : "non-temporal")
         : h.last_level_cache_bytes > 0
-            ? fmt::format("non-temporal above a working set of {} bytes (the last-level cache) for the memory-bound "
-                          "launches, plain below and for the compute-bound ones (16-bit data, the f32 exp family)",
+            ? fmt::format("non-temporal above a working set of {} bytes (the last-level cache), plain below it "
+                          "and for 16-bit data and the f32 precise exp family (compute-bound)",
                           h.last_level_cache_bytes)
             : std::string("plain (last-level cache size unknown)");
   }

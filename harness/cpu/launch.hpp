@@ -17,9 +17,8 @@ namespace actbench::cpu {
 /// large copies.  Below it, plain stores: the next launch finds the output in the cache.  The cpu backend sets it
 /// to the last-level cache's size; the default never streams.  Streaming pays only where memory is the limit: a
 /// compute-bound launch - the f32 exp family's split path, and any op on 16-bit data (the widening and rounding
-/// cost more than the memory does) - stores plainly unless compute_bound_too is set.  Measured on a 2-core Zen 4
-/// VM (docs/DESIGN.md, "The cpu backend"): non-temporal stores cost those 5-20%, and bought the f32 relu family
-/// 25-35% above the cache.
+/// cost more than the memory does) - stores plainly unless compute_bound_too is set: the A/B behind the rule is
+/// in results/cpu-stores/ (docs/DESIGN.md, "The cpu backend's loop").
 struct StorePolicy {
   std::size_t stream_above_bytes = std::numeric_limits<std::size_t>::max();
   bool compute_bound_too = false;

@@ -171,7 +171,8 @@ TEST(CpuBackend, SplitLoopsInPlace) {
 }
 
 // The same bits whichever way the results reach memory (plain stores, or a block buffer and non-temporal stores;
-// cpu::StorePolicy), out of place and in place (y = x), for every op of every dtype and variant - prelu with a
+// cpu::StorePolicy), out of place (y aligned for the stores, or not) and in place (y = x, y = dy), nothing written past
+// y, for every op of every dtype and variant - prelu with a
 // channel count that does not divide a block, and with more channels than the per-thread table holds.
 TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
   int checked = 0;
@@ -197,8 +198,14 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
                   for (std::size_t i = 0; i < bits.size(); ++i) std::memcpy(out.data() + i * size, &bits[i], size);
                   return out;
                 };
-                for (bool in_place : {false, true}) {
-                  std::vector<unsigned char> x = pack(xs), dy = pack(dys), y(n * size + 64, 0xAB);
+                // Where y is: 64-byte aligned (the non-temporal stores run), one element past that (they fall back
+                // to plain stores), x itself, and dy itself (bwd).
+                enum class Where { aligned, unaligned, on_x, on_dy };
+                for (Where where : {Where::aligned, Where::unaligned, Where::on_x, Where::on_dy}) {
+                  if (where == Where::on_dy && d != Direction::bwd) continue;
+                  const bool in_place = where == Where::on_x || where == Where::on_dy;
+                  std::vector<unsigned char> x = pack(xs), dy = pack(dys), y(n * size + 192, 0xAB);
+                  unsigned char* y64 = y.data() + (64 - reinterpret_cast<std::uintptr_t>(y.data()) % 64);
                   Launch l;
                   l.op = OpSpec{info.id, d, v, p, slopes.data()};
                   l.dtype = t;
@@ -206,7 +213,8 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
                   l.n = static_cast<std::int64_t>(n);
                   l.x = x.data();
                   l.dy = d == Direction::bwd ? dy.data() : nullptr;
-                  l.y = in_place ? x.data() : y.data() + size;  // out of place: y not 16-byte aligned
+                  l.y = where == Where::on_x ? x.data() : where == Where::on_dy ? dy.data()
+                        : where == Where::aligned ? y64 : y64 + size;
                   cpu::StorePolicy sp;
                   sp.stream_above_bytes = stream_above;
                   sp.compute_bound_too = stream_above == 0;  // every op through the streaming loop
@@ -216,8 +224,13 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
                     std::uint64_t b = 0;
                     std::memcpy(&b, out + i * size, size);
                     if (std::isnan(decode(t, b)) && std::isnan(decode(t, want[i]))) continue;
-                    ASSERT_EQ(b, want[i]) << c.name() << (in_place ? " in place" : "") << " stream_above "
+                    ASSERT_EQ(b, want[i]) << c.name() << " placement " << static_cast<int>(where) << " stream_above "
                                           << stream_above << " channels " << channels << " element " << i;
+                  }
+                  if (!in_place) {  // nothing written past y's last element
+                    for (std::size_t k = 0; k < 64; ++k) {
+                      ASSERT_EQ(out[n * size + k], 0xAB) << c.name() << " wrote past y, stream_above " << stream_above;
+                    }
                   }
                   ++checked;
                 }

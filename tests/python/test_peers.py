@@ -76,6 +76,11 @@ def test_jax_report_is_a_valid_actbench_report(jax_report):
         assert rec.accuracy.inputs_tested == (65536 if rec.key.dtype == "bf16" else rec.accuracy.inputs_tested)
         assert rec.accuracy.bound_why.startswith("held to actbench's precise bound")
     assert {r.impl for r in rep.roofline} == {"jax-jit"}
+    for roof in rep.roofline:  # the roofline is the faster copy, as actbench's own, and every % divides by it
+        assert roof.copy_gbps == max(roof.memcpy_gbps, roof.copy_kernel_gbps) > 0
+        for rec in rep.records.values():
+            if rec.key.dtype == roof.dtype:
+                assert rec.pct_of_copy_bw == pytest.approx(100 * rec.gbps / roof.copy_gbps)
 
 
 def test_jax_scores_are_what_actbench_score_says(actbench, jax_report, tmp_path):
