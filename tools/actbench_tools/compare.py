@@ -526,7 +526,7 @@ def build_parser():
                     help="throughput drop (and max ULP growth) in percent that counts as a regression, and "
                          "the change below which overlapping samples are 'same' (default: %(default)s)")
     ap.add_argument("--normalize", choices=("copy",),
-                    help="copy: compare each case's % of its own run's in-run copy bandwidth (machine-relative "
+                    help="copy: compare each case's %% of its own run's in-run copy bandwidth (machine-relative "
                          "ratios) instead of GB/s")
     ap.add_argument("--match-across-backends", action="store_true",
                     help="match cases whatever their backend (compare a cpu run with a cuda run)")

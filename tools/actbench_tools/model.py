@@ -632,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("new", type=Path)
     c.add_argument("baseline", type=Path)
     c.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
-    j = sub.add_parser("join", help="measured % of copy of a cuda report beside the model's prediction")
+    j = sub.add_parser("join", help="measured %% of copy of a cuda report beside the model's prediction")
     j.add_argument("report", type=Path)
     j.add_argument("model", type=Path)
     j.add_argument("--n", type=_n, default=DEFAULT_N, help="elements (default 2^28)")

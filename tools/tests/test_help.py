@@ -1,0 +1,23 @@
+"""Every console script of the tools package answers --help (argparse formats each help string with %, so a bare
+'%' in one - "% of copy" - used to crash --help with an internal error)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+SCRIPTS = tomllib.loads(PYPROJECT.read_text())["project"]["scripts"]
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_help_prints_usage(name):
+    module, func = SCRIPTS[name].split(":")
+    code = f"import sys; from {module} import {func} as f; sys.argv = [{name!r}, '--help']; sys.exit(f())"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage:" in proc.stdout and "internal error" not in proc.stderr
