@@ -26,6 +26,9 @@
 
 namespace actbench {
 
+const char* build_version() { return ACTBENCH_VERSION; }
+const char* build_git_sha() { return ACTBENCH_GIT_SHA; }
+
 namespace {
 
 /// The widest vector ISA the host code was compiled for (the cpu backend's hot paths run on it).
@@ -100,8 +103,8 @@ nlohmann::json make_context(const std::vector<std::string>& argv, BackendKind ba
           {"cpu_scaling_enabled", h.cpu_scaling_enabled},
           {"caches", caches},
           {"library_build_type", std::string(ACTBENCH_BUILD_TYPE) == "Debug" ? "debug" : "release"},
-          {"actbench_version", ACTBENCH_VERSION},
-          {"git_sha", ACTBENCH_GIT_SHA},
+          {"actbench_version", build_version()},
+          {"git_sha", build_git_sha()},
           {"argv", argv},
           {"start_time", now},
           {"end_time", now},

@@ -15,6 +15,10 @@ std::string utc_now();
 /// Today's date, "2026-11-27" (UTC).
 std::string utc_date();
 
+/// The build's version and the commit its sources come from (cmake/git_sha.cmake, taken at build time).
+const char* build_version();
+const char* build_git_sha();
+
 /// The context object (FORMAT.md): Google Benchmark's keys plus actbench's.
 nlohmann::json make_context(const std::vector<std::string>& argv, BackendKind backend,
                             const std::vector<const Backend*>& devices, const std::string& accuracy_mode);

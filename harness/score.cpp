@@ -1,6 +1,7 @@
 // actbench/harness/score.cpp - see score.hpp.
 #include "harness/score.hpp"
 
+#include "harness/context.hpp"
 #include "harness/npy.hpp"
 #include "harness/params.hpp"
 #include "harness/reference.hpp"
@@ -14,14 +15,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#if __has_include("actbench_git_sha.hpp")
-#include "actbench_git_sha.hpp"  // ACTBENCH_GIT_SHA, written at build time (cmake/git_sha.cmake)
-#endif
-
-// ACTBENCH_VERSION: a compile definition of the harness (CMakeLists.txt).
-#ifndef ACTBENCH_GIT_SHA
-#define ACTBENCH_GIT_SHA "unknown"
-#endif
 
 namespace actbench {
 namespace {
@@ -114,8 +107,8 @@ AccuracyRecord score_files(const ScoreSpec& spec, const ScoreFiles& files) {
 nlohmann::json score_fragment(const ScoreSpec& spec, const ScoreFiles& files, const AccuracyRecord& record) {
   return {{"format", "actbench-score"},
           {"schema_version", kReportSchemaVersion},
-          {"actbench_version", ACTBENCH_VERSION},
-          {"git_sha", ACTBENCH_GIT_SHA},
+          {"actbench_version", build_version()},
+          {"git_sha", build_git_sha()},
           {"activation", to_string(spec.activation)},
           {"direction", to_string(spec.direction)},
           {"dtype", to_string(spec.dtype)},
