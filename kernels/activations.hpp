@@ -86,32 +86,48 @@ struct Sig {
   C s, sc;  ///< sigma(z), sigma(-z)
 };
 /// Both quotients are correctly rounded up to e's own error: the rounding of d = 1+e (dl = (1-d)+e,
-/// exact) and each division's remainder (fma) are carried into a final correction:
-/// a/(d+dl) = q0 + (a - q0 d - q0 dl)/d.
+/// exact) and each first quotient's remainder (fma) are carried into a final correction:
+/// a/(d+dl) = q0 + (a - q0 d - q0 dl)/d.  One division: q0 = e p0 (within 1.5 ulp of e/d), which the
+/// correction takes to the same result.
 template <class M, class C>
 ACTBENCH_HD Sig<C> sig(C z) {
   const C e = M::exp(-M::fabs(z));
   const auto d = fp::fast_two_sum(C(1), e);  // 1 >= e
   const C p0 = M::div(C(1), d.hi);
-  const C q0 = M::div(e, d.hi);
+  const C q0 = e * p0;
   const C p = M::fma(M::fma(-p0, d.hi, C(1)) - p0 * d.lo, p0, p0);
   const C q = M::fma(M::fma(-q0, d.hi, e) - q0 * d.lo, p0, q0);
   return z >= C(0) ? Sig<C>{p, q} : Sig<C>{q, p};
 }
 
-/// k * e^a for k of moderate size, without losing bits to a subnormal e^a when k*e^a is normal:
-/// for double below -700 it is (k e^(a/2)) e^(a/2).  (The float precise paths widen instead.)
+/// (k + kl) e^a below a = -700 (double), where e^a alone would lose bits as a subnormal while the product is
+/// normal: (k + kl) e^(a+700) e^-700, a+700 exact.  Out of line: the benchmark's data (|x| <= 8) never gets
+/// there, and inline it would put a second exp on the hot path.
+template <class M, class C>
+ACTBENCH_COLD C k_exp_far(C k, C kl, C a) {
+  constexpr double kE700 = 9.8596765437597708e-305, kE700c = 8.6188721006753665e-18;  // e^-700 (1 + kE700c)
+  const C e = M::exp(a + C(700));
+  C m = kl == C(0) ? k * e : M::fma(k, e, kl * e);
+  m = M::fma(m, C(kE700c), m);
+  return m * C(kE700);
+}
+/// k e^a for k of moderate size, without losing bits to a subnormal e^a when k e^a is normal (double below
+/// -700: k_exp_far).  (The float precise paths widen instead.)
 template <class M, class C>
 ACTBENCH_HD C k_exp(C k, C a) {
   if constexpr (std::is_same<C, double>::value) {
-    if (a < C(-700)) {  // e^a = e^(a+700) e^-700; a+700 is exact; e^-700 = kE700 (1 + kE700c)
-      constexpr double kE700 = 9.8596765437597708e-305, kE700c = 8.6188721006753665e-18;
-      C m = k * M::exp(a + C(700));
-      m = M::fma(m, C(kE700c), m);
-      return m * C(kE700);
-    }
+    if (a < C(-700)) return k_exp_far<M>(k, C(0), a);
   }
   return k * M::exp(a);
+}
+/// (k + kl) e^a for a pair k + kl, rounded once: e^a computed once.
+template <class M, class C>
+ACTBENCH_HD C k_exp(C k, C kl, C a) {
+  if constexpr (std::is_same<C, double>::value) {
+    if (a < C(-700)) return k_exp_far<M>(k, kl, a);
+  }
+  const C e = M::exp(a);
+  return M::fma(k, e, kl * e);
 }
 
 /// sigma'(z) = e/(1+e)^2, e = exp(-|z|), with the roundings of d = 1+e and of d*d compensated:
@@ -178,6 +194,16 @@ ACTBENCH_HOT Pair<C> scaled(C b, C x) {
   const C hi = fp::mul(b, x);
   const C lo = (hi - hi == C(0)) ? fp::fma(b, x, -hi) : C(0);
   return {hi, lo};
+}
+/// scaled(b, x), or at kUnit (the caller has found b == 1, the parameter's default) x and a constant 0, so that
+/// every correction term of lo folds away in that copy.  b is a kernel parameter: every thread takes one copy.
+template <bool kUnit, class M, class C>
+ACTBENCH_HOT Pair<C> scaled_at(C b, C x) {
+  if constexpr (kUnit) {
+    return {x, C(0)};
+  } else {
+    return scaled<M>(b, x);
+  }
 }
 
 /// (s + sl) / 6 rounded once (up to the tiny error of sl): q = s/6, r = s - 6q exactly.
@@ -362,7 +388,7 @@ struct Elu {
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    return x > 0.0f ? x : float(alpha) * narrow::expm1(x);
+    return x > 0.0f ? x : float(alpha) * narrow::expm1_neg(x);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
@@ -424,12 +450,12 @@ struct Selu : SeluConstants {
     using M = math<V>;
     if (x > C(0)) return C(lambda);
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
-    return detail::k_exp<M>(la.hi, x) + detail::k_exp<M>(la.lo, x);
+    return detail::k_exp<M>(la.hi, la.lo, x);
   }
   // 16-bit: lambda*alpha rounded to f32 once (2^-24, far below a 16-bit ulp).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    return x > 0.0f ? float(lambda) * x : (float(lambda) * float(alpha)) * narrow::expm1(x);
+    return x > 0.0f ? float(lambda) * x : (float(lambda) * float(alpha)) * narrow::expm1_neg(x);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
@@ -473,6 +499,7 @@ struct Celu {
     using M = math<V>;
     if (x > C(0)) return x;
     const C a = C(alpha);
+    if (a == C(1)) return M::expm1(x);  // alpha = 1 (a kernel parameter: every thread agrees): q = x, ql = 0
     const C q = M::div(x, a);
     const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
     const C em = M::expm1(q);
@@ -484,24 +511,28 @@ struct Celu {
     using M = math<V>;
     if (x > C(0)) return C(1);
     const C a = C(alpha);
+    if (a == C(1)) return M::exp(x);  // as fwd
     const C q = M::div(x, a);
     const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
     const C e = M::exp(q);
     return M::fma(e, ql, e);
   }
-  // 16-bit: q = x/alpha by narrow::div; the derivative carries q's rounding (e^q's tail needs it).
+  // 16-bit: q = x/alpha by narrow::div; the derivative carries q's rounding (e^q's tail needs it).  fwd,
+  // alpha > 0: q < 0 and expm1_neg; a quotient that overflows (x = -inf, or |x/alpha| past FLT_MAX) comes
+  // out NaN or -inf, and max(q, -104) takes it where e^q is 0 anyway (NaN x never gets there).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    if (x > 0.0f || x == 0.0f) return x;
+    if (!(x < 0.0f)) return x;  // x >= 0, NaN
     const float a = float(alpha);
-    if (x == -INFINITY) return -a;
+    if (a > 0.0f) return a * narrow::expm1_neg(narrow::max_num(narrow::div(x, a), -104.0f));
+    if (x == -INFINITY) return -INFINITY;  // alpha < 0: alpha e^inf
     return a * narrow::expm1(narrow::div(x, a));
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x > 0.0f) return 1.0f;
-    if (x == -INFINITY) return 0.0f;
     const float a = float(alpha);
+    if (x == -INFINITY) return a > 0.0f ? 0.0f : INFINITY;  // e^(-inf/alpha)
     const float q = narrow::div(x, a);
     const float ql = (q - q == 0.0f) ? ::fmaf(-q, a, x) * narrow::rcp(a) : 0.0f;
     const float e = narrow::exp<kTinyResults<S>>(q);
@@ -547,9 +578,9 @@ template <Variant V>
 struct Softplus {
   double beta = 1.0;
 
-  template <class M, class C>
+  template <class M, class C, bool kUnit = false>
   static ACTBENCH_HD C eval_fwd(C x, C b) {
-    const auto z = detail::scaled<M>(b, x);
+    const auto z = detail::scaled_at<kUnit, M>(b, x);
     if (z.hi > C(sizeof(C) == 4 ? 24 : 40)) return x;
     const C e = M::exp(-M::fabs(z.hi));
     if (z.hi < C(-700)) return detail::k_exp<M>(M::div(C(1) + z.lo, b), z.hi);  // f64 far tail
@@ -564,15 +595,20 @@ struct Softplus {
     if constexpr (detail::kF32<V, C>) return f32::softplus(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
-    return eval_fwd<M, C>(x, b);
+    return b == C(1) ? eval_fwd<M, C, true>(x, C(1)) : eval_fwd<M, C>(x, b);
+  }
+  template <class M, class C, bool kUnit>
+  static ACTBENCH_HD C eval_deriv(C x, C b) {
+    const auto z = detail::scaled_at<kUnit, M>(b, x);
+    const auto s = detail::sig<M>(z.hi);
+    return z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s;
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     if constexpr (detail::kF32<V, C>) return f32::softplus_deriv(x, float(beta));  // kernels/f32
     using M = math<V>;
-    const auto z = detail::scaled<M>(C(beta), x);
-    const auto s = detail::sig<M>(z.hi);
-    return z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s;
+    const C b = C(beta);
+    return b == C(1) ? eval_deriv<M, C, true>(x, C(1)) : eval_deriv<M, C, false>(x, b);
   }
   // 16-bit: max(z, 0) + log1p(e^-|z|) with narrow::exp and the atanh series; beta != 1 adds the
   // rounding of beta x (times sigma(z)) and divides by beta.
@@ -855,16 +891,16 @@ struct Swish {
     if (z.hi < C(-700)) return detail::k_exp<M>(M::fma(C(2) + z.hi, z.lo, C(1) + z.hi), z.hi);
     return x + z.hi;  // NaN
   }
-  template <class M, class C>
+  template <class M, class C, bool kUnit = false>
   static ACTBENCH_HD C eval_fwd(C x, C b) {
-    const auto z = detail::scaled<M>(b, x);
+    const auto z = detail::scaled_at<kUnit, M>(b, x);
     if (!(z.hi >= C(-700) && z.hi < M::template infinity<C>())) return fwd_tail<M>(x, z);
     const auto s = detail::sig<M>(z.hi);
     return x * (z.lo != C(0) ? M::fma(s.s * s.sc, z.lo, s.s) : s.s);
   }
-  template <class M, class C>
+  template <class M, class C, bool kUnit = false>
   static ACTBENCH_HD C eval_deriv(C x, C b) {
-    const auto z = detail::scaled<M>(b, x);
+    const auto z = detail::scaled_at<kUnit, M>(b, x);
     if (!(z.hi >= C(-700) && z.hi < M::template infinity<C>())) return deriv_tail<M>(x, z);
     const auto s = detail::sig<M>(z.hi);
     const C t = s.s * s.sc;
@@ -877,7 +913,7 @@ struct Swish {
     if constexpr (detail::kF32<V, C>) return f32::swish(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
-    return eval_fwd<M, C>(x, b);
+    return b == C(1) ? eval_fwd<M, C, true>(x, C(1)) : eval_fwd<M, C>(x, b);
   }
   /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
   ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
@@ -898,19 +934,20 @@ struct Swish {
     if constexpr (std::is_same<C, double>::value) {
       if (b == 1.0 && detail::in_zero_band(x, -1.27846454276107368564)) return deriv_near_zero_f64(x);
     }
-    return eval_deriv<M, C>(x, b);
+    return b == C(1) ? eval_deriv<M, C, true>(x, C(1)) : eval_deriv<M, C>(x, b);
   }
   // 16-bit: x sigma(z), f' = s + z s (1-s), narrow sigma; beta != 1 adds the rounding of z = beta x.
   // Next to the zero of f' (beta = 1: -1.2785) the terms cancel: there f' = u q(u) (near_zero).
+  // fwd: x = -inf multiplies sigma = 0 as -FLT_MAX (beta > 0), giving -0; NaN propagates through z.
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    if (x == -INFINITY) return -0.0f;
     const float b = float(beta);
     const float z = b * x;
+    const float xf = narrow::max_num(x, -0x1.fffffep127f);  // -FLT_MAX
     const auto g = narrow::sig<kTinyResults<S>>(z);
-    if (b == 1.0f) return x * g.s;
+    if (b == 1.0f) return xf * g.s;
     const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
-    return x * ::fmaf(g.s * g.sc, zl, g.s);
+    return xf * ::fmaf(g.s * g.sc, zl, g.s);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
@@ -1139,10 +1176,12 @@ struct Gelu {
     const float a = ::fabsf(x);
     return a > 16.0f ? 16.0f : a;
   }
-  template <class S>
+  /// The parts at a = clamp16(x), or (kNanKept false: fwd, where the NaN comes through x itself) at
+  /// min_num(|x|, 16), one instruction.
+  template <class S, bool kNanKept = true>
   ACTBENCH_HOT static Narrow narrow_parts(float x) {
     constexpr float kC = -0.5f * narrow::kL2E, kClo = -0.5f * narrow::kL2Elo;
-    const float a = clamp16(x);
+    const float a = kNanKept ? clamp16(x) : narrow::min_num(::fabsf(x), 16.0f);
     const float p = a * a;
     const float t = fp::mul(p, kC);  // -a^2/2 log2(e) = t + tl (unfused: host and device agree)
     const float tl = ::fmaf(p, kClo, ::fmaf(::fmaf(a, a, -p), kC, ::fmaf(p, kC, -t)));
@@ -1150,7 +1189,7 @@ struct Gelu {
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    const Narrow n = narrow_parts<S>(x);
+    const Narrow n = narrow_parts<S, false>(x);
     float P;
     if constexpr (kTinyResults<S>) {  // bf16: a in [0, 14.6], relative error 2^-20.8
       const float v = n.w - 0.375f;
@@ -1171,10 +1210,10 @@ struct Gelu {
       P = ::fmaf(P, v, -3.043959856e+00f);
     }
     const float F = n.w * ::fmaf(n.w, P, 2.0f);
-    // x < 0: f = -e F, negative or -0.  The sign is applied explicitly: a compiler may rewrite -(fma(y, a,
-    // y)) inside e as fma(-y, a, -y), which turns e = +0 into -e = +0 (GCC -O2 -mfma does).
-    const float r = ::fmaf(-n.e, F, x < 0.0f ? 0.0f : x);
-    return x < 0.0f ? -::fabsf(r) : r;
+    // f = max(x, 0) - e F, e F >= 0.  The negation is F's, never e's: a compiler may rewrite -(fma(y, a, y))
+    // inside e as fma(-y, a, -y), which turns e = +0 into -e = +0 (GCC -O2 -mfma does), while -F is -0 only
+    // where F is 0 (x = 0).  x < 0 adds -0, so a flushed e F leaves f = -0; x = -0 adds itself; x NaN: NaN.
+    return ::fmaf(n.e, -F, x < 0.0f ? -0.0f : x);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {

@@ -126,8 +126,8 @@ __device__ __forceinline__ Vec<T> apply_vec(const Op& op, const Vec<T>& a, const
 /// tile: fewer than one tile plus one vector) through one scalar grid-stride loop.  When not
 /// vectorized, that scalar loop does all n elements (head must be 0).
 ///
-/// Compile time matters here (17 activations x 3 variants x 3 directions x 4 dtypes x 2 archs): the
-/// op is inlined kUnroll x width times in the full tile and once in the scalar loop, nowhere else.
+/// The op is inlined kUnroll x width times in the full tile and once in the scalar loop, nowhere else
+/// (compile time: 17 activations x 3 variants x 3 directions x 4 dtypes x 2 archs).
 template <class Op>
 __global__ void __launch_bounds__(kBlockThreads)
     elementwise_kernel(Op op, const typename Op::storage_t* x, const typename Op::storage_t* dy,
@@ -152,17 +152,14 @@ __global__ void __launch_bounds__(kBlockThreads)
       a[u] = detail::load_vec(xv + v * kW);
       if constexpr (kBwd) b[u] = detail::load_vec(dyv + v * kW);
     }
-    // The math once per vector, in a rolled loop: vector u is always a[0] (the array shifts down
-    // after each), so the op is inlined width times here, not kUnroll x width.
-#pragma unroll 1
+    // Then the math and the store of each vector, unrolled: vector u stays in its own registers.  (A
+    // rolled loop here, shifting a[] down after each vector so as to inline the op only width times,
+    // cost 3-4 register moves per element - 16-bit halves even moved one PRMT at a time - which is
+    // a tenth of a 16-bit op's whole issue budget: tools/sass/sass_model.py counted it.)
+#pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-      detail::store_vec(yv + v * kW, detail::apply_vec(op, a[0], b[0], head + v * kW));
-#pragma unroll
-      for (int k = 0; k + 1 < kUnroll; ++k) {
-        a[k] = a[k + 1];
-        if constexpr (kBwd) b[k] = b[k + 1];
-      }
+      detail::store_vec(yv + v * kW, detail::apply_vec(op, a[u], b[u], head + v * kW));
     }
   }
 

@@ -19,6 +19,7 @@
 //              rcp's error squared.
 //   expm1(x)   e^x - 1 without the SFU: Cody-Waite reduction x = j ln2 + r, a degree-7 polynomial
 //              for e^r - 1, and 2^j from the exponent bits: ~1 ulp, no cancellation near 0.
+//   expm1_neg(x)  e^x - 1 for x <= 0: ex2 - 1 below -ln 4, a polynomial above (~13 instructions).
 //   log1p_unit(e)  log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e) in [0, 1/3], an exact
 //              identity (no rounding of 1 + e), and a degree-5 series in s^2 (truncation < 2^-26).
 //   sig(z)     sigma(z) and sigma(-z) from exp and a refined rcp.
@@ -104,6 +105,23 @@ ACTBENCH_HOT float ex2_unflushed(float t) {
 }
 }  // namespace host
 #endif
+
+/// fmaxf(x, lo) and fminf(x, hi) (a NaN x gives the bound): one FMNMX on the device; on the host the same
+/// values as a compare and a blend, which GCC vectorizes (it leaves fmaxf/fminf loops scalar).
+ACTBENCH_HOT float max_num(float x, float lo) {
+#if ACTBENCH_DEVICE_PASS
+  return ::fmaxf(x, lo);
+#else
+  return f32::select(!(x >= lo), lo, x);
+#endif
+}
+ACTBENCH_HOT float min_num(float x, float hi) {
+#if ACTBENCH_DEVICE_PASS
+  return ::fminf(x, hi);
+#else
+  return f32::select(!(x <= hi), hi, x);
+#endif
+}
 
 ACTBENCH_HOT float ex2(float t) {
 #if ACTBENCH_DEVICE_PASS
@@ -211,6 +229,26 @@ ACTBENCH_HOT float expm1(float x) {
   // e^x - 1 = 2^j (e^r - 1) + (2^j - 1); 2^j from the exponent bits (j in [-44, 127]).
   const float s = bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(j) + 127) << 23);
   return ::fmaf(s, em, s - 1.0f);
+}
+
+/// e^x - 1 for x <= 0 to ~2^-23 relative, branch-free (elu, selu: a third of expm1's instructions).  Below
+/// -ln 4: 2^(x log2 e) by the SFU, minus 1 - e^x <= 1/4 there, so ex2's error and t's rounding
+/// (|t| 2^-24 relative in 2^t) reach the result scaled by e^x/(1 - e^x) <= 1/3.  Above: x + x^2 q(x), q of
+/// degree 6 fitted on [-ln 4, 0] (tools/gen_narrow_coeffs.py, 2^-25.5 relative), as x (1 + x q(x)): two
+/// more roundings (2^-23 at most) and the sign of a zero x kept.  x > 0 gives a meaningless value (callers
+/// select x there).  NaN propagates (through q), -inf gives -1.
+ACTBENCH_HOT float expm1_neg(float x) {
+  constexpr float kLn4 = 1.38629436f;
+  float q = 1.467889342e-05f;
+  q = ::fmaf(q, x, 1.809732494e-04f);
+  q = ::fmaf(q, x, 1.373227220e-03f);
+  q = ::fmaf(q, x, 8.325963281e-03f);
+  q = ::fmaf(q, x, 4.166499898e-02f);
+  q = ::fmaf(q, x, 1.666665226e-01f);
+  q = ::fmaf(q, x, 0.5f);
+  const float near = x * ::fmaf(x, q, 1.0f);
+  const float far = ex2(x * kL2E) - 1.0f;
+  return f32::select(x < -kLn4, far, near);
 }
 
 /// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e).

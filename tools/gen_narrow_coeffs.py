@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Coefficients of the 16-bit derivative paths next to an interior zero of f' (kernels/activations.hpp).
+"""Coefficients of the 16-bit paths: the derivatives next to an interior zero of f' (kernels/activations.hpp),
+and e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg).
 
 Next to the zero x0 of gelu', gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
 loses the relative accuracy a 16-bit result needs there.  On a band around x0 (within [2 x0, x0/2]) the kernels
@@ -68,7 +69,27 @@ def fit(name, fp, band, guess, degree):
     print(f"  max relative error of q with f32 coefficients on the band: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
+def fit_expm1_neg(degree=6):
+    """e^x - 1 = x + x^2 q(x) on [-ln 4, 0]: q fitted at Chebyshev nodes, checked on a fine grid."""
+    lo = -mp.log(4)
+    n = 600
+    xs = [lo * (1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)]
+    c = np.polyfit([float(x) for x in xs], [float((mp.expm1(x) - x) / x**2) for x in xs], degree)
+    c32 = [f32(v) for v in c]
+    worst = 0.0
+    for k in range(1, 20001):
+        x = lo * mp.mpf(k) / 20000
+        p = mp.mpf(0)
+        for v in c32:
+            p = p * x + v
+        worst = max(worst, float(abs((x + x * x * p) / mp.expm1(x) - 1)))
+    print(f"expm1 on [-ln 4, 0]: q coefficients (degree {degree}, highest first): "
+          + ", ".join(f"{v:.9e}f" for v in c32))
+    print(f"  max relative error of x + x^2 q(x) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
+
+
 if __name__ == "__main__":
+    fit_expm1_neg()
     fit("gelu'", gelu_d, (-1.0, -0.5), -0.75, 9)
     fit("gelu_tanh'", gelu_tanh_d, (-1.0, -0.5), -0.75, 9)
     fit("swish'", swish_d, (-1.6, -1.0), -1.28, 9)

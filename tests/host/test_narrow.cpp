@@ -78,6 +78,23 @@ TEST(Narrow, Expm1WithinTwoUlpAndExactNearZero) {
   EXPECT_TRUE(std::isnan(narrow::expm1(NAN)));
 }
 
+// The 16-bit elu/selu/celu forward's e^x - 1 for x <= 0: a polynomial above -ln 4, ex2 - 1 below.  On the host
+// ex2 is near-exact, so this bounds the polynomial and the roundings (the device's ex2 error, scaled by at
+// most 1/3 below -ln 4, is in the SFU worst-case test of the activations).
+TEST(Narrow, Expm1NegWithinTwoUlpKeepsZeroSigns) {
+  const double w =
+      max_ulp_over(-104.0f, -0x1p-40f, [](float x) { return ulps(narrow::expm1_neg(x), std::expm1(double(x))); });
+  std::printf("narrow::expm1_neg on [-104, -2^-40]: max %.3f ulp\n", w);
+  EXPECT_LE(w, 2.0);
+  for (float x : {-1.3862943f, -1.3862944f, -1.3862945f, -0x1p-149f, -0x1p-126f})  // the split point; subnormal x
+    EXPECT_LE(ulps(narrow::expm1_neg(x), std::expm1(double(x))), 2.0) << x;
+  EXPECT_TRUE(std::signbit(narrow::expm1_neg(-0.0f)));
+  EXPECT_FALSE(std::signbit(narrow::expm1_neg(0.0f)));
+  EXPECT_EQ(narrow::expm1_neg(-INFINITY), -1.0f);
+  EXPECT_EQ(narrow::expm1_neg(-1000.0f), -1.0f);
+  EXPECT_TRUE(std::isnan(narrow::expm1_neg(NAN)));
+}
+
 TEST(Narrow, Log1pUnitWithinTwoUlp) {
   const double w = max_ulp_over(0.0f, 1.0f, [](float e) { return ulps(narrow::log1p_unit(e), std::log1p(double(e))); });
   std::printf("narrow::log1p_unit on [0, 1]: max %.3f ulp\n", w);

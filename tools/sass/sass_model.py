@@ -8,8 +8,8 @@ per element what the full-tile loop issues on the hot path, by instruction class
 (actbench_tools/model.py) turns those counts into a predicted upper bound of % of copy per device.
 
 What is counted: the loop over full tiles (where every element of a 2^28 run is computed), each
-instruction weighted by how often it runs per tile (the inner per-vector loop runs kUnroll times),
-divided by the elements of a tile.  The hot path leaves out the cold code: out-of-line functions
+instruction weighted by how often it runs per tile (a rolled per-vector loop inside it, the kernel's
+older shape, kUnroll times), divided by the elements of a tile.  The hot path leaves out the cold code: out-of-line functions
 (every CALL target, e.g. ACTBENCH_COLD slow paths and the IEEE division's slow path) and the blocks that
 only lead to a call (the call site and its argument moves).  A branch left on the hot path counts both
 sides, as a warp whose lanes disagree issues both; a branch every lane takes the same way (its predicate
