@@ -9,18 +9,18 @@ per element what the full-tile loop issues on the hot path, by instruction class
 
 What is counted: the loop over full tiles (where every element of a 2^28 run is computed), each
 instruction weighted by how often it runs per tile (a rolled per-vector loop inside it, the kernel's
-older shape, kUnroll times), divided by the elements of a tile.  The hot path leaves out the cold code: out-of-line functions
-(every CALL target, e.g. ACTBENCH_COLD slow paths and the IEEE division's slow path) and the blocks that
-only lead to a call (the call site and its argument moves).  A branch left on the hot path counts both
-sides, as a warp whose lanes disagree issues both; a branch every lane takes the same way (its predicate
-computed from kernel parameters and constants only: every definition that reaches it over the control-flow
-graph, through calls by what the callee writes, reads only such values) counts one side, the cheaper
-way through all of them (the costlier is reported beside it).  Branches that read the same definition of
-one predicate in one pass of the loop body (nvcc tests float(beta) == 1 once and branches on it for each
-element of a vector) take one side together, so a way through them is one value of the parameter.
-"full" adds the cold code, as if every element took every cold path once.  The copy kernel of the same
-shape (one input; two for bwd) is analysed the same way: its count is the load/store/index overhead, and
-hot_instructions = op's count - copy's.
+older shape, kUnroll times), divided by the elements of a tile.  The hot path leaves out the cold code:
+out-of-line functions (every CALL target, e.g. ACTBENCH_COLD slow paths and the IEEE division's slow
+path) and the blocks that only lead to a call (the call site and its argument moves).  A branch left on
+the hot path counts both sides, as a warp whose lanes disagree issues both; a branch every lane takes
+the same way (its predicate computed from kernel parameters and constants only: every definition that
+reaches it over the control-flow graph, through calls by what the callee writes, reads only such values)
+counts one side, the cheaper way through all of them (the costlier is reported beside it).  Branches
+that read the same definition of one predicate in one pass of the loop body (nvcc tests float(beta) == 1
+once and branches on it for each element of a vector) take one side together, so a way through them is
+one value of the parameter.  "full" adds the cold code, as if every element took every cold path once.
+The copy kernel of the same shape (one input; two for bwd) is analysed the same way: its count is the
+load/store/index overhead, and hot_instructions = op's count - copy's.
 
     .venv/bin/python tools/sass/sass_model.py                # print the table (sm_90, H100 and H200)
     .venv/bin/python tools/sass/sass_model.py --out results/model-sm90.json
