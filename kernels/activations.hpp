@@ -524,16 +524,13 @@ struct Celu {
     const C e = M::exp(q);
     return M::fma(e, ql, e);
   }
-  // 16-bit: q = x/alpha by narrow::div; the derivative carries q's rounding (e^q's tail needs it).  fwd,
-  // alpha > 0: q < 0 and expm1_neg; a quotient that overflows (x = -inf, or |x/alpha| past FLT_MAX) comes
-  // out NaN or -inf, and max(q, -104) takes it where e^q is 0 anyway (NaN x never gets there).
+  // 16-bit: q = x/alpha by narrow::div (fwd: narrow::expm1_ratio); the derivative carries q's rounding (e^q's
+  // tail needs it).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     if (!(x < 0.0f)) return x;  // x >= 0, NaN
     const float a = float(alpha);
-    if (a > 0.0f) return a * narrow::expm1_neg(narrow::max_num(narrow::div(x, a), -104.0f));
-    if (x == -INFINITY) return -INFINITY;  // alpha < 0: alpha e^inf
-    return a * narrow::expm1(narrow::div(x, a));
+    return a * narrow::expm1_ratio(x, a);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {

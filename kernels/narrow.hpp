@@ -19,7 +19,8 @@
 //              rcp's error squared.
 //   expm1(x)   e^x - 1 without the SFU: Cody-Waite reduction x = j ln2 + r, a degree-7 polynomial
 //              for e^r - 1, and 2^j from the exponent bits: ~1 ulp, no cancellation near 0.
-//   expm1_neg(x)  e^x - 1 for x <= 0: ex2 - 1 below -ln 4, a polynomial above (~13 instructions).
+//   expm1_neg(x)  e^x - 1 for x <= 0: ex2 - 1 below -ln 4, a polynomial above (~13 instructions;
+//              the host's cpu backend runs expm1 instead, the host model's test build this algorithm).
 //   log1p_unit(e)  log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e) in [0, 1/3], an exact
 //              identity (no rounding of 1 + e), and a degree-5 series in s^2 (truncation < 2^-26).
 //   sig(z)     sigma(z) and sigma(-z) from exp and a refined rcp.
@@ -233,13 +234,14 @@ ACTBENCH_HOT float expm1(float x) {
   return ::fmaf(s, em, s - 1.0f);
 }
 
-/// e^x - 1 for x <= 0 to 2^-22.5 relative (2.07 f32 ulp, all floats in [-104, 0) on the host), branch-free (elu, selu: a third of expm1's instructions).  Below
-/// -ln 4: 2^(x log2 e) by the SFU, minus 1 - e^x <= 1/4 there, so ex2's error and t's rounding
+/// The device's e^x - 1 for x <= 0 (expm1_neg), callable on the host for its own test: 2^-22.5 relative
+/// (2.07 f32 ulp, all floats in [-104, 0) on the host), branch-free (a third of expm1's instructions).
+/// Below -ln 4: 2^(x log2 e) by the SFU, minus 1 - e^x <= 1/4 there, so ex2's error and t's rounding
 /// (|t| 2^-24 relative in 2^t) reach the result scaled by e^x/(1 - e^x) <= 1/3.  Above: x + x^2 q(x), q of
 /// degree 6 fitted on [-ln 4, 0] (tools/gen_narrow_coeffs.py, 2^-25.5 relative), as x (1 + x q(x)): two
 /// more roundings (2^-23 at most) and the sign of a zero x kept.  x > 0 gives a meaningless value (callers
 /// select x there).  NaN propagates (through q), -inf gives -1.
-ACTBENCH_HOT float expm1_neg(float x) {
+ACTBENCH_HOT float expm1_neg_split(float x) {
   constexpr float kLn4 = 1.38629436f;
   float q = 1.467889342e-05f;
   q = ::fmaf(q, x, 1.809732494e-04f);
@@ -251,6 +253,30 @@ ACTBENCH_HOT float expm1_neg(float x) {
   const float near = x * ::fmaf(x, q, 1.0f);
   const float far = ex2(x * kL2E) - 1.0f;
   return f32::select(x < -kLn4, far, near);
+}
+
+/// e^x - 1 for x <= 0: expm1_neg_split on the device, and in the host model's test build (where the SFU
+/// perturbation reaches its ex2); on the cpu backend expm1 (~1 ulp, inside the device's error), which costs
+/// there half of expm1_neg_split with ex2's exact host stand-in.
+ACTBENCH_HOT float expm1_neg(float x) {
+#if ACTBENCH_DEVICE_PASS || defined(ACTBENCH_NARROW_HOST_MODEL)
+  return expm1_neg_split(x);
+#else
+  return expm1(x);
+#endif
+}
+
+/// e^(x/a) - 1 for x < 0 and a != 0 (celu): q = div(x, a); for a > 0 (a kernel parameter: one way for every
+/// thread) on the device expm1_neg_split(max(q, -104)) (a quotient that overflows, or x = -inf, is NaN or
+/// below -104, where e^q is 0 anyway), otherwise expm1(q) and the limit at x = -inf.  On the cpu backend the
+/// latter for every a: one expm1 per element.
+ACTBENCH_HOT float expm1_ratio(float x, float a) {
+  const float q = div(x, a);
+#if ACTBENCH_DEVICE_PASS || defined(ACTBENCH_NARROW_HOST_MODEL)
+  if (a > 0.0f) return expm1_neg_split(max_num(q, -104.0f));
+#endif
+  if (x == -INFINITY) return a > 0.0f ? -1.0f : INFINITY;
+  return expm1(q);
 }
 
 /// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e).
