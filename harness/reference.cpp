@@ -151,6 +151,7 @@ L celu(bool d, L x, L alpha) {
   }
   const L e = std::exp(q);
   if (ql == 0) return d ? e : alpha * std::expm1(q);  // keeps celu(-0) = -0
+  if (std::isinf(e)) return d ? e : alpha * e;  // alpha < 0, e^q past long double's range: not inf - inf
   if (d) return e + e * ql;
   return alpha * (std::expm1(q) + e * ql);
 }

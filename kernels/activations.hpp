@@ -111,6 +111,16 @@ ACTBENCH_COLD C k_exp_far(C k, C kl, C a) {
   m = M::fma(m, C(kE700c), m);
   return m * C(kE700);
 }
+/// (k + kl) e^a above a = 700 (double), where e^a alone overflows while the product need not (|k| < 1):
+/// (k + kl) e^(a-700) e^700, a-700 exact.  Out of line, for the same reason as k_exp_far.
+template <class M, class C>
+ACTBENCH_COLD C k_exp_high(C k, C kl, C a) {
+  constexpr double kE700 = 1.0142320547350045e+304, kE700c = 1.643270082317529e-17;  // e^700 (1 + kE700c)
+  const C e = M::exp(a - C(700));
+  C m = M::fma(k, e, kl * e);
+  m = M::fma(m, C(kE700c), m);
+  return m * C(kE700);
+}
 /// k e^a for k of moderate size, without losing bits to a subnormal e^a when k e^a is normal (double below
 /// -700: k_exp_far).  (The float precise paths widen instead.)
 template <class M, class C>
@@ -510,7 +520,17 @@ struct Celu {
     const C q = M::div(x, a);
     const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
     const C em = M::expm1(q);
+    if constexpr (std::is_same<C, double>::value) {
+      if (em == M::template infinity<C>()) return fwd_high<M>(a, q, ql);  // alpha < 0: alpha e^q may be finite
+    }
     return a * (ql != C(0) ? M::fma(em + C(1), ql, em) : em);
+  }
+  /// alpha (e^(q+ql) - 1) where e^q overflows (alpha < 0, f64): alpha e^q (1 + ql), the 1 below half an ulp
+  /// (-inf past q = 1400: exact for |alpha| >= e^-690).
+  template <class M, class C>
+  ACTBENCH_COLD static C fwd_high(C a, C q, C ql) {
+    if (q > C(1400)) return a * M::template infinity<C>();  // |alpha| e^1400 overflows
+    return detail::k_exp_high<M>(a, a * ql, q);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
@@ -522,15 +542,15 @@ struct Celu {
     const C q = M::div(x, a);
     const C ql = (q - q == C(0)) ? M::div(M::fma(-q, a, x), a) : C(0);
     const C e = M::exp(q);
-    return M::fma(e, ql, e);
+    return e == M::template infinity<C>() ? e : M::fma(e, ql, e);  // alpha < 0: inf, not inf - inf
   }
-  // 16-bit: q = x/alpha by narrow::div (fwd: narrow::expm1_ratio); the derivative carries q's rounding (e^q's
-  // tail needs it).
+  // 16-bit: q = x/alpha by narrow::div (fwd: narrow::expm1_ratio_times); the derivative carries q's rounding
+  // (e^q's tail needs it).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     if (!(x < 0.0f)) return x;  // x >= 0, NaN
     const float a = float(alpha);
-    return a * narrow::expm1_ratio(x, a);
+    return narrow::expm1_ratio_times(x, a);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {

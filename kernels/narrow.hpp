@@ -219,19 +219,28 @@ ACTBENCH_HOT float exp2(float t, float tl) {
 #endif
 }
 
-/// e^x - 1, about 1 ulp, without the SFU.  x <= 88.
-ACTBENCH_HOT float expm1(float x) {
+/// a (e^x - 1), about 1 ulp, without the SFU, for a normal float a.  The scale folds into the last product, so
+/// that a (e^x - 1) is finite wherever it fits in a float although e^x alone may overflow (|a| < 1).
+ACTBENCH_HOT float expm1_times(float x, float a) {
   constexpr float kLn2Hi = 6.93145752e-01f;  // 0x3f317200: j * kLn2Hi exact for |j| < 2^9
   constexpr float kLn2Lo = 1.42860677e-06f;
-  if (x != x || x == 0.0f) return x;  // NaN, and the sign of a zero
-  x = x < -30.0f ? -30.0f : (x > 88.0f ? 88.0f : x);  // e^-30 - 1 rounds to -1
-  const float j = ::rintf(x * kL2E);
+  if (x != x || x == 0.0f) return a * x;  // NaN, and the sign of a zero
+  x = x < -30.0f ? -30.0f : (x > 176.0f ? 176.0f : x);  // e^-30 - 1 rounds to -1; 2^127 |a| e^176 overflows
+  const float j = ::rintf(x * kL2E);                     // [-43, 254]
   const float r = ::fmaf(j, -kLn2Lo, ::fmaf(j, -kLn2Hi, x));  // |r| <= 0.347
   const float em = ::fmaf(detail::expm1_poly(r) * r, r, r);  // e^r - 1 = r + r^2 p(r)
-  if (j == 0.0f) return em;
-  // e^x - 1 = 2^j (e^r - 1) + (2^j - 1); 2^j from the exponent bits (j in [-44, 127]).
-  const float s = bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(j) + 127) << 23);
-  return ::fmaf(s, em, s - 1.0f);
+  if (j == 0.0f) return a * em;
+  // e^x - 1 = 2^j (e^r - 1) + (2^j - 1) = 2^m (h (e^r - 1) + (h - 2^-m)), h = 2^(j-m) from the exponent bits:
+  // m = 1, or m = 127 for j > 127 (where 2^j - 1 rounds to 2^j).  The same roundings as with 2^j; 2^m a is
+  // exact, or overflows only where the result does (|a| >= 2 with e^x > 2^127).
+  const bool big = j > 127.0f;
+  const int jm = static_cast<int>(j) - (big ? 127 : 1);
+  const float h = bit_cast<float>(static_cast<std::uint32_t>(jm + 127) << 23);
+  return (big ? a * 0x1p127f : a + a) * ::fmaf(h, em, big ? h : h - 0.5f);
+}
+/// e^x - 1, about 1 ulp, without the SFU; +inf past e^x's range (x > 88.72).
+ACTBENCH_HOT float expm1(float x) {
+  return expm1_times(x, 1.0f);
 }
 
 /// The device's e^x - 1 for x <= 0 (expm1_neg), callable on the host for its own test: 2^-22.5 relative
@@ -266,17 +275,16 @@ ACTBENCH_HOT float expm1_neg(float x) {
 #endif
 }
 
-/// e^(x/a) - 1 for x < 0 and a != 0 (celu): q = div(x, a); for a > 0 (a kernel parameter: one way for every
-/// thread) on the device expm1_neg_split(max(q, -104)) (a quotient that overflows, or x = -inf, is NaN or
-/// below -104, where e^q is 0 anyway), otherwise expm1(q) and the limit at x = -inf.  On the cpu backend the
-/// latter for every a: one expm1 per element.
-ACTBENCH_HOT float expm1_ratio(float x, float a) {
+/// a (e^(x/a) - 1) for x < 0 and a != 0 (celu): q = div(x, a); for a > 0 (a kernel parameter: one way for every
+/// thread) on the device a expm1_neg_split(max(q, -104)) (a quotient that overflows, or x = -inf, is NaN or
+/// below -104, where e^q is 0 anyway), otherwise expm1_times(q, a): for a < 0 finite wherever the result is,
+/// -inf at x = -inf.  On the cpu backend the latter for every a: one expm1 per element.
+ACTBENCH_HOT float expm1_ratio_times(float x, float a) {
   const float q = div(x, a);
 #if ACTBENCH_DEVICE_PASS || defined(ACTBENCH_NARROW_HOST_MODEL)
-  if (a > 0.0f) return expm1_neg_split(max_num(q, -104.0f));
+  if (a > 0.0f) return a * expm1_neg_split(max_num(q, -104.0f));
 #endif
-  if (x == -INFINITY) return a > 0.0f ? -1.0f : INFINITY;
-  return expm1(q);
+  return expm1_times(q, a);
 }
 
 /// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e).

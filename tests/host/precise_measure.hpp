@@ -34,13 +34,14 @@ inline std::uint64_t to_bits(T v) {
 /// Runs (a, d, v) over the inputs of t on the host and returns the accuracy record.
 template <class T>
 AccuracyRecord measure_typed(Activation a, Direction d, Variant v, const std::vector<std::uint64_t>& xs,
-                             const std::vector<std::uint64_t>& dys, bool exhaustive) {
+                             const std::vector<std::uint64_t>& dys, bool exhaustive, const Params& params) {
   const DType t = dtype_traits<T>::dtype;
   OpSpec s;
   s.activation = a;
   s.direction = d;
   s.variant = v;  // prelu: no slope memory, every channel uses params.prelu_alpha (the reference's)
-  const AccuracyBound bound = accuracy_bound(a, d, t, v);
+  s.params = params;
+  const AccuracyBound bound = accuracy_bound(a, d, t, v, params);
   const unsigned nthreads = 2;
   std::vector<AccuracyAccumulator> acc(nthreads, AccuracyAccumulator(t, bound));
   std::vector<std::thread> pool;
@@ -70,11 +71,11 @@ AccuracyRecord measure_typed(Activation a, Direction d, Variant v, const std::ve
   return acc[0].finish(exhaustive);
 }
 
-inline AccuracyRecord measure(DType t, Activation a, Direction d, Variant v) {
+inline AccuracyRecord measure(DType t, Activation a, Direction d, Variant v, const Params& params = Params{}) {
   const auto xs = accuracy_inputs(t, AccuracyMode::sampled, 1);
   const auto dys = bwd_dy(t, 4099, 7);
   const bool exhaustive = t == DType::f16 || t == DType::bf16;
-  return visit_dtype(t, [&](auto tag) { return measure_typed<decltype(tag)>(a, d, v, xs, dys, exhaustive); });
+  return visit_dtype(t, [&](auto tag) { return measure_typed<decltype(tag)>(a, d, v, xs, dys, exhaustive, params); });
 }
 
 inline std::string describe(const AccuracyRecord& r) {

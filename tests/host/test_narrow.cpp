@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <cstdint>
@@ -76,6 +77,43 @@ TEST(Narrow, Expm1WithinTwoUlpAndExactNearZero) {
   EXPECT_TRUE(std::signbit(narrow::expm1(-0.0f)));
   EXPECT_EQ(narrow::expm1(-1000.0f), -1.0f);
   EXPECT_TRUE(std::isnan(narrow::expm1(NAN)));
+}
+
+// e^x - 1 near the top of f32's range, and a (e^x - 1) (celu with alpha < 0: alpha e^(x/alpha)), finite wherever
+// the scaled result fits although e^x alone overflows: every float of [88, 88.72]; scaled by -1/4, of [88, 90.1],
+// and by 2^-60 up to its overflow at 130.3.
+TEST(Narrow, Expm1TimesOverflowsOnlyWhereItsResultDoes) {
+  float x = 88.0f;
+  double w = 0, ws = 0;
+  int finite = 0;
+  for (; x <= 90.1f; x = std::nextafter(x, INFINITY)) {
+    const double want = std::expm1(double(x));
+    if (want <= double(FLT_MAX)) {
+      w = std::max(w, ulps(narrow::expm1(x), want));
+    } else {
+      ASSERT_EQ(narrow::expm1(x), INFINITY) << x;
+    }
+    const double want_s = -0.25 * want;  // <= FLT_MAX in magnitude up to 88.72 + ln 4
+    ASSERT_GE(want_s, -double(FLT_MAX)) << x;
+    ws = std::max(ws, ulps(narrow::expm1_times(x, -0.25f), want_s));
+    ++finite;
+  }
+  std::printf("narrow::expm1 on [88, 88.72]: max %.3f ulp; -0.25 expm1 on [88, 90.1]: max %.3f ulp (%d floats)\n", w,
+              ws, finite);
+  EXPECT_LE(w, 2.0);
+  EXPECT_LE(ws, 2.0);
+  EXPECT_EQ(narrow::expm1_times(90.2f, -0.25f), -INFINITY);
+  double wt = 0;
+  for (float t = 88.0f; t <= 130.0f; t = std::nextafter(t, INFINITY)) {
+    wt = std::max(wt, ulps(narrow::expm1_times(t, 0x1p-60f), std::ldexp(std::expm1(double(t)), -60)));
+  }
+  std::printf("2^-60 expm1 on [88, 130]: max %.3f ulp\n", wt);
+  EXPECT_LE(wt, 2.0);
+  EXPECT_EQ(narrow::expm1_times(130.4f, 0x1p-60f), INFINITY);
+  EXPECT_EQ(narrow::expm1(INFINITY), INFINITY);
+  EXPECT_EQ(narrow::expm1_times(INFINITY, -0.25f), -INFINITY);
+  EXPECT_TRUE(std::signbit(narrow::expm1_times(-0.0f, 0.25f)));
+  EXPECT_FALSE(std::signbit(narrow::expm1_times(-0.0f, -0.25f)));
 }
 
 // The 16-bit elu/selu/celu forward's e^x - 1 for x <= 0: a polynomial above -ln 4, ex2 - 1 below.  On the host

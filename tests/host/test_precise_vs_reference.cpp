@@ -37,6 +37,42 @@ TEST_P(PreciseVsReference, WithinBound) {
   }
 }
 
+// Parameters away from their defaults, where e^(x/alpha) leaves the range: every 16-bit input, the f32/f64
+// samples.  celu with alpha < 0 (an unbounded derivative) is checked in f (every dtype) and in f' and bwd in f64;
+// its 16-bit f' and bwd and f32 bwd where f' overflows the compute type, and bf16 swish' where beta x overflows,
+// are known limits (docs/ACCURACY.md, "Known limits at other parameters").
+TEST_P(PreciseVsReference, WithinBoundAtOtherParameters) {
+  const DType t = GetParam();
+  struct Case {
+    Activation a;
+    const char* what;
+    Params p;
+    bool derivs;  // f' and bwd too
+  };
+  std::vector<Case> cases;
+  const auto add = [&](Activation a, const char* what, auto set, bool derivs) {
+    Params p;
+    set(p);
+    cases.push_back({a, what, p, derivs});
+  };
+  add(Activation::celu, "alpha=-1.5", [](Params& p) { p.celu_alpha = -1.5; }, t == DType::f64);
+  add(Activation::celu, "alpha=-0.25", [](Params& p) { p.celu_alpha = -0.25; }, t == DType::f64);
+  add(Activation::celu, "alpha=0.5", [](Params& p) { p.celu_alpha = 0.5; }, true);
+  if (t != DType::bf16)  // bf16 at beta = 1.5: beta x overflows f32 past 2.3e38, f' NaN there (a known limit)
+    add(Activation::swish, "beta=1.5", [](Params& p) { p.swish_beta = 1.5; }, true);
+  add(Activation::swish, "beta=0.25", [](Params& p) { p.swish_beta = 0.25; }, true);
+  add(Activation::softplus, "beta=2", [](Params& p) { p.softplus_beta = 2.0; }, true);
+  for (const auto& c : cases) {
+    for (Direction d : kAllDirections) {
+      if (d != Direction::fwd && !c.derivs) continue;
+      const AccuracyRecord r = measure(t, c.a, d, Variant::precise, c.p);
+      std::printf("%-9s %-12s %-5s %s: max %.4g ulp\n", to_string(c.a), c.what, to_string(d), to_string(t), r.max_ulp);
+      EXPECT_TRUE(r.pass) << to_string(c.a) << " " << c.what << " " << to_string(d) << " " << to_string(t) << ": "
+                          << describe(r);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllDTypes, PreciseVsReference,
                          ::testing::Values(DType::f16, DType::bf16, DType::f32, DType::f64),
                          [](const auto& info) { return std::string(to_string(info.param)); });
