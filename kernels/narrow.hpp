@@ -188,9 +188,16 @@ ACTBENCH_HOT float exp2_split(float t, float tl) {
 template <bool kTiny>
 ACTBENCH_HOT float exp_split(float x) {
   x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
-  const float t = fp::mul(x, kL2E);  // t + 32 in exp2_split must add to this t, never fuse with the product
-  const float tl = ::fmaf(x, kL2Elo, ::fmaf(x, kL2E, -t));  // t + tl = x log2(e) to ~2^-48 relative
-  return exp2_split<kTiny>(t, tl);
+  const float t = fp::mul(x, kL2E);  // t + 32 below must add to this t, never fuse with the product
+  // r = x - t ln2 = (x log2(e) - t) ln2 directly (|r| < 2^-17, to ~2^-40 absolute): e^x = 2^t e^r = ex2(t) (1 + r)
+  // to 2^-35, one multiply fewer than t's rounding times ln2.
+  const float r = ::fmaf(t, -f32::kLn2Lo, ::fmaf(t, -kLn2, x));  // kLn2 = f32::kLn2Hi
+  if (kTiny && t < -125.0f) {
+    const float e = ex2(t + 32.0f);  // t + 32 is exact
+    return ::fmaf(e, r, e) * 0x1p-32f;
+  }
+  const float e = ex2(t);
+  return ::fmaf(e, r, e);
 }
 
 /// e^x: exp_split on the device; on the host e^x to ~0.7 ulp (host::exp_unflushed), flushed as the SFU
