@@ -228,15 +228,22 @@ ACTBENCH_HOT float exp2(float t, float tl) {
 
 /// a (e^x - 1), about 1 ulp, without the SFU, for a normal float a.  The scale folds into the last product, so
 /// that a (e^x - 1) is finite wherever it fits in a float although e^x alone may overflow (|a| < 1).
+/// kFull = false: x <= 0 only (expm1_neg's cpu path), without the wide range's compare and selects.
+template <bool kFull = true>
 ACTBENCH_HOT float expm1_times(float x, float a) {
   constexpr float kLn2Hi = 6.93145752e-01f;  // 0x3f317200: j * kLn2Hi exact for |j| < 2^9
   constexpr float kLn2Lo = 1.42860677e-06f;
   if (x != x || x == 0.0f) return a * x;  // NaN, and the sign of a zero
-  x = x < -30.0f ? -30.0f : (x > 176.0f ? 176.0f : x);  // e^-30 - 1 rounds to -1; 2^127 |a| e^176 overflows
-  const float j = ::rintf(x * kL2E);                     // [-43, 254]
+  constexpr float kTop = kFull ? 176.0f : 88.0f;  // 2^127 |a| e^176 overflows; kFull = false: a meaningless
+  x = x < -30.0f ? -30.0f : (x > kTop ? kTop : x);  // finite value for x > 0; e^-30 - 1 rounds to -1
+  const float j = ::rintf(x * kL2E);                // [-43, 254]
   const float r = ::fmaf(j, -kLn2Lo, ::fmaf(j, -kLn2Hi, x));  // |r| <= 0.347
   const float em = ::fmaf(detail::expm1_poly(r) * r, r, r);  // e^r - 1 = r + r^2 p(r)
   if (j == 0.0f) return a * em;
+  if constexpr (!kFull) {  // e^x - 1 = 2^j (e^r - 1) + (2^j - 1), j in [-43, 127]
+    const float s = bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(j) + 127) << 23);
+    return a * ::fmaf(s, em, s - 1.0f);
+  }
   // e^x - 1 = 2^j (e^r - 1) + (2^j - 1) = 2^m (h (e^r - 1) + (h - 2^-m)), h = 2^(j-m) from the exponent bits:
   // m = 1, or m = 127 for j > 127 (where 2^j - 1 rounds to 2^j).  The same roundings as with 2^j; 2^m a is
   // exact, or overflows only where the result does (|a| >= 2 with e^x > 2^127).
@@ -278,7 +285,7 @@ ACTBENCH_HOT float expm1_neg(float x) {
 #if ACTBENCH_DEVICE_PASS || defined(ACTBENCH_NARROW_HOST_MODEL)
   return expm1_neg_split(x);
 #else
-  return expm1(x);
+  return expm1_times<false>(x, 1.0f);
 #endif
 }
 
