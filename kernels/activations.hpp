@@ -556,6 +556,7 @@ struct Celu {
   ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x > 0.0f) return 1.0f;
     const float a = float(alpha);
+    if (a == 1.0f) return narrow::exp<kTinyResults<S>>(x);  // the default: q = x exactly (e^-inf = 0, NaN kept)
     if (x == -INFINITY) return a > 0.0f ? 0.0f : INFINITY;  // e^(-inf/alpha)
     const float q = narrow::div(x, a);
     const float ql = (q - q == 0.0f) ? ::fmaf(-q, a, x) * narrow::rcp(a) : 0.0f;
@@ -634,19 +635,20 @@ struct Softplus {
     const C b = C(beta);
     return b == C(1) ? eval_deriv<M, C, true>(x, C(1)) : eval_deriv<M, C, false>(x, b);
   }
-  // 16-bit: max(z, 0) + log1p(e^-|z|) with narrow::exp and the atanh series; beta != 1 adds the
-  // rounding of beta x (times sigma(z)) and divides by beta.
+  // 16-bit: max(z, 0) + log1p(e^-|z|) with narrow::exp and narrow::log1p_unit, branch-free: past z = 17,
+  // log1p(e^-z) < 2^-24.5 is under half of z's ulp, and the sum rounds to z = x (inf at inf, NaN kept).
+  // beta != 1 adds the rounding of beta x (times sigma(z)) and divides by beta; there z > 24 selects x
+  // (beta x may overflow where x does not).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     const float b = float(beta);
     const float z = b * x;
-    if (z > 24.0f) return x;
     const float e = narrow::exp<kTinyResults<S>>(-::fabsf(z));
     float s = (z > 0.0f ? z : 0.0f) + narrow::log1p_unit(e);
     if (b != 1.0f) {
       const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
       s = ::fmaf(zl, narrow::div(z > 0.0f ? 1.0f : e, 1.0f + e), s);
-      s = narrow::div(s, b);
+      s = f32::select(z > 24.0f, x, narrow::div(s, b));
     }
     return s;
   }
@@ -973,26 +975,33 @@ struct Swish {
     const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
     return xf * ::fmaf(g.s * g.sc, zl, g.s);
   }
+  // deriv: f' = s B, B = 1 + z sc, one fma; beta != 1 adds beta x's rounding zl inside: f'(z + zl) =
+  // s (B + zl sc (2 + z (sc - s))) to first order.  s >= 0 and B < 0 in the left tail give its -0 without a
+  // sign fix.  No branch for x = +-inf or beta x past f32's range: z is clamped to [-104, 104] (NaN kept; past
+  // it s or sc is 0 and f' rounds to 1 or -0), which also spares exp its own clamp, and zl to [-1, 1] (NaN, at
+  // inf - inf, taken as +1): it meets sc s = 0 wherever it is not tiny.  Next to the zero (beta = 1) the band's
+  // polynomial is selected, both computed: no divergent branch.
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    if (x == -INFINITY) return -0.0f;
-    if (x == INFINITY) return 1.0f;
     const float b = float(beta);
-    if (b == 1.0f && x > -1.6f && x < -1.0f) {  // next to the zero of f' (tools/gen_narrow_coeffs.py)
-      constexpr float q[10] = {-2.851638237e-05f, -4.148722292e-05f, 1.855430455e-04f,  7.985641132e-04f,
-                               1.266359759e-04f,  -6.606590468e-03f, -1.522265561e-02f, 1.887481473e-02f,
-                               1.466487944e-01f,  2.178117037e-01f};
-      return detail::near_zero(x, -1.2784645557403564f, 1.2979282537628478e-08f, q);
+    const float z = b == 1.0f ? x : fp::mul(b, x);  // (fp::mul is not folded at b = 1)
+    const float zc = narrow::clamp_keep_nan(z, -104.0f, 104.0f);
+    const auto g = narrow::sig<kTinyResults<S>, true>(zc);
+    float B = ::fmaf(zc, g.sc, 1.0f);
+    if (b != 1.0f) {
+      // beta x's rounding, as detail::scaled's lo but without its guard (fewer instructions in the beta != 1
+      // terms, which nvcc if-converts into the default's path)
+      const float zl = narrow::max_num(narrow::min_num(::fmaf(b, x, -z), 1.0f), -1.0f);
+      B = ::fmaf(g.sc * ::fmaf(zc, g.sc - g.s, 2.0f), zl, B);
     }
-    const float z = fp::mul(b, x);
-    const auto g = narrow::sig<kTinyResults<S>>(z);
-    const float y = detail::zero_sign_of(::fmaf(z * g.s, g.sc, g.s), x);  // f' < 0 in the left tail
-    if (b == 1.0f) return y;
-    // beta x's rounding, as detail::scaled's lo but without its guard: where beta x overflows, zl is NaN and y
-    // already is (z * 0): the same bits, 3 instructions fewer in the beta != 1 terms that nvcc if-converts
-    // into the default's path.
-    const float zl = ::fmaf(b, x, -z);
-    return ::fmaf(g.s * g.sc * (2.0f + z * (g.sc - g.s)), zl, y);
+    const float y = g.s * B;
+    if (b != 1.0f) return y;
+    // next to the zero of f' (tools/gen_narrow_coeffs.py)
+    constexpr float q[10] = {-2.851638237e-05f, -4.148722292e-05f, 1.855430455e-04f, 7.985641132e-04f,
+                             1.266359759e-04f,  -6.606590468e-03f, -1.522265561e-02f, 1.887481473e-02f,
+                             1.466487944e-01f,  2.178117037e-01f};
+    const float near = detail::near_zero(x, -1.2784645557403564f, 1.2979282537628478e-08f, q);
+    return f32::select(x > -1.6f && x < -1.0f, near, y);
   }
 };
 /// textbook swish: x/(1+e^-beta x) (NaN at -inf, -0 in the tail); f' = s(1 + beta x (1-s)).
@@ -1190,14 +1199,18 @@ struct Gelu {
   }
   // 16-bit data: the structure of f32::gelu at the 16-bit data's precision (an f32 relative error of
   // ~2^-21 for f16, ~2^-18 for bf16), with the SFU: a = |x|, E = e^(-a^2/2) by narrow::exp2 (a^2 as
-  // an exact pair), w = a/(a + 4) by narrow::recip, and polynomials in w fitted on a in [0, 6] (f16:
-  // f16 results vanish below -5.7) or [0, 14.6] (bf16) (tools/gen_gelu_coeffs.py):
-  //   f  = max(x, 0) - E w (2 + w P(w)),   f' = [x >= 0] -+ E (a0 - a) (1/2 + L(w)).
+  // an exact pair), w = a/(a + d) by narrow::rcp, and polynomials in w fitted on a in [0, 6] (f16, d = 4:
+  // f16 results vanish below -5.7) or [0, 14.6] (bf16, d = 3) (tools/gen_gelu_coeffs.py):
+  //   f  = max(x, 0) - E w (d/2 + w P(w)),   f' = [x >= 0] -+ E (a0 - a) L(w).
+  // a^2 is exact (a has at most 11 significant bits), so -a^2/2 log2(e) takes two fma to its pair t + tl.
   // The zero of f' at -a0 is carried by (a0 - a) (exact next to it), so no band is needed.  A zero
   // result (flushed tail) keeps the sign of the true value; NaN propagates through E.
   struct Narrow {
-    float e, w;  ///< e^(-a^2/2), a/(a + 4) for a = min(|x|, 16)
+    float e, w;  ///< e^(-a^2/2), a/(a + d) for a = min(|x|, 16)
   };
+  /// d of w = a/(a + d): 4 for f16 (a in [0, 6]), 3 for bf16 (a in [0, 14.6], where it lets f' take degree 5).
+  template <class S>
+  static constexpr float kD = kTinyResults<S> ? 3.0f : 4.0f;
   /// min(|x|, 16), NaN kept (e^-128 is 0 even for bf16; keeps inf and overflow out of a^2 and the quotient).
   ACTBENCH_HOT static float clamp16(float x) {
     const float a = ::fabsf(x);
@@ -1209,24 +1222,25 @@ struct Gelu {
   ACTBENCH_HOT static Narrow narrow_parts(float x) {
     constexpr float kC = -0.5f * narrow::kL2E, kClo = -0.5f * narrow::kL2Elo;
     const float a = kNanKept ? clamp16(x) : narrow::min_num(::fabsf(x), 16.0f);
-    const float p = a * a;
+    const float p = a * a;  // exact: a is a 16-bit value (at most 11 significant bits) or 16
     const float t = fp::mul(p, kC);  // -a^2/2 log2(e) = t + tl (unfused: host and device agree)
-    const float tl = ::fmaf(p, kClo, ::fmaf(::fmaf(a, a, -p), kC, ::fmaf(p, kC, -t)));
-    return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::recip(a + 4.0f))};
+    const float tl = ::fmaf(p, kClo, ::fmaf(p, kC, -t));
+    // w by the SFU's rcp alone (1 ulp): the polynomials in w move by < 2^-24 relative
+    return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::rcp(a + kD<S>))};
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     const Narrow n = narrow_parts<S, false>(x);
     float P;
-    if constexpr (kTinyResults<S>) {  // bf16: a in [0, 14.6], relative error 2^-20.8
+    if constexpr (kTinyResults<S>) {  // bf16: a in [0, 14.6], d = 3, relative error 2^-20.6
       const float v = n.w - 0.375f;
-      P = 1.182844192e-01f;
-      P = ::fmaf(P, v, -3.785191476e-01f);
-      P = ::fmaf(P, v, 1.251803190e-01f);
-      P = ::fmaf(P, v, 1.001484990e+00f);
-      P = ::fmaf(P, v, -2.377893925e+00f);
-      P = ::fmaf(P, v, 3.094280005e+00f);
-      P = ::fmaf(P, v, -2.841035366e+00f);
+      P = -7.341921329e-02f;
+      P = ::fmaf(P, v, 1.482007653e-01f);
+      P = ::fmaf(P, v, 9.061501920e-02f);
+      P = ::fmaf(P, v, -3.155413866e-01f);
+      P = ::fmaf(P, v, -1.453154981e-01f);
+      P = ::fmaf(P, v, 1.096563220e+00f);
+      P = ::fmaf(P, v, -1.676042318e+00f);
     } else {  // f16: a in [0, 6], relative error 2^-22.8
       const float v = n.w - 0.3125f;
       P = -3.753005266e-01f;
@@ -1236,7 +1250,7 @@ struct Gelu {
       P = ::fmaf(P, v, 3.403144360e+00f);
       P = ::fmaf(P, v, -3.043959856e+00f);
     }
-    const float F = n.w * ::fmaf(n.w, P, 2.0f);
+    const float F = n.w * ::fmaf(n.w, P, 0.5f * kD<S>);
     // f = max(x, 0) - e F, e F >= 0.  The negation is F's, never e's: a compiler may rewrite -(fma(y, a, y))
     // inside e as fma(-y, a, -y), which turns e = +0 into -e = +0 (GCC -O2 -mfma does), while -F is -0 only
     // where F is 0 (x = 0).  x < 0 adds -0, so a flushed e F leaves f = -0; x = -0 adds itself; x NaN: NaN.
@@ -1247,28 +1261,27 @@ struct Gelu {
     constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.7517915246935645
     const Narrow n = narrow_parts<S>(x);
     float L;
-    if constexpr (kTinyResults<S>) {  // bf16: relative error 2^-20.1
+    if constexpr (kTinyResults<S>) {  // bf16: d = 3, relative error 2^-19.8
       const float v = n.w - 0.375f;
-      L = -2.563216910e-02f;
-      L = ::fmaf(L, v, -3.647061810e-02f);
-      L = ::fmaf(L, v, 1.829896718e-01f);
-      L = ::fmaf(L, v, -3.094332516e-01f);
-      L = ::fmaf(L, v, 3.414643109e-01f);
-      L = ::fmaf(L, v, -2.789747119e-01f);
-      L = ::fmaf(L, v, -7.690980565e-03f);
-    } else {  // f16: relative error 2^-26.4 (near x = 0 the SFU's exp error leaves f' little room)
+      L = 3.135495260e-02f;
+      L = ::fmaf(L, v, -1.751577854e-02f);
+      L = ::fmaf(L, v, -1.084680334e-01f);
+      L = ::fmaf(L, v, 2.561479211e-01f);
+      L = ::fmaf(L, v, -2.988104820e-01f);
+      L = ::fmaf(L, v, 5.118614435e-01f);
+    } else {  // f16: relative error 2^-24.7 (near x = 0 the SFU's exp error leaves f' little room)
       const float v = n.w - 0.3125f;
-      L = 1.579748839e-02f;
-      L = ::fmaf(L, v, -3.805777058e-02f);
-      L = ::fmaf(L, v, -2.824673615e-02f);
-      L = ::fmaf(L, v, 1.948210448e-01f);
-      L = ::fmaf(L, v, -3.564943969e-01f);
-      L = ::fmaf(L, v, 4.037782550e-01f);
-      L = ::fmaf(L, v, -3.254638910e-01f);
-      L = ::fmaf(L, v, 1.115760766e-02f);
+      L = 1.603203453e-02f;
+      L = ::fmaf(L, v, -3.878363967e-02f);
+      L = ::fmaf(L, v, -2.832138352e-02f);
+      L = ::fmaf(L, v, 1.949239373e-01f);
+      L = ::fmaf(L, v, -3.564896286e-01f);
+      L = ::fmaf(L, v, 4.037744403e-01f);
+      L = ::fmaf(L, v, -3.254639506e-01f);
+      L = ::fmaf(L, v, 5.111576319e-01f);
     }
     const float d = (kA0 - clamp16(x)) + kA0lo;  // a0 - a, exact next to a0
-    const float y = fp::mul(n.e, d * (L + 0.5f));  // not fused into 1 - y: host and device agree
+    const float y = fp::mul(n.e, d * L);  // not fused into 1 - y: host and device agree
     return x >= 0.0f ? 1.0f - y : y;
   }
 };
@@ -1433,7 +1446,8 @@ struct GeluTanhDef : Def<Activation::gelu_tanh> {
 
 /// mish: f = x tanh(softplus x), f' = tanh(sp) + x sigma(x)(1 - tanh(sp)^2).
 /// stable: tanh(sp) = n/(n+2), n = e^x(e^x+2) for x <= 1 (n, n+2 and the quotient compensated);
-/// 1 - 2t^2/(1+2t+2t^2), t = e^-x, for x > 1 (f' switches at 0); 1 - tanh^2 likewise from e^x or t (never 1 - y^2); f(-inf) = -0, f'(-inf) = -0.
+/// 1 - 2t^2/(1+2t+2t^2), t = e^-x, for x > 1 (f' switches at 0); 1 - tanh^2 likewise from e^x or t (never
+/// 1 - y^2); f(-inf) = -0, f'(-inf) = -0.
 /// Far tail (e^x subnormal, x e^x not) in double.  Source: Misra 2019; torch.nn.Mish.
 template <Variant V>
 struct Mish {
@@ -1510,14 +1524,14 @@ struct Mish {
   //   x <= 0: N = e(e+2), D = N + 2;   x > 0: N = 1 + 2e, D = 1 + 2e + 2e^2   (no cancellation)
   // and x sigma(x) (1 - f^2) = 4 x e (N+1) / ((1+e) D^2)  (x <= 0),  4 x e^2 (1+e) / D^2  (x > 0).
   // Next to the zero of f' (-1.1924) f and that term cancel: there f' = u q(u) (near_zero).
+  // fwd: x = -inf multiplies N/D = 0 as -FLT_MAX, giving -0 (one FMNMX, no branch); NaN propagates through e.
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    if (x == -INFINITY) return -0.0f;
     const float e = narrow::exp<kTinyResults<S>>(-::fabsf(x));
     const bool neg = x <= 0.0f;
     const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
     const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
-    return x * narrow::div(N, D);
+    return narrow::max_num(x, -0x1.fffffep127f) * narrow::div(N, D);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {

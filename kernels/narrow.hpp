@@ -12,8 +12,8 @@
 //   rcp(d)     1/d by the SFU (rcp.approx.ftz.f32, 1 ulp).  d must be normal and below 2^126.
 //   exp2(t, tl)  2^(t + tl) for a caller's exact pair t + tl: ex2(t) (1 + tl ln2) (exp's second half).
 //   exp(x)     e^x = 2^t with t = x log2(e) carried exactly as t + tl (two fma) and 2^tl = 1 + tl ln2:
-//              ex2's error plus ~2^-24 (kExpRelErr).  kTiny (bf16): results below 2^-125 are kept
-//              (scaled by 2^32 around the SFU), for bf16's range is f32's; f16 results that small
+//              ex2's error plus ~2^-24 (kExpRelErr).  kTiny (bf16): results below 2^-126 are kept
+//              (2^t = ex2(t/2)^2, kExpTinyRelErr), for bf16's range is f32's; f16 results that small
 //              round to 0 anyway.
 //   recip(d), div(a, d)  1/d and a/d from rcp and one Newton / residual step (two fma): ~0.5 ulp +
 //              rcp's error squared.
@@ -22,8 +22,8 @@
 //   expm1_neg(x)  e^x - 1 for x <= 0: ex2 - 1 below -ln 4, a polynomial above (~13 instructions;
 //              the host's cpu backend runs expm1 instead, the host model's test build this algorithm).
 //   log1p_unit(e)  log(1 + e) for e in [0, 1]: 2 atanh(s), s = e/(2 + e) in [0, 1/3], an exact
-//              identity (no rounding of 1 + e), and a degree-5 series in s^2 (truncation < 2^-26).
-//   sig(z)     sigma(z) and sigma(-z) from exp and a refined rcp.
+//              identity (no rounding of 1 + e), and a degree-3 polynomial in s^2 (2^-27.5 relative).
+//   sig(z)     sigma(z) and sigma(-z) from exp and rcp (refined once for f16 data).
 //
 // On the host (the cpu backend and the tests) ex2/exp/exp2 are inline float code to ~0.7 ulp (the
 // f32 path's exact reduction and polynomial, kernels/f32/exp.hpp) flushed like the SFU, and recip/div
@@ -72,6 +72,8 @@ inline constexpr float kEx2RelErr = 0x1p-22f;  // 2 ulp
 inline constexpr float kRcpRelErr = 0x1p-23f;  // 1 ulp
 /// exp(): ex2's error plus the roundings of the argument's correction (tl ln2, one fma).
 inline constexpr float kExpRelErr = 0x1p-22f + 0x1p-23f;
+/// exp<true>() (bf16 data): ex2(t/2) squared, twice ex2's error, plus the square's and the fma's roundings.
+inline constexpr float kExpTinyRelErr = 0x1p-21f + 0x1p-23f;
 
 inline constexpr float kL2E = 1.44269502e+00f;    // log2(e) rounded to f32
 inline constexpr float kL2Elo = 1.92596299e-08f;  // log2(e) - kL2E
@@ -125,6 +127,18 @@ ACTBENCH_HOT float min_num(float x, float hi) {
   return f32::select(!(x <= hi), hi, x);
 #endif
 }
+/// x clamped to [lo, hi], a NaN x kept: max.NaN and min.NaN on the device (sm_80 and later: two instructions,
+/// where the NaN-keeping compare and select take three or four), selects on the host.
+ACTBENCH_HOT float clamp_keep_nan(float x, float lo, float hi) {
+#if ACTBENCH_DEVICE_PASS && __CUDA_ARCH__ >= 800
+  float y;
+  asm("max.NaN.f32 %0, %1, %2;" : "=f"(y) : "f"(x), "f"(lo));
+  asm("min.NaN.f32 %0, %1, %2;" : "=f"(y) : "f"(y), "f"(hi));
+  return y;
+#else
+  return x < lo ? lo : (x > hi ? hi : x);
+#endif
+}
 
 ACTBENCH_HOT float ex2(float t) {
 #if ACTBENCH_DEVICE_PASS
@@ -171,43 +185,50 @@ ACTBENCH_HOT float div(float a, float d) {
 #endif
 }
 
+/// 2^t (1 + c) by the SFU for a small correction c (|c| < 2^-10, the caller's residual).  kTiny: 2^t as
+/// ex2(t/2)^2, so that results in [2^-149, 2^-126), which ex2 flushes, are kept (bf16 data) at twice ex2's
+/// relative error (kExpTinyRelErr); 2 instructions more, without a compare.  t <= 128.5 (ex2(t/2)^2 overflows
+/// exactly where 2^t does), NaN propagates.
+template <bool kTiny>
+ACTBENCH_HOT float ex2_times_one_plus(float t, float c) {
+  float e;
+  if (kTiny) {
+    const float h = ex2(fp::mul(0.5f, t));  // t/2 >= -76: a normal result
+    e = fp::mul(h, h);
+  } else {
+    e = ex2(t);
+  }
+  return ::fmaf(e, c, e);
+}
+
 /// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10): ex2(t) (1 + tl ln2).  kTiny as exp.
 /// t below -150 gives 0, NaN propagates.
 template <bool kTiny>
 ACTBENCH_HOT float exp2_split(float t, float tl) {
-  if (kTiny && t < -125.0f) {
-    const float e = ex2(t + 32.0f);  // t + 32 is exact
-    return ::fmaf(e, tl * kLn2, e) * 0x1p-32f;
-  }
-  const float e = ex2(t);
-  return ::fmaf(e, tl * kLn2, e);
+  return ex2_times_one_plus<kTiny>(t, tl * kLn2);
 }
 
-/// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-125) (bf16 data); otherwise
-/// those flush to 0.  NaN propagates; e^-inf = 0, e^inf = inf.
-template <bool kTiny>
+/// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-126) (bf16 data); otherwise
+/// those flush to 0.  NaN propagates; e^-inf = 0, e^inf = inf.  kInRange: the caller guarantees x in
+/// [-104, 89] or NaN (clamp_keep_nan), and the clamp is left out.
+template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT float exp_split(float x) {
-  x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
-  const float t = fp::mul(x, kL2E);  // t + 32 below must add to this t, never fuse with the product
+  if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
+  const float t = fp::mul(x, kL2E);  // the very t of r below: never fused into it
   // r = x - t ln2 = (x log2(e) - t) ln2 directly (|r| < 2^-17, to ~2^-40 absolute): e^x = 2^t e^r = ex2(t) (1 + r)
   // to 2^-35, one multiply fewer than t's rounding times ln2.
   const float r = ::fmaf(t, -f32::kLn2Lo, ::fmaf(t, -kLn2, x));  // kLn2 = f32::kLn2Hi
-  if (kTiny && t < -125.0f) {
-    const float e = ex2(t + 32.0f);  // t + 32 is exact
-    return ::fmaf(e, r, e) * 0x1p-32f;
-  }
-  const float e = ex2(t);
-  return ::fmaf(e, r, e);
+  return ex2_times_one_plus<kTiny>(t, r);
 }
 
 /// e^x: exp_split on the device; on the host e^x to ~0.7 ulp (host::exp_unflushed), flushed as the SFU
 /// flushes, scaled by the host perturbation.
-template <bool kTiny>
+template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT float exp(float x) {
 #if ACTBENCH_DEVICE_PASS
-  return exp_split<kTiny>(x);
+  return exp_split<kTiny, kInRange>(x);
 #else
-  x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+  if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   const float y = host::exp_unflushed(x, 0.0f);
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
@@ -305,26 +326,26 @@ ACTBENCH_HOT float expm1_ratio_times(float x, float a) {
 ACTBENCH_HOT float log1p_unit(float e) {
   const float s = div(e, 2.0f + e);
   const float s2 = s * s;  // <= 1/9
-  // atanh(s)/s - 1 = s^2 (1/3 + s^2/5 + s^4/7 + ...): degree 5 in s^2, truncation < s^14/15 < 2^-26
-  float p = 7.69230798e-02f;  // 1/13
-  p = ::fmaf(p, s2, 9.09090936e-02f);
-  p = ::fmaf(p, s2, 1.11111112e-01f);
-  p = ::fmaf(p, s2, 1.42857149e-01f);
-  p = ::fmaf(p, s2, 2.00000003e-01f);
-  p = ::fmaf(p, s2, 3.33333343e-01f);
+  // atanh(s)/s - 1 = s^2 p(s^2), p of degree 3 fitted on [0, 1/9] (tools/gen_narrow_coeffs.py: fit_atanh; the
+  // series 1/3 + s^2/5 + ... would need degree 5): 2^-27.5 relative in atanh(s)
+  float p = 1.400599331e-01f;
+  p = ::fmaf(p, s2, 1.400090307e-01f);
+  p = ::fmaf(p, s2, 2.001076341e-01f);
+  p = ::fmaf(p, s2, 3.333320916e-01f);
   const float w = s + s;
   return ::fmaf(w * s2, p, w);
 }
 
-/// sigma(z) and sigma(-z) from e = e^-|z|: r = 1/(1 + e) refined once, then p = r, q = e r.
+/// sigma(z) and sigma(-z) from e = e^-|z|: r = 1/(1 + e), then p = r, q = e r.  r is refined once for f16 data;
+/// bf16 data (kTiny), whose budget is 2^-18, take rcp's 1 ulp as it is (two fma fewer).
 struct Sig {
   float s, sc;  ///< sigma(z), sigma(-z)
   float e, r;   ///< e^-|z|, 1/(1 + e^-|z|)
 };
-template <bool kTiny>
+template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT Sig sig(float z) {
-  const float e = exp<kTiny>(-::fabsf(z));
-  const float r = recip(1.0f + e);
+  const float e = exp<kTiny, kInRange>(-::fabsf(z));  // kInRange: z in [-104, 104] or NaN
+  const float r = kTiny ? rcp(1.0f + e) : recip(1.0f + e);
   const float q = e * r;
   return z >= 0.0f ? Sig{r, q, e, r} : Sig{q, r, e, r};
 }

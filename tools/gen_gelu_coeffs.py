@@ -10,7 +10,7 @@ polynomial with those coefficients on a dense grid (relative to the quantity nam
 Notation (kernels/f32/gelu.hpp): a = |x|, c = 1/sqrt(2 pi), G(a) = e^(a^2/2) Phi(-a) (so Phi(-a) = e^(-a^2/2) G(a)),
 a0 = 0.7517915... the zero of G(a) - a c (gelu'(-a0) = 0), w_d = a/(a + d).
     gelu      F = a G(a) = w H(w), H = 1/2 + w P(w - 1/2)     (d = 1)
-    gelu'     L = (G(a) - a c)/(a0 - a) = 1/2 + Q(w - 3/8)      (d = 4)
+    gelu'     L = (G(a) - a c)/(a0 - a) = 1/2 + Q(w - 3/8)      (d = 4; the 16-bit paths: L = Q(w - wc))
     gelu_tanh' next to its zero x0: f'(x0 + u) = u (c0 + u P1(u))
     exp       e^r = 1 + r + r^2 p(r) on |r| <= ln2/2
 
@@ -116,10 +116,11 @@ def gelu_fwd_poly(d, amax, deg, wc, name):
     return wmax, H
 
 
-def gelu_deriv_poly(d, amax, deg, wc, name):
-    """L(w) - 1/2 as a polynomial in v = w - wc, w = a/(a + d); error relative to L."""
+def gelu_deriv_poly(d, amax, deg, wc, name, half=0.5):
+    """L(w) - half as a polynomial in v = w - wc, w = a/(a + d); error relative to L.  The f32 path adds its 1/2
+    exactly (half = 1/2); the 16-bit paths fold it into the constant term (half = 0)."""
     wmax = mp.mpf(amax) / (mp.mpf(amax) + d)
-    coeffs, err = fit(lambda v: L(a_of(v + wc, d)) - mp.mpf(0.5), -wc, wmax - wc, deg,
+    coeffs, err = fit(lambda v: L(a_of(v + wc, d)) - mp.mpf(half), -wc, wmax - wc, deg,
                       weight=lambda v: 1 / L(a_of(v + wc, d)))
     show(f"{name} (a/(a+{d}), a <= {amax}, v = w - {wc})", coeffs, err, "relative to L")
 
@@ -175,9 +176,9 @@ def main():
 
     # 16-bit data (kernels/activations.hpp, Gelu::fwd_narrow / deriv_narrow)
     gelu_fwd_poly(4, 6, 5, mp.mpf(0.3125), "Gelu::fwd_narrow f16 P")
-    gelu_fwd_poly(4, 14.6, 6, mp.mpf(0.375), "Gelu::fwd_narrow bf16 P")
-    gelu_deriv_poly(4, 6, 7, mp.mpf(0.3125), "Gelu::deriv_narrow f16 L")
-    gelu_deriv_poly(4, 14.6, 6, mp.mpf(0.375), "Gelu::deriv_narrow bf16 L")
+    gelu_fwd_poly(3, 14.6, 6, mp.mpf(0.375), "Gelu::fwd_narrow bf16 P")
+    gelu_deriv_poly(4, 6, 7, mp.mpf(0.3125), "Gelu::deriv_narrow f16 L", half=0)
+    gelu_deriv_poly(3, 14.6, 5, mp.mpf(0.375), "Gelu::deriv_narrow bf16 L", half=0)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Coefficients of the 16-bit paths: the derivatives next to an interior zero of f' (kernels/activations.hpp),
-and e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg).
+e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg) and atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
 
 Next to the zero x0 of gelu', gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
 loses the relative accuracy a 16-bit result needs there.  On a band around x0 (within [2 x0, x0/2]) the kernels
@@ -69,6 +69,18 @@ def fit(name, fp, band, guess, degree):
     print(f"  max relative error of q with f32 coefficients on the band: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
+def worst_on_grid(c32, end, rel_err, n=20000):
+    """max |rel_err(x, p(x))| on the grid end * k/n, k = 1..n, p with the coefficients c32 (highest first)."""
+    worst = 0.0
+    for k in range(1, n + 1):
+        x = end * mp.mpf(k) / n
+        p = mp.mpf(0)
+        for v in c32:
+            p = p * x + v
+        worst = max(worst, float(abs(rel_err(x, p))))
+    return worst
+
+
 def fit_expm1_neg(degree=6):
     """e^x - 1 = x + x^2 q(x) on [-ln 4, 0]: q fitted at Chebyshev nodes, checked on a fine grid."""
     lo = -mp.log(4)
@@ -76,20 +88,36 @@ def fit_expm1_neg(degree=6):
     xs = [lo * (1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)]
     c = np.polyfit([float(x) for x in xs], [float((mp.expm1(x) - x) / x**2) for x in xs], degree)
     c32 = [f32(v) for v in c]
-    worst = 0.0
-    for k in range(1, 20001):
-        x = lo * mp.mpf(k) / 20000
-        p = mp.mpf(0)
-        for v in c32:
-            p = p * x + v
-        worst = max(worst, float(abs((x + x * x * p) / mp.expm1(x) - 1)))
+    worst = worst_on_grid(c32, lo, lambda x, p: (x + x * x * p) / mp.expm1(x) - 1)
     print(f"expm1 on [-ln 4, 0]: q coefficients (degree {degree}, highest first): "
           + ", ".join(f"{v:.9e}f" for v in c32))
     print(f"  max relative error of x + x^2 q(x) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
+def fit_atanh(degree=3):
+    """atanh(s) = s (1 + w p(w)), w = s^2 in [0, 1/9] (log1p(e) = 2 atanh(e/(2 + e)) for e in [0, 1]): p fitted for
+    the least maximum relative error of s (1 + w p(w)) by Lawson's reweighted least squares at Chebyshev nodes."""
+    top = mp.mpf(1) / 9
+    n = 400
+    ws = [top * (1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)]
+    gs = [(mp.atanh(mp.sqrt(w)) / mp.sqrt(w) - 1) / w for w in ws]
+    scale = np.array([float(w / (1 + w * g)) for w, g in zip(ws, gs, strict=True)])  # p's error -> relative
+    x, y = np.array([float(w) for w in ws]), np.array([float(g) for g in gs])
+    lam = np.full(n, 1.0 / n)
+    for _ in range(200):
+        c = np.polyfit(x, y, degree, w=np.sqrt(lam) * scale)
+        err = np.abs((np.polyval(c, x) - y) * scale)
+        lam = lam * err / np.sum(lam * err)
+    c32 = [f32(v) for v in c]
+    worst = worst_on_grid(c32, top, lambda w, p: (1 + w * p) * mp.sqrt(w) / mp.atanh(mp.sqrt(w)) - 1)
+    print(f"atanh on [0, 1/3]: p coefficients (degree {degree} in s^2, highest first): "
+          + ", ".join(f"{v:.9e}f" for v in c32))
+    print(f"  max relative error of s (1 + s^2 p(s^2)) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
+
+
 if __name__ == "__main__":
     fit_expm1_neg()
+    fit_atanh()
     fit("gelu'", gelu_d, (-1.0, -0.5), -0.75, 9)
     fit("gelu_tanh'", gelu_tanh_d, (-1.0, -0.5), -0.75, 9)
     fit("swish'", swish_d, (-1.6, -1.0), -1.28, 9)

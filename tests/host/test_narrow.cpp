@@ -39,10 +39,17 @@ double max_ulp_over(float lo, float hi, F&& f) {
 
 TEST(Narrow, ExpWithinTwoUlpIncludingSubnormalResults) {
   // The device's algorithm (with the host's exp2f standing in for ex2.approx) and the host's model.
-  const double w = max_ulp_over(-103.0f, 88.5f, [](float x) { return ulps(narrow::exp_split<true>(x), std::exp(double(x))); });
-  const double wh = max_ulp_over(-103.0f, 88.5f, [](float x) { return ulps(narrow::exp<true>(x), std::exp(double(x))); });
-  std::printf("narrow::exp_split<true> on [-103, 88.5]: max %.3f ulp; host exp: %.3f ulp\n", w, wh);
-  EXPECT_LE(w, 2.0);
+  // exp_split<false> (f16 data): ex2(t) once; exp_split<true> (bf16): ex2(t/2) squared, twice the stand-in's error
+  // (kExpTinyRelErr on the device: 2^-21, far inside bf16's 2^-18).
+  const auto err = [](auto f) { return [f](float x) { return ulps(f(x), std::exp(double(x))); }; };
+  const double w1 = max_ulp_over(-87.0f, 88.5f, err([](float x) { return narrow::exp_split<false>(x); }));
+  const double w = max_ulp_over(-103.0f, 88.5f, err([](float x) { return narrow::exp_split<true>(x); }));
+  const double wh = max_ulp_over(-103.0f, 88.5f, err([](float x) { return narrow::exp<true>(x); }));
+  std::printf("narrow::exp_split<false> on [-87, 88.5]: max %.3f ulp; exp_split<true> on [-103, 88.5]: max %.3f ulp; "
+              "host exp: %.3f ulp\n", w1, w, wh);
+  EXPECT_LE(w1, 2.0);
+  EXPECT_LE(w, 3.0);
+  EXPECT_GT(w, w1);  // the square's doubling is there
   EXPECT_LE(wh, 1.0);
   EXPECT_EQ(narrow::exp_split<true>(-INFINITY), 0.0f);
   EXPECT_EQ(narrow::exp_split<true>(INFINITY), INFINITY);

@@ -3,6 +3,7 @@
 // and one variant, plus the copy kernels of the same shape (one input, and two for bwd).
 // Compiled once per (dtype, variant):
 //   nvcc -cubin -arch=sm_90 -DACTBENCH_SASS_T=float -DACTBENCH_SASS_V=precise tools/sass/ops.cu
+// -DACTBENCH_SASS_MASK=0x... (bit i: the catalog's row i) compiles those rows only (sass_model --activations).
 // Not part of the build; nothing here runs.  Each kernel's op type is wrapped in Tagged<A, V, D, Op>
 // so that its (activation, variant, direction) can be read back from the kernel's name.
 #include "kernels/elementwise.cuh"
@@ -47,9 +48,14 @@ void instantiate(const Op& op) {
   kernels::elementwise_kernel<<<1, kernels::kBlockThreads>>>(K{op}, nullptr, nullptr, nullptr, 0, 0, true);
 }
 
+#ifndef ACTBENCH_SASS_MASK
+#define ACTBENCH_SASS_MASK (~0ull)
+#endif
+
 template <class T, Variant V, class D>
 void instantiate_row() {
-  if constexpr (variant_exists_for<D>(V, dtype_traits<T>::dtype)) {
+  constexpr bool chosen = ((ACTBENCH_SASS_MASK) >> static_cast<int>(D::id)) & 1u;
+  if constexpr (chosen && variant_exists_for<D>(V, dtype_traits<T>::dtype)) {
     const auto f = make_functor<D, V>(OpSpec{});
     using F = std::remove_const_t<decltype(f)>;
     constexpr int a = static_cast<int>(D::id), v = static_cast<int>(V);

@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -627,12 +628,16 @@ class Unit:
     variant: str
 
 
-def compile_unit(u: Unit, arch: str, nvcc: str, cuobjdump: str, root: Path, tmp: Path) -> str:
-    """One translation unit -> its SASS text."""
+def compile_unit(u: Unit, arch: str, nvcc: str, cuobjdump: str, root: Path, tmp: Path,
+                 only: Sequence[str] = ()) -> str:
+    """One translation unit -> its SASS text; only: these activations' kernels (default: all)."""
     cubin = tmp / f"ops-{u.dtype}-{u.variant}.cubin"
     cmd = [nvcc, "-std=c++17", "-O3", "-DNDEBUG", "--expt-relaxed-constexpr", f"-arch=sm_{arch}", "-cubin",
            "-I", str(root), f"-DACTBENCH_SASS_T={DTYPES[u.dtype][0]}", f"-DACTBENCH_SASS_V={u.variant}",
            "-o", str(cubin), str(root / "tools" / "sass" / "ops.cu")]
+    if only:  # a bit per catalog row (nvcc splits a -D value at commas)
+        names = catalog.activation_names()
+        cmd.insert(-3, f"-DACTBENCH_SASS_MASK={sum(1 << names.index(a) for a in only):#x}ull")
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         first = next((ln for ln in r.stderr.splitlines() if "error" in ln), r.stderr.strip()[:300])
@@ -683,11 +688,11 @@ def analyse(units: dict[Unit, str], arch: str, unroll: int) -> list[dict]:
 
 
 def build_rows(arch: str, variants: list[str], dtypes: list[str], jobs: int, nvcc: str, cuobjdump: str,
-               root: Path = ROOT) -> list[dict]:
+               root: Path = ROOT, only: Sequence[str] = ()) -> list[dict]:
     units = [Unit(t, v) for v in variants for t in dtypes if v != "fast" or t == "f32"]
     unroll = k_unroll(root)
     with tempfile.TemporaryDirectory(prefix="sass_model-") as tmp, ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {u: pool.submit(compile_unit, u, arch, nvcc, cuobjdump, root, Path(tmp)) for u in units}
+        futures = {u: pool.submit(compile_unit, u, arch, nvcc, cuobjdump, root, Path(tmp), only) for u in units}
         sass = {u: f.result() for u, f in futures.items()}
     return analyse(sass, arch, unroll)
 
@@ -703,6 +708,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arch", default="90", help="SASS architecture, e.g. 80, 90, 100 (default 90)")
     ap.add_argument("--variants", default="precise,fast,textbook", help="comma-separated (default: all)")
     ap.add_argument("--dtypes", default="f16,bf16,f32,f64", help="comma-separated (default: all)")
+    ap.add_argument("--activations", default=None,
+                    help="comma-separated catalog names (default: all); with --check the baseline's rows of the "
+                         "chosen activations, dtypes and variants are compared")
     ap.add_argument("--devices", default=None,
                     help=f"devices of the table to predict for ({', '.join(model.DEVICES)}; default: those whose "
                          "compute capability matches --arch)")
@@ -724,12 +732,17 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"--arch {a.arch!r}: expected digits such as 90")
     variants = model.parse_list(a.variants, VARIANTS, "--variants")
     dtypes = model.parse_list(a.dtypes, tuple(DTYPES), "--dtypes")
+    names = catalog.activation_names()
+    only = model.parse_list(a.activations, names, "--activations") if a.activations else []
     devices = model.select_devices(a.devices, a.facts, arch=a.arch)
     if a.jobs < 1:
         raise UsageError("--jobs must be >= 1")
     baseline = model.load_rows(a.check) if a.check else None
+    if baseline is not None:  # a subset is checked against the baseline's rows of that subset
+        baseline = [r for r in baseline if r.get("variant") in variants and r.get("dtype") in dtypes
+                    and (not only or r.get("activation") in only)]
     start = time.monotonic()
-    rows = build_rows(a.arch, variants, dtypes, a.jobs, find_nvcc(a.nvcc), find_cuobjdump(a.cuobjdump))
+    rows = build_rows(a.arch, variants, dtypes, a.jobs, find_nvcc(a.nvcc), find_cuobjdump(a.cuobjdump), only=only)
     rows = model.with_predictions(rows, devices)
     took = time.monotonic() - start
     if not a.quiet:

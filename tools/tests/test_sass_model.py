@@ -260,6 +260,9 @@ def test_kernel_shape_error_is_one_line(monkeypatch, capsys):
 def test_bad_arguments(capsys):
     assert sass_model.cli(["--dtypes", "f8"]) == 2
     assert "--dtypes" in capsys.readouterr().err
+    assert sass_model.cli(["--activations", "relu,silu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--activations: silu" in err
     assert sass_model.cli(["--arch", "sm_90"]) == 2
     with pytest.raises(UsageError, match="no device of the table"):
         model.select_devices(None, [], "75")
@@ -341,3 +344,21 @@ def test_the_tool_on_one_unit(tmp_path, capsys):
     higher = [dict(r, predicted_pct_of_copy={k: v + 5 for k, v in r["predicted_pct_of_copy"].items()})
               for r in rows]
     assert model.compare(rows, higher).failed
+
+
+def test_a_subset_of_activations_against_the_full_baseline(tmp_path, capsys):
+    _tools()
+    full = tmp_path / "full.json"
+    assert sass_model.cli(["--dtypes", "f16", "--variants", "precise", "--out", str(full), "--quiet"]) == 0
+    rows = json.loads(full.read_text())
+    sub = tmp_path / "sub.json"
+    capsys.readouterr()
+    # only relu and gelu are compiled; the baseline's other rows are not missing, for they were not asked for
+    assert sass_model.cli(["--dtypes", "f16", "--variants", "precise", "--activations", "gelu,relu", "--out", str(sub),
+                           "--check", str(full), "--quiet"]) == 0
+    assert "REGRESSION" not in capsys.readouterr().out
+    picked = json.loads(sub.read_text())
+    assert sorted({r["activation"] for r in picked}) == ["gelu", "relu"] and len(picked) == 6
+    by = {model.row_key(r): r for r in rows}
+    for r in picked:  # the same kernels, the same counts
+        assert r["hot_instructions"] == by[model.row_key(r)]["hot_instructions"]
