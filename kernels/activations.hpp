@@ -556,7 +556,12 @@ struct Celu {
   ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x > 0.0f) return 1.0f;
     const float a = float(alpha);
-    if (a == 1.0f) return narrow::exp<kTinyResults<S>>(x);  // the default: q = x exactly (e^-inf = 0, NaN kept)
+#if ACTBENCH_DEVICE_PASS
+    // The default: q = x exactly, ql = 0, so e^x is what the general path below gives at alpha = 1, bit for bit
+    // (e^-inf = 0, NaN kept), in 10 instructions fewer.  Not on the cpu backend, whose loop ran 1.3-1.5x slower
+    // with this early return (GCC, 16-bit data, 2^22 elements) and at par without it.
+    if (a == 1.0f) return narrow::exp<kTinyResults<S>>(x);
+#endif
     if (x == -INFINITY) return a > 0.0f ? 0.0f : INFINITY;  // e^(-inf/alpha)
     const float q = narrow::div(x, a);
     const float ql = (q - q == 0.0f) ? ::fmaf(-q, a, x) * narrow::rcp(a) : 0.0f;
@@ -1226,7 +1231,7 @@ struct Gelu {
     const float t = fp::mul(p, kC);  // -a^2/2 log2(e) = t + tl (unfused: host and device agree)
     const float tl = ::fmaf(p, kClo, ::fmaf(p, kC, -t));
     // w by the SFU's rcp alone (1 ulp): the polynomials in w move by < 2^-24 relative
-    return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::rcp(a + kD<S>))};
+    return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::rcp_normal(a + kD<S>))};
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {

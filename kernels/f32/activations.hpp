@@ -255,13 +255,14 @@ ACTBENCH_HOT float celu_deriv(float x, float alpha) {
 
 // ---- softplus -------------------------------------------------------------------------------------
 
-/// softplus (beta = 1): f = max(x, 0) + log(1 + e), e = e^-|x| as a pair (exp_pair_sigma), log1p_pair; the sum
-/// rounded twice (log1p to f32, then + x: <= 1 ulp as log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
+/// softplus (beta = 1): f = max(x, 0) + log(1 + e), e = e^-|x| (exp_pair_sigma, as the pair e/2),
+/// half_log1p_pair; the sum rounded twice (log1p/2 to f32, then doubled and + x in one fma: <= 1 ulp as
+/// log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
 /// at 80, where it is below an ulp of x); cold: x < -80 (f = e^x (1 - e^x/2) = e^x to 2^-115) and NaN.
 ACTBENCH_HOT bool softplus_cold(float x) { return !(x >= -80.0f); }
 ACTBENCH_HOT float softplus_hot(float x) {
-  const Pair l = log1p_pair(exp_pair_sigma(-detail::clamp_above(::fabsf(x), 80.0f)));
-  return fp::add(select(x > 0.0f, x, 0.0f), value(l));
+  const Pair l = half_log1p_pair(exp_pair_sigma<true>(-detail::clamp_above(::fabsf(x), 80.0f)));
+  return fp::fma(value(l), 2.0f, select(x > 0.0f, x, 0.0f));
 }
 ACTBENCH_COLD float softplus_slow(float x) {
   if (!softplus_cold(x)) return softplus_hot(x);
@@ -278,7 +279,8 @@ ACTBENCH_HOT bool softplus_beta_cold(float x, float beta) {
 ACTBENCH_HOT float softplus_beta_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);
   const Pair e = exp_pair(-detail::clamp_above(::fabsf(z.hi), 80.0f));
-  const Pair l = log1p_pair(e);
+  const Pair hl = half_log1p_pair({fp::mul(e.hi, 0.5f), fp::mul(e.lo, 0.5f)});
+  const Pair l = {fp::add(hl.hi, hl.hi), fp::add(hl.lo, hl.lo)};  // log(1 + e), exact doublings
   const float sg = fp::mul(e.hi, rcp(fp::add(1.0f, e.hi)));  // sigma(-|zh|), a correction's factor
   const float corr = fp::mul(-sg, select(z.hi >= 0.0f, z.lo, -z.lo));
   const float rb = rcp(beta);  // (l + corr)/beta: the quotient compensated (its remainder by fma)

@@ -69,8 +69,9 @@ ACTBENCH_HOT ExpCore exp_core(float x) {
 }
 
 /// 2^j for the j of exp_core, j in [-126, 127].
-ACTBENCH_HOT float scale(float t) {
-  return bit_cast<float>(static_cast<std::uint32_t>((bit_cast<std::uint32_t>(t) << 23) + 0x3f800000u));
+template <int kBias = 0>
+ACTBENCH_HOT float scale(float t) {  // kBias: 2^(j + kBias), j + kBias in [-126, 127]
+  return bit_cast<float>(static_cast<std::uint32_t>((bit_cast<std::uint32_t>(t) << 23) + ((127u + kBias) << 23)));
 }
 /// j itself.
 ACTBENCH_HOT int exponent(float t) { return static_cast<int>(bit_cast<std::uint32_t>(t) - 0x4b400000u); }
@@ -97,7 +98,9 @@ ACTBENCH_HOT Pair exp_pair(float x) {
 /// relative, tools/gen_f32_coeffs.py), normalized by a Fast2Sum; then + d e^r as d (h + g).  Bound: r^2's
 /// rounding times Q 2^-28.8, Q's last Horner rounding times r^2 2^-28, g's rounding 2^-28, d's term 2^-47:
 /// < 2^-26.6 of e^r in [0.707, 1.414] (exp_pair: < 2^-28); measured 2^-26.9 relative on [-80, 12] (exp_pair
-/// 2^-27.4).  hi + lo is normalized up to d: |lo| <= 2^-21.9 hi.
+/// 2^-27.4).  hi + lo is normalized up to d: |lo| <= 2^-21.9 hi.  kHalf: e^x / 2 (2^(j-1) for 2^j: no instruction),
+/// x in [-87.3, 0].
+template <bool kHalf = false>
 ACTBENCH_HOT Pair exp_pair_sigma(float x) {
   const float t = fp::fma(x, kLog2e, kShift);
   const float j = fp::sub(t, kShift);
@@ -112,8 +115,8 @@ ACTBENCH_HOT Pair exp_pair_sigma(float x) {
   q = fp::fma(q, r, 0.5f);
   const float h = fp::add(1.0f, r);
   const float g = fp::fma(sh, q, fp::add(fp::sub(1.0f, h), r));  // (1 - h) + r exact: |r| < 1
-  const Pair e = fp::fast_two_sum(h, g);                         // |g| < 0.07 < h
-  const float s = scale(t);
+  const Pair e = fp::fast_two_sum(h, g);  // |g| < 0.07 < h
+  const float s = scale<kHalf ? -1 : 0>(t);
   return {fp::mul(e.hi, s), fp::mul(fp::fma(d, e.hi, e.lo), s)};
 }
 
@@ -126,35 +129,6 @@ ACTBENCH_HOT Pair expm1_pair(float x) {
   const Pair m = fp::fast_two_sum(-1.0f, s);
   const Pair h = fp::fast_two_sum(m.hi, fp::mul(s, c.ph));  // |m.hi| >= |s ph| (|ph| < 0.42), or m.hi = 0
   return {h.hi, fp::add(fp::add(h.lo, m.lo), fp::mul(s, c.pl))};
-}
-
-/// log(1 + e) = hi + lo for e = eh + el in [0, 1] (e.g. e^-|z|), to ~2^-27 relative: for e > 1/2,
-/// ln2 + log(1 + t), t = (e - 1)/2 (exact); else t = e.  log(1 + t) = t - t^2/2 + t^3 R(t) with t^2
-/// exact and R of degree 8 on [-1/4, 1/2] (2^-23.1 relative); the low part of e enters as
-/// el/(1 + t) ~ el (1 - t).
-ACTBENCH_HOT Pair log1p_pair(Pair e) {
-  const bool big = e.hi > 0.5f;
-  const float half = fp::mul(fp::sub(e.hi, 1.0f), 0.5f), half_lo = fp::mul(e.lo, 0.5f);
-  const float t = select(big, half, e.hi);
-  const float tl = select(big, half_lo, e.lo);
-  const float sh = fp::mul(t, t);
-  const float sl = fp::fma(t, t, -sh);
-  float p = 0.0421851203f;
-  p = fp::fma(p, t, -0.0948915482f);
-  p = fp::fma(p, t, 0.116667502f);
-  p = fp::fma(p, t, -0.126458913f);
-  p = fp::fma(p, t, 0.14270255f);
-  p = fp::fma(p, t, -0.16660659f);
-  p = fp::fma(p, t, 0.200000852f);
-  p = fp::fma(p, t, -0.250000566f);
-  p = fp::fma(p, t, 0.333333343f);
-  const float a = fp::fma(sh, -0.5f, t);                 // t - t^2/2, rounded
-  const float al = fp::fma(sh, -0.5f, fp::sub(t, a));    // its error: exact (Sterbenz, |t| <= 1/2)
-  const float c = fp::fma(fp::mul(sh, t), p, fp::mul(-0.5f, sl));
-  const float lo = fp::add(fp::add(al, c), fp::fma(-tl, t, tl));  // tl/(1 + t) ~ tl (1 - t): |tl| t^2 < 2^-27 t
-  // + ln2 (hi + lo) where big: ln2_hi + a is exact enough as a Fast2Sum (ln2 > |a| there)
-  const Pair s = fp::fast_two_sum(select(big, kLn2Hi, 0.0f), a);
-  return {s.hi, fp::add(fp::add(s.lo, lo), select(big, kLn2Lo, 0.0f))};
 }
 
 /// 1/d for a positive normal d < 2^125, to ~2^-25.8 before its rounding: the magic-constant guess
@@ -192,6 +166,26 @@ ACTBENCH_HOT float quotient_value(float nh, float nl, float dh, float dl, float 
   const float q = fp::mul(nh, y);
   const float r = fp::fma(-q, dh, nh);
   return fp::fma(fp::fma(-q, dl, fp::add(r, nl)), y, q);
+}
+
+/// log(1 + 2h)/2 = hi + lo for h = hh + hl in (0, 1/2] (e^-|z| / 2: exp_pair_sigma<true>, |hl| << hh), to ~2^-27
+/// relative: log(1 + e)/2 = atanh(s), s = e/(2 + e) = h/(1 + h) in [0, 1/3], an exact identity, s as a pair (1 + hh
+/// exact as d + dl, the quotient compensated) and atanh(s) = s + s^3 p(s^2), p of degree 4 fitted on [0, 1/9]
+/// (2^-30.7 relative; tools/gen_narrow_coeffs.py fit_atanh(4)).  s^3 p < 0.04 s takes s rounded once (2^-24 of
+/// itself).  |lo| < 0.05 hi.  No compare or select: 23 instructions on sm_90 where the series about 0 and 1/2 that
+/// log(1 + e) took before needed 34.  The caller doubles (exactly, in its last fma).
+ACTBENCH_HOT Pair half_log1p_pair(Pair h) {
+  const float d = fp::add(1.0f, h.hi);
+  const float dl = fp::add(fp::sub(1.0f, d), h.hi);  // exact (Fast2Sum: 1 >= hh)
+  const Pair s = quotient(h.hi, h.lo, d, fp::add(dl, h.lo), rcp_coarse(d));
+  const float sn = fp::add(s.hi, s.lo);
+  const float w = fp::mul(sn, sn);
+  float p = 1.214477867e-01f;
+  p = fp::fma(p, w, 1.071537063e-01f);
+  p = fp::fma(p, w, 1.430829763e-01f);
+  p = fp::fma(p, w, 1.999944448e-01f);
+  p = fp::fma(p, w, 3.333333731e-01f);
+  return {s.hi, fp::fma(fp::mul(sn, w), p, s.lo)};
 }
 
 /// (mh + ml) e^x rounded once (where the result is subnormal, m e^x rounded to 24 bits and then into
