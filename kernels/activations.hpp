@@ -1538,25 +1538,27 @@ struct Mish {
     const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
     return narrow::max_num(x, -0x1.fffffep127f) * narrow::div(N, D);
   }
+  // deriv: x clamped to [-104, 104] (NaN kept), past which e^-|x| is 0 and f' rounds to 1 or -0: no branch for
+  // +-inf, and exp's own clamp is spared.  (N+1)/(1+e) = 1+e (x <= 0: N + 1 = (1+e)^2), no division.  Next to the
+  // zero the band's polynomial is selected, both computed: no divergent branch.
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    if (x == -INFINITY) return -0.0f;
-    if (x == INFINITY) return 1.0f;
-    if (x > -1.5f && x < -0.9f) {  // next to the zero of f' (tools/gen_narrow_coeffs.py)
-      constexpr float q[10] = {-4.197935050e-05f, 2.417752548e-04f,  9.894466493e-04f,  1.093366416e-03f,
-                               -3.360655857e-03f, -1.582115702e-02f, -2.027182281e-02f, 4.190782085e-02f,
-                               2.047312707e-01f,  2.669479251e-01f};
-      return detail::near_zero(x, -1.1924312114715576f, -3.0439375464652585e-09f, q);
-    }
-    const float e = narrow::exp<kTinyResults<S>>(-::fabsf(x));
-    const bool neg = x <= 0.0f;
+    const float xc = narrow::clamp_keep_nan(x, -104.0f, 104.0f);
+    const float e = narrow::exp<kTinyResults<S>, true>(-::fabsf(xc));
+    const bool neg = xc <= 0.0f;
     const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
     const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
-    const float rD = narrow::recip(D);
+    const float rD = kTinyResults<S> ? narrow::rcp_normal(D) : narrow::recip(D);  // bf16: 2^-18 leaves room
     const float f = N * rD;
-    const float A = neg ? narrow::div(N + 1.0f, 1.0f + e) : e * (1.0f + e);
-    const float g = (4.0f * (x * e)) * A * (rD * rD);
-    return detail::zero_sign_of(f + g, x);  // f' < 0 in the left tail
+    const float A = (neg ? 1.0f : e) * (1.0f + e);
+    const float g = (4.0f * (xc * e)) * A * (rD * rD);
+    const float y = detail::zero_sign_of(f + g, x);  // f' < 0 in the left tail
+    // next to the zero of f' (tools/gen_narrow_coeffs.py)
+    constexpr float q[10] = {-4.197935050e-05f, 2.417752548e-04f,  9.894466493e-04f,  1.093366416e-03f,
+                             -3.360655857e-03f, -1.582115702e-02f, -2.027182281e-02f, 4.190782085e-02f,
+                             2.047312707e-01f,  2.669479251e-01f};
+    const float near = detail::near_zero(x, -1.1924312114715576f, -3.0439375464652585e-09f, q);
+    return f32::select(x > -1.5f && x < -0.9f, near, y);
   }
 };
 /// textbook mish: x tanh(log(1+e^x)) (NaN at +-inf, ~50 ulp tail).

@@ -71,7 +71,7 @@ ACTBENCH_HOT ExpCore exp_core(float x) {
 /// 2^j for the j of exp_core, j in [-126, 127].
 template <int kBias = 0>
 ACTBENCH_HOT float scale(float t) {  // kBias: 2^(j + kBias), j + kBias in [-126, 127]
-  return bit_cast<float>(static_cast<std::uint32_t>((bit_cast<std::uint32_t>(t) << 23) + ((127u + kBias) << 23)));
+  return bit_cast<float>((bit_cast<std::uint32_t>(t) << 23) + (static_cast<std::uint32_t>(127 + kBias) << 23));
 }
 /// j itself.
 ACTBENCH_HOT int exponent(float t) { return static_cast<int>(bit_cast<std::uint32_t>(t) - 0x4b400000u); }
