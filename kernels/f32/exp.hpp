@@ -99,7 +99,7 @@ ACTBENCH_HOT Pair exp_pair(float x) {
 /// rounding times Q 2^-28.8, Q's last Horner rounding times r^2 2^-28, g's rounding 2^-28, d's term 2^-47:
 /// < 2^-26.6 of e^r in [0.707, 1.414] (exp_pair: < 2^-28); measured 2^-26.9 relative on [-80, 12] (exp_pair
 /// 2^-27.4).  hi + lo is normalized up to d: |lo| <= 2^-21.9 hi.  kHalf: e^x / 2 (2^(j-1) for 2^j: no instruction),
-/// x in [-87.3, 0].
+/// x in [-86.6, 0] (j - 1 >= -126).
 template <bool kHalf = false>
 ACTBENCH_HOT Pair exp_pair_sigma(float x) {
   const float t = fp::fma(x, kLog2e, kShift);

@@ -40,7 +40,7 @@ double max_ulp_over(float lo, float hi, F&& f) {
 TEST(Narrow, ExpWithinTwoUlpIncludingSubnormalResults) {
   // The device's algorithm (with the host's exp2f standing in for ex2.approx) and the host's model.
   // exp_split<false> (f16 data): ex2(t) once; exp_split<true> (bf16): ex2(t/2) squared, twice the stand-in's error
-  // (kExpTinyRelErr on the device: 2^-21, far inside bf16's 2^-18).
+  // (kExpTinyRelErr on the device: 2^-21 + 2^-23, far inside bf16's 2^-18).
   const auto err = [](auto f) { return [f](float x) { return ulps(f(x), std::exp(double(x))); }; };
   const double w1 = max_ulp_over(-87.0f, 88.5f, err([](float x) { return narrow::exp_split<false>(x); }));
   const double w = max_ulp_over(-103.0f, 88.5f, err([](float x) { return narrow::exp_split<true>(x); }));
