@@ -159,18 +159,26 @@ ACTBENCH_HD C sigmoid_deriv(C z) {
   return M::fma(y, -M::div(D, dd.hi), y);
 }
 
-/// f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths): u = (x - hi) - lo, x - hi exact
-/// for x in [hi/2, 2 hi]; q of degree 9, coefficients highest first (tools/gen_narrow_coeffs.py).
-ACTBENCH_HOT float near_zero(float x, float hi, float lo, const float (&q)[10]) {
-  const float u = (x - hi) - lo;
+/// u q(u), Horner by explicit fma.
+template <int N>
+ACTBENCH_HOT float u_times_poly(float u, const float (&q)[N]) {
   float p = q[0];
   // A constant trip count: unrolled by nvcc; GCC is told to (an inner loop keeps the cpu backend's loop
   // over the elements from vectorizing).  Not in nvcc's passes, whose front end does not know the pragma.
 #if !defined(__CUDACC__)
 #pragma GCC unroll 9
 #endif
-  for (int k = 1; k < 10; ++k) p = ::fmaf(p, u, q[k]);
+  for (int k = 1; k < N; ++k) p = ::fmaf(p, u, q[k]);
   return u * p;
+}
+/// y, or f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths) on the band |u| < w, u = (x - hi) - lo
+/// (x - hi exact for x in [hi/2, 2 hi]): both computed and one selected (no divergent branch; data drawn around
+/// 0 put some of a warp's elements on the band).  q's coefficients highest first (tools/gen_narrow_coeffs.py).
+/// NaN: y.
+template <int N>
+ACTBENCH_HOT float select_near_zero(float x, float hi, float lo, float w, const float (&q)[N], float y) {
+  const float u = (x - hi) - lo;
+  return f32::select(::fabsf(u) < w, u_times_poly(u, q), y);
 }
 
 /// The same for f64 derivatives (gelu', gelu_tanh', silu', mish'): next to their zero the terms of the
@@ -968,7 +976,7 @@ struct Swish {
     return b == C(1) ? eval_deriv<M, C, true>(x, C(1)) : eval_deriv<M, C>(x, b);
   }
   // 16-bit: x sigma(z), f' = s + z s (1-s), narrow sigma; beta != 1 adds the rounding of z = beta x.
-  // Next to the zero of f' (beta = 1: -1.2785) the terms cancel: there f' = u q(u) (near_zero).
+  // Next to the zero of f' (beta = 1: -1.2785) the terms cancel: there f' = u q(u) (detail::select_near_zero).
   // fwd: x = -inf multiplies sigma = 0 as -FLT_MAX (beta > 0), giving -0; NaN propagates through z.
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
@@ -1001,12 +1009,17 @@ struct Swish {
     }
     const float y = g.s * B;
     if (b != 1.0f) return y;
-    // next to the zero of f' (tools/gen_narrow_coeffs.py)
-    constexpr float q[10] = {-2.851638237e-05f, -4.148722292e-05f, 1.855430455e-04f, 7.985641132e-04f,
-                             1.266359759e-04f,  -6.606590468e-03f, -1.522265561e-02f, 1.887481473e-02f,
-                             1.466487944e-01f,  2.178117037e-01f};
-    const float near = detail::near_zero(x, -1.2784645557403564f, 1.2979282537628478e-08f, q);
-    return f32::select(x > -1.6f && x < -1.0f, near, y);
+    // next to the zero of f' (tools/gen_narrow_coeffs.py): f16 |x - x0| < 0.25, q of degree 5 (2^-23.6); bf16
+    // 0.12, degree 3 (2^-20.1)
+    constexpr float hi = -1.2784645557403564f, lo = 1.2979282537628478e-08f;
+    if constexpr (kTinyResults<S>) {
+      constexpr float q[4] = {-1.522032544e-02f, 1.877983473e-02f, 1.466487944e-01f, 2.178118825e-01f};
+      return detail::select_near_zero(x, hi, lo, 0.12f, q, y);
+    } else {
+      constexpr float q[6] = {1.466792892e-04f, -6.532008760e-03f, -1.522327960e-02f,
+                              1.887306757e-02f, 1.466487944e-01f,  2.178117186e-01f};
+      return detail::select_near_zero(x, hi, lo, 0.25f, q, y);
+    }
   }
 };
 /// textbook swish: x/(1+e^-beta x) (NaN at -inf, -0 in the tail); f' = s(1 + beta x (1-s)).
@@ -1369,13 +1382,21 @@ struct GeluTanh {
       return eval_fwd<M, C>(x, C(k), C(a));
     }
   }
-  /// f' on (-1, -0.5), next to its zero (-0.7525), where its terms cancel: u q(u), u = x - x0
-  /// (tools/gen_narrow_coeffs.py); 16-bit data.
-  ACTBENCH_HOT static float deriv_near_zero(float x) {
-    constexpr float q[10] = {2.609961666e-04f,  -9.083295008e-04f, -2.422736026e-03f, 5.260024220e-03f,
-                             1.968231797e-02f,  -1.661931351e-02f, -1.139444932e-01f, -1.578284614e-02f,
-                             3.875184655e-01f,  4.304001033e-01f};
-    return detail::near_zero(x, -0.7524614334106445f, 2.900192264121415e-08f, q);
+  /// 16-bit f' next to its zero x0 = -0.7525, where B's terms cancel: u q(u), u = x - x0, on the band |u| < w
+  /// (tools/gen_narrow_coeffs.py), outside which the SFU's error, scaled by the cancellation (x z' sc / B, ~3.5 at
+  /// the band's edges for f16, ~6 for bf16), stays inside the 16-bit bound: f16 w = 0.21, q of degree 5
+  /// (2^-24.1); bf16 w = 0.1, degree 3 (2^-20.7).
+  template <class S>
+  ACTBENCH_HOT static float select_near_zero(float x, float y) {
+    constexpr float hi = -0.7524614334106445f, lo = 2.900192264121415e-08f;
+    if constexpr (kTinyResults<S>) {
+      constexpr float q[4] = {-1.136987880e-01f, -1.594854705e-02f, 3.875178397e-01f, 4.304003119e-01f};
+      return detail::select_near_zero(x, hi, lo, 0.1f, q, y);
+    } else {
+      constexpr float q[6] = {1.949648559e-02f,  -1.627445407e-02f, -1.139404103e-01f,
+                              -1.578853279e-02f, 3.875184357e-01f,  4.304001033e-01f};
+      return detail::select_near_zero(x, hi, lo, 0.21f, q, y);
+    }
   }
   /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
   ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
@@ -1401,26 +1422,49 @@ struct GeluTanh {
       return eval_deriv<M, C>(x, C(k), C(a));
     }
   }
-  // 16-bit data: 2u as an exact f32 pair (two_u), the narrow sigma; on (-1, -0.5), next to the zero
-  // of f' (-0.7525), f' = u q(u) (see Gelu::deriv_narrow).
+  // 16-bit data: with a = |x| and E = e^-|z| (z and x have one sign), sigma(-|z|) = E/(1 + E) and
+  //   f  = max(x, 0) - a sigma(-|z|),   f' = s B, B = 1 + sc x z'(x)   (s = sigma(z), sc = sigma(-z)),
+  // so the only exponential is E = 2^t, t = -|z| log2(e) = -a g, g = c1 + c3 a^2 (c1 = 2k log2(e), c3 = a_C c1).
+  // a^2 is exact (a has at most 11 significant bits), and c1's high part is a multiple of 2^-19, so that
+  // c1h - gh is exact for every gh = fma(c3, a^2, c1h) in [2, 32): g and then t = -a g come as exact-enough
+  // pairs from 8 instructions (the residual |tl| < 2^-15 enters as 2^t (1 + tl ln2)), where z itself as a
+  // pair took ~22.  |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E)
+  // by rcp alone in f (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009
+  // without: too close to the bound).  f' of x < 0 has a zero at -0.7525, where B cancels: on a band around
+  // it a polynomial is selected (computed for every element: no divergent branch).
+  /// 2^(-a g(a^2)) = e^-|z| for a = |x| in [0, 16] (or NaN).
+  template <class S>
+  ACTBENCH_HOT static float narrow_e(float a) {
+    constexpr float kC1 = 0x1.26aecp+1f, kC1lo = 0x1.5423c2p-22f;   // c1h: 21 significant bits
+    constexpr float kC3 = 0x1.a5a7dp-4f, kC3lo = -0x1.6c533p-29f;  // c1 a_C, a_C = 0.044715 rounded to f32
+    const float p = a * a;                                            // exact
+    const float gh = ::fmaf(kC3, p, kC1);
+    const float gl = ::fmaf(kC3, p, kC1 - gh) + ::fmaf(kC3lo, p, kC1lo);  // kC1 - gh exact (see above)
+    const float th = fp::mul(-a, gh);                                 // unfused: host and device agree
+    const float tl = ::fmaf(-a, gl, ::fmaf(-a, gh, -th));
+    return narrow::exp2<kTinyResults<S>>(th, tl);
+  }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    if (x > 10.0f) return x;
-    if (x < -25.0f) return -0.0f;
-    const auto z = two_u<math<Variant::precise>>(x, float(k), float(a));
-    const auto g = narrow::sig<kTinyResults<S>>(z.hi);
-    return detail::zero_sign_of(x * ::fmaf(g.s * g.sc, z.lo, g.s), x);
+    const float a = narrow::min_num(::fabsf(x), 16.0f);  // NaN comes through the addend
+    const float e = narrow_e<S>(a);
+    const float q = e * narrow::rcp_normal(1.0f + e);  // sigma(-|z|)
+    // x < 0 adds -0, so that a flushed product leaves -0; x = -inf: -16 * 0
+    return ::fmaf(-a, q, x < 0.0f ? -0.0f : x);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    if (x > -1.0f && x < -0.5f) return deriv_near_zero(x);
-    if (x > 10.0f) return 1.0f;
-    if (x < -25.0f) return -0.0f;
-    const float kc = float(k), ac = float(a);
-    const auto z = two_u<math<Variant::precise>>(x, kc, ac);
-    const float xzp = 2.0f * kc * x * ::fmaf(3.0f * ac, x * x, 1.0f);  // x dz/dx
-    const auto g = narrow::sig<kTinyResults<S>>(z.hi);
-    return detail::zero_sign_of(::fmaf(g.s * g.sc, ::fmaf(z.lo, ::fmaf(g.sc - g.s, xzp, 1.0f), xzp), g.s), x);
+    constexpr float kK = 0x1.988454p+0f, kK3 = 0x1.b6676cp-3f;  // 2k, 6k a_C: x z'(x) = x (kK + kK3 x^2)
+    const float xc = narrow::clamp_keep_nan(x, -16.0f, 16.0f);
+    const float a = ::fabsf(xc);
+    const float e = narrow_e<S>(a);
+    const float r = narrow::recip_one_plus<kTinyResults<S>>(e);
+    const float q = e * r;
+    const bool pos = x >= 0.0f;
+    const float s = pos ? r : q, sc = pos ? q : r;
+    // x < 0 in the far tail: s = +0 and B < 0 give f' = -0, its sign
+    const float y = s * ::fmaf(xc * ::fmaf(kK3, a * a, kK), sc, 1.0f);
+    return select_near_zero<S>(x, y);
   }
 };
 /// textbook gelu_tanh: x/2 (1 + tanh u) (100% error for x < -5 in f32; x^3 overflows f16's range of u).
@@ -1528,7 +1572,7 @@ struct Mish {
   // 16-bit: with e = e^-|x|, tanh(softplus x) = N/D where
   //   x <= 0: N = e(e+2), D = N + 2;   x > 0: N = 1 + 2e, D = 1 + 2e + 2e^2   (no cancellation)
   // and x sigma(x) (1 - f^2) = 4 x e (N+1) / ((1+e) D^2)  (x <= 0),  4 x e^2 (1+e) / D^2  (x > 0).
-  // Next to the zero of f' (-1.1924) f and that term cancel: there f' = u q(u) (near_zero).
+  // Next to the zero of f' (-1.1924) f and that term cancel: there f' = u q(u) (detail::select_near_zero).
   // fwd: x = -inf multiplies N/D = 0 as -FLT_MAX, giving -0 (one FMNMX, no branch); NaN propagates through e.
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
@@ -1553,12 +1597,17 @@ struct Mish {
     const float A = (neg ? 1.0f : e) * (1.0f + e);
     const float g = (4.0f * (xc * e)) * A * (rD * rD);
     const float y = detail::zero_sign_of(f + g, x);  // f' < 0 in the left tail
-    // next to the zero of f' (tools/gen_narrow_coeffs.py)
-    constexpr float q[10] = {-4.197935050e-05f, 2.417752548e-04f,  9.894466493e-04f,  1.093366416e-03f,
-                             -3.360655857e-03f, -1.582115702e-02f, -2.027182281e-02f, 4.190782085e-02f,
-                             2.047312707e-01f,  2.669479251e-01f};
-    const float near = detail::near_zero(x, -1.1924312114715576f, -3.0439375464652585e-09f, q);
-    return f32::select(x > -1.5f && x < -0.9f, near, y);
+    // next to the zero of f' (tools/gen_narrow_coeffs.py): f16 |x - x0| < 0.25, q of degree 5 (2^-24.3); bf16
+    // 0.12, degree 3 (2^-19.2)
+    constexpr float hi = -1.1924312114715576f, lo = -3.0439375464652585e-09f;
+    if constexpr (kTinyResults<S>) {
+      constexpr float q[4] = {-2.033204585e-02f, 4.168020934e-02f, 2.047314793e-01f, 2.669483125e-01f};
+      return detail::select_near_zero(x, hi, lo, 0.12f, q, y);
+    } else {
+      constexpr float q[6] = {-3.252803115e-03f, -1.571700163e-02f, -2.027519047e-02f,
+                              4.190536588e-02f,  2.047312856e-01f,  2.669479251e-01f};
+      return detail::select_near_zero(x, hi, lo, 0.25f, q, y);
+    }
   }
 };
 /// textbook mish: x tanh(log(1+e^x)) (NaN at +-inf, ~50 ulp tail).

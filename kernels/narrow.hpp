@@ -353,10 +353,15 @@ struct Sig {
   float s, sc;  ///< sigma(z), sigma(-z)
   float e, r;   ///< e^-|z|, 1/(1 + e^-|z|)
 };
+/// 1/(1 + e) for e in [0, 1] (or NaN): refined once (recip) for f16 data, rcp's 1 ulp alone for bf16 (kTiny).
+template <bool kTiny>
+ACTBENCH_HOT float recip_one_plus(float e) {
+  return kTiny ? rcp_normal(1.0f + e) : recip(1.0f + e);
+}
 template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT Sig sig(float z) {
   const float e = exp<kTiny, kInRange>(-::fabsf(z));  // kInRange: z in [-104, 104] or NaN
-  const float r = kTiny ? rcp_normal(1.0f + e) : recip(1.0f + e);
+  const float r = recip_one_plus<kTiny>(e);
   const float q = e * r;
   return z >= 0.0f ? Sig{r, q, e, r} : Sig{q, r, e, r};
 }

@@ -2,8 +2,8 @@
 """Coefficients of the 16-bit paths: the derivatives next to an interior zero of f' (kernels/activations.hpp),
 e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg) and atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
 
-Next to the zero x0 of gelu', gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
-loses the relative accuracy a 16-bit result needs there.  On a band around x0 (within [2 x0, x0/2]) the kernels
+Next to the zero x0 of gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
+loses the relative accuracy a 16-bit result needs there.  On a band |x - x0| < w (within [2 x0, x0/2]) the kernels
 instead evaluate f'(x) = u q(u), u = x - x0 (x0 as an f32 hi + lo pair, x - hi exact by Sterbenz), q a polynomial fitted
 here to f'(x0 + u)/u with mpmath (50 digits).  Prints x0 (hi, lo) and q's f32 coefficients, highest
 degree first, and the fit's max relative error with the coefficients rounded to f32.
@@ -18,11 +18,6 @@ mp.mp.dps = 50
 
 def f32(v):
     return float(np.float32(float(v)))
-
-
-def gelu_d(x):
-    x = mp.mpf(x)
-    return mp.ncdf(x) + x * mp.npdf(x)
 
 
 KC = mp.mpf(f32(mp.sqrt(2 / mp.pi)))  # the kernel's and the reference's rounded constants
@@ -50,7 +45,10 @@ def mish_d(x):
 
 
 def fit(name, fp, band, guess, degree):
+    """band: (lo, hi), or a half-width around the zero x0."""
     x0 = mp.findroot(fp, guess)
+    if not isinstance(band, tuple):
+        band = (float(x0 - band), float(x0 + band))
     hi = f32(x0)
     lo = f32(x0 - hi)
     us = [mp.mpf(band[0]) - x0 + (mp.mpf(band[1]) - mp.mpf(band[0])) * (1 - mp.cos(mp.pi * (k + 0.5) / 400)) / 2
@@ -118,7 +116,9 @@ def fit_atanh(degree=3):
 if __name__ == "__main__":
     fit_expm1_neg()
     fit_atanh()
-    fit("gelu'", gelu_d, (-1.0, -0.5), -0.75, 9)
-    fit("gelu_tanh'", gelu_tanh_d, (-1.0, -0.5), -0.75, 9)
-    fit("swish'", swish_d, (-1.6, -1.0), -1.28, 9)
-    fit("mish'", mish_d, (-1.5, -0.9), -1.19, 9)
+    fit("gelu_tanh' (f16)", gelu_tanh_d, 0.21, -0.75, 5)
+    fit("gelu_tanh' (bf16)", gelu_tanh_d, 0.1, -0.75, 3)
+    fit("swish' (f16)", swish_d, 0.25, -1.28, 5)
+    fit("swish' (bf16)", swish_d, 0.12, -1.28, 3)
+    fit("mish' (f16)", mish_d, 0.25, -1.19, 5)
+    fit("mish' (bf16)", mish_d, 0.12, -1.19, 3)
