@@ -1582,12 +1582,17 @@ struct Mish {
     const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
     return narrow::max_num(x, -0x1.fffffep127f) * narrow::div(N, D);
   }
-  // deriv: x clamped to [-104, 104] (NaN kept), past which e^-|x| is 0 and f' rounds to 1 or -0: no branch for
+  /// The left clamp of x in f': f16 -87, where e^x (2^-125.5) is still normal, so that f' = e (1 + x) + ... keeps its
+  /// sign without a fix (-2^-119, -0 in f16 also times any f16 gradient); bf16 -104, past e^x's subnormal range,
+  /// and the sign fixed (a bf16 gradient up to 2^128 would lift a clamped nonzero f' out of zero).
+  template <class S>
+  static constexpr float kDerivFloor = kTinyResults<S> ? -104.0f : -87.0f;
+  // deriv: x clamped to [kDerivFloor, 104] (NaN kept), past which f' rounds to -0 or 1: no branch for
   // +-inf, and exp's own clamp is spared.  (N+1)/(1+e) = 1+e (x <= 0: N + 1 = (1+e)^2), no division.  Next to the
   // zero the band's polynomial is selected, both computed: no divergent branch.
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    const float xc = narrow::clamp_keep_nan(x, -104.0f, 104.0f);
+    const float xc = narrow::clamp_keep_nan(x, kDerivFloor<S>, 104.0f);
     const float e = narrow::exp<kTinyResults<S>, true>(-::fabsf(xc));
     const bool neg = xc <= 0.0f;
     const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
@@ -1596,7 +1601,8 @@ struct Mish {
     const float f = N * rD;
     const float A = (neg ? 1.0f : e) * (1.0f + e);
     const float g = (4.0f * (xc * e)) * A * (rD * rD);
-    const float y = detail::zero_sign_of(f + g, x);  // f' < 0 in the left tail
+    // f' < 0 in the left tail: f + g keeps that sign while e > 0 (f16), else it is given x's
+    const float y = kTinyResults<S> ? detail::zero_sign_of(f + g, x) : f + g;
     // next to the zero of f' (tools/gen_narrow_coeffs.py): f16 |x - x0| < 0.25, q of degree 5 (2^-24.3); bf16
     // 0.12, degree 3 (2^-19.2)
     constexpr float hi = -1.1924312114715576f, lo = -3.0439375464652585e-09f;
