@@ -172,9 +172,9 @@ ACTBENCH_HOT float u_times_poly(float u, const float (&q)[N]) {
   return u * p;
 }
 /// y, or f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths) on the band |u| < w, u = (x - hi) - lo
-/// (x - hi exact for x in [hi/2, 2 hi]): both computed and one selected (no divergent branch; data drawn around
-/// 0 put some of a warp's elements on the band).  q's coefficients highest first (tools/gen_narrow_coeffs.py).
-/// NaN: y.
+/// (w <= |hi|/2, so that x - hi is exact on the band by Sterbenz): both computed and one selected (no divergent
+/// branch; data drawn around 0 put some of a warp's elements on the band).  q's coefficients highest first
+/// (tools/gen_narrow_coeffs.py).  NaN: y.
 template <int N>
 ACTBENCH_HOT float select_near_zero(float x, float hi, float lo, float w, const float (&q)[N], float y) {
   const float u = (x - hi) - lo;
@@ -1387,7 +1387,7 @@ struct GeluTanh {
   /// the band's edges for f16, ~6 for bf16), stays inside the 16-bit bound: f16 w = 0.21, q of degree 5
   /// (2^-24.1); bf16 w = 0.1, degree 3 (2^-20.7).
   template <class S>
-  ACTBENCH_HOT static float select_near_zero(float x, float y) {
+  ACTBENCH_HOT static float deriv_band(float x, float y) {
     constexpr float hi = -0.7524614334106445f, lo = 2.900192264121415e-08f;
     if constexpr (kTinyResults<S>) {
       constexpr float q[4] = {-1.136987880e-01f, -1.594854705e-02f, 3.875178397e-01f, 4.304003119e-01f};
@@ -1425,17 +1425,18 @@ struct GeluTanh {
   // 16-bit data: with a = |x| and E = e^-|z| (z and x have one sign), sigma(-|z|) = E/(1 + E) and
   //   f  = max(x, 0) - a sigma(-|z|),   f' = s B, B = 1 + sc x z'(x)   (s = sigma(z), sc = sigma(-z)),
   // so the only exponential is E = 2^t, t = -|z| log2(e) = -a g, g = c1 + c3 a^2 (c1 = 2k log2(e), c3 = a_C c1).
-  // a^2 is exact (a has at most 11 significant bits), and c1's high part is a multiple of 2^-19, so that
-  // c1h - gh is exact for every gh = fma(c3, a^2, c1h) in [2, 32): g and then t = -a g come as exact-enough
-  // pairs from 8 instructions (the residual |tl| < 2^-15 enters as 2^t (1 + tl ln2)), where z itself as a
-  // pair took ~22.  |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E)
-  // by rcp alone in f (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009
-  // without: too close to the bound).  f' of x < 0 has a zero at -0.7525, where B cancels: on a band around
+  // a^2 is exact (a has at most 11 significant bits; or, bf16 below 2^-63, it is far below ulp(c1)), and c1's
+  // high part is a multiple of 2^-19 (ulp(gh) is 2^-19 at most), so that c1h - gh is exact for every
+  // gh = fma(c3, a^2, c1h) in [2, 32): g and then t = -a g come as pairs to ~2^-41 from 9 instructions (the
+  // residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a pair took
+  // ~22.  |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp
+  // alone in f (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without:
+  // too close to the bound).  f' of x < 0 has a zero at -0.7525, where B cancels: on a band around
   // it a polynomial is selected (computed for every element: no divergent branch).
   /// 2^(-a g(a^2)) = e^-|z| for a = |x| in [0, 16] (or NaN).
   template <class S>
   ACTBENCH_HOT static float narrow_e(float a) {
-    constexpr float kC1 = 0x1.26aecp+1f, kC1lo = 0x1.5423c2p-22f;   // c1h: 21 significant bits
+    constexpr float kC1 = 0x1.26aecp+1f, kC1lo = 0x1.5423c2p-22f;   // c1h: a multiple of 2^-17
     constexpr float kC3 = 0x1.a5a7dp-4f, kC3lo = -0x1.6c533p-29f;  // c1 a_C, a_C = 0.044715 rounded to f32
     const float p = a * a;                                            // exact
     const float gh = ::fmaf(kC3, p, kC1);
@@ -1464,7 +1465,7 @@ struct GeluTanh {
     const float s = pos ? r : q, sc = pos ? q : r;
     // x < 0 in the far tail: s = +0 and B < 0 give f' = -0, its sign
     const float y = s * ::fmaf(xc * ::fmaf(kK3, a * a, kK), sc, 1.0f);
-    return select_near_zero<S>(x, y);
+    return deriv_band<S>(x, y);
   }
 };
 /// textbook gelu_tanh: x/2 (1 + tanh u) (100% error for x < -5 in f32; x^3 overflows f16's range of u).
