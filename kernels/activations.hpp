@@ -45,6 +45,7 @@
 #include "fp.hpp"
 #include "f32/activations.hpp"
 #include "f32/gelu.hpp"
+#include "f64/exp.hpp"
 #include "math.hpp"
 #include "narrow.hpp"
 
@@ -1373,11 +1374,57 @@ struct GeluTanh {
     // f'(z + zl) = s + t xzp + zl t (1 + (1 - 2s) xzp) to first order (zl matters in float: ~2^-17 z)
     return M::fma(t, M::fma(z.lo, M::fma(s.sc - s.s, xzp, C(1)), xzp), s.s);
   }
+  /// f64 precise, |x| <= 21 (the benchmark's data are in [-8, 8]): the 16-bit paths' form (below) in double,
+  ///   f = max(x, 0) - a E/(1 + E),  f' = s (1 + sc x z'),  E = e^-|z| = 2^t, t = -a g, g = c1 + c3 a^2,
+  /// with a^2 a pair and c1's high part a multiple of 2^-47 (c1h - gh exact for gh < 64), E by f64::exp2_pair
+  /// (t >= -1001: E normal) and one IEEE quotient: no libm call, the same bits on host and device.  Far tails,
+  /// +-inf, NaN: eval_fwd / eval_deriv, out of line; f' next to its zero: deriv_near_zero_f64.
+  ACTBENCH_HOT static double e_f64(double ax) {
+    constexpr double kC1 = 0x1.26aec21bce760p+1, kC1lo = -0x1.985892a664357p-49;  // 2 k log2(e), k, a as doubles
+    constexpr double kC3 = 0x1.a5a7cf7572a98p-4, kC3lo = -0x1.539dda202fcfcp-58;  // c1 a
+    const double p = fp::mul(ax, ax);
+    const double pl = fp::fma(ax, ax, -p);
+    const double gh = fp::fma(kC3, p, kC1);
+    const double gl = fp::add(fp::fma(kC3, p, fp::sub(kC1, gh)), fp::fma(kC3, pl, fp::fma(kC3lo, p, kC1lo)));
+    const double th = fp::mul(-ax, gh);
+    return f64::exp2_pair(th, fp::fma(-ax, gl, fp::fma(-ax, gh, -th)));
+  }
+  ACTBENCH_HOT static double fwd_f64_hot(double x) {
+    const double ax = ::fabs(x);
+    const double e = e_f64(ax);
+    const double q = e / fp::add(1.0, e);  // sigma(-|z|), IEEE
+    return fp::fma(-ax, q, x < 0.0 ? -0.0 : x);
+  }
+  /// f' = s B, B = 1 + sc w: next to the band around f''s zero (|x - x0| = 3/8) B cancels ~2.3-fold, so
+  /// 1/(1 + E) is corrected for the rounding of 1 + E and w = x z'(x) = x (kK + kK3 x^2) is carried as a pair
+  /// (G = kK + kK3 x^2 with its error; kK - G is exact for |x| <= 2.7, where the cancellation is; beyond, Gl is
+  /// off by up to half an ulp of G, as G alone would be): on a 2M-point grid of [-21, 21] 4.95 ulp, 7.18 without
+  /// them; with random points next to the band 5.61 (tests/host/test_f64_exp.cpp prints the max).
+  ACTBENCH_HOT static double deriv_f64_hot(double x) {
+    constexpr double kK = 0x1.9884533d43651p+0, kK3 = 0x1.b6676bf7450f1p-3;  // 2k, 6k a: x z'(x) = x (kK + kK3 x^2)
+    const double e = e_f64(::fabs(x));
+    const double d = fp::add(1.0, e);
+    const double r0 = 1.0 / d;  // IEEE
+    const double r = fp::fma(fp::mul(-r0, fp::add(fp::sub(1.0, d), e)), r0, r0);  // 1/(d + dl), dl = 1 + e - d
+    const double q = fp::mul(e, r);
+    const bool pos = x >= 0.0;
+    const double s = pos ? r : q, sc = pos ? q : r;
+    const double p = fp::mul(x, x);
+    const double G = fp::fma(kK3, p, kK);
+    const double Gl = fp::fma(kK3, fp::fma(x, x, -p), fp::fma(kK3, p, fp::sub(kK, G)));
+    const double wh = fp::mul(x, G);
+    const double wl = fp::fma(x, Gl, fp::fma(x, G, -wh));
+    return fp::mul(s, fp::fma(sc, wh, fp::fma(sc, wl, 1.0)));
+  }
+  ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double>(x, k, a); }
+  ACTBENCH_COLD static double deriv_f64_slow(double x) { return eval_deriv<math<V>, double>(x, k, a); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
       return f32::gelu_tanh(x);
+    } else if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
+      return ::fabs(x) <= 21.0 ? fwd_f64_hot(x) : fwd_f64_slow(x);
     } else {
       return eval_fwd<M, C>(x, C(k), C(a));
     }
@@ -1418,6 +1465,7 @@ struct GeluTanh {
     } else {
       if constexpr (std::is_same<C, double>::value) {  // next to the zero -0.7525: the expansion
         if (detail::in_zero_band(x, -0.752461422071016183821)) return deriv_near_zero_f64(x);
+        if constexpr (V == Variant::precise) return ::fabs(x) <= 21.0 ? deriv_f64_hot(x) : deriv_f64_slow(x);
       }
       return eval_deriv<M, C>(x, C(k), C(a));
     }
@@ -1543,10 +1591,28 @@ struct Mish {
     const C g = M::div(C(4) * (t * t) * x * (C(1) + t), D * D);  // t*t first: x may be ~FLT_MAX
     return f + g;
   }
+  /// f64 precise, |x| <= 700: the 16-bit paths' form (below) in double, e = e^-|x| by f64::exp2_pair (-|x| log2 e
+  /// as a pair), f = x N/D with N and D selected and one IEEE quotient: one exponential and one division where
+  /// eval_fwd's two sides (each its own exp and divisions) both ran in a warp whose lanes disagree; no libm call,
+  /// the same bits on host and device.  Far tails, +-inf, NaN: eval_fwd, out of line.
+  ACTBENCH_HOT static double fwd_f64_hot(double x) {
+    constexpr double kL2E = 0x1.71547652b82fep+0, kL2Elo = 0x1.777d0ffda0d24p-56;  // log2(e) = kL2E + kL2Elo
+    const double ax = ::fabs(x);
+    const double th = fp::mul(-ax, kL2E);
+    const double e = f64::exp2_pair(th, fp::fma(-ax, kL2Elo, fp::fma(-ax, kL2E, -th)));
+    const bool neg = x <= 0.0;
+    const double N = neg ? fp::mul(e, fp::add(e, 2.0)) : fp::fma(2.0, e, 1.0);
+    const double D = neg ? fp::add(N, 2.0) : fp::fma(fp::mul(2.0, e), e, N);
+    return fp::mul(x, N / D);  // IEEE quotient
+  }
+  ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double>(x); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     if constexpr (detail::kF32<V, C>) return f32::mish(x);  // kernels/f32
     using M = math<V>;
+    if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
+      return ::fabs(x) <= 700.0 ? fwd_f64_hot(x) : fwd_f64_slow(x);
+    }
     return eval_fwd<M, C>(x);
   }
   /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
