@@ -20,7 +20,9 @@ inline constexpr double kLn2Lo = 0x1.abc9e3b39803fp-56;  // ln2 - kLn2
 inline constexpr double kShift = 0x1.8p52;               // 1.5 * 2^52: adding it rounds to an integer
 inline constexpr std::uint64_t kShiftBits = 0x4338000000000000u;  // its bits
 
-/// 2^(th + tl) for th in [-1022, 1023] (a normal result) and |tl| <= 2^-20: th = j + f (j an integer, f exact,
+/// 2^(th + tl) for th in [-1022, 1023] (a normal result; the formula holds for th in [-1022.5, 1023.5), outside
+/// it the scale's bits wrap and the result is garbage, not saturated: callers keep th inside) and |tl| <= 2^-30
+/// (e^rl is taken as 1 + rl; the callers' |tl| is ~2^-42): th = j + f (j an integer, f exact,
 /// |f| <= 1/2), r = (f + tl) ln2 = rh + rl (|rh| <= 0.3466), e^rh = 1 + rh + rh^2 P(rh) with P the Taylor
 /// polynomial to 1/13! (truncation < 2^-57 relative), e^rl as 1 + rl, then m 2^j with 2^j built from j's bits
 /// (exact).  The last addition's rounding dominates: 0.63 ulp measured (tests/host/test_f64_exp.cpp).  NaN
