@@ -657,7 +657,7 @@ struct Softplus {
   ACTBENCH_HOT float fwd_narrow(float x) const {
     const float b = float(beta);
     const float z = b * x;
-    const float e = narrow::exp<kTinyResults<S>>(-::fabsf(z));
+    const float e = narrow::exp<kTinyResults<S>, false, true>(-::fabsf(z));
     float s = (z > 0.0f ? z : 0.0f) + narrow::log1p_unit(e);
     if (b != 1.0f) {
       const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
@@ -1646,7 +1646,7 @@ struct Mish {
   // fwd: x = -inf multiplies N/D = 0 as -FLT_MAX, giving -0 (one FMNMX, no branch); NaN propagates through e.
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    const float e = narrow::exp<kTinyResults<S>>(-::fabsf(x));
+    const float e = narrow::exp<kTinyResults<S>, false, true>(-::fabsf(x));
     const bool neg = x <= 0.0f;
     const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
     const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
@@ -1663,7 +1663,7 @@ struct Mish {
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
     const float xc = narrow::clamp_keep_nan(x, kDerivFloor<S>, 104.0f);
-    const float e = narrow::exp<kTinyResults<S>, true>(-::fabsf(xc));
+    const float e = narrow::exp<kTinyResults<S>, true, true>(-::fabsf(xc));
     const bool neg = xc <= 0.0f;
     const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
     const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);

@@ -25,8 +25,10 @@
 //              identity (no rounding of 1 + e), and a degree-3 polynomial in s^2 (2^-27.5 relative).
 //   sig(z)     sigma(z) and sigma(-z) from exp and rcp (refined once for f16 data).
 //
-// On the host (the cpu backend and the tests) ex2/exp/exp2 are inline float code to ~0.7 ulp (the
-// f32 path's exact reduction and polynomial, kernels/f32/exp.hpp) flushed like the SFU, and recip/div
+// On the host ex2/exp/exp2 are inline float code flushed like the SFU: on the cpu backend a short
+// Cody-Waite reduction and a degree-5 polynomial (host::exp_fast, 2^-23.4 relative: inside the SFU's 2^-22),
+// in the host model's test build ~0.7 ulp (the f32 path's exact reduction and polynomial, kernels/f32/exp.hpp),
+// so that the perturbation below stands for the SFU's whole error; recip/div
 // are IEEE divisions: the same functions within the device's error model, at a fraction of the cost
 // of emulating the device's fma sequence, and without a libm call or a branch, so that the cpu
 // backend's loops over 16-bit data vectorize.  In a test build with ACTBENCH_NARROW_HOST_MODEL defined,
@@ -105,6 +107,51 @@ ACTBENCH_HOT float ex2_unflushed(float t) {
   const float x = fp::mul(t, kLn2);
   const float xl = fp::fma(t, f32::kLn2Lo, fp::fma(t, kLn2, -x));  // kLn2 = f32::kLn2Hi
   return exp_unflushed(x, xl);
+}
+
+/// The cpu backend's e^x and 2^t for 16-bit data: about a third of exp_unflushed's instructions, within the
+/// SFU's error model (kEx2RelErr, 2^-22) rather than at 0.7 ulp.  e^r = 1 + r p(r) for |r| <= 0.348, p of
+/// degree 5 (tools/gen_narrow_coeffs.py: fit_exp_host, 2^-25.7 relative), with r's and Horner's roundings: 2^-23.42
+/// relative at most for e^x and 2^(t + tl) alike (a sweep of every float; tests/host/test_narrow.cpp checks every
+/// 64th).
+ACTBENCH_HOT float exp_reduced(float r) {
+  float p = 1.384326722e-03f;
+  p = fp::fma(p, r, 8.374487981e-03f);
+  p = fp::fma(p, r, 4.166802391e-02f);
+  p = fp::fma(p, r, 1.666642725e-01f);
+  p = fp::fma(p, r, 4.999999404e-01f);
+  p = fp::fma(p, r, 1.0f);
+  return fp::fma(r, p, 1.0f);
+}
+/// m 2^j for the integer j that s = j + 1.5 2^23 carries in its low bits, j in [-152, 129]: as m 2^j1 2^j2
+/// (j1 = j/2 floored, both factors normal), so that a subnormal result is rounded once, from m 2^j1.
+/// kNormal: j in [-126, 127], one product (f16 data, whose results below 2^-126 are flushed anyway).
+template <bool kNormal = false>
+ACTBENCH_HOT float times_2j(float m, float s) {
+  const std::uint32_t j = bit_cast<std::uint32_t>(s) - 0x4b400000u;  // mod 2^32
+  if (kNormal) return fp::mul(m, bit_cast<float>((j + 127u) << 23));
+  const std::uint32_t j1 = static_cast<std::uint32_t>(static_cast<std::int32_t>(j) >> 1);
+  const float s1 = bit_cast<float>((j1 + 127u) << 23);
+  const float s2 = bit_cast<float>((j - j1 + 127u) << 23);
+  return fp::mul(fp::mul(m, s1), s2);
+}
+/// e^x for x in [-104, 89] (or NaN), not flushed: x = j ln2 + r by Cody-Waite (j ln2's high part exact, as in
+/// f32::exp_core; r rounded once, 2^-26 absolute at most), e^r by exp_reduced.  kNormal: x in [-87.5, 0], j in
+/// [-126, 0] (times_2j).
+template <bool kNormal = false>
+ACTBENCH_HOT float exp_fast(float x) {
+  const float s = fp::fma(x, f32::kLog2e, f32::kShift);
+  const float j = fp::sub(s, f32::kShift);
+  const float r = fp::fma(j, -f32::kLn2Lo, fp::fma(j, -f32::kLn2Hi, x));
+  return times_2j<kNormal>(exp_reduced(r), s);
+}
+/// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
+/// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 0].
+template <bool kNormal = false>
+ACTBENCH_HOT float exp2_fast(float t, float tl) {
+  const float s = fp::add(t, f32::kShift);
+  const float j = fp::sub(s, f32::kShift);
+  return times_2j<kNormal>(exp_reduced(fp::fma(fp::sub(t, j), kLn2, fp::mul(tl, kLn2))), s);
 }
 }  // namespace host
 #endif
@@ -232,28 +279,43 @@ ACTBENCH_HOT float exp_split(float x) {
   return ex2_times_one_plus<kTiny>(t, r);
 }
 
-/// e^x: exp_split on the device; on the host e^x to ~0.7 ulp (host::exp_unflushed), flushed as the SFU
-/// flushes, scaled by the host perturbation.
-template <bool kTiny, bool kInRange = false>
+/// e^x: exp_split on the device; in the host model's test build e^x to ~0.7 ulp (host::exp_unflushed) scaled by
+/// the host perturbation, on the cpu backend host::exp_fast (inside the SFU's error); flushed as the SFU flushes.
+/// kNonPositive: the caller's x is <= 0 (or NaN), e.g. -|z|: on the cpu backend no upper clamp, and for f16 data
+/// (!kTiny) one scale by 2^j (exp_fast<true>) - the same values.
+template <bool kTiny, bool kInRange = false, bool kNonPositive = false>
 ACTBENCH_HOT float exp(float x) {
 #if ACTBENCH_DEVICE_PASS
   return exp_split<kTiny, kInRange>(x);
 #else
+#if defined(ACTBENCH_NARROW_HOST_MODEL)
   if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   const float y = host::exp_unflushed(x, 0.0f);
+#else
+  constexpr bool kNormal = kNonPositive && !kTiny;  // e^-87.5 < 2^-126: flushed below
+  x = f32::select(x < (kNormal ? -87.5f : -104.0f), kNormal ? -87.5f : -104.0f, x);  // NaN kept
+  if (!kNonPositive) x = f32::select(x > 89.0f, 89.0f, x);
+  const float y = host::exp_fast<kNormal>(x);
+#endif
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
 }
 
-/// 2^(t + tl), |tl| < 2^-10, t <= 128: exp2_split on the device; on the host 2^t to ~0.7 ulp
-/// (host::ex2_unflushed) times (1 + tl ln2), flushed as the SFU flushes, scaled by the host perturbation.
+/// 2^(t + tl), |tl| < 2^-10, t <= 0 (every caller's: -a g(a)): exp2_split on the device; in the host model's test
+/// build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu
+/// backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
 template <bool kTiny>
 ACTBENCH_HOT float exp2(float t, float tl) {
 #if ACTBENCH_DEVICE_PASS
   return exp2_split<kTiny>(t, tl);
 #else
+#if defined(ACTBENCH_NARROW_HOST_MODEL)
   float y = host::ex2_unflushed(t);
   y = ::fmaf(y, tl * kLn2, y);
+#else
+  t = f32::select(t < (kTiny ? -152.0f : -126.4f), kTiny ? -152.0f : -126.4f, t);  // NaN kept; 2^-126.4 is flushed
+  const float y = host::exp2_fast<!kTiny>(t, tl);
+#endif
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
 }
@@ -360,7 +422,7 @@ ACTBENCH_HOT float recip_one_plus(float e) {
 }
 template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT Sig sig(float z) {
-  const float e = exp<kTiny, kInRange>(-::fabsf(z));  // kInRange: z in [-104, 104] or NaN
+  const float e = exp<kTiny, kInRange, true>(-::fabsf(z));  // kInRange: z in [-104, 104] or NaN
   const float r = recip_one_plus<kTiny>(e);
   const float q = e * r;
   return z >= 0.0f ? Sig{r, q, e, r} : Sig{q, r, e, r};

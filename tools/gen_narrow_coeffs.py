@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Coefficients of the 16-bit paths: the derivatives next to an interior zero of f' (kernels/activations.hpp),
-e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg) and atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
+e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg), e^r on the cpu backend (narrow.hpp: host::exp_fast) and
+atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
 
 Next to the zero x0 of gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
 loses the relative accuracy a 16-bit result needs there.  On a band |x - x0| < w (within [2 x0, x0/2]) the kernels
@@ -92,6 +93,18 @@ def fit_expm1_neg(degree=6):
     print(f"  max relative error of x + x^2 q(x) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
+def lawson_fit(xs, ys, scale, degree, rounds=200):
+    """The polynomial of the given degree with the least maximum of |(p(x) - y) scale| over the nodes, by Lawson's
+    reweighted least squares; its coefficients rounded to f32, highest degree first."""
+    x, y = np.array([float(v) for v in xs]), np.array([float(v) for v in ys])
+    lam = np.full(len(x), 1.0 / len(x))
+    for _ in range(rounds):
+        c = np.polyfit(x, y, degree, w=np.sqrt(lam) * scale)
+        err = np.abs((np.polyval(c, x) - y) * scale)
+        lam = lam * err / np.sum(lam * err)
+    return [f32(v) for v in c]
+
+
 def fit_atanh(degree=3):
     """atanh(s) = s (1 + w p(w)), w = s^2 in [0, 1/9] (log1p(e) = 2 atanh(e/(2 + e)) for e in [0, 1]): p fitted for
     the least maximum relative error of s (1 + w p(w)) by Lawson's reweighted least squares at Chebyshev nodes."""
@@ -100,20 +113,31 @@ def fit_atanh(degree=3):
     ws = [top * (1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)]
     gs = [(mp.atanh(mp.sqrt(w)) / mp.sqrt(w) - 1) / w for w in ws]
     scale = np.array([float(w / (1 + w * g)) for w, g in zip(ws, gs, strict=True)])  # p's error -> relative
-    x, y = np.array([float(w) for w in ws]), np.array([float(g) for g in gs])
-    lam = np.full(n, 1.0 / n)
-    for _ in range(200):
-        c = np.polyfit(x, y, degree, w=np.sqrt(lam) * scale)
-        err = np.abs((np.polyval(c, x) - y) * scale)
-        lam = lam * err / np.sum(lam * err)
-    c32 = [f32(v) for v in c]
+    c32 = lawson_fit(ws, gs, scale, degree)
     worst = worst_on_grid(c32, top, lambda w, p: (1 + w * p) * mp.sqrt(w) / mp.atanh(mp.sqrt(w)) - 1)
     print(f"atanh on [0, 1/3]: p coefficients (degree {degree} in s^2, highest first): "
           + ", ".join(f"{v:.9e}f" for v in c32))
     print(f"  max relative error of s (1 + s^2 p(s^2)) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
+def fit_exp_host(degree=5, end=0.348):
+    """e^r = 1 + r p(r) on |r| <= end (0.348: ln2/2 and the 2^-10 ln2 of exp2's correction): p fitted by Lawson's
+    reweighted least squares for the least maximum relative error of 1 + r p(r), the cpu backend's e^x and 2^t for
+    16-bit data (kernels/narrow.hpp: host::exp_fast, host::exp2_fast)."""
+    n = 400
+    rs = [end * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
+    gs = [mp.expm1(r) / r for r in rs]
+    scale = np.array([float(abs(r) / mp.exp(r)) for r in rs])  # p's error -> relative error of e^r
+    c32 = lawson_fit(rs, gs, scale, degree)
+    worst = max(worst_on_grid(c32, end, lambda r, p: (1 + r * p) / mp.exp(r) - 1),
+                worst_on_grid(c32, -end, lambda r, p: (1 + r * p) / mp.exp(r) - 1))
+    print(f"e^r on [-{end}, {end}]: p coefficients (degree {degree}, highest first): "
+          + ", ".join(f"{v:.9e}f" for v in c32))
+    print(f"  max relative error of 1 + r p(r) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
+
+
 if __name__ == "__main__":
+    fit_exp_host()
     fit_expm1_neg()
     fit_atanh()
     fit("gelu_tanh' (f16)", gelu_tanh_d, 0.21, -0.75, 5)

@@ -133,6 +133,34 @@ class BlockFunctors<Op, true> {
   std::vector<F> table_;
 };
 
+/// Whether F{} is a constant expression (the functors of the catalog: parameters with default initializers).
+template <class F, class = void>
+struct ConstexprDefault : std::false_type {};
+template <class F>
+struct ConstexprDefault<F, std::void_t<std::integral_constant<int, (F{}, 0)>>> : std::true_type {};
+template <class F>
+inline constexpr F kDefaultFunctor{};
+/// The functor of every element when a launch's functor is the default one (its parameters, bit for bit, the
+/// catalog's defaults: swish's beta = 1, elu's alpha = 1, ...): a constant the compiler folds into the loop, which
+/// then leaves out what only other parameters need (the loop is too large for GCC to unswitch on them itself).
+template <class F>
+struct DefaultFunctorView {
+  const F& operator[](std::int64_t) const { return kDefaultFunctor<F>; }
+};
+/// Whether the default functor stands in for f: the same object representation (memcmp: -0 and NaN parameters
+/// are not the default's), and only for 16-bit data, whose loops it speeds up (not doubling every dtype's
+/// instantiations).
+template <class Op, class F>
+constexpr bool kMayUseDefaultFunctor = !Op::per_channel && sizeof(typename Op::storage_t) == 2 &&
+                                       std::is_trivially_copyable<F>::value && ConstexprDefault<F>::value;
+template <class Op, class F>
+bool use_default_functor(const F& f) {
+  if constexpr (kMayUseDefaultFunctor<Op, F>)
+    return std::memcmp(&f, &kDefaultFunctor<F>, sizeof(F)) == 0;
+  else
+    return false;
+}
+
 #if defined(__F16C__)
 constexpr bool kHaveF16c = true;
 /// f16 <-> f32 by the hardware (vcvtph2ps / vcvtps2ph, 8 at a time; round to nearest even): IEEE's conversions,
@@ -157,54 +185,63 @@ inline void narrow_f16(const float* src, f16_t* dst, std::int64_t m) {
 constexpr bool kHaveF16c = false;
 #endif
 
-/// Every op but the f32 split ones: per block, the element op over the block's functors.  Inputs convert to
-/// compute_t inside the vectorized loop (bf16 by shifts, f16 by dtype.hpp's branch-free code), except f16 on a
-/// CPU with F16C, which widens a block at a time by the hardware, computes in f32, and rounds back by it.
+/// Every op but the f32 split ones: per block, the element op over the block's functors (or the default functor,
+/// use_default_functor).  Inputs convert to compute_t inside the vectorized loop (bf16 by shifts, f16 by
+/// dtype.hpp's branch-free code), except f16 on a CPU with F16C, which widens a block at a time by the hardware,
+/// computes in f32, and rounds back by it.
 template <class Op>
 void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   using T = typename Op::storage_t;
   using C = typename Op::compute_t;
   using tr = dtype_traits<T>;
+  using F = typename BlockFunctors<Op>::F;
   constexpr bool kBwd = Op::direction == Direction::bwd;
   constexpr bool kF16c = kHaveF16c && std::is_same<T, f16_t>::value;
   const T* x = static_cast<const T*>(l.x);
   const T* dy = kBwd ? static_cast<const T*>(l.dy) : nullptr;
   T* y = static_cast<T*>(l.y);
+  const bool by_default = use_default_functor<Op>(F(op.functor(0)));
   struct State {
     BlockFunctors<Op> fs;
     alignas(64) C xc[kF16c ? kBlock : 1];
     alignas(64) C dc[kF16c && kBwd ? kBlock : 1];
   };
+  // The block [b, b + m) with the functors fn[j].
+  const auto block = [&](State& s, const auto& fn, std::int64_t b, std::int64_t m, T* out) {
+    const T* xb = x + b;
+    const T* db = kBwd ? dy + b : nullptr;
+#if defined(__F16C__)
+    if constexpr (kF16c) {
+      widen_f16(xb, s.xc, m);  // read before y is written: in place is safe
+      if constexpr (kBwd) {
+        widen_f16(db, s.dc, m);
+#pragma omp simd
+        for (std::int64_t j = 0; j < m; ++j) s.xc[j] = Op::eval(fn[j], s.xc[j], s.dc[j]);
+      } else {
+#pragma omp simd
+        for (std::int64_t j = 0; j < m; ++j) s.xc[j] = Op::eval(fn[j], s.xc[j]);
+      }
+      narrow_f16(s.xc, out, m);
+      return;
+    }
+#endif
+    if constexpr (!kF16c) {
+      if constexpr (kBwd) {
+#pragma omp simd
+        for (std::int64_t j = 0; j < m; ++j)
+          out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j]), tr::to_compute(db[j])));
+      } else {
+#pragma omp simd
+        for (std::int64_t j = 0; j < m; ++j) out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j])));
+      }
+    }
+  };
   for_blocks(y, l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), [&] { return State{BlockFunctors<Op>(op), {}, {}}; },
              [&](State& s, std::int64_t b, std::int64_t m, T* out) {
-               const auto fn = s.fs.block(b);
-               const T* xb = x + b;
-               const T* db = kBwd ? dy + b : nullptr;
-#if defined(__F16C__)
-               if constexpr (kF16c) {
-                 widen_f16(xb, s.xc, m);  // read before y is written: in place is safe
-                 if constexpr (kBwd) {
-                   widen_f16(db, s.dc, m);
-#pragma omp simd
-                   for (std::int64_t j = 0; j < m; ++j) s.xc[j] = Op::eval(fn[j], s.xc[j], s.dc[j]);
-                 } else {
-#pragma omp simd
-                   for (std::int64_t j = 0; j < m; ++j) s.xc[j] = Op::eval(fn[j], s.xc[j]);
-                 }
-                 narrow_f16(s.xc, out, m);
-                 return;
+               if constexpr (kMayUseDefaultFunctor<Op, F>) {
+                 if (by_default) return block(s, DefaultFunctorView<F>{}, b, m, out);
                }
-#endif
-               if constexpr (!kF16c) {
-                 if constexpr (kBwd) {
-#pragma omp simd
-                   for (std::int64_t j = 0; j < m; ++j)
-                     out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j]), tr::to_compute(db[j])));
-                 } else {
-#pragma omp simd
-                   for (std::int64_t j = 0; j < m; ++j) out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j])));
-                 }
-               }
+               block(s, s.fs.block(b), b, m, out);
              });
 }
 

@@ -2,6 +2,7 @@
 // complete records, impossible sizes are skipped with a reason.
 #include "harness/backend.hpp"
 #include "harness/cpu/launch.hpp"
+#include "harness/cpu/launch_impl.hpp"
 #include "harness/params.hpp"
 #include "harness/runner.hpp"
 #include "harness/ulp.hpp"
@@ -91,7 +92,10 @@ TEST(CpuBackend, EveryOpMatchesTheHostFunctorAtAwkwardSizes) {
 
 // The f32 precise functions run as a vectorized hot loop plus the slow path where cold (cpu::detail::run_split,
 // kernels/f32/parts.hpp); with parameters other than the defaults too, the bits are the functor's.
-TEST(CpuBackend, SplitHotColdLoopsMatchTheFunctorForEveryParameterPath) {
+// f32: the split hot/cold loops (cpu::detail::run_split); f16 and bf16: the block loops, run with the default
+// functor as a folded constant where the parameters are the defaults (cpu::detail::use_default_functor) and with the
+// launch's functor otherwise - the functor's bits either way.
+TEST(CpuBackend, SplitAndBlockLoopsMatchTheFunctorForEveryParameterPath) {
   auto backend = make_cpu_backend();
   std::vector<Params> params(5);
   params[1].swish_beta = 1.5;
@@ -104,28 +108,50 @@ TEST(CpuBackend, SplitHotColdLoopsMatchTheFunctorForEveryParameterPath) {
   params[3].celu_alpha = -1.5;  // celu: alpha non-zero, any sign
   params[4].elu_alpha = 1.0;    // the defaults again, through an explicit value
   int checked = 0;
+  for (DType t : {DType::f32, DType::f16, DType::bf16})
   for (const Params& p : params)
     for (std::size_t n : {1u, 1023u, 1025u, 5000u})
       for (const auto& info : kCatalog)
         for (Direction d : kAllDirections) {
-          Case c{info.id, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
-          if (!combination_exists(info.id, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu)) continue;
+          Case c{info.id, d, t, Variant::precise, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
+          if (!combination_exists(info.id, d, t, Variant::precise, Impl::actbench, BackendKind::cpu)) continue;
           if (info.id == Activation::prelu) continue;
-          auto xs = some_inputs(DType::f32, n, 7 + static_cast<std::uint64_t>(info.id));
+          auto xs = some_inputs(t, n, 7 + static_cast<std::uint64_t>(info.id));
           for (std::size_t i = 0; i < n; i += 3) {  // ordinary values too: most random patterns are huge or tiny
             const float v = -30.0f + 60.0f * static_cast<float>(i % 997) / 997.0f;
-            std::memcpy(&xs[i], &v, sizeof v);
+            visit_dtype(t, [&](auto tag) {
+              using T = decltype(tag);
+              const T tv = dtype_traits<T>::from_compute(static_cast<compute_t<T>>(v));
+              xs[i] = 0;
+              std::memcpy(&xs[i], &tv, sizeof tv);
+            });
           }
-          const auto dys = d == Direction::bwd ? some_inputs(DType::f32, n, 5) : std::vector<std::uint64_t>{};
+          const auto dys = d == Direction::bwd ? some_inputs(t, n, 5) : std::vector<std::uint64_t>{};
           const auto got = run_on_inputs(*backend, c, p, xs, dys);
           const auto want = host_expected(c, p, {}, xs, dys);
           for (std::size_t i = 0; i < n; ++i) {
-            if (std::isnan(decode(DType::f32, got[i])) && std::isnan(decode(DType::f32, want[i]))) continue;
+            if (std::isnan(decode(t, got[i])) && std::isnan(decode(t, want[i]))) continue;
             ASSERT_EQ(got[i], want[i]) << c.name() << " element " << i;
           }
           ++checked;
         }
-  EXPECT_GT(checked, 5 * 4 * 10 * 3 - 1);
+  EXPECT_GT(checked, 3 * 5 * 4 * 10 * 3 - 1);
+}
+
+// The folded default functor stands in only for a functor whose parameters are, bit for bit, the defaults, and only
+// for 16-bit data.
+TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
+  using Sw = Swish<Variant::precise>;
+  using Op16 = ElementOp<Sw, Direction::fwd, f16_t>;
+  Sw f;
+  EXPECT_TRUE(cpu::detail::use_default_functor<Op16>(f));
+  EXPECT_TRUE((cpu::detail::use_default_functor<ElementOp<Sw, Direction::bwd, bf16_t>>(f)));
+  EXPECT_FALSE((cpu::detail::use_default_functor<ElementOp<Sw, Direction::fwd, float>>(f)));
+  f.beta = 1.5;
+  EXPECT_FALSE(cpu::detail::use_default_functor<Op16>(f));
+  f.beta = std::nextafter(1.0, 2.0);
+  EXPECT_FALSE(cpu::detail::use_default_functor<Op16>(f));
+  EXPECT_EQ(cpu::detail::kDefaultFunctor<Sw>.beta, 1.0);
 }
 
 // In place (y = x, and y = dy for bwd), the split loops still give the functor's bits: the slow path reads the

@@ -50,7 +50,7 @@ TEST(Narrow, ExpWithinTwoUlpIncludingSubnormalResults) {
   EXPECT_LE(w1, 2.0);
   EXPECT_LE(w, 3.0);
   EXPECT_GT(w, w1);  // the square's doubling is there
-  EXPECT_LE(wh, 1.0);
+  EXPECT_LE(wh, 2.0);  // host::exp_fast: 2^-23.4 relative (below), within the SFU's 2^-22
   EXPECT_EQ(narrow::exp_split<true>(-INFINITY), 0.0f);
   EXPECT_EQ(narrow::exp_split<true>(INFINITY), INFINITY);
   EXPECT_GT(narrow::exp_split<true>(-100.0f), 0.0f);
@@ -60,6 +60,84 @@ TEST(Narrow, ExpWithinTwoUlpIncludingSubnormalResults) {
   EXPECT_TRUE(std::isnan(narrow::exp<true>(NAN)));
   EXPECT_GT(narrow::exp<true>(-100.0f), 0.0f);   // kept below 2^-126 (bf16)
   EXPECT_EQ(narrow::exp<false>(-100.0f), 0.0f);  // flushed like the SFU (f16)
+}
+
+// The cpu backend's e^x and 2^(t + tl) for 16-bit data (host::exp_fast, exp2_fast): relative error inside the SFU's
+// 2^-22 (kEx2RelErr) for normal results, a subnormal result within 2^-149 (one rounding from m 2^j1).  Every 64th
+// float: the worst of a sweep of every float (2^-23.42 both, at 0x1.4cbe42p+2 and t = -0x1.fe8126p-2) is checked too.
+TEST(Narrow, HostFastExpInsideTheSfuError) {
+  double we = 0, wsub = 0, w2 = 0;
+  const auto rel = [](float got, double want) { return std::fabs(double(got) - want) / want; };
+  for (float x = -104.0f; x <= 88.72f;) {
+    const double want = std::exp(double(x));
+    const float got = narrow::host::exp_fast(x);
+    if (want >= 0x1p-126)
+      we = std::max(we, rel(got, want));
+    else
+      wsub = std::max(wsub, std::fabs(double(got) - want) / 0x1p-149);
+    std::uint32_t b;
+    std::memcpy(&b, &x, 4);
+    b = x < 0 ? (b > 0x80000000u + 64 ? b - 64 : 0u) : b + 64;
+    std::memcpy(&x, &b, 4);
+  }
+  std::uint32_t k = 0;
+  for (float t = -126.0f; t <= 127.9f; ++k) {
+    const float tl = (k % 3 == 0) ? 0.0f : std::ldexp(float(int(k % 2049) - 1024), -20);  // |tl| <= 2^-10
+    w2 = std::max(w2, rel(narrow::host::exp2_fast(t, tl), std::exp2(double(t) + double(tl))));
+    std::uint32_t b;
+    std::memcpy(&b, &t, 4);
+    b = t < 0 ? (b > 0x80000000u + 64 ? b - 64 : 0u) : b + 64;
+    std::memcpy(&t, &b, 4);
+  }
+  we = std::max(we, rel(narrow::host::exp_fast(0x1.4cbe42p+2f), std::exp(double(0x1.4cbe42p+2f))));
+  w2 = std::max(w2, rel(narrow::host::exp2_fast(-0x1.fe8126p-2f, 0x1.a87f8p-13f),
+                        std::exp2(double(-0x1.fe8126p-2f) + double(0x1.a87f8p-13f))));
+  std::printf("host::exp_fast on [-104, 88.72]: max relative 2^%.2f, subnormal results within %.3f x 2^-149; "
+              "host::exp2_fast on [-126, 127.9]: max relative 2^%.2f\n", std::log2(we), wsub, std::log2(w2));
+  EXPECT_LE(we, 0x1p-23);
+  EXPECT_GT(we, 0x1p-24);  // the sweep reaches the known worst
+  EXPECT_LE(w2, 0x1p-23);
+  EXPECT_LE(wsub, 1.0);
+  EXPECT_EQ(narrow::host::exp_fast(-104.0f), 0.0f);
+  EXPECT_EQ(narrow::host::exp_fast(88.73f), INFINITY);
+  EXPECT_TRUE(std::isnan(narrow::host::exp_fast(NAN)));
+  EXPECT_EQ(narrow::host::exp2_fast(128.0f, 0.0f), INFINITY);
+  EXPECT_EQ(narrow::host::exp2_fast(-149.0f, 0.0f), 0x1p-149f);
+  EXPECT_TRUE(std::isnan(narrow::host::exp2_fast(NAN, 0.0f)));
+  // narrow::exp and exp2 clamp their arguments for them (NaN kept); e^-inf = 0, 2^-inf = 0
+  EXPECT_EQ(narrow::exp<true>(-INFINITY), 0.0f);
+  EXPECT_EQ((narrow::exp<false, false, true>(-INFINITY)), 0.0f);
+  EXPECT_EQ(narrow::exp2<true>(-INFINITY, 0.0f), 0.0f);
+  EXPECT_EQ(narrow::exp2<false>(-INFINITY, 0.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(narrow::exp2<false>(NAN, 0.0f)));
+  EXPECT_TRUE(std::isnan((narrow::exp<false, false, true>(NAN))));
+}
+
+// One scale by 2^j (kNormal: f16 data, arguments <= 0) gives exp_fast's and exp2_fast's very values wherever they
+// are normal, and a value below 2^-126 (flushed by narrow::exp) where they are not: every 16th float of [-126.4, 0]
+// and every float next to the flush threshold.
+TEST(Narrow, HostFastExpOneScaleSameNormalValues) {
+  std::int64_t checked = 0, bad = 0;
+  const auto check = [&](float x) {
+    ++checked;
+    if (x >= -87.5f) {
+      const float two = narrow::host::exp_fast(x), one = narrow::host::exp_fast<true>(x);
+      if (two >= 0x1p-126f ? one != two : !(one < 0x1p-126f)) ++bad;
+    }
+    const float t2 = narrow::host::exp2_fast(x, 0x1p-11f), t1 = narrow::host::exp2_fast<true>(x, 0x1p-11f);
+    if (t2 >= 0x1p-126f ? t1 != t2 : !(t1 < 0x1p-126f)) ++bad;
+  };
+  for (std::uint32_t b = 0x80000000u; b <= 0xc2fccccdu; b += 16) {  // -0 .. -126.4
+    float x;
+    std::memcpy(&x, &b, 4);
+    check(x);
+  }
+  for (float x = -87.5f; x <= -87.2f; x = std::nextafter(x, 0.0f)) check(x);
+  for (float x = -126.4f; x <= -125.9f; x = std::nextafter(x, 0.0f)) check(x);
+  EXPECT_GT(checked, std::int64_t(1) << 26);
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ((narrow::exp<false, false, true>(-87.3f)), narrow::exp<false>(-87.3f));  // e^-87.3 > 2^-126
+  EXPECT_EQ((narrow::exp<false, false, true>(-87.4f)), 0.0f);
 }
 
 // The f32 exp of the precise functors (kernels/math.hpp): plain arithmetic, the same bits on the device.
