@@ -114,15 +114,15 @@ ACTBENCH_HOT float ex2_unflushed(float t) {
 /// degree 5 (tools/gen_narrow_coeffs.py: fit_exp_host, 2^-25.7 relative), with r's and Horner's roundings: 2^-23.42
 /// relative at most for e^x and 2^(t + tl) alike (a sweep of every float; tests/host/test_narrow.cpp checks every
 /// 64th).
-ACTBENCH_HOT float exp_reduced(float r) {
+ACTBENCH_HOT float exp_reduced_p(float r) {  // (e^r - 1)/r
   float p = 1.384326722e-03f;
   p = fp::fma(p, r, 8.374487981e-03f);
   p = fp::fma(p, r, 4.166802391e-02f);
   p = fp::fma(p, r, 1.666642725e-01f);
   p = fp::fma(p, r, 4.999999404e-01f);
-  p = fp::fma(p, r, 1.0f);
-  return fp::fma(r, p, 1.0f);
+  return fp::fma(p, r, 1.0f);
 }
+ACTBENCH_HOT float exp_reduced(float r) { return fp::fma(r, exp_reduced_p(r), 1.0f); }
 /// m 2^j for the integer j that s = j + 1.5 2^23 carries in its low bits, j in [-152, 129]: as m 2^j1 2^j2
 /// (j1 = j/2 floored, both factors normal), so that a subnormal result is rounded once, from m 2^j1.
 /// kNormal: j in [-126, 127], one product (f16 data, whose results below 2^-126 are flushed anyway).
@@ -144,6 +144,16 @@ ACTBENCH_HOT float exp_fast(float x) {
   const float j = fp::sub(s, f32::kShift);
   const float r = fp::fma(j, -f32::kLn2Lo, fp::fma(j, -f32::kLn2Hi, x));
   return times_2j<kNormal>(exp_reduced(r), s);
+}
+/// e^x - 1 for x in [-30, 0] (or NaN; the sign of a zero may be lost): 2^j (e^r - 1) + (2^j - 1), 2^j - 1 exact,
+/// e^r - 1 = r p(r) (exp_reduced_p): no cancellation (|2^j - 1| >= 1/2 > 2^j |e^r - 1| where j < 0, and r = x for
+/// j = 0); 1.74 ulp at most on every float (at -0x1.25cc16p-2; tests/host/test_narrow.cpp checks every 64th).
+ACTBENCH_HOT float expm1_fast(float x) {
+  const float s = fp::fma(x, f32::kLog2e, f32::kShift);
+  const float j = fp::sub(s, f32::kShift);
+  const float r = fp::fma(j, -f32::kLn2Lo, fp::fma(j, -f32::kLn2Hi, x));
+  const float e2 = times_2j<true>(1.0f, s);
+  return fp::fma(e2, fp::mul(r, exp_reduced_p(r)), fp::sub(e2, 1.0f));
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
 /// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 0].

@@ -113,6 +113,18 @@ TEST(Narrow, HostFastExpInsideTheSfuError) {
   EXPECT_TRUE(std::isnan((narrow::exp<false, false, true>(NAN))));
 }
 
+// The cpu backend's e^x - 1 for 16-bit tanh (host::expm1_fast): 1.74 ulp at most in a sweep of every float of [-30, 0).
+TEST(Narrow, HostFastExpm1WithinTwoUlp) {
+  const auto err = [](float x) { return ulps(narrow::host::expm1_fast(x), std::expm1(double(x))); };
+  const double w = std::max(max_ulp_over(-30.0f, -0x1p-40f, err), err(-0x1.25cc16p-2f));
+  std::printf("narrow::host::expm1_fast on [-30, -2^-40]: max %.3f ulp\n", w);
+  EXPECT_LE(w, 1.75);
+  EXPECT_GT(w, 1.5);  // the known worst is reached
+  EXPECT_EQ(narrow::host::expm1_fast(-30.0f), -1.0f);
+  EXPECT_EQ(narrow::host::expm1_fast(0.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(narrow::host::expm1_fast(NAN)));
+}
+
 // One scale by 2^j (kNormal: f16 data, arguments <= 0) gives exp_fast's and exp2_fast's very values wherever they
 // are normal, and a value below 2^-126 (flushed by narrow::exp) where they are not: every 16th float of [-126.4, 0]
 // and every float next to the flush threshold.
