@@ -25,10 +25,11 @@
 //              identity (no rounding of 1 + e), and a degree-3 polynomial in s^2 (2^-27.5 relative).
 //   sig(z)     sigma(z) and sigma(-z) from exp and rcp (refined once for f16 data).
 //
-// On the host ex2/exp/exp2 are inline float code flushed like the SFU: on the cpu backend a short
-// Cody-Waite reduction and a degree-5 polynomial (host::exp_fast, 2^-23.4 relative: inside the SFU's 2^-22),
-// in the host model's test build ~0.7 ulp (the f32 path's exact reduction and polynomial, kernels/f32/exp.hpp),
-// so that the perturbation below stands for the SFU's whole error; recip/div
+// On the host ex2/exp/exp2 are inline float code flushed like the SFU: exp and exp2 on the cpu backend a short
+// Cody-Waite reduction and a degree-5 polynomial (host::exp_fast, 2^-23.4 relative: inside the SFU's 2^-22);
+// ex2 (the device's algorithms run on the host for their tests), and exp and exp2 in the host model's test
+// build, ~0.7 ulp (the f32 path's exact reduction and polynomial, kernels/f32/exp.hpp), so that the
+// perturbation below stands for the SFU's whole error; recip/div
 // are IEEE divisions: the same functions within the device's error model, at a fraction of the cost
 // of emulating the device's fma sequence, and without a libm call or a branch, so that the cpu
 // backend's loops over 16-bit data vectorize.  In a test build with ACTBENCH_NARROW_HOST_MODEL defined,

@@ -1,4 +1,5 @@
-// actbench/harness/cpu/launch_impl.hpp - definition of cpu::launch<T>; included by launch_*.cpp only.
+// actbench/harness/cpu/launch_impl.hpp - definition of cpu::launch<T>; included by launch_*.cpp (and the cpu
+// backend's tests, for cpu::detail).
 #pragma once
 
 #include "harness/cpu/launch.hpp"
@@ -148,11 +149,12 @@ struct DefaultFunctorView {
   const F& operator[](std::int64_t) const { return kDefaultFunctor<F>; }
 };
 /// Whether the default functor stands in for f: the same object representation (memcmp: -0 and NaN parameters
-/// are not the default's), and only for 16-bit data, whose loops it speeds up (not doubling every dtype's
-/// instantiations).
+/// are not the default's), only for functors with parameters (an empty one has nothing to fold, and its one byte
+/// is padding) and only for 16-bit data, whose loops it speeds up: a second loop is instantiated for those alone.
 template <class Op, class F>
 constexpr bool kMayUseDefaultFunctor = !Op::per_channel && sizeof(typename Op::storage_t) == 2 &&
-                                       std::is_trivially_copyable<F>::value && ConstexprDefault<F>::value;
+                                       !std::is_empty<F>::value && std::is_trivially_copyable<F>::value &&
+                                       ConstexprDefault<F>::value;
 template <class Op, class F>
 bool use_default_functor(const F& f) {
   if constexpr (kMayUseDefaultFunctor<Op, F>)
