@@ -158,6 +158,47 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
       Sigmoid<Variant::precise>{})));
 }
 
+// The block loop's bf16 conversions by AVX2 (cpu::detail::widen_bf16 / narrow_bf16) give dtype.hpp's bits: every bf16
+// widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with an even
+// and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either sign),
+// infinities and subnormals among them; an odd length runs the scalar tails.
+TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
+#if defined(__AVX2__)
+  using tr = dtype_traits<bf16_t>;
+  std::vector<bf16_t> h(65536);
+  for (std::uint32_t b = 0; b < 65536; ++b) h[b].bits = static_cast<std::uint16_t>(b);
+  alignas(64) static float wide[65536];
+  cpu::detail::widen_bf16(h.data(), wide, 65536);
+  for (std::uint32_t b = 0; b < 65536; ++b) {
+    std::uint32_t got;
+    std::memcpy(&got, &wide[b], 4);
+    ASSERT_EQ(got, b << 16) << "widen " << b;
+  }
+  const std::uint32_t lows[] = {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu, 0x4c3bu, 0xc001u};
+  for (std::uint32_t low : lows) {
+    alignas(64) static float f[65536 + 32];
+    for (std::uint32_t b = 0; b < 65536; ++b) {
+      const std::uint32_t u = b << 16 | low;
+      std::memcpy(&f[b], &u, 4);
+    }
+    std::vector<bf16_t> out(65536);
+    for (std::int64_t m : {std::int64_t{65536}, std::int64_t{23}}) {
+      for (auto& o : out) o.bits = 0x1234;
+      cpu::detail::narrow_bf16(f, out.data(), m);
+      for (std::int64_t i = 0; i < m; ++i) {
+        ASSERT_EQ(out[static_cast<std::size_t>(i)].bits, tr::from_compute(f[i]).bits)
+            << std::hex << "narrow 0x" << (static_cast<std::uint32_t>(i) << 16 | low) << " m " << std::dec << m;
+      }
+      if (m < 65536) {
+        EXPECT_EQ(out[static_cast<std::size_t>(m)].bits, 0x1234) << "wrote past m";
+      }
+    }
+  }
+#else
+  GTEST_SKIP() << "this build has no AVX2: bf16 converts by dtype.hpp's scalar code (EveryOpMatchesTheHostFunctor...)";
+#endif
+}
+
 // In place (y = x, and y = dy for bwd), the split loops still give the functor's bits: the slow path reads the
 // inputs of its block, not the hot path's results written over them.
 TEST(CpuBackend, SplitLoopsInPlace) {
