@@ -193,7 +193,8 @@ constexpr bool kHaveF16c = false;
 #if defined(__AVX2__)
 constexpr bool kHaveAvx2 = true;
 /// bf16 <-> f32 eight or sixteen at a time: a widening shift, and dtype.hpp's f32_to_bf16_bits (round to nearest
-/// even, a NaN kept quiet with its sign and high payload) on eight lanes, packed back to 16 bits.
+/// even, a NaN kept quiet with its sign and high payload) on eight lanes, packed back to 16 bits.  The f32 side
+/// (dst of widen, src of narrow) is 32-byte aligned, as for widen_f16 / narrow_f16.
 inline void widen_bf16(const bf16_t* src, float* dst, std::int64_t m) {
   const auto* s = reinterpret_cast<const std::uint16_t*>(src);
   std::int64_t i = 0;
@@ -226,12 +227,13 @@ constexpr bool kHaveAvx2 = false;
 #endif
 
 /// Every op but the f32 split ones: per block, the element op over the block's functors (or the default functor,
-/// use_default_functor).  16-bit data go kChunk elements at a time through three short loops: widen to f32 (F16C
-/// for f16, a shift for bf16), the element op (vectorized), round back (F16C; bf16 by AVX2 integer code) - the
-/// same bits as dtype.hpp's conversions.  Else (f32, f64, f16 without F16C) the conversions stay inside the one
-/// vectorized element loop.  A chunk in registers or L1 is the fast shape: a whole block per pass (4 KB of f32
-/// written and read back twice) ran relu f16 at a third of the speed on a Zen 3, the conversions inside the
-/// element loop ran bf16 relu at 0.6x.
+/// use_default_functor).  16-bit data in a build with vector conversions for them (f16: F16C, bf16: AVX2) go
+/// kChunk elements at a time through three short loops: widen to f32 (F16C; bf16 by a shift), the element op
+/// (vectorized), round back (F16C; bf16 by AVX2 integer code) - the same bits as dtype.hpp's conversions.  Else
+/// (f32, f64, 16-bit data in a build without those ISA extensions) the conversions stay inside the one vectorized
+/// element loop.  A chunk in registers or L1 is the fast shape: on a Zen 3, a whole block per pass (4 KB of f32
+/// written and read back twice) ran relu f16 at a third of the speed, the conversions inside the element loop ran
+/// bf16 relu at 0.6x (results/cpu-chunks/).
 template <class Op>
 void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   using T = typename Op::storage_t;
@@ -240,8 +242,10 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   using F = typename BlockFunctors<Op>::F;
   constexpr bool kBwd = Op::direction == Direction::bwd;
   constexpr bool kF16c = kHaveF16c && std::is_same<T, f16_t>::value;
-  // 16-bit data (f16 with F16C, bf16) in chunks: widened, computed and rounded back while in registers or L1
-  constexpr bool kChunked = kF16c || std::is_same<T, bf16_t>::value;
+  [[maybe_unused]] constexpr bool kBf16Avx2 = kHaveAvx2 && std::is_same<T, bf16_t>::value;
+  // 16-bit data whose conversions the build has vector code for (F16C, AVX2) in chunks: widened, computed and
+  // rounded back while in registers or L1
+  constexpr bool kChunked = kF16c || kBf16Avx2;
   const T* x = static_cast<const T*>(l.x);
   const T* dy = kBwd ? static_cast<const T*>(l.dy) : nullptr;
   T* y = static_cast<T*>(l.y);
@@ -251,7 +255,6 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     alignas(64) C xc[kChunked ? kChunk : 1];
     alignas(64) C dc[kChunked && kBwd ? kChunk : 1];
   };
-  constexpr bool kBf16Avx2 = kHaveAvx2 && std::is_same<T, bf16_t>::value;
   const auto widen = [](const T* src, C* dst, auto k) {
 #if defined(__F16C__)
     if constexpr (kF16c) return widen_f16(src, dst, k);
@@ -275,8 +278,7 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     const T* xb = x + b;
     const T* db = kBwd ? dy + b : nullptr;
     if constexpr (kChunked) {
-      // k elements from c: a full chunk has a constant trip count (a whole block per pass, or the conversions
-      // inside the element loop, ran relu at a third of this speed)
+      // k elements from c: a full chunk has a constant trip count
       const auto chunk = [&](std::int64_t c, auto k) {
         widen(xb + c, s.xc, k);  // read before y is written: in place is safe
         if constexpr (kBwd) {

@@ -18,6 +18,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 
 using namespace actbench;
 
@@ -161,18 +162,24 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
 // The block loop's bf16 conversions by AVX2 (cpu::detail::widen_bf16 / narrow_bf16) give dtype.hpp's bits: every bf16
 // widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with an even
 // and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either sign),
-// infinities and subnormals among them; an odd length runs the scalar tails.
+// infinities and subnormals among them; odd lengths from 0, from +inf and from -inf run the scalar tails.
 TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #if defined(__AVX2__)
   using tr = dtype_traits<bf16_t>;
   std::vector<bf16_t> h(65536);
   for (std::uint32_t b = 0; b < 65536; ++b) h[b].bits = static_cast<std::uint16_t>(b);
   alignas(64) static float wide[65536];
-  cpu::detail::widen_bf16(h.data(), wide, 65536);
-  for (std::uint32_t b = 0; b < 65536; ++b) {
-    std::uint32_t got;
-    std::memcpy(&got, &wide[b], 4);
-    ASSERT_EQ(got, b << 16) << "widen " << b;
+  for (std::int64_t m : {std::int64_t{65536}, std::int64_t{13}}) {
+    std::fill(wide, wide + 65536, 3.0f);
+    cpu::detail::widen_bf16(h.data(), wide, m);
+    for (std::uint32_t b = 0; b < m; ++b) {
+      std::uint32_t got;
+      std::memcpy(&got, &wide[b], 4);
+      ASSERT_EQ(got, b << 16) << "widen " << b << " m " << m;
+    }
+    if (m < 65536) {
+      EXPECT_EQ(wide[m], 3.0f) << "wrote past m";
+    }
   }
   const std::uint32_t lows[] = {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu, 0x4c3bu, 0xc001u};
   for (std::uint32_t low : lows) {
@@ -182,12 +189,15 @@ TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
       std::memcpy(&f[b], &u, 4);
     }
     std::vector<bf16_t> out(65536);
-    for (std::int64_t m : {std::int64_t{65536}, std::int64_t{23}}) {
+    // (first, m): everything; 23 from 0 (zeros, subnormals), from 0x7f70 and 0xff70 (the largest finite values,
+    // infinities and NaNs of either sign) through the scalar tail
+    const std::pair<std::int64_t, std::int64_t> runs[] = {{0, 65536}, {0, 23}, {0x7f70, 23}, {0xff70, 23}};
+    for (const auto& [first, m] : runs) {
       for (auto& o : out) o.bits = 0x1234;
-      cpu::detail::narrow_bf16(f, out.data(), m);
+      cpu::detail::narrow_bf16(f + first, out.data(), m);
       for (std::int64_t i = 0; i < m; ++i) {
-        ASSERT_EQ(out[static_cast<std::size_t>(i)].bits, tr::from_compute(f[i]).bits)
-            << std::hex << "narrow 0x" << (static_cast<std::uint32_t>(i) << 16 | low) << " m " << std::dec << m;
+        ASSERT_EQ(out[static_cast<std::size_t>(i)].bits, tr::from_compute(f[first + i]).bits)
+            << std::hex << "narrow 0x" << (static_cast<std::uint32_t>(first + i) << 16 | low) << " m " << std::dec << m;
       }
       if (m < 65536) {
         EXPECT_EQ(out[static_cast<std::size_t>(m)].bits, 0x1234) << "wrote past m";
