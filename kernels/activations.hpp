@@ -295,12 +295,14 @@ struct LeakyRelu {
   double alpha = 0.01;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    return x > C(0) ? x : C(alpha) * x;
+    const C a = C(alpha);  // read for every x: prelu's table entry is then a plain vector load on the cpu, where
+    return x > C(0) ? x : a * x;  // a read on one side only became masked loads (a third of leaky_relu's speed)
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    const C a = C(alpha);  // as in fwd
     if (x != x) return x;
-    return x > C(0) ? C(1) : C(alpha);
+    return x > C(0) ? C(1) : a;
   }
 };
 struct LeakyReluDef : Def<Activation::leaky_relu> {
