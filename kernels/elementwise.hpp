@@ -109,12 +109,17 @@ struct ElementOp {
   ACTBENCH_HD T operator()(T x, T dy) const { return at(0, x, dy); }
 };
 
-/// prelu's dalpha[c] = sum over elements of channel c of dy * x where x < 0 (one term).
+/// prelu's dalpha[c] = sum over elements of channel c of dy * x where x < 0 (one term), from x and dy in the
+/// compute type ...
+template <class C>
+ACTBENCH_HD C prelu_dalpha_term_of(C x, C dy) {
+  return x < C(0) ? dy * x : C(0);
+}
+/// ... or in storage.
 template <class T>
 ACTBENCH_HD compute_t<T> prelu_dalpha_term(T x, T dy) {
   using tr = dtype_traits<T>;
-  const compute_t<T> cx = tr::to_compute(x);
-  return cx < compute_t<T>(0) ? tr::to_compute(dy) * cx : compute_t<T>(0);
+  return prelu_dalpha_term_of(tr::to_compute(x), tr::to_compute(dy));
 }
 
 /// Everything that picks an ElementOp at run time.

@@ -226,14 +226,42 @@ inline void narrow_bf16(const float* src, bf16_t* dst, std::int64_t m) {
 constexpr bool kHaveAvx2 = false;
 #endif
 
+/// Whether this build converts T <-> f32 by vector code (f16: F16C, bf16: AVX2): run_blocks then takes such data
+/// kChunk elements at a time.
+template <class T>
+constexpr bool kVectorConversions =
+    (kHaveF16c && std::is_same<T, f16_t>::value) || (kHaveAvx2 && std::is_same<T, bf16_t>::value);
+/// k elements of T to and from f32 (k: an int64, or an integral_constant for a full chunk): the vector code where
+/// the build has it, dtype.hpp's conversions else - the same bits.
+template <class T, class K>
+void widen_chunk(const T* src, compute_t<T>* dst, K k) {
+#if defined(__F16C__)
+  if constexpr (std::is_same<T, f16_t>::value) return widen_f16(src, dst, k);
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same<T, bf16_t>::value) return widen_bf16(src, dst, k);
+#endif
+  for (std::int64_t j = 0; j < k; ++j) dst[j] = dtype_traits<T>::to_compute(src[j]);
+}
+template <class T, class K>
+void narrow_chunk(const compute_t<T>* src, T* dst, K k) {
+#if defined(__F16C__)
+  if constexpr (std::is_same<T, f16_t>::value) return narrow_f16(src, dst, k);
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same<T, bf16_t>::value) return narrow_bf16(src, dst, k);
+#endif
+  for (std::int64_t j = 0; j < k; ++j) dst[j] = dtype_traits<T>::from_compute(src[j]);
+}
+
 /// Every op but the f32 split ones: per block, the element op over the block's functors (or the default functor,
 /// use_default_functor).  16-bit data in a build with vector conversions for them (f16: F16C, bf16: AVX2) go
 /// kChunk elements at a time through three short loops: widen to f32 (F16C; bf16 by a shift), the element op
 /// (vectorized), round back (F16C; bf16 by AVX2 integer code) - the same bits as dtype.hpp's conversions.  Else
 /// (f32, f64, 16-bit data in a build without those ISA extensions) the conversions stay inside the one vectorized
 /// element loop.  A chunk in registers or L1 is the fast shape: on a Zen 3, a whole block per pass (4 KB of f32
-/// written and read back twice) ran relu f16 at a third of the speed, the conversions inside the element loop ran
-/// bf16 relu at 0.6x (results/cpu-chunks/).
+/// written and read back twice) ran relu f16 at 0.24-0.36x of the speed, the conversions inside the element loop
+/// ran bf16 relu at 0.59-0.70x (results/cpu-chunks/, fwd, f' and bwd).
 template <class Op>
 void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   using T = typename Op::storage_t;
@@ -241,11 +269,9 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   using tr = dtype_traits<T>;
   using F = typename BlockFunctors<Op>::F;
   constexpr bool kBwd = Op::direction == Direction::bwd;
-  constexpr bool kF16c = kHaveF16c && std::is_same<T, f16_t>::value;
-  [[maybe_unused]] constexpr bool kBf16Avx2 = kHaveAvx2 && std::is_same<T, bf16_t>::value;
-  // 16-bit data whose conversions the build has vector code for (F16C, AVX2) in chunks: widened, computed and
-  // rounded back while in registers or L1
-  constexpr bool kChunked = kF16c || kBf16Avx2;
+  // 16-bit data whose conversions the build has vector code for in chunks: widened, computed and rounded back
+  // while in registers or L1
+  constexpr bool kChunked = kVectorConversions<T>;
   const T* x = static_cast<const T*>(l.x);
   const T* dy = kBwd ? static_cast<const T*>(l.dy) : nullptr;
   T* y = static_cast<T*>(l.y);
@@ -255,24 +281,6 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     alignas(64) C xc[kChunked ? kChunk : 1];
     alignas(64) C dc[kChunked && kBwd ? kChunk : 1];
   };
-  const auto widen = [](const T* src, C* dst, auto k) {
-#if defined(__F16C__)
-    if constexpr (kF16c) return widen_f16(src, dst, k);
-#endif
-#if defined(__AVX2__)
-    if constexpr (kBf16Avx2) return widen_bf16(src, dst, k);
-#endif
-    for (std::int64_t j = 0; j < k; ++j) dst[j] = tr::to_compute(src[j]);
-  };
-  const auto narrow = [](const C* src, T* dst, auto k) {
-#if defined(__F16C__)
-    if constexpr (kF16c) return narrow_f16(src, dst, k);
-#endif
-#if defined(__AVX2__)
-    if constexpr (kBf16Avx2) return narrow_bf16(src, dst, k);
-#endif
-    for (std::int64_t j = 0; j < k; ++j) dst[j] = tr::from_compute(src[j]);
-  };
   // The block [b, b + m) with the functors fn[j].
   const auto block = [&](State& s, const auto& fn, std::int64_t b, std::int64_t m, T* out) {
     const T* xb = x + b;
@@ -280,16 +288,16 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     if constexpr (kChunked) {
       // k elements from c: a full chunk has a constant trip count
       const auto chunk = [&](std::int64_t c, auto k) {
-        widen(xb + c, s.xc, k);  // read before y is written: in place is safe
+        widen_chunk(xb + c, s.xc, k);  // read before y is written: in place is safe
         if constexpr (kBwd) {
-          widen(db + c, s.dc, k);
+          widen_chunk(db + c, s.dc, k);
 #pragma omp simd
           for (std::int64_t j = 0; j < k; ++j) s.xc[j] = Op::eval(fn[c + j], s.xc[j], s.dc[j]);
         } else {
 #pragma omp simd
           for (std::int64_t j = 0; j < k; ++j) s.xc[j] = Op::eval(fn[c + j], s.xc[j]);
         }
-        narrow(s.xc, out + c, k);
+        narrow_chunk(s.xc, out + c, k);
       };
       std::int64_t c = 0;
       for (; c + kChunk <= m; c += kChunk) chunk(c, std::integral_constant<std::int64_t, kChunk>{});
@@ -407,8 +415,21 @@ void prelu_dalpha(const Launch& l) {
 #pragma omp for schedule(static) nowait
     for (std::int64_t r = 0; r < rows; ++r) {
       const std::int64_t first = r * period, m = std::min(period, l.n - first);
+      // f16 widened by F16C kChunk at a time (1.5x on a Zen 3, results/cpu-dalpha/); bf16's widening is a shift the
+      // element loop does inline, and its chunked form measured slower
+      if constexpr (kHaveF16c && std::is_same<T, f16_t>::value) {
+        for (std::int64_t q = 0; q < m; q += kChunk) {
+          const std::int64_t k = std::min(kChunk, m - q);
+          alignas(64) float xf[kChunk], df[kChunk];
+          widen_chunk(x + first + q, xf, k);
+          widen_chunk(dy + first + q, df, k);
 #pragma omp simd
-      for (std::int64_t p = 0; p < m; ++p) pp[p] += prelu_dalpha_term(x[first + p], dy[first + p]);
+          for (std::int64_t j = 0; j < k; ++j) pp[q + j] += prelu_dalpha_term_of(xf[j], df[j]);
+        }
+      } else {
+#pragma omp simd
+        for (std::int64_t p = 0; p < m; ++p) pp[p] += prelu_dalpha_term(x[first + p], dy[first + p]);
+      }
     }
 #pragma omp critical
     for (std::int64_t p = 0; p < period; ++p) total[static_cast<std::size_t>(p % channels)] += pp[p];

@@ -320,32 +320,44 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
   EXPECT_GT(checked, 1000);
 }
 
+// prelu's bwd: dx, and dalpha summed per channel; f32, and f16 / bf16 (whose dalpha pass widens its inputs in chunks
+// where the build has vector conversions; 1003 elements in rows of 65 leave a short chunk at every row's end).
 TEST(CpuBackend, PreluBackwardProducesDalpha) {
   auto backend = make_cpu_backend();
   const std::int64_t n = 1003;
   Params p;
   p.prelu_channels = 5;
   const auto slopes = prelu_slopes(p);
-  std::vector<float> x(n), dy(n), y(n), dalpha(5, -1.f);
-  for (std::int64_t i = 0; i < n; ++i) {
-    x[i] = static_cast<float>((i % 13) - 6) * 0.5f;
-    dy[i] = static_cast<float>((i % 7) - 3) * 0.25f;
-  }
-  Launch l;
-  l.op = OpSpec{Activation::prelu, Direction::bwd, Variant::precise, p, slopes.data()};
-  l.dtype = DType::f32;
-  l.n = n;
-  l.x = x.data();
-  l.dy = dy.data();
-  l.y = y.data();
-  l.prelu_dalpha = dalpha.data();
-  backend->launch(l);
-  std::vector<double> want(5, 0.0);
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (x[i] < 0) want[i % 5] += double(dy[i]) * x[i];
-    EXPECT_EQ(y[i], x[i] > 0 ? dy[i] : dy[i] * slopes[i % 5]) << i;
-  }
-  for (int c = 0; c < 5; ++c) EXPECT_NEAR(dalpha[c], want[c], 1e-4) << c;
+  const auto check = [&](auto tag, DType t) {
+    using T = decltype(tag);
+    using tr = dtype_traits<T>;
+    std::vector<T> x(n), dy(n), y(n);
+    std::vector<float> dalpha(5, -1.f);
+    for (std::int64_t i = 0; i < n; ++i) {  // multiples of 1/2 and 1/4: exact in every dtype, exact products and sums
+      x[i] = tr::from_compute(static_cast<float>((i % 13) - 6) * 0.5f);
+      dy[i] = tr::from_compute(static_cast<float>((i % 7) - 3) * 0.25f);
+    }
+    Launch l;
+    l.op = OpSpec{Activation::prelu, Direction::bwd, Variant::precise, p, slopes.data()};
+    l.dtype = t;
+    l.n = n;
+    l.x = x.data();
+    l.dy = dy.data();
+    l.y = y.data();
+    l.prelu_dalpha = dalpha.data();
+    backend->launch(l);
+    std::vector<double> want(5, 0.0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float xi = tr::to_compute(x[i]), di = tr::to_compute(dy[i]);
+      if (xi < 0) want[i % 5] += double(di) * xi;
+      EXPECT_EQ(tr::to_compute(y[i]), tr::to_compute(tr::from_compute(xi > 0 ? di : di * slopes[i % 5])))
+          << to_string(t) << " " << i;
+    }
+    for (int c = 0; c < 5; ++c) EXPECT_EQ(dalpha[c], static_cast<float>(want[c])) << to_string(t) << " channel " << c;
+  };
+  check(float{}, DType::f32);
+  check(f16_t{}, DType::f16);
+  check(bf16_t{}, DType::bf16);
 }
 
 TEST(CpuBackend, CopiesCopy) {
