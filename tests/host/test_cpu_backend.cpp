@@ -320,8 +320,8 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
   EXPECT_GT(checked, 1000);
 }
 
-// prelu's bwd: dx, and dalpha summed per channel; f32, and f16 / bf16 (whose dalpha pass widens its inputs in chunks
-// where the build has vector conversions; 1003 elements in rows of 65 leave a short chunk at every row's end).
+// prelu's bwd: dx, and dalpha summed per channel; f32, f16 (whose dalpha pass widens its inputs by F16C in chunks
+// where the build has it; 1003 elements in rows of 65 leave a short chunk at every row's end) and bf16.
 TEST(CpuBackend, PreluBackwardProducesDalpha) {
   auto backend = make_cpu_backend();
   const std::int64_t n = 1003;
