@@ -514,22 +514,24 @@ ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }
 ACTBENCH_HOT float mish_deriv_hot(float x) {
   const detail::MishTerms m = detail::mish_terms(x);
   const Pair g = quotient(m.e.hi, m.e.lo, m.d.hi, m.d.lo, m.y);  // e/D
-  const Pair one_e = fp::fast_two_sum(1.0f, m.e.hi);              // 1 + e, exact (as Fast2Sum(2, b))
-  const Pair h = quotient(one_e.hi, fp::add(one_e.lo, m.e.lo), m.d.hi, m.d.lo, m.y);  // (1 + e)/D
+  // 1 + e = (u.hi - 1) + u.lo: u.hi - 1 is exact (u.hi in [2, 2^24): a multiple of ulp(u.hi), which 1 is too)
+  const Pair h = quotient(fp::sub(m.u.hi, 1.0f), m.u.lo, m.d.hi, m.d.lo, m.y);  // (1 + e)/D
   const float x4 = fp::mul(4.0f, detail::clamp_above(x, 12.0f));
   const float vh = fp::mul(x4, h.hi);
   const float vl = fp::fma(x4, h.lo, fp::fma(x4, h.hi, -vh));
   Pair j = fp::two_sum(m.u.hi, vh);
   float jh = j.hi, jl = fp::add(j.lo, fp::add(m.u.lo, vl));
-  // next to the zero
+  // next to the zero: J = (uh + ul) (J1 + uh P(uh)), u = x - x0 = uh + ul (x0 = hi - ul), J1 = J'(x0) split as
+  // 2.375 + kJ1r: uh has at most 19 significant bits in the band (a multiple of 2^-23 below 1/16), 2.375 five,
+  // so bh = 2.375 uh is exact and bl = uh (kJ1r + uh P) + ul J1 carries the rest (ul uh P, < 2^-50 |J|, left out)
   const float uh = fp::sub(x, -1.19243121f);  // exact (Sterbenz) in the band
-  const float ul = 3.04393755e-09f;
-  float p = -0.00664579822f;
-  p = fp::fma(p, uh, -0.0177794229f);
-  p = fp::fma(p, uh, 0.00575534813f);
+  constexpr float kJ1r = -0.00085932645f;     // J1 - 2.375 (J1 = 2.37414067355954...)
+  constexpr float kUlJ1 = 7.2267361e-09f;     // ul J1, ul = 3.0439376e-09
+  float p = -0.0177789014f;  // P, degree 2 on |uh| <= 1/16: 2^-26.5 relative of J (tools/gen_f32_coeffs.py)
+  p = fp::fma(p, uh, 0.0057358765f);
   p = fp::fma(p, uh, 0.142590925f);
-  const float bh = fp::mul(uh, 2.37414074f);
-  const float bl = fp::fma(uh, fp::fma(uh, p, -6.58813732e-08f), fp::fma(ul, 2.37414074f, fp::fma(uh, 2.37414074f, -bh)));
+  const float bh = fp::mul(uh, 2.375f);
+  const float bl = fp::fma(uh, fp::fma(uh, p, kJ1r), kUlJ1);
   const bool band = ::fabsf(uh) < 0.0625f;
   jh = select(band, bh, jh);
   jl = select(band, bl, jl);
