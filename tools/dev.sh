@@ -19,7 +19,7 @@ JOBS=${ACTBENCH_JOBS:-$(nproc)}
 APT_PACKAGES=(cmake g++ make git libbenchmark-dev libbenchmark-tools libgtest-dev libfmt-dev
               nlohmann-json3-dev libcli11-dev libssl-dev python3 python3-venv python3-pip shellcheck)
 
-log() { printf '==> %s\n' "$*" >&2; }
+log() { printf '==> [%ss] %s\n' "$SECONDS" "$*" >&2; }  # SECONDS: since this script started
 
 setup() {
   local missing=()
@@ -77,8 +77,9 @@ run_tests() {
   log "C++ tests (GPU tests skip with a reason when there is no GPU)"
   ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS"
   log "Python tests"
-  # Separate pytest runs: each tree has its own conftest.py.
-  ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tools/tests
+  # Separate pytest runs: each tree has its own conftest.py.  The tools' tests on every core (pytest-xdist; ~1.8x
+  # on 2 cores); tests/python and the battery run actbench on every core themselves, and time signals: one process.
+  ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q -n "$JOBS" tools/tests
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/python
   log "reliability battery (bad values, fuzzed files, signals, a full disk, concurrent writers)"
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/reliability

@@ -25,6 +25,9 @@ Figures (file stems; each written as .png and .svg):
 
 With --history the reports are successive commits of one machine, and the figures are
 history_<activation> instead, with history.md and history.csv (see actbench_tools.history).
+
+The figures are drawn by as many processes as the machine has CPUs (at most 8; ACTBENCH_PLOT_JOBS=N
+sets N, 1 draws them in this process), and written in the same order as by one.
 """
 
 from __future__ import annotations
@@ -686,10 +689,12 @@ def fig_ulp_binade(rep: Report, activation: str):
                 if over_bins:
                     notes.append(f"{r.key.variant} {d} {dt}: {sum(b.over_bound for b in over_bins)} inputs over "
                                  f"the bound, {_binade_span(over_bins)}")
-            for lo_e, hi_e in zip(exps, exps[1:], strict=False):
-                if hi_e != lo_e + 1:  # skipped binades (e.g. between the subnormal one and the rest)
-                    for sign in (-1, 1):
-                        ax.axvline(sign * (rank[lo_e] + 0.5), color="0.5", ls=":", lw=1)
+            # skipped binades (e.g. between the subnormal one and the rest): one collection, not a line each (a
+            # sampled report can skip thousands, and axvline's per-line artists took most of the figure's time)
+            skips = [sign * (rank[lo_e] + 0.5) for lo_e, hi_e in zip(exps, exps[1:], strict=False)
+                     if hi_e != lo_e + 1 for sign in (-1, 1)]
+            if skips:
+                ax.vlines(skips, 0, 1, transform=ax.get_xaxis_transform(), colors="0.5", linestyles=":", lw=1)
             step = max(2, len(exps) // 3)
             shown = [e for e in exps[::-step] if rank[e] >= 2]  # from the largest |x| inwards, clear of 0
             ticks = [float(s_ * rank[e]) for e in shown for s_ in (-1, 1)]
@@ -876,59 +881,151 @@ def fig_curves(activation: str, evaluate: Callable):
 # --------------------------------------------------------------------------------------------
 # driving
 
-def iter_figures(reports: list[Report], actbench: str | None, say: Callable[[str], None],
-                 curves: bool = True) -> Iterator[Figure]:
-    """Every figure these reports support, in page order."""
+@dataclass
+class FigureJob:
+    """One figure still to draw: make() returns (figure, caption), or None where the data hold nothing to show."""
+
+    stem: str
+    section: str
+    make: Callable[[], tuple[Any, str] | None]
+    needs_binary: bool = False  # draws from `actbench eval` (a CurveError ends all such figures)
+
+
+def figure_jobs(reports: list[Report], actbench: str | None, say: Callable[[str], None],
+                curves: bool = True) -> list[FigureJob]:
+    """Every figure these reports support, in page order, not yet drawn (so that workers can draw them)."""
     colors = [MACHINE_COLORS[i % len(MACHINE_COLORS)] for i in range(len(reports))]
     acts = _activations(reports)
     slugs = machine_slugs(reports)
-    for act in acts:
-        fig, cap = fig_throughput(reports, act, colors)
-        yield Figure(f"throughput_{act}", fig, cap, "throughput")
-    for rep, s in zip(reports, slugs, strict=True):
-        if rep.records:
-            fig, cap = fig_heatmap(rep)
-            yield Figure(f"pct_of_copy_{s}", fig, cap, "pct_of_copy")
+    jobs = [FigureJob(f"throughput_{act}", "throughput", functools.partial(fig_throughput, reports, act, colors))
+            for act in acts]
+    jobs += [FigureJob(f"pct_of_copy_{s}", "pct_of_copy", functools.partial(fig_heatmap, rep))
+             for rep, s in zip(reports, slugs, strict=True) if rep.records]
     from .peers_table import collect, has_peers
 
     if has_peers(reports):
         rows = collect(reports)
         for backend, direction in sorted({(r.backend, r.direction) for r in rows},
                                          key=lambda bd: (bd[0], DIRECTION_ORDER.index(bd[1]))):
-            fig, cap = fig_side_by_side(rows, backend, direction)
-            yield Figure(f"side_by_side_{backend}_{direction}", fig, cap, "pct_of_copy")
+            jobs.append(FigureJob(f"side_by_side_{backend}_{direction}", "pct_of_copy",
+                                  functools.partial(fig_side_by_side, rows, backend, direction)))
     for rep, s in zip(reports, slugs, strict=True):
         cells = accuracy_cells(rep)
         if not cells:
             say(f"{rep.path}: no accuracy records (accuracy off); no accuracy figure")
             continue
-        for dt in sorted_axis({k[3] for k in cells}, DTYPE_ORDER):
-            made = fig_accuracy(rep, dt, cells)
-            if made:
-                yield Figure(f"accuracy_{s}_{dt}", made[0], made[1], "accuracy")
+        jobs += [FigureJob(f"accuracy_{s}_{dt}", "accuracy", functools.partial(fig_accuracy, rep, dt, cells))
+                 for dt in sorted_axis({k[3] for k in cells}, DTYPE_ORDER)]
     for rep, s in zip(reports, slugs, strict=True):
-        for act in acts:
-            made = fig_ulp_binade(rep, act)
-            if made:
-                yield Figure(f"ulp_binade_{s}_{act}", made[0], made[1], "ulp")
+        jobs += [FigureJob(f"ulp_binade_{s}_{act}", "ulp", functools.partial(fig_ulp_binade, rep, act))
+                 for act in acts]
     if not curves:
-        return
+        return jobs
     if actbench is None:
         say("no actbench binary (give --actbench PATH or put actbench on PATH): "
             "skipping the ULP-vs-x figures and the function/derivative curves")
-        return
+        return jobs
     evaluate = Evaluator(actbench)
     for act in acts:
         variants = sorted_axis({k.variant for r in reports for k in r.records if k.activation == act}, VARIANT_ORDER)
+        jobs.append(FigureJob(f"ulp_vs_x_{act}", "ulp", functools.partial(
+            fig_ulp_vs_x, act, variants, evaluate, functools.partial(_bounds_of, reports, act)), True))
+        jobs.append(FigureJob(f"curves_{act}", "curves", functools.partial(fig_curves, act, evaluate), True))
+    return jobs
+
+
+def iter_figures(reports: list[Report], actbench: str | None, say: Callable[[str], None],
+                 curves: bool = True) -> Iterator[Figure]:
+    """Every figure these reports support, in page order, drawn one after the other."""
+    eval_failed = False
+    for job in figure_jobs(reports, actbench, say, curves):
+        if job.needs_binary and eval_failed:
+            continue
         try:
-            fig, cap = fig_ulp_vs_x(act, variants, evaluate, functools.partial(_bounds_of, reports, act))
-            yield Figure(f"ulp_vs_x_{act}", fig, cap, "ulp")
-            fig, cap = fig_curves(act, evaluate)
-            yield Figure(f"curves_{act}", fig, cap, "curves")
+            made = job.make()
         except CurveError as e:
             say(f"skipping the eval figures: {e}")
             plt.close("all")
-            return
+            eval_failed = True
+            continue
+        if made:
+            yield Figure(job.stem, made[0], made[1], job.section)
+
+
+@dataclass
+class Rendered:
+    """A figure written to disk: its stem, caption, section and files."""
+
+    stem: str
+    caption: str
+    section: str
+    paths: list[Path]
+
+
+_JOBS: list[FigureJob] = []  # the jobs of render_figures' worker processes (inherited by fork, not pickled)
+
+
+def _render_one(i: int, outdir: Path, formats: tuple[str, ...], dpi: float | None):
+    """Worker: draws and writes job i; returns a Rendered, None (nothing to show) or the CurveError's text."""
+    job = _JOBS[i]
+    try:
+        made = job.make()
+    except CurveError as e:
+        plt.close("all")
+        return str(e)
+    if not made:
+        return None
+    return Rendered(job.stem, made[1], job.section, save_figure(made[0], outdir, job.stem, formats, dpi))
+
+
+def default_workers() -> int:
+    """Processes for drawing: the CPUs this process may use, at most 8 (ACTBENCH_PLOT_JOBS overrides)."""
+    env = os.environ.get("ACTBENCH_PLOT_JOBS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise UsageError(f"ACTBENCH_PLOT_JOBS={env!r}: expected a whole number of processes") from None
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(8, n))
+
+
+def render_figures(jobs: list[FigureJob], outdir: Path, say: Callable[[str], None],
+                   formats: tuple[str, ...] = ("png", "svg"), dpi: float | None = None,
+                   workers: int | None = None) -> list[Rendered]:
+    """Draws and writes the jobs, in page order, on `workers` processes (forked: the jobs are not pickled; one
+    process, or a platform without fork, draws them here).  After a failing `actbench eval` no further figure of
+    the binary is kept, as iter_figures does."""
+    import multiprocessing
+
+    global _JOBS
+    workers = default_workers() if workers is None else workers
+    use_pool = workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    _JOBS = jobs
+    try:
+        if use_pool:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+                results = pool.starmap(_render_one, [(i, outdir, formats, dpi) for i in range(len(jobs))], 1)
+        else:
+            results = [_render_one(i, outdir, formats, dpi) for i in range(len(jobs))]
+    finally:
+        _JOBS = []
+    out: list[Rendered] = []
+    eval_failed = False
+    for job, r in zip(jobs, results, strict=True):
+        if job.needs_binary and eval_failed:
+            for p in r.paths if isinstance(r, Rendered) else []:
+                p.unlink(missing_ok=True)
+            continue
+        if isinstance(r, str):
+            say(f"skipping the eval figures: {r}")
+            eval_failed = True
+        elif r is not None:
+            out.append(r)
+    return out
 
 
 def save_figure(fig, outdir: Path, stem: str, formats=("png", "svg"), dpi: float | None = None) -> list[Path]:
@@ -971,9 +1068,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     actbench = None if args.no_curves else find_actbench(args.actbench)
     args.output_dir.mkdir(parents=True, exist_ok=True)
+    say = functools.partial(note, PROG)
     written = 0
-    for f in iter_figures(reports, actbench, lambda m: note(PROG, m), curves=not args.no_curves):
-        for p in save_figure(f.fig, args.output_dir, f.stem, formats):
+    for r in render_figures(figure_jobs(reports, actbench, say, curves=not args.no_curves), args.output_dir, say,
+                            formats):
+        for p in r.paths:
             print(p)
             written += 1
     if not written:

@@ -10,7 +10,6 @@ DIR/summary.md (the headline and the tables without figures, for a CI job summar
 from __future__ import annotations
 
 import html
-import itertools
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -726,12 +725,12 @@ def main(argv: list[str] | None = None) -> int:
         figdir.mkdir(exist_ok=True)
         for old in figdir.glob("*.png"):
             old.unlink()
-        made = plot.iter_figures(reports, actbench, say, curves=not args.no_curves)
-        if hist is not None:
-            made = itertools.chain(iter_history_figures(hist), made)
-        for f in made:
+        for f in iter_history_figures(hist) if hist is not None else ():
             plot.save_figure(f.fig, figdir, f.stem, ("png",), dpi=FIGURE_DPI)
             figures.append((f.stem, f.caption, f.section))
+        jobs = plot.figure_jobs(reports, actbench, say, curves=not args.no_curves)
+        figures += [(r.stem, r.caption, r.section)
+                    for r in plot.render_figures(jobs, figdir, say, ("png",), dpi=FIGURE_DPI)]
     html_path = args.output_dir / "report.html"
     md_path = args.output_dir / "summary.md"
     html_path.write_text(page(reports, figures, notes, hist), encoding="utf-8")

@@ -193,3 +193,45 @@ def test_bad_report_exit_2(tmp_path, capsys):
     assert cli([make_fixtures.FIXTURES / "truncated.json", "-o", tmp_path]) == 2
     err = capsys.readouterr().err
     assert "truncated JSON" in err and "Traceback" not in err
+
+
+def test_workers_draw_what_one_process_draws(tmp_path):
+    """render_figures on two forked workers: the same figures, captions and files, in page order, as on one."""
+    a = write_report(tmp_path / "a.json",
+                     make_fixtures.make_report("gpu", activations=("relu",), dtypes=("f32", "f16")))
+    b = write_report(tmp_path / "b.json", make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",)))
+    reports = [load_report(a), load_report(b)]
+    got = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        out.mkdir()
+        rendered = plot.render_figures(plot.figure_jobs(reports, None, lambda m: None, curves=False), out,
+                                       lambda m: None, ("png",), workers=workers)
+        assert all(p.parent == out for r in rendered for p in r.paths)
+        got[workers] = ([(r.stem, r.caption, r.section) for r in rendered], sorted(p.name for p in out.iterdir()))
+    serial = [(f.stem, f.caption, f.section) for f in plot.iter_figures(reports, None, lambda m: None, curves=False)]
+    plot.plt.close("all")
+    assert len(got[1][0]) > 4 and got[1] == got[2] and got[1][0] == serial
+
+
+def test_workers_drop_every_eval_figure_after_a_failing_binary(tmp_path, monkeypatch):
+    exe = make_fake_actbench(tmp_path / "bin")
+    monkeypatch.setenv("FAKE_ACTBENCH_FAIL", "1")
+    r = write_report(tmp_path / "r.json", make_fixtures.make_report("cpu", activations=("relu", "gelu"),
+                                                                    dtypes=("f32",)))
+    notes = []
+    out = tmp_path / "out"
+    out.mkdir()
+    rendered = plot.render_figures(plot.figure_jobs([load_report(r)], str(exe), notes.append), out, notes.append,
+                                   ("png",), workers=2)
+    assert rendered and not [x for x in rendered if x.stem.startswith(("curves_", "ulp_vs_x_"))]
+    assert not list(out.glob("curves_*")) and not list(out.glob("ulp_vs_x_*"))
+    assert len([n for n in notes if n.startswith("skipping the eval figures")]) == 1, notes
+
+
+def test_plot_jobs_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ACTBENCH_PLOT_JOBS", "3")
+    assert plot.default_workers() == 3
+    monkeypatch.setenv("ACTBENCH_PLOT_JOBS", "many")
+    with pytest.raises(plot.UsageError, match="ACTBENCH_PLOT_JOBS"):
+        plot.default_workers()
