@@ -17,7 +17,7 @@
 // tails, |x| = 10) and a strided sample to 2 ulp.  A build with -ffp-contract=fast -DACTBENCH_FP_GUARD
 // (everything but fp:: fused) stays within 1.25 ulp on slices of [-1, -0.5], [-4.5, -4], [-11, -10].
 // Cost (static SASS, sm_90, one element, without load/store): hot paths gelu 69, gelu' 64,
-// gelu_tanh 63, gelu_tanh' 97 instructions, no MUFU, no FP64; the cold paths are out-of-line calls.
+// gelu_tanh 61, gelu_tanh' 95 instructions, no MUFU, no FP64; the cold paths are out-of-line calls.
 #pragma once
 
 #include "../config.hpp"
@@ -212,21 +212,26 @@ namespace gelu_detail {
 inline constexpr float kTanhK = 0x1.988454p+0f;  // K = 2 k, k = sqrt(2/pi) rounded to f32
 inline constexpr float kTanhA = 0x1.6e4e26p-5f;  // 0.044715 rounded to f32
 
-/// z = K x (1 + a x^2) as z + zl (relative error ~2^-44), |x| <= 10.
+/// z = K x (1 + a x^2) = x g, g = K + c3 x^2 (c3 = K a, an exact pair), as z + zl (relative error ~2^-44), |x| <= 11.25:
+/// x^2 = p + pl exactly, gh = fma(c3, p, Kh) with K's high part Kh a multiple of 2^-20, so that Kh - gh is exact for
+/// every gh in [1.59, 16) (a multiple of ulp(gh), at most 24 bits), and fma(c3, p, Kh - gh) is gh's rounding error
+/// (< 2^-21) rounded once; the low terms c3 pl + c3lo p + Kl (Kl = K - Kh = 2^-22) join it: g to ~2^-45.
 struct TwoU {
   float z, zl;
 };
+inline constexpr float kTanhKh = 0x1.98845p+0f, kTanhKl = 0x1p-22f;      // K = kTanhKh + kTanhKl
+inline constexpr float kTanhC3 = 0x1.2444f2p-4f, kTanhC3lo = 0x1.0d3c78p-29f;  // K a = kTanhC3 + kTanhC3lo exactly
+// (both sides exact in double: 48 and 49 significant bits)
+static_assert(double(kTanhK) * double(kTanhA) == double(kTanhC3) + double(kTanhC3lo), "K a as a pair");
+static_assert(double(kTanhKh) + double(kTanhKl) == double(kTanhK), "K as Kh + Kl");
 ACTBENCH_HOT TwoU two_u(float x) {
   const float p = fp::mul(x, x);
   const float pl = fp::fma(x, x, -p);
-  const float s = fp::mul(kTanhA, p);
-  const float sl = fp::fma(kTanhA, pl, fp::fma(kTanhA, p, -s));
-  const float A = fp::add(1.0f, s);
-  const float Al = fp::add(fp::sub(s, fp::sub(A, 1.0f)), sl);  // 1 + s = A + (s - (A - 1)) exactly, s >= 0
-  const float B = fp::mul(x, A);
-  const float Bl = fp::fma(x, Al, fp::fma(x, A, -B));
-  const float z = fp::mul(kTanhK, B);
-  return {z, fp::fma(kTanhK, Bl, fp::fma(kTanhK, B, -z))};
+  const float gh = fp::fma(kTanhC3, p, kTanhKh);
+  const float gl = fp::add(fp::fma(kTanhC3, p, fp::sub(kTanhKh, gh)),
+                           fp::fma(kTanhC3, pl, fp::fma(kTanhC3lo, p, kTanhKl)));
+  const float z = fp::mul(x, gh);
+  return {z, fp::fma(x, gl, fp::fma(x, gh, -z))};
 }
 
 /// W = x dz/dx = K x (1 + 3a x^2) = 3z - 2Kx as a pair (|3z| >= 3|Kx|: the difference by Fast2Sum).
