@@ -1622,6 +1622,30 @@ struct Mish {
     return fp::mul(x, N / D);  // IEEE quotient
   }
   ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double>(x); }
+  /// f64 precise f', |x| <= 700 (next to the zero: deriv_near_zero_f64, before this): the 16-bit paths' form in double,
+  /// f' = N/D + 4 x e A / D^2 with e = e^-|x| as in fwd_f64_hot, N and D selected, A = (x <= 0 ? 1 : e)(1 + e), one
+  /// IEEE reciprocal: one exponential and one division where eval_deriv's two sides (each a libm exp and two
+  /// divisions) both ran in a warp whose lanes disagree.  Far tails, +-inf, NaN: eval_deriv, out of line.
+  ACTBENCH_HOT static double deriv_f64_hot(double x) {
+    constexpr double kL2E = 0x1.71547652b82fep+0, kL2Elo = 0x1.777d0ffda0d24p-56;  // log2(e) = kL2E + kL2Elo
+    const double ax = ::fabs(x);
+    const double th = fp::mul(-ax, kL2E);
+    const double e = f64::exp2_pair(th, fp::fma(-ax, kL2Elo, fp::fma(-ax, kL2E, -th)));
+    const bool neg = x <= 0.0;
+    // x <= 0: f' = e J / D^2, J = (e + 2) D + 4x (1 + e), D = e (e + 2) + 2: J cancels next to the zero, so its
+    //   larger term 4x (1 + e) enters exactly (1 + e as a pair, the product inside the fma);
+    // x > 0: f' = 1 + e^2 K / D^2, K = 4x (1 + e) - 2D, D = 1 + 2e + 2e^2: a correction to 1.
+    // Both as fma(m M, 1/D^2, neg ? 0 : 1), M = a D + 4x (1 + e), m = e or e^2, a = e + 2 or -2.
+    const double a = neg ? fp::add(e, 2.0) : -2.0;
+    const double D = neg ? fp::fma(e, a, 2.0) : fp::fma(fp::mul(2.0, e), e, fp::fma(2.0, e, 1.0));
+    const double r = 1.0 / D;  // IEEE
+    const double x4 = fp::mul(4.0, x);
+    const double eh = fp::add(1.0, e);
+    const double el = fp::sub(e, fp::sub(eh, 1.0));  // 1 + e = eh + el exactly (e <= 1)
+    const double M = fp::fma(x4, eh, fp::fma(x4, el, fp::mul(a, D)));
+    return fp::fma(fp::mul(neg ? e : fp::mul(e, e), M), fp::mul(r, r), neg ? 0.0 : 1.0);
+  }
+  ACTBENCH_COLD static double deriv_f64_slow(double x) { return eval_deriv<math<V>, double>(x); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     if constexpr (detail::kF32<V, C>) return f32::mish(x);  // kernels/f32
@@ -1649,6 +1673,7 @@ struct Mish {
     using M = math<V>;
     if constexpr (std::is_same<C, double>::value) {  // next to the zero -1.1924: the expansion
       if (detail::in_zero_band(x, -1.19243121451549516365)) return deriv_near_zero_f64(x);
+      if constexpr (V == Variant::precise) return ::fabs(x) <= 700.0 ? deriv_f64_hot(x) : deriv_f64_slow(x);
     }
     return eval_deriv<M, C>(x);
   }

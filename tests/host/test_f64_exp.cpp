@@ -1,6 +1,6 @@
 // kernels/f64/exp.hpp: f64::exp2_pair against long double's exp2l over th in [-1022, 1023] and |x| <= 1/2, with
-// and without a low part; and the f64 paths that use it (gelu_tanh fwd and deriv, mish fwd) against the reference
-// over their hot ranges.
+// and without a low part; and the f64 paths that use it (gelu_tanh fwd and deriv, mish fwd and deriv) against the
+// reference over their hot ranges.
 #include "harness/bounds.hpp"
 #include "harness/reference.hpp"
 #include "harness/ulp.hpp"
@@ -94,6 +94,36 @@ TEST(F64Mish, HotRangeWithinBound) {
   EXPECT_TRUE(std::signbit(m.fwd(-0.0)));
   EXPECT_EQ(m.fwd(700.0), 700.0);
   EXPECT_TRUE(std::signbit(m.fwd(-700.0)));
+}
+
+TEST(F64Mish, DerivHotRangeWithinBound) {
+  const Mish<Variant::precise> m;
+  const AccuracyBound b = accuracy_bound(Activation::mish, Direction::deriv, DType::f64, Variant::precise);
+  std::mt19937_64 gen(20261205);
+  std::uniform_real_distribution<double> near(-3.0, 0.0);
+  double worst = 0, worst_x = 0;
+  const int n = 1000000;
+  for (int i = 0; i <= 3 * n; ++i) {
+    // the hot range |x| <= 700 (a grid), [-20, 20] (a grid), and random points of [-3, 0] around the band of the
+    // zero, where f' cancels most; then a point where eval_deriv, which f64 took before, erred by 11.3 ulp
+    const double x = i == 3 * n ? -1.7403611016579021
+                     : i < n    ? -700.0 + 1400.0 * i / n
+                     : i < 2 * n ? -20.0 + 40.0 * (i - n) / n
+                                 : near(gen);
+    const long double exact = ref::eval_ext(Activation::mish, Direction::deriv, x, Params{}, ref::ConstRounding::f64);
+    const UlpError e = ulp_error(DType::f64, bit_cast<std::uint64_t>(m.deriv(x)), exact);
+    ASSERT_EQ(e.cls, UlpClass::finite) << x;
+    EXPECT_FALSE(e.signed_zero_mismatch || e.flushed_subnormal) << x;
+    if (double(e.ulp) > worst) worst = double(e.ulp), worst_x = x;
+  }
+  std::printf("mish f64 deriv on [-700, 700]: max %.4f ulp (x = %.17g), bound %.3g\n", worst, worst_x, b.ulp);
+  EXPECT_LE(worst, b.ulp);
+  EXPECT_DOUBLE_EQ(m.deriv(-0.0), 0.6);  // 15 / 25: within 4 ulp
+  EXPECT_DOUBLE_EQ(m.deriv(0.0), 0.6);
+  EXPECT_EQ(m.deriv(700.0), 1.0);
+  EXPECT_EQ(m.deriv(std::nextafter(700.0, 800.0)), 1.0);  // past the hot range: eval_deriv
+  EXPECT_LT(m.deriv(-700.0), 0.0);
+  EXPECT_TRUE(std::isnan(m.deriv(std::nan(""))));
 }
 
 }  // namespace
