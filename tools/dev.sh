@@ -77,9 +77,10 @@ run_tests() {
   log "C++ tests (GPU tests skip with a reason when there is no GPU)"
   ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS"
   log "Python tests"
-  # Separate pytest runs: each tree has its own conftest.py.  The tools' tests on every core (pytest-xdist; ~1.8x
-  # on 2 cores); tests/python and the battery run actbench on every core themselves, and time signals: one process.
-  ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q -n "$JOBS" tools/tests
+  # Separate pytest runs: each tree has its own conftest.py.  The tools' tests on every core (pytest-xdist, a test
+  # file's tests in one process: test_browser.py shares one Chromium home; ~1.8x on 2 cores); tests/python and the
+  # battery run actbench on every core themselves, and time signals: one process.
+  ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q -n "$JOBS" --dist loadfile tools/tests
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/python
   log "reliability battery (bad values, fuzzed files, signals, a full disk, concurrent writers)"
   ACTBENCH_BIN="$BUILD/actbench" "$VENV/bin/python" -m pytest -q tests/reliability

@@ -11,6 +11,7 @@ Notation (kernels/f32/gelu.hpp): a = |x|, c = 1/sqrt(2 pi), G(a) = e^(a^2/2) Phi
 a0 = 0.7517915... the zero of G(a) - a c (gelu'(-a0) = 0), w_d = a/(a + d).
     gelu      F = a G(a) = w H(w), H = 1/2 + w P(w - 1/2)     (d = 1)
     gelu'     L = (G(a) - a c)/(a0 - a) = 1/2 + Q(w - 3/8)      (d = 4; the 16-bit paths: L = Q(w - wc))
+    gelu_tanh z = x (K + c3 x^2), K = Kh + Kl (Kh a multiple of 2^-20), c3 = K a as an exact f32 pair
     gelu_tanh' next to its zero x0: f'(x0 + u) = u (c0 + u P1(u))
     exp       e^r = 1 + r + r^2 p(r) on |r| <= ln2/2
 
@@ -141,6 +142,12 @@ def main():
     ln2 = mp.log(2)
     print(f"ln2 - f32(ln2) = {f32(ln2 - f32(ln2)):.9e}f;  2 f32(sqrt(2/pi)) = {hexf(2 * f32(KC))}, "
           f"f32(0.044715) = {hexf(f32(AC))}")
+    # gelu_tanh's z = x (K + c3 x^2) (two_u): K = 2 f32(k) split at 2^-20, c3 = K f32(a) as an exact f32 pair
+    K, A = mp.mpf(2 * f32(KC)), mp.mpf(f32(AC))
+    kh = mp.nint(K * 2**20) / 2**20
+    c3h = f32(K * A)
+    assert f32(K * A - c3h) == K * A - c3h and f32(K - kh) == K - kh  # both splits exact
+    print(f"two_u: K = {hexf(kh)} + {hexf(K - kh)}; K a = {hexf(c3h)} + {hexf(K * A - c3h)}")
 
     def m1r2(r):
         return (mp.exp(r) - 1 - r) / r**2 if r else mp.mpf(0.5)

@@ -523,7 +523,7 @@ ACTBENCH_HOT float mish_deriv_hot(float x) {
   float jh = j.hi, jl = fp::add(j.lo, fp::add(m.u.lo, vl));
   // next to the zero: J = (uh + ul) (J1 + uh P(uh)), u = x - x0 = uh + ul (x0 = hi - ul), J1 = J'(x0) split as
   // 2.375 + kJ1r: uh has at most 19 significant bits in the band (a multiple of 2^-23 below 1/16), 2.375 five,
-  // so bh = 2.375 uh is exact and bl = uh (kJ1r + uh P) + ul J1 carries the rest (ul uh P, < 2^-50 |J|, left out)
+  // so bh = 2.375 uh is exact and bl = uh (kJ1r + uh P) + ul J1 carries the rest (2 ul uh P, ~2^-31 |J|, left out)
   const float uh = fp::sub(x, -1.19243121f);  // exact (Sterbenz) in the band
   constexpr float kJ1r = -0.00085932645f;     // J1 - 2.375 (J1 = 2.37414067355954...)
   constexpr float kUlJ1 = 7.2267361e-09f;     // ul J1, ul = 3.0439376e-09

@@ -212,16 +212,17 @@ namespace gelu_detail {
 inline constexpr float kTanhK = 0x1.988454p+0f;  // K = 2 k, k = sqrt(2/pi) rounded to f32
 inline constexpr float kTanhA = 0x1.6e4e26p-5f;  // 0.044715 rounded to f32
 
-/// z = K x (1 + a x^2) = x g, g = K + c3 x^2 (c3 = K a, an exact pair), as z + zl (relative error ~2^-44), |x| <= 11.25:
-/// x^2 = p + pl exactly, gh = fma(c3, p, Kh) with K's high part Kh a multiple of 2^-20, so that Kh - gh is exact for
-/// every gh in [1.59, 16) (a multiple of ulp(gh), at most 24 bits), and fma(c3, p, Kh - gh) is gh's rounding error
-/// (< 2^-21) rounded once; the low terms c3 pl + c3lo p + Kl (Kl = K - Kh = 2^-22) join it: g to ~2^-45.
+/// z = K x (1 + a x^2) = x g, g = K + c3 x^2 (c3 = K a, an exact pair), as z + zl (relative error ~2^-44) for
+/// |x| <= 11.25: x^2 = p + pl exactly, gh = fma(c3, p, Kh) with K's high part Kh a multiple of 2^-20, so that
+/// Kh - gh is exact for every gh in [1.59, 16) (a multiple of ulp(gh), at most 24 bits), and fma(c3, p, Kh - gh) is
+/// gh's rounding error (< 2^-21) rounded once; the low terms c3 pl + c3lo p + Kl (Kl = K - Kh = 2^-22) join it: g to
+/// ~2^-45.  tools/gen_gelu_coeffs.py prints both splits.
 struct TwoU {
   float z, zl;
 };
 inline constexpr float kTanhKh = 0x1.98845p+0f, kTanhKl = 0x1p-22f;      // K = kTanhKh + kTanhKl
 inline constexpr float kTanhC3 = 0x1.2444f2p-4f, kTanhC3lo = 0x1.0d3c78p-29f;  // K a = kTanhC3 + kTanhC3lo exactly
-// (both sides exact in double: 48 and 49 significant bits)
+// (both sides exact in double: 47 significant bits)
 static_assert(double(kTanhK) * double(kTanhA) == double(kTanhC3) + double(kTanhC3lo), "K a as a pair");
 static_assert(double(kTanhKh) + double(kTanhKl) == double(kTanhK), "K as Kh + Kl");
 ACTBENCH_HOT TwoU two_u(float x) {

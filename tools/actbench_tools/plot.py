@@ -963,15 +963,25 @@ class Rendered:
 
 
 _JOBS: list[FigureJob] = []  # the jobs of render_figures' worker processes (inherited by fork, not pickled)
+_FAILED: Any = None  # the index of the first job whose `actbench eval` failed (len(jobs): none), shared by them
+
+
+class _Skipped:
+    """_render_one's answer for a figure of the binary after one that failed."""
 
 
 def _render_one(i: int, outdir: Path, formats: tuple[str, ...], dpi: float | None):
-    """Worker: draws and writes job i; returns a Rendered, None (nothing to show) or the CurveError's text."""
+    """Draws and writes job i; returns a Rendered, None (nothing to show), a _Skipped (a figure of the binary after
+    one that failed) or the CurveError's text."""
     job = _JOBS[i]
+    if job.needs_binary and _FAILED.value < i:
+        return _Skipped()
     try:
         made = job.make()
     except CurveError as e:
         plt.close("all")
+        with _FAILED.get_lock():
+            _FAILED.value = min(_FAILED.value, i)
         return str(e)
     if not made:
         return None
@@ -996,35 +1006,40 @@ def default_workers() -> int:
 def render_figures(jobs: list[FigureJob], outdir: Path, say: Callable[[str], None],
                    formats: tuple[str, ...] = ("png", "svg"), dpi: float | None = None,
                    workers: int | None = None) -> list[Rendered]:
-    """Draws and writes the jobs, in page order, on `workers` processes (forked: the jobs are not pickled; one
-    process, or a platform without fork, draws them here).  After a failing `actbench eval` no further figure of
-    the binary is kept, as iter_figures does."""
+    """Draws and writes the jobs, in page order, on `workers` processes (forked, Linux only: the jobs are not
+    pickled; one process, or another platform, draws them here).  After a failing `actbench eval` no later figure of
+    the binary is drawn or kept, as iter_figures does; a worker that dies ends the run with an error."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    global _JOBS
+    global _JOBS, _FAILED
     workers = default_workers() if workers is None else workers
-    use_pool = workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods()
-    _JOBS = jobs
+    use_pool = workers > 1 and len(jobs) > 1 and sys.platform.startswith("linux")
+    ctx = multiprocessing.get_context("fork") if use_pool else multiprocessing.get_context()
+    _JOBS, _FAILED = jobs, ctx.Value("q", len(jobs))
+    args = [(i, outdir, formats, dpi) for i in range(len(jobs))]
     try:
         if use_pool:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-                results = pool.starmap(_render_one, [(i, outdir, formats, dpi) for i in range(len(jobs))], 1)
+            # concurrent.futures, not multiprocessing.Pool: a worker killed (out of memory) raises BrokenProcessPool
+            # where a Pool would wait for it forever
+            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
+                results = list(pool.map(_render_one, *zip(*args, strict=True)))
         else:
-            results = [_render_one(i, outdir, formats, dpi) for i in range(len(jobs))]
+            results = [_render_one(*a) for a in args]
     finally:
-        _JOBS = []
+        _JOBS, _FAILED = [], None
     out: list[Rendered] = []
     eval_failed = False
     for job, r in zip(jobs, results, strict=True):
         if job.needs_binary and eval_failed:
-            for p in r.paths if isinstance(r, Rendered) else []:
+            for p in r.paths if isinstance(r, Rendered) else []:  # drawn before the failure was known
                 p.unlink(missing_ok=True)
             continue
-        if isinstance(r, str):
+        if isinstance(r, Rendered):
+            out.append(r)
+        elif isinstance(r, str):
             say(f"skipping the eval figures: {r}")
             eval_failed = True
-        elif r is not None:
-            out.append(r)
     return out
 
 

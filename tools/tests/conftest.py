@@ -21,6 +21,9 @@ except ImportError:  # pragma: no cover
 
 import make_fixtures  # noqa: E402
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n: the workers already fill the CPUs; figures drawn in-process
+    os.environ.setdefault("ACTBENCH_PLOT_JOBS", "1")
+
 
 @pytest.fixture
 def fixtures() -> Path:

@@ -2,7 +2,8 @@
 
 Accepts: eval --activation A --direction fwd|deriv|bwd --dtype T --variant V --backend cpu --json X...
 (X: hex bit patterns of the dtype, or decimals) and prints a JSON array of
-{x_bits, x, y_bits, y, ref, ulp} like the real command. FAKE_ACTBENCH_FAIL=1 makes it fail.
+{x_bits, x, y_bits, y, ref, ulp} like the real command. FAKE_ACTBENCH_FAIL=1 makes it fail; FAKE_ACTBENCH_FAIL=A,B
+makes it fail for those activations only. FAKE_ACTBENCH_LOG=FILE appends each call's activation to FILE.
 """
 
 import argparse
@@ -54,7 +55,11 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("xs", nargs="*")
     args = ap.parse_intermixed_args()
-    if os.environ.get("FAKE_ACTBENCH_FAIL"):
+    if os.environ.get("FAKE_ACTBENCH_LOG"):
+        with open(os.environ["FAKE_ACTBENCH_LOG"], "a") as log:
+            log.write(args.activation + "\n")
+    fail = os.environ.get("FAKE_ACTBENCH_FAIL", "")
+    if fail == "1" or args.activation in fail.split(","):
         print("actbench: error: injected failure", file=sys.stderr)
         return 3
     if args.command != "eval" or not args.json or args.activation not in FWD:

@@ -2,6 +2,8 @@
 accuracy figure per dtype, ULP error against x (per binade from the report, dense from
 `actbench eval`)."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -195,8 +197,9 @@ def test_bad_report_exit_2(tmp_path, capsys):
     assert "truncated JSON" in err and "Traceback" not in err
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="render_figures forks its workers on Linux only")
 def test_workers_draw_what_one_process_draws(tmp_path):
-    """render_figures on two forked workers: the same figures, captions and files, in page order, as on one."""
+    """render_figures on two forked workers: the same figures, captions and bytes, in page order, as on one."""
     a = write_report(tmp_path / "a.json",
                      make_fixtures.make_report("gpu", activations=("relu",), dtypes=("f32", "f16")))
     b = write_report(tmp_path / "b.json", make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",)))
@@ -208,25 +211,37 @@ def test_workers_draw_what_one_process_draws(tmp_path):
         rendered = plot.render_figures(plot.figure_jobs(reports, None, lambda m: None, curves=False), out,
                                        lambda m: None, ("png",), workers=workers)
         assert all(p.parent == out for r in rendered for p in r.paths)
-        got[workers] = ([(r.stem, r.caption, r.section) for r in rendered], sorted(p.name for p in out.iterdir()))
+        got[workers] = ([(r.stem, r.caption, r.section) for r in rendered],
+                        {p.name: p.read_bytes() for p in out.iterdir()})
     serial = [(f.stem, f.caption, f.section) for f in plot.iter_figures(reports, None, lambda m: None, curves=False)]
     plot.plt.close("all")
     assert len(got[1][0]) > 4 and got[1] == got[2] and got[1][0] == serial
 
 
-def test_workers_drop_every_eval_figure_after_a_failing_binary(tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_no_eval_figure_after_a_failing_binary(tmp_path, monkeypatch, workers):
+    """The binary fails for relu (first in page order) and works for sigmoid: as in iter_figures, no eval figure
+    is kept after the first failure, sigmoid's included, the failure is said once, and (one process) the binary is
+    not run again."""
     exe = make_fake_actbench(tmp_path / "bin")
-    monkeypatch.setenv("FAKE_ACTBENCH_FAIL", "1")
-    r = write_report(tmp_path / "r.json", make_fixtures.make_report("cpu", activations=("relu", "gelu"),
+    r = write_report(tmp_path / "r.json", make_fixtures.make_report("cpu", activations=("relu", "sigmoid"),
                                                                     dtypes=("f32",)))
-    notes = []
-    out = tmp_path / "out"
-    out.mkdir()
-    rendered = plot.render_figures(plot.figure_jobs([load_report(r)], str(exe), notes.append), out, notes.append,
-                                   ("png",), workers=2)
-    assert rendered and not [x for x in rendered if x.stem.startswith(("curves_", "ulp_vs_x_"))]
-    assert not list(out.glob("curves_*")) and not list(out.glob("ulp_vs_x_*"))
-    assert len([n for n in notes if n.startswith("skipping the eval figures")]) == 1, notes
+    jobs = plot.figure_jobs([load_report(r)], str(exe), lambda m: None)
+    assert [j.stem for j in jobs if j.needs_binary] == ["ulp_vs_x_relu", "curves_relu", "ulp_vs_x_sigmoid",
+                                                        "curves_sigmoid"]
+    for fail, expect in (("", {"ulp_vs_x_relu", "curves_relu", "ulp_vs_x_sigmoid", "curves_sigmoid"}), ("relu", set())):
+        monkeypatch.setenv("FAKE_ACTBENCH_FAIL", fail)
+        monkeypatch.setenv("FAKE_ACTBENCH_LOG", str(tmp_path / f"calls-{fail or 'none'}"))
+        notes = []
+        out = tmp_path / f"out-{fail or 'none'}"
+        out.mkdir()
+        rendered = plot.render_figures(jobs, out, notes.append, ("png",), workers=workers)
+        assert {x.stem for x in rendered if x.stem.startswith(("curves_", "ulp_vs_x_"))} == expect
+        assert {p.stem for p in out.glob("*_*") if p.stem.startswith(("curves_", "ulp_vs_x_"))} == expect
+        assert len([n for n in notes if n.startswith("skipping the eval figures")]) == (1 if fail else 0), notes
+        assert "throughput_relu" in {x.stem for x in rendered}
+        if fail and workers == 1:
+            assert (tmp_path / "calls-relu").read_text().split() == ["relu"]
 
 
 def test_plot_jobs_from_the_environment(monkeypatch):
