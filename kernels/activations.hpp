@@ -1611,26 +1611,26 @@ struct Mish {
   /// as a pair), f = x N/D with N and D selected and one IEEE quotient: one exponential and one division where
   /// eval_fwd's two sides (each its own exp and divisions) both ran in a warp whose lanes disagree; no libm call,
   /// the same bits on host and device.  Far tails, +-inf, NaN: eval_fwd, out of line.
-  ACTBENCH_HOT static double fwd_f64_hot(double x) {
+  /// e^-|x| = 2^(-|x| log2 e), the argument as a pair (|x| <= 700).
+  ACTBENCH_HOT static double e_f64(double x) {
     constexpr double kL2E = 0x1.71547652b82fep+0, kL2Elo = 0x1.777d0ffda0d24p-56;  // log2(e) = kL2E + kL2Elo
     const double ax = ::fabs(x);
     const double th = fp::mul(-ax, kL2E);
-    const double e = f64::exp2_pair(th, fp::fma(-ax, kL2Elo, fp::fma(-ax, kL2E, -th)));
+    return f64::exp2_pair(th, fp::fma(-ax, kL2Elo, fp::fma(-ax, kL2E, -th)));
+  }
+  ACTBENCH_HOT static double fwd_f64_hot(double x) {
+    const double e = e_f64(x);
     const bool neg = x <= 0.0;
     const double N = neg ? fp::mul(e, fp::add(e, 2.0)) : fp::fma(2.0, e, 1.0);
     const double D = neg ? fp::add(N, 2.0) : fp::fma(fp::mul(2.0, e), e, N);
     return fp::mul(x, N / D);  // IEEE quotient
   }
   ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double>(x); }
-  /// f64 precise f', |x| <= 700 (next to the zero: deriv_near_zero_f64, before this): the 16-bit paths' form in double,
-  /// f' = N/D + 4 x e A / D^2 with e = e^-|x| as in fwd_f64_hot, N and D selected, A = (x <= 0 ? 1 : e)(1 + e), one
-  /// IEEE reciprocal: one exponential and one division where eval_deriv's two sides (each a libm exp and two
-  /// divisions) both ran in a warp whose lanes disagree.  Far tails, +-inf, NaN: eval_deriv, out of line.
+  /// f64 precise f', |x| <= 700 (next to the zero: deriv_near_zero_f64, before this), from e = e^-|x| as in
+  /// fwd_f64_hot and one IEEE reciprocal: one exponential and one division where eval_deriv's two sides (each a libm
+  /// exp and two divisions) both ran in a warp whose lanes disagree.  Far tails, +-inf, NaN: eval_deriv, out of line.
   ACTBENCH_HOT static double deriv_f64_hot(double x) {
-    constexpr double kL2E = 0x1.71547652b82fep+0, kL2Elo = 0x1.777d0ffda0d24p-56;  // log2(e) = kL2E + kL2Elo
-    const double ax = ::fabs(x);
-    const double th = fp::mul(-ax, kL2E);
-    const double e = f64::exp2_pair(th, fp::fma(-ax, kL2Elo, fp::fma(-ax, kL2E, -th)));
+    const double e = e_f64(x);
     const bool neg = x <= 0.0;
     // x <= 0: f' = e J / D^2, J = (e + 2) D + 4x (1 + e), D = e (e + 2) + 2: J cancels next to the zero, so its
     //   larger term 4x (1 + e) enters exactly (1 + e as a pair, the product inside the fma);

@@ -5,6 +5,7 @@
 #include "harness/reference.hpp"
 #include "harness/ulp.hpp"
 #include "kernels/activations.hpp"
+#include "kernels/catalog.hpp"
 #include "kernels/f64/exp.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,25 @@
 
 namespace actbench {
 namespace {
+
+/// The largest ulp error of y = f(x) against the f64 reference of (a, d) over x = point(i), i = 0 .. count - 1,
+/// every result finite and without a signed-zero or flush mismatch; printed with the bound, which it must keep.
+template <class Point, class F>
+void expect_within_bound(Activation a, Direction d, const char* range, int count, Point point, F f) {
+  const AccuracyBound b = accuracy_bound(a, d, DType::f64, Variant::precise);
+  double worst = 0, worst_x = 0;
+  for (int i = 0; i < count; ++i) {
+    const double x = point(i);
+    const long double exact = ref::eval_ext(a, d, x, Params{}, ref::ConstRounding::f64);
+    const UlpError e = ulp_error(DType::f64, bit_cast<std::uint64_t>(f(x)), exact);
+    ASSERT_EQ(e.cls, UlpClass::finite) << x;
+    EXPECT_FALSE(e.signed_zero_mismatch || e.flushed_subnormal) << x;
+    if (double(e.ulp) > worst) worst = double(e.ulp), worst_x = x;
+  }
+  std::printf("%s f64 %s on %s: max %.4f ulp (x = %.17g), bound %.3g\n", info(a).name, to_string(d), range, worst,
+              worst_x, b.ulp);
+  EXPECT_LE(worst, b.ulp);
+}
 
 TEST(F64Exp2Pair, WithinTwoThirdsOfAnUlp) {
   std::mt19937_64 gen(20261203);
@@ -42,27 +62,17 @@ TEST(F64Exp2Pair, WithinTwoThirdsOfAnUlp) {
 TEST(F64GeluTanh, HotRangeWithinBound) {
   const GeluTanh<Variant::precise> g;
   for (Direction d : {Direction::fwd, Direction::deriv}) {
-    const AccuracyBound b = accuracy_bound(Activation::gelu_tanh, d, DType::f64, Variant::precise);
-    double worst = 0, worst_x = 0;
     const int n = 2000000;
     std::mt19937_64 gen(7);
     std::uniform_real_distribution<double> edge(-1.6, -1.12);  // next to f''s band, where B cancels
     // the input where the libm-based f' reached 8.59 ulp against the bound of 8 (before kernels/f64/exp.hpp), and
     // the worst of f and f' a 40-60M-point random search found (a review of this code)
     const double known[] = {-1.2743814547849237, -3.8816839866247861, -1.223221463442983};
-    for (int i = 0; i <= 2 * n + 3; ++i) {
-      // the hot path's range, |x| <= 20, and both of its ends; random points next to the band; the known inputs
-      const double x = i <= n ? -20.0 + 40.0 * i / n : i <= 2 * n ? edge(gen) : known[i - 2 * n - 1];
-      const double y = d == Direction::fwd ? g.fwd(x) : g.deriv(x);
-      const long double exact = ref::eval_ext(Activation::gelu_tanh, d, x, Params{}, ref::ConstRounding::f64);
-      const UlpError e = ulp_error(DType::f64, bit_cast<std::uint64_t>(y), exact);
-      ASSERT_EQ(e.cls, UlpClass::finite) << x;
-      EXPECT_FALSE(e.signed_zero_mismatch || e.flushed_subnormal) << x;
-      if (double(e.ulp) > worst) worst = double(e.ulp), worst_x = x;
-    }
-    std::printf("gelu_tanh f64 %s on [-20, 20]: max %.4f ulp (x = %.17g), bound %.3g\n", to_string(d), worst, worst_x,
-                b.ulp);
-    EXPECT_LE(worst, b.ulp);
+    // the hot path's range, |x| <= 20, and both of its ends; random points next to the band; the known inputs
+    expect_within_bound(
+        Activation::gelu_tanh, d, "[-20, 20]", 2 * n + 4,
+        [&](int i) { return i <= n ? -20.0 + 40.0 * i / n : i <= 2 * n ? edge(gen) : known[i - 2 * n - 1]; },
+        [&](double x) { return d == Direction::fwd ? g.fwd(x) : g.deriv(x); });
   }
   EXPECT_TRUE(std::signbit(g.fwd(-0.0)));
   EXPECT_EQ(g.fwd(20.0), 20.0);
@@ -76,21 +86,13 @@ TEST(F64GeluTanh, HotRangeWithinBound) {
 
 TEST(F64Mish, HotRangeWithinBound) {
   const Mish<Variant::precise> m;
-  const AccuracyBound b = accuracy_bound(Activation::mish, Direction::fwd, DType::f64, Variant::precise);
-  double worst = 0, worst_x = 0;
   const int n = 2000000;
-  for (int i = 0; i <= n; ++i) {
-    // the hot path's range, |x| <= 700, denser where the data are: [-20, 20] and the rest
-    const double x = i == n ? -7.5861153937888233  // the worst a 40M-point random search found (a review)
-                            : i % 2 ? -20.0 + 40.0 * i / n : -700.0 + 1400.0 * i / n;
-    const long double exact = ref::eval_ext(Activation::mish, Direction::fwd, x, Params{}, ref::ConstRounding::f64);
-    const UlpError e = ulp_error(DType::f64, bit_cast<std::uint64_t>(m.fwd(x)), exact);
-    ASSERT_EQ(e.cls, UlpClass::finite) << x;
-    EXPECT_FALSE(e.signed_zero_mismatch || e.flushed_subnormal) << x;
-    if (double(e.ulp) > worst) worst = double(e.ulp), worst_x = x;
-  }
-  std::printf("mish f64 fwd on [-700, 700]: max %.4f ulp (x = %.17g), bound %.3g\n", worst, worst_x, b.ulp);
-  EXPECT_LE(worst, b.ulp);
+  // the hot path's range, |x| <= 700, denser where the data are: [-20, 20] and the rest; then the worst a 40M-point
+  // random search found (a review)
+  expect_within_bound(
+      Activation::mish, Direction::fwd, "[-700, 700]", n + 1,
+      [&](int i) { return i == n ? -7.5861153937888233 : i % 2 ? -20.0 + 40.0 * i / n : -700.0 + 1400.0 * i / n; },
+      [&](double x) { return m.fwd(x); });
   EXPECT_TRUE(std::signbit(m.fwd(-0.0)));
   EXPECT_EQ(m.fwd(700.0), 700.0);
   EXPECT_TRUE(std::signbit(m.fwd(-700.0)));
@@ -98,26 +100,20 @@ TEST(F64Mish, HotRangeWithinBound) {
 
 TEST(F64Mish, DerivHotRangeWithinBound) {
   const Mish<Variant::precise> m;
-  const AccuracyBound b = accuracy_bound(Activation::mish, Direction::deriv, DType::f64, Variant::precise);
   std::mt19937_64 gen(20261205);
   std::uniform_real_distribution<double> near(-3.0, 0.0);
-  double worst = 0, worst_x = 0;
   const int n = 1000000;
-  for (int i = 0; i <= 3 * n; ++i) {
-    // the hot range |x| <= 700 (a grid), [-20, 20] (a grid), and random points of [-3, 0] around the band of the
-    // zero, where f' cancels most; then a point where eval_deriv, which f64 took before, erred by 11.3 ulp
-    const double x = i == 3 * n ? -1.7403611016579021
-                     : i < n    ? -700.0 + 1400.0 * i / n
-                     : i < 2 * n ? -20.0 + 40.0 * (i - n) / n
-                                 : near(gen);
-    const long double exact = ref::eval_ext(Activation::mish, Direction::deriv, x, Params{}, ref::ConstRounding::f64);
-    const UlpError e = ulp_error(DType::f64, bit_cast<std::uint64_t>(m.deriv(x)), exact);
-    ASSERT_EQ(e.cls, UlpClass::finite) << x;
-    EXPECT_FALSE(e.signed_zero_mismatch || e.flushed_subnormal) << x;
-    if (double(e.ulp) > worst) worst = double(e.ulp), worst_x = x;
-  }
-  std::printf("mish f64 deriv on [-700, 700]: max %.4f ulp (x = %.17g), bound %.3g\n", worst, worst_x, b.ulp);
-  EXPECT_LE(worst, b.ulp);
+  // the hot range |x| <= 700 (a grid), [-20, 20] (a grid), and random points of [-3, 0] around the band of the zero,
+  // where f' cancels most; then a point where eval_deriv, which f64 took before, erred by 11.3 ulp
+  expect_within_bound(
+      Activation::mish, Direction::deriv, "[-700, 700]", 3 * n + 1,
+      [&](int i) {
+        return i == 3 * n ? -1.7403611016579021
+               : i < n    ? -700.0 + 1400.0 * i / n
+               : i < 2 * n ? -20.0 + 40.0 * (i - n) / n
+                           : near(gen);
+      },
+      [&](double x) { return m.deriv(x); });
   EXPECT_DOUBLE_EQ(m.deriv(-0.0), 0.6);  // 15 / 25: within 4 ulp
   EXPECT_DOUBLE_EQ(m.deriv(0.0), 0.6);
   EXPECT_EQ(m.deriv(700.0), 1.0);
