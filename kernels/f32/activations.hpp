@@ -521,7 +521,7 @@ ACTBENCH_HOT float mish_deriv_hot(float x) {
   const float vl = fp::fma(x4, h.lo, fp::fma(x4, h.hi, -vh));
   Pair j = fp::two_sum(m.u.hi, vh);
   float jh = j.hi, jl = fp::add(j.lo, fp::add(m.u.lo, vl));
-  // next to the zero: J = (uh + ul) (J1 + uh P(uh)), u = x - x0 = uh + ul (x0 = hi - ul), J1 = J'(x0) split as
+  // next to the zero: J = u (J1 + u P(u)), u = x - x0 = uh + ul (x0 = hi - ul), J1 = J'(x0) split as
   // 2.375 + kJ1r: uh has at most 19 significant bits in the band (a multiple of 2^-23 below 1/16), 2.375 five,
   // so bh = 2.375 uh is exact and bl = uh (kJ1r + uh P) + ul J1 carries the rest (2 ul uh P, ~2^-31 |J|, left out)
   const float uh = fp::sub(x, -1.19243121f);  // exact (Sterbenz) in the band

@@ -119,6 +119,10 @@ TEST(F64Mish, DerivHotRangeWithinBound) {
   EXPECT_EQ(m.deriv(700.0), 1.0);
   EXPECT_EQ(m.deriv(std::nextafter(700.0, 800.0)), 1.0);  // past the hot range: eval_deriv
   EXPECT_LT(m.deriv(-700.0), 0.0);
+  EXPECT_LT(m.deriv(std::nextafter(-700.0, -800.0)), 0.0);  // past the hot range: eval_deriv's tail
+  EXPECT_EQ(m.deriv(INFINITY), 1.0);
+  EXPECT_EQ(m.deriv(-INFINITY), 0.0);
+  EXPECT_TRUE(std::signbit(m.deriv(-INFINITY)));
   EXPECT_TRUE(std::isnan(m.deriv(std::nan(""))));
 }
 

@@ -32,6 +32,7 @@ sets N, 1 draws them in this process), and written in the same order as by one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -970,6 +971,17 @@ class _Skipped:
     """_render_one's answer for a figure of the binary after one that failed."""
 
 
+class _Index:
+    """_FAILED in one process: a multiprocessing.Value's interface without its shared memory and semaphore (which
+    some sandboxes lack)."""
+
+    def __init__(self, value: int):
+        self.value = value
+
+    def get_lock(self):
+        return contextlib.nullcontext()
+
+
 def _render_one(i: int, outdir: Path, formats: tuple[str, ...], dpi: float | None):
     """Draws and writes job i; returns a Rendered, None (nothing to show), a _Skipped (a figure of the binary after
     one that failed) or the CurveError's text."""
@@ -1011,21 +1023,26 @@ def render_figures(jobs: list[FigureJob], outdir: Path, say: Callable[[str], Non
     the binary is drawn or kept, as iter_figures does; a worker that dies ends the run with an error."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _JOBS, _FAILED
     workers = default_workers() if workers is None else workers
     use_pool = workers > 1 and len(jobs) > 1 and sys.platform.startswith("linux")
-    ctx = multiprocessing.get_context("fork") if use_pool else multiprocessing.get_context()
-    _JOBS, _FAILED = jobs, ctx.Value("q", len(jobs))
     args = [(i, outdir, formats, dpi) for i in range(len(jobs))]
     try:
         if use_pool:
+            ctx = multiprocessing.get_context("fork")
+            _JOBS, _FAILED = jobs, ctx.Value("q", len(jobs))
             # concurrent.futures, not multiprocessing.Pool: a worker killed (out of memory) raises BrokenProcessPool
             # where a Pool would wait for it forever
             with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
                 results = list(pool.map(_render_one, *zip(*args, strict=True)))
         else:
+            _JOBS, _FAILED = jobs, _Index(len(jobs))
             results = [_render_one(*a) for a in args]
+    except BrokenProcessPool:
+        raise UsageError(f"a drawing process died (out of memory?) while writing into {outdir}; "
+                         "ACTBENCH_PLOT_JOBS=1 draws the figures in one process") from None
     finally:
         _JOBS, _FAILED = [], None
     out: list[Rendered] = []

@@ -250,3 +250,28 @@ def test_plot_jobs_from_the_environment(monkeypatch):
     monkeypatch.setenv("ACTBENCH_PLOT_JOBS", "many")
     with pytest.raises(plot.UsageError, match="ACTBENCH_PLOT_JOBS"):
         plot.default_workers()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="render_figures forks its workers on Linux only")
+def test_a_worker_that_dies_is_one_clear_error(tmp_path):
+    """A drawing process killed (out of memory, say) ends the run with a message, not a hang or a traceback."""
+    import os
+
+    jobs = [plot.FigureJob(f"dies_{i}", "ulp", lambda: os._exit(9)) for i in range(2)]
+    with pytest.raises(plot.UsageError, match="a drawing process died"):
+        plot.render_figures(jobs, tmp_path, lambda m: None, ("png",), workers=2)
+
+
+def test_one_process_needs_no_shared_memory(tmp_path, monkeypatch):
+    """ACTBENCH_PLOT_JOBS=1 draws without multiprocessing (no semaphore or /dev/shm, which some sandboxes lack)."""
+    import multiprocessing
+
+    def refuse(*_a, **_k):
+        raise OSError("no shared memory here")
+
+    monkeypatch.setattr(multiprocessing, "get_context", refuse)
+    r = write_report(tmp_path / "r.json", make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",)))
+    rendered = plot.render_figures(plot.figure_jobs([load_report(r)], None, lambda m: None, curves=False), tmp_path,
+                                   lambda m: None, ("png",), workers=1)
+    plot.plt.close("all")
+    assert "throughput_relu" in [x.stem for x in rendered]
