@@ -1089,6 +1089,7 @@ def build_parser():
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    workers = default_workers()  # a bad ACTBENCH_PLOT_JOBS is an error before any report is read
     reports = load_with_warnings(PROG, args.reports)
     formats = ("png", "svg") if args.format == "both" else (args.format,)
     if args.history:
@@ -1103,7 +1104,7 @@ def main(argv: list[str] | None = None) -> int:
     say = functools.partial(note, PROG)
     written = 0
     for r in render_figures(figure_jobs(reports, actbench, say, curves=not args.no_curves), args.output_dir, say,
-                            formats):
+                            formats, workers=workers):
         for p in r.paths:
             print(p)
             written += 1

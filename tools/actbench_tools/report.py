@@ -704,6 +704,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.history:
             raise UsageError(f"--history makes the HTML report; it does not go with --format {args.format}")
         return export_main(args.reports, args.format, args.output_dir, PROG)
+    workers = None
+    if not args.no_figures:  # a bad ACTBENCH_PLOT_JOBS: an error before any report is read
+        from .plot import default_workers  # matplotlib only when drawing
+
+        workers = default_workers()
     reports = load_with_warnings(PROG, args.reports)
     hist = None
     if args.history:
@@ -730,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
             figures.append((f.stem, f.caption, f.section))
         jobs = plot.figure_jobs(reports, actbench, say, curves=not args.no_curves)
         figures += [(r.stem, r.caption, r.section)
-                    for r in plot.render_figures(jobs, figdir, say, ("png",), dpi=FIGURE_DPI)]
+                    for r in plot.render_figures(jobs, figdir, say, ("png",), dpi=FIGURE_DPI, workers=workers)]
     html_path = args.output_dir / "report.html"
     md_path = args.output_dir / "summary.md"
     html_path.write_text(page(reports, figures, notes, hist), encoding="utf-8")

@@ -275,3 +275,15 @@ def test_one_process_needs_no_shared_memory(tmp_path, monkeypatch):
                                    lambda m: None, ("png",), workers=1)
     plot.plt.close("all")
     assert "throughput_relu" in [x.stem for x in rendered]
+
+
+def test_a_bad_plot_jobs_value_is_one_line_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    from actbench_tools import report
+
+    r = write_report(tmp_path / "r.json", make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",)))
+    monkeypatch.setenv("ACTBENCH_PLOT_JOBS", "x")
+    for prog, main in (("actbench-plot", plot.main), ("actbench-report", report.main)):
+        assert run(prog, main, [str(r), "-o", str(tmp_path / prog)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"{prog}: error: ACTBENCH_PLOT_JOBS='x': expected a whole number of processes"], err
+        assert not (tmp_path / prog).exists()
