@@ -46,6 +46,8 @@
 #include "f32/activations.hpp"
 #include "f32/gelu.hpp"
 #include "f64/exp.hpp"
+#include "f64/log.hpp"
+#include "f64/recip.hpp"
 #include "math.hpp"
 #include "narrow.hpp"
 
@@ -631,11 +633,22 @@ struct Softplus {
     if (z.lo != C(0)) s += M::div(z.lo * (z.hi > C(0) ? C(1) : e), C(1) + e);
     return b == C(1) ? s : M::div(s, b);
   }
+  /// f64 precise, beta = 1, |x| <= 700: max(x, 0) + log1p(e), e = e^-|x| by f64::exp_pair and log1p(e) by
+  /// f64::log1p_unit: no libm call and no branch (the library's exp and log1p were two calls per element, and their
+  /// device code is long).  Past 700, +-inf, NaN: eval_fwd, out of line; beta != 1: eval_fwd, inline.
+  ACTBENCH_HOT static double fwd_f64_hot(double x) {
+    const double l = f64::log1p_unit(f64::exp_pair(-::fabs(x), 0.0));
+    return x > 0.0 ? fp::add(x, l) : l;
+  }
+  ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double, true>(x, 1.0); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     if constexpr (detail::kF32<V, C>) return f32::softplus(x, float(beta));  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
+    if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
+      if (b == 1.0) return ::fabs(x) <= 700.0 ? fwd_f64_hot(x) : fwd_f64_slow(x);
+    }
     return b == C(1) ? eval_fwd<M, C, true>(x, C(1)) : eval_fwd<M, C>(x, b);
   }
   template <class M, class C, bool kUnit>
@@ -1388,19 +1401,21 @@ struct GeluTanh {
     return M::fma(t, M::fma(z.lo, M::fma(s.sc - s.s, xzp, C(1)), xzp), s.s);
   }
   /// f64 precise, |x| <= 20 (the benchmark's data are in [-8, 8]): the 16-bit paths' form (below) in double,
-  ///   f = max(x, 0) - a E/(1 + E),  f' = s (1 + sc x z'),  E = e^-|z| = 2^t, t = -a g, g = c1 + c3 a^2,
-  /// with a^2 a pair and c1's high part a multiple of 2^-47 (c1h - gh exact for gh < 64), E by f64::exp2_pair
-  /// (t >= -870: E normal, well inside exp2_pair's domain, which ends at |x| = 21.149) and one IEEE quotient: no
-  /// libm call, the same bits on host and device.  Far tails, +-inf, NaN: eval_fwd / eval_deriv, out of line;
+  ///   f = max(x, 0) - a E/(1 + E),  f' = s (1 + sc x z'),  E = e^-|z|, |z| = a g, g = K + K3 a^2,
+  /// with a^2 a pair and K's high part a multiple of 2^-48 (Kh - gh exact for gh < 32), E by f64::exp_pair
+  /// (|z| <= 603: E normal, well inside exp_pair's domain, which ends at |x| = 21.14), f with one IEEE
+  /// quotient and f' with f64::recip_pair: no libm call, the same bits on host and device (f': but where
+  /// 1/(1 + E) lies within ~2^-86 of a rounding midpoint, for recip_pair's seed is the SFU's on the device).
+  /// Far tails, +-inf, NaN: eval_fwd / eval_deriv, out of line;
   /// f' next to its zero: deriv_near_zero_f64.
   /// e^-|z| for ax = |x|, p + pl = x^2 exactly (the callers' pair, which f' reuses).
   ACTBENCH_HOT static double e_f64(double ax, double p, double pl) {
-    constexpr double kC1 = 0x1.26aec21bce760p+1, kC1lo = -0x1.985892a664357p-49;  // 2 k log2(e), k, a as doubles
-    constexpr double kC3 = 0x1.a5a7cf7572a98p-4, kC3lo = -0x1.539dda202fcfcp-58;  // c1 a
-    const double gh = fp::fma(kC3, p, kC1);
-    const double gl = fp::add(fp::fma(kC3, p, fp::sub(kC1, gh)), fp::fma(kC3, pl, fp::fma(kC3lo, p, kC1lo)));
-    const double th = fp::mul(-ax, gh);
-    return f64::exp2_pair(th, fp::fma(-ax, gl, fp::fma(-ax, gh, -th)));
+    constexpr double kK = 0x1.9884533d43650p+0, kKlo = 0x1p-52;                  // 2k = kK + kKlo exactly
+    constexpr double kK3 = 0x1.2444f2a4d8b4bp-4, kK3lo = 0x1.8c953p-62;  // 2k a to 2^-83 (k, a as doubles)
+    const double gh = fp::fma(kK3, p, kK);
+    const double gl = fp::add(fp::fma(kK3, p, fp::sub(kK, gh)), fp::fma(kK3, pl, fp::fma(kK3lo, p, kKlo)));
+    const double zh = fp::mul(-ax, gh);
+    return f64::exp_pair(zh, fp::fma(-ax, gl, fp::fma(-ax, gh, -zh)));
   }
   ACTBENCH_HOT static double fwd_f64_hot(double x) {
     const double ax = ::fabs(x);
@@ -1410,19 +1425,19 @@ struct GeluTanh {
     return fp::fma(-ax, q, x < 0.0 ? -0.0 : x);
   }
   /// f' = s B, B = 1 + sc w: next to the band around f''s zero (|x - x0| = 3/8) B cancels ~2.3-fold, so
-  /// 1/(1 + E) is corrected for the rounding of 1 + E and w = x z'(x) = x (kK + kK3 x^2) is carried as a pair
+  /// 1/(1 + E) is taken of 1 + E as an exact pair (f64::recip_pair: two Newton steps from the SFU's f32 seed, no
+  /// IEEE quotient) and w = x z'(x) = x (kK + kK3 x^2) is carried as a pair
   /// (G = kK + kK3 x^2 with its error; kK - G is exact for |x| <= 2.7, where the cancellation is; beyond, Gl is
-  /// off by up to half an ulp of G, as G alone would be): 6.03 ulp at most on tests/host/test_f64_exp.cpp's points
-  /// (a grid, random points next to the band, the worst of a 40-60M-point search); its grid alone reached 7.18
-  /// without them.
+  /// off by up to half an ulp of G, as G alone would be): 4.60 ulp at most on tests/host/test_f64_exp.cpp's points
+  /// (a grid, random points next to the band, the worst of a 20M-point search of [-3, 0] with this code); with an
+  /// IEEE 1/(1 + E) corrected afterwards it was 6.03.
   ACTBENCH_HOT static double deriv_f64_hot(double x) {
     constexpr double kK = 0x1.9884533d43651p+0, kK3 = 0x1.b6676bf7450f1p-3;  // 2k, 6k a: x z'(x) = x (kK + kK3 x^2)
     const double p = fp::mul(x, x);
     const double pl = fp::fma(x, x, -p);
     const double e = e_f64(::fabs(x), p, pl);
     const double d = fp::add(1.0, e);
-    const double r0 = 1.0 / d;  // IEEE
-    const double r = fp::fma(fp::mul(-r0, fp::add(fp::sub(1.0, d), e)), r0, r0);  // 1/(d + dl), dl = 1 + e - d
+    const double r = f64::recip_pair(d, fp::add(fp::sub(1.0, d), e));  // 1/(1 + e), 1 + e = d + dl exactly
     const double q = fp::mul(e, r);
     const bool pos = x >= 0.0;
     const double s = pos ? r : q, sc = pos ? q : r;
@@ -1607,17 +1622,12 @@ struct Mish {
     const C g = M::div(C(4) * (t * t) * x * (C(1) + t), D * D);  // t*t first: x may be ~FLT_MAX
     return f + g;
   }
-  /// f64 precise, |x| <= 700: the 16-bit paths' form (below) in double, e = e^-|x| by f64::exp2_pair (-|x| log2 e
-  /// as a pair), f = x N/D with N and D selected and one IEEE quotient: one exponential and one division where
+  /// f64 precise, |x| <= 700: the 16-bit paths' form (below) in double, e = e^-|x| by f64::exp_pair,
+  /// f = x N/D with N and D selected and one IEEE quotient: one exponential and one division where
   /// eval_fwd's two sides (each its own exp and divisions) both ran in a warp whose lanes disagree; no libm call,
   /// the same bits on host and device.  Far tails, +-inf, NaN: eval_fwd, out of line.
-  /// e^-|x| = 2^(-|x| log2 e), the argument as a pair (|x| <= 700).
-  ACTBENCH_HOT static double e_f64(double x) {
-    constexpr double kL2E = 0x1.71547652b82fep+0, kL2Elo = 0x1.777d0ffda0d24p-56;  // log2(e) = kL2E + kL2Elo
-    const double ax = ::fabs(x);
-    const double th = fp::mul(-ax, kL2E);
-    return f64::exp2_pair(th, fp::fma(-ax, kL2Elo, fp::fma(-ax, kL2E, -th)));
-  }
+  /// e^-|x| (|x| <= 700).
+  ACTBENCH_HOT static double e_f64(double x) { return f64::exp_pair(-::fabs(x), 0.0); }
   ACTBENCH_HOT static double fwd_f64_hot(double x) {
     const double e = e_f64(x);
     const bool neg = x <= 0.0;

@@ -1,9 +1,8 @@
-// actbench/kernels/f64/exp.hpp - 2^(th + tl) in double from IEEE add/mul/fma only (kernels/fp.hpp).
+// actbench/kernels/f64/exp.hpp - e^(xh + xl) in double from IEEE add/mul/fma only (kernels/fp.hpp).
 //
 // The f64 precise paths otherwise call the CUDA/libm double exp, whose device code is long (integer work
 // for the scaling and the range checks) and whose result the host cannot reproduce bit for bit.  This one
-// is a Cody-Waite reduction in base 2 and a Taylor polynomial: the same bits on host and device, no branch,
-// no table.  Coefficients: 1/k! rounded to double.
+// is a Cody-Waite reduction and a short fitted polynomial: the same bits on host and device, no branch, no table.
 #pragma once
 
 #include "kernels/config.hpp"
@@ -15,36 +14,52 @@
 namespace actbench {
 namespace f64 {
 
-inline constexpr double kLn2 = 0x1.62e42fefa39efp-1;     // ln2 rounded
-inline constexpr double kLn2Lo = 0x1.abc9e3b39803fp-56;  // ln2 - kLn2
-inline constexpr double kShift = 0x1.8p52;               // 1.5 * 2^52: adding it rounds to an integer
+// tools/gen_f64_coeffs.py prints these.  21-bit constants (the low 32 bits zero) are immediates in SASS.
+inline constexpr double kL2E = 0x1.71547p+0;                      // log2(e) to 21 bits: it only chooses j
+inline constexpr double kLn2 = 0x1.62e42fefa39efp-1;              // ln2 rounded
+inline constexpr double kLn2Lo = 0x1.abc9ep-56;                   // ln2 - kLn2 to 21 bits
+inline constexpr double kShift = 0x1.8p52;                        // 1.5 * 2^52: adding it rounds to an integer
 inline constexpr std::uint64_t kShiftBits = 0x4338000000000000u;  // its bits
 
-/// 2^(th + tl) for th in [-1022, 1023] (a normal result; the formula holds for th in [-1022.5, 1023.5), outside
-/// it the scale's bits wrap and the result is garbage, not saturated: callers keep th inside) and |tl| <= 2^-30
-/// (e^rl is taken as 1 + rl; the callers' |tl| is ~2^-42): th = j + f (j an integer, f exact,
-/// |f| <= 1/2), r = (f + tl) ln2 = rh + rl (|rh| <= 0.3466), e^rh = 1 + rh + rh^2 P(rh) with P the Taylor
-/// polynomial to 1/13! (truncation < 2^-57 relative), e^rl as 1 + rl, then m 2^j with 2^j built from j's bits
-/// (exact).  The last addition's rounding dominates: 0.63 ulp measured (tests/host/test_f64_exp.cpp).  NaN
-/// propagates.
-ACTBENCH_HOT double exp2_pair(double th, double tl) {
-  const double T = fp::add(th, kShift);  // kShift + j: j in T's low bits
+/// c[0] x^(N-1) + ... + c[N-1] by Horner with explicit fma (coefficients highest first; a constant trip count,
+/// unrolled, so that the coefficients are constants of the machine code).
+template <int N>
+ACTBENCH_HOT double horner(double x, const double (&c)[N]) {
+  double p = c[0];
+#if !defined(__CUDACC__)
+#pragma GCC unroll 16
+#endif
+  for (int k = 1; k < N; ++k) p = fp::fma(p, x, c[k]);
+  return p;
+}
+
+/// e^(xh + xl) for xh in [-708.74, 709.43], where j = round(xh kL2E) is in [-1022, 1023] (below -708.40, the
+/// result is under 2^-1022 and rounded twice, into m and into the subnormal range; past the ends the scale's
+/// bits give 0 or inf, then wrap: callers keep xh inside, theirs stay within [-700, 603]) and
+/// |xl| <= 2^-30 (e^rl is taken as 1 + rl; the callers' |xl|
+/// is ~2^-44).  Reduction: T = xh kL2E + 1.5 2^52 rounded (one fma) carries j in its low bits, and
+/// rh = xh - j kLn2 (one fma) is exact: for j != 0, |xh| > 0.34, so xh and j kLn2 are multiples of 2^-54 and
+/// |rh| <= (1/2 + 709 |kL2E - log2 e|) ln2 < 0.3475 < 1/2 has at most 53 bits; rl = xl - j kLn2Lo (off by
+/// < 2^-66).  Then e^rh = 1 + rh + rh^2/2 + rh^3 Q(rh), Q of degree 9 fitted near minimax (2^-59.2 relative with
+/// its coefficients as stored), e^rl as 1 + rl, and m 2^j with 2^j built from j's bits (exact).  The last
+/// addition's rounding dominates: about 0.62 ulp (tests/host/test_f64_exp.cpp).  NaN propagates.
+ACTBENCH_HOT double exp_pair(double xh, double xl) {
+  const double T = fp::fma(xh, kL2E, kShift);  // kShift + j: j in T's low bits
   const double j = fp::sub(T, kShift);
-  const double f = fp::sub(th, j);  // exact
-  const double rh = fp::mul(f, kLn2);
-  const double rl = fp::fma(tl, kLn2, fp::fma(f, kLn2Lo, fp::fma(f, kLn2, -rh)));
-  double p = 0x1.6124613a86d09p-33;  // 1/13!
-  p = fp::fma(p, rh, 0x1.1eed8eff8d898p-29);
-  p = fp::fma(p, rh, 0x1.ae64567f544e4p-26);
-  p = fp::fma(p, rh, 0x1.27e4fb7789f5cp-22);
-  p = fp::fma(p, rh, 0x1.71de3a556c734p-19);
-  p = fp::fma(p, rh, 0x1.a01a01a01a01ap-16);
-  p = fp::fma(p, rh, 0x1.a01a01a01a01ap-13);
-  p = fp::fma(p, rh, 0x1.6c16c16c16c17p-10);
-  p = fp::fma(p, rh, 0x1.1111111111111p-7);
-  p = fp::fma(p, rh, 0x1.5555555555555p-5);
-  p = fp::fma(p, rh, 0x1.5555555555555p-3);
-  p = fp::fma(p, rh, 0.5);
+  const double rh = fp::fma(-j, kLn2, xh);  // exact
+  const double rl = fp::fma(-j, kLn2Lo, xl);
+  constexpr double kQ[] = {0x1.1f678p-29,
+                           0x1.af246p-26,
+                           0x1.27e4e0f43a39bp-22,
+                           0x1.71de164229c36p-19,
+                           0x1.a01a01a515263p-16,
+                           0x1.a01a01a5b3952p-13,
+                           0x1.6c16c16c1663fp-10,
+                           0x1.1111111110ba9p-7,
+                           0x1.5555555555555p-5,
+                           0x1.5555555555556p-3,
+                           0.5};  // r^12 .. r^3, then 1/2: (e^r - 1 - r)/r^2
+  const double p = horner(rh, kQ);
   // e^(rh + rl) = (1 + rh) + rh^2 p + rl e^rh: 1 + rh = A + Al exactly (Fast2Sum, |rh| < 1), the small terms
   // (< 0.07) summed into Al, and A + that rounded once
   const double A = fp::add(1.0, rh);
