@@ -165,14 +165,7 @@ ACTBENCH_HD C sigmoid_deriv(C z) {
 /// u q(u), Horner by explicit fma.
 template <int N>
 ACTBENCH_HOT float u_times_poly(float u, const float (&q)[N]) {
-  float p = q[0];
-  // A constant trip count: unrolled by nvcc; GCC is told to (an inner loop keeps the cpu backend's loop
-  // over the elements from vectorizing).  Not in nvcc's passes, whose front end does not know the pragma.
-#if !defined(__CUDACC__)
-#pragma GCC unroll 9
-#endif
-  for (int k = 1; k < N; ++k) p = ::fmaf(p, u, q[k]);
-  return u * p;
+  return u * fp::horner(u, q);
 }
 /// y, or f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths) on the band |u| < w, u = (x - hi) - lo
 /// (w <= |hi|/2, so that x - hi is exact on the band by Sterbenz): both computed and one selected (no divergent
@@ -196,9 +189,7 @@ ACTBENCH_HD bool in_zero_band(double x, double hi) { return ::fabs(x - hi) <= kF
 template <int N>
 ACTBENCH_HOT double near_zero_f64(double x, double hi, double lo, const double (&q)[N]) {
   const double u = (x - hi) - lo;  // x - hi exact: x within [2 hi, hi/2]
-  double p = q[0];
-  for (int k = 1; k < N; ++k) p = ::fma(p, u, q[k]);
-  return u * p;
+  return u * fp::horner(u, q);
 }
 
 /// -x/sqrt2 as a pair: 1/sqrt2 = hi + lo.
@@ -242,18 +233,24 @@ ACTBENCH_HD C div6(C s, C sl) {
   const C c = fp::mul(r + sl, C(0.16666666666666666));  // one value for the test and the sum
   return c == C(0) ? q : q + c;  // keeps the sign of a zero q
 }
-/// div6 for s = 0 or |s| >= 2^-100 (a normal quotient) without a division: q = s (1/6 rounded) is within an ulp
-/// of s/6, so r = s - 6q is still exact, and q + (r + sl)/6 rounds as div6's does.  An IEEE division is the
-/// slowest vector instruction on the cpu (hardsigmoid f32 ran at a third of relu's speed) and a long sequence with
-/// a slow path on the GPU (sm_90: hardsigmoid f32 26.4 -> 16.2 instructions, no call left).  Every f32 result of
-/// hardsigmoid and hardswish' is div6's, bit for bit (all 2^32 inputs compared; f64: 186M random ones); where the
-/// quotient is subnormal (hardswish at |x| < 2^-125) the two differ at ties, so hardswish keeps div6.
-template <class C>
+/// div6 for f32 without a division, for s = 0 or |s| >= 2^-100 (a normal quotient): q = s (1/6 rounded) is within
+/// an ulp of s/6, so r = s - 6q is still exact, and q + (r + sl)/6 rounds as div6's does.  An IEEE division is the
+/// slowest vector instruction on the cpu and a long sequence with a slow path on the GPU (sm_90: hardsigmoid f32
+/// 26.4 -> 16.2 instructions, no call left).  Every f32 result of hardsigmoid and hardswish' is div6's, bit for bit
+/// (all 2^32 inputs compared).  Where the quotient is subnormal (hardswish at |x| < 2^-125) the two differ at ties,
+/// so hardswish keeps div6; so does double: 1/6 rounded to double lies below 1/6, q can land an ulp low next to a
+/// power of two, and the correction then ties (hardsigmoid at x = 0x1.8000000000001p-52: 0.5 instead of the
+/// correctly rounded 0.5 + 2^-53, a review found).
+template <class M, class C>
 ACTBENCH_HD C div6_normal(C s, C sl) {
-  constexpr C kSixth = C(0.16666666666666666);
-  const C q = fp::mul(s, kSixth);
-  const C c = fp::mul(fp::add(fp::fma(-q, C(6), s), sl), kSixth);
-  return c == C(0) ? q : fp::add(q, c);  // keeps the sign of a zero q
+  if constexpr (!std::is_same<C, float>::value) {
+    return div6<M>(s, sl);
+  } else {
+    constexpr float kSixth = 0.16666666666666666f;  // above 1/6
+    const float q = fp::mul(s, kSixth);
+    const float c = fp::mul(fp::add(fp::fma(-q, 6.0f, s), sl), kSixth);
+    return c == 0.0f ? q : fp::add(q, c);  // keeps the sign of a zero q
+  }
 }
 
 using fp::two_sum;
@@ -786,14 +783,14 @@ struct SigmoidDef : Def<Activation::sigmoid> {
 
 /// hardsigmoid: f = clamp(x/6 + 1/2, 0, 1), f' = -3 < x < 3 ? 1/6 : 0 (0 at +-3, as PyTorch).
 /// stable: (clamp(x, -3, 3) + 3)/6 with the sum's rounding carried into one correctly rounded
-/// division (x + 3 is exact near -3 anyway).  Source: torch.nn.Hardsigmoid.
+/// quotient (detail::div6_normal; x + 3 is exact near -3 anyway).  Source: torch.nn.Hardsigmoid.
 struct Hardsigmoid {
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     if (x != x) return x;
     const C c = x < C(-3) ? C(-3) : (x > C(3) ? C(3) : x);
     const auto s = fp::fast_two_sum(C(3), c);  // |3| >= |c|
-    return detail::div6_normal(s.hi, s.lo);  // s = 0 or s >= 2^-22
+    return detail::div6_normal<math<Variant::precise>>(s.hi, s.lo);  // s = 0 or s >= 2^-22 (f32), 2^-51 (f64)
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
@@ -1111,7 +1108,7 @@ struct Hardswish {
     if (x < C(-3)) return C(0);
     if (x > C(3)) return C(1);
     const auto n = detail::two_sum(C(2) * x, C(3));
-    return detail::div6_normal(n.hi, n.lo);  // n = 0 or |n| >= 2^-22
+    return detail::div6_normal<math<V>>(n.hi, n.lo);  // n = 0 or |n| >= 2^-22 (f32), 2^-51 (f64)
   }
   // 16-bit: x (x+3) * (1/6) and (2x+3) * (1/6) in f32 (a few roundings of 2^-24).
   template <class S>

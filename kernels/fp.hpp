@@ -97,6 +97,19 @@ ACTBENCH_HD double fma(double a, double b, double c) {
 #endif
 }
 
+/// c[0] x^(N-1) + ... + c[N-1] by Horner with explicit fma (coefficients highest first).  A constant trip count:
+/// unrolled by nvcc, and GCC is told to (an inner loop would keep the cpu backend's loop over the elements from
+/// vectorizing; nvcc's front end does not know the pragma), so that the coefficients are constants of the code.
+template <class C, int N>
+ACTBENCH_HOT C horner(C x, const C (&c)[N]) {
+  C p = c[0];
+#if !defined(__CUDACC__)
+#pragma GCC unroll 16
+#endif
+  for (int k = 1; k < N; ++k) p = fma(p, x, c[k]);
+  return p;
+}
+
 /// A value with its rounding error: hi + lo.
 template <class C>
 struct Pair {

@@ -21,18 +21,6 @@ inline constexpr double kLn2Lo = 0x1.abc9ep-56;                   // ln2 - kLn2 
 inline constexpr double kShift = 0x1.8p52;                        // 1.5 * 2^52: adding it rounds to an integer
 inline constexpr std::uint64_t kShiftBits = 0x4338000000000000u;  // its bits
 
-/// c[0] x^(N-1) + ... + c[N-1] by Horner with explicit fma (coefficients highest first; a constant trip count,
-/// unrolled, so that the coefficients are constants of the machine code).
-template <int N>
-ACTBENCH_HOT double horner(double x, const double (&c)[N]) {
-  double p = c[0];
-#if !defined(__CUDACC__)
-#pragma GCC unroll 16
-#endif
-  for (int k = 1; k < N; ++k) p = fp::fma(p, x, c[k]);
-  return p;
-}
-
 /// e^(xh + xl) for xh in [-708.74, 709.43], where j = round(xh kL2E) is in [-1022, 1023] (below -708.40, the
 /// result is under 2^-1022 and rounded twice, into m and into the subnormal range; past the ends the scale's
 /// bits give 0 or inf, then wrap: callers keep xh inside, theirs stay within [-700, 603]) and
@@ -59,7 +47,7 @@ ACTBENCH_HOT double exp_pair(double xh, double xl) {
                            0x1.5555555555555p-5,
                            0x1.5555555555556p-3,
                            0.5};  // r^12 .. r^3, then 1/2: (e^r - 1 - r)/r^2
-  const double p = horner(rh, kQ);
+  const double p = fp::horner(rh, kQ);
   // e^(rh + rl) = (1 + rh) + rh^2 p + rl e^rh: 1 + rh = A + Al exactly (Fast2Sum, |rh| < 1), the small terms
   // (< 0.07) summed into Al, and A + that rounded once
   const double A = fp::add(1.0, rh);

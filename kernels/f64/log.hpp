@@ -24,7 +24,7 @@ ACTBENCH_HOT double log1p_unit(double e) {
   constexpr double kP[] = {0x1.169c38cc826bep-3, 0x1.0e8c55b42945fp-3, 0x1.3b29d0452d426p-3,
                            0x1.745cac43cc003p-3, 0x1.c71c72df580fcp-3, 0x1.24924923de6edp-2,
                            0x1.9999999999f17p-2, 0x1.5555555555555p-1};  // z^7 .. z^0
-  const double p = horner(z, kP);
+  const double p = fp::horner(z, kP);
   const double hf = fp::mul(0.5, f);
   const double hfsq = fp::mul(hf, f), hfsql = fp::fma(hf, f, -hfsq);  // f^2/2 exactly
   const double corr = fp::sub(hfsq, fp::sub(fp::fma(s, fp::fma(z, p, hfsq), k ? kLn2Lo : 0.0), hfsql));

@@ -245,6 +245,16 @@ TEST(Functors, SignOfZeroInNegativeTails) {
 }
 
 /// No intermediate overflow where the true value is finite.
+// hardsigmoid f and hardswish' divide by 6 without a division in f32 (detail::div6_normal, the same bits as the
+// IEEE quotient on all 2^32 inputs) and with one in f64, where the division-free form rounded these two inputs
+// (found by a review) to 0.5 instead of 0.5 + 2^-53: each result is the correctly rounded one.
+TEST(Functors, DivideBySixRoundsCorrectlyNextToOneHalf) {
+  EXPECT_EQ(Hardsigmoid{}.fwd(0x1.8000000000001p-52), 0x1.0000000000001p-1);
+  EXPECT_EQ(Hardswish<Variant::precise>{}.deriv(0x1.8000000000001p-53), 0x1.0000000000001p-1);
+  EXPECT_EQ(Hardsigmoid{}.fwd(0x1.2p-21f), 0x1.000004p-1f);  // (3 + x)/6 a tie: to even
+  EXPECT_EQ(Hardswish<Variant::precise>{}.fwd(0x1p-149f), 0x1p-149f);  // x/2 + x^2/6 just above the tie
+}
+
 TEST(Functors, NoSpuriousOverflow) {
   const float big[] = {1e38f, FLT_MAX, 3e19f, 1e30f};
   for (float x : big) {
