@@ -23,9 +23,8 @@ inline constexpr std::uint64_t kShiftBits = 0x4338000000000000u;  // its bits
 
 /// e^(xh + xl) for xh in [-708.74, 709.43], where j = round(xh kL2E) is in [-1022, 1023] (below -708.40, the
 /// result is under 2^-1022 and rounded twice, into m and into the subnormal range; past the ends the scale's
-/// bits give 0 or inf, then wrap: callers keep xh inside, theirs stay within [-700, 603]) and
-/// |xl| <= 2^-30 (e^rl is taken as 1 + rl; the callers' |xl|
-/// is ~2^-44).  Reduction: T = xh kL2E + 1.5 2^52 rounded (one fma) carries j in its low bits, and
+/// bits give 0 or inf, then wrap: callers keep xh inside, theirs stay within [-700, 603]) and |xl| <= 2^-30
+/// (e^rl is taken as 1 + rl; the callers' |xl| is ~2^-44).  Reduction: T = xh kL2E + 1.5 2^52 rounded (one fma) carries j in its low bits, and
 /// rh = xh - j kLn2 (one fma) is exact: for j != 0, |xh| > 0.34, so xh and j kLn2 are multiples of 2^-54 and
 /// |rh| <= (1/2 + 709 |kL2E - log2 e|) ln2 < 0.3475 < 1/2 has at most 53 bits; rl = xl - j kLn2Lo (off by
 /// < 2^-66).  Then e^rh = 1 + rh + rh^2/2 + rh^3 Q(rh), Q of degree 9 fitted near minimax (2^-59.2 relative with

@@ -2,13 +2,14 @@
 //
 // An IEEE double quotient is a branchy device sequence (MUFU.RCP64H, five fma, a range check and a call to a slow
 // path), and a caller whose divisor is itself a pair needs four operations more to correct for its low part.
-// This one seeds from the f32 reciprocal of d rounded to float (rcp.approx.ftz.f32 on the device, 2^-23 relative;
-// the IEEE f32 quotient on the host), then two Newton steps in double, the second one taking dl in: 2 conversions,
-// 1 SFU and 5 fma, no branch.
+// This one seeds from the f32 reciprocal of d rounded to float (narrow::rcp_normal: rcp.approx.ftz.f32 on the
+// device, 2^-23 relative; the IEEE f32 quotient on the host), then two Newton steps in double, the second one
+// taking dl in: 2 conversions, 1 SFU and 5 fma, no branch.
 #pragma once
 
 #include "kernels/config.hpp"
 #include "kernels/fp.hpp"
+#include "kernels/narrow.hpp"  // rcp_normal: the SFU's f32 reciprocal on the device, the IEEE quotient on the host
 
 namespace actbench {
 namespace f64 {
@@ -26,14 +27,7 @@ ACTBENCH_HOT double recip_pair_from(double d, double dl, double r0) {
 /// (whose seeds differ) agree bit for bit except in such cases (tests/host/test_f64_exp.cpp perturbs the seed).
 /// NaN propagates.
 ACTBENCH_HOT double recip_pair(double d, double dl) {
-  const float df = static_cast<float>(d);
-#if ACTBENCH_DEVICE_PASS
-  float sf;
-  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(sf) : "f"(df));
-#else
-  const float sf = 1.0f / df;
-#endif
-  return recip_pair_from(d, dl, static_cast<double>(sf));
+  return recip_pair_from(d, dl, static_cast<double>(narrow::rcp_normal(static_cast<float>(d))));
 }
 
 }  // namespace f64
