@@ -181,6 +181,17 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
     return out
 
 
+def behind(rows: Sequence[Row]) -> list[str]:
+    """Rows where actbench is slower than the best peer, one tab-separated line each: activation, direction,
+    dtype, n, the best peer's impl and the ratio (what tools/peers/cpu-profile.sh --behind profiles)."""
+    out = []
+    for r in rows:
+        v, peer = r.actbench_vs_best_peer(), r.best_peer()
+        if v is not None and peer is not None and v < 1:
+            out.append("\t".join((r.activation, r.direction, r.dtype, str(r.n), peer.key.impl, f"{v:.3g}")))
+    return out
+
+
 def render(reports: Sequence[Report], fmt: str, *, directions: Sequence[str] | None = None,
            n: int | None = None) -> str:
     rows = collect(reports, directions=directions, n=n)
@@ -228,10 +239,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--format", choices=("text", "md", "html"), default="text")
     ap.add_argument("--readme", type=Path, help="rewrite the generated block of this README (Markdown)")
     ap.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    ap.add_argument("--behind", action="store_true",
+                    help="print only the rows where actbench is slower than the best peer, tab-separated: "
+                         "activation, direction, dtype, n, best peer, ratio")
     ap.add_argument("--figure", type=Path, metavar="PNG",
                     help="also draw the side-by-side figure of these rows (the first --direction, default fwd)")
     args = ap.parse_args(argv)
     reports = load_with_warnings(PROG, args.reports)
+    if args.behind:
+        rows = collect(reports, directions=args.direction, n=args.n)
+        write_output(args.output, "".join(line + "\n" for line in behind(rows)))
+        return 0
     if args.figure:
         write_figure(reports, args.figure, (args.direction or ["fwd"])[0], args.n)
     if args.readme:

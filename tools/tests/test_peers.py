@@ -309,6 +309,18 @@ def test_rows_put_every_impl_of_a_case_together(machine):
     assert peers_table.has_peers(reports) and not peers_table.has_peers(reports[:1])
 
 
+def test_behind_lists_the_rows_slower_than_the_best_peer(machine, capsys):
+    """--behind: the rows tools/peers/cpu-profile.sh profiles, one tab-separated line each."""
+    reports, paths = machine
+    lines = peers_table.behind(peers_table.collect(reports, directions=["fwd"]))
+    # torch-eager runs at 2x actbench's speed on every row (and fails gelu): every fwd row is behind it
+    assert lines and all(line.split("\t")[4] == "torch-eager" for line in lines)
+    act, direction, dtype, n, _, ratio = lines[0].split("\t")
+    assert direction == "fwd" and int(n) > 0 and float(ratio) == pytest.approx(0.5, rel=1e-3)
+    assert run("t", peers_table.main, [*map(str, paths), "--direction", "fwd", "--behind"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+
+
 def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
     """On a noisy machine every timing may be suspect: the ratio is still given, marked '?', and a plausible
     peer timing is preferred to a faster suspect one."""

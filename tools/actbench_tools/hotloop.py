@@ -1,0 +1,215 @@
+"""Where a cpu kernel's time goes: the hottest loop of a function in `perf annotate --stdio` output.
+
+    perf annotate -i perf.data --stdio -s SYMBOL | python -m actbench_tools.hotloop [--label NAME]
+
+prints one line: the loop's share of the function's samples, its instructions per iteration, the vector width
+(the widest register it uses: xmm 128, ymm 256, zmm 512 bits) and the instruction mix by class (fma, mul,
+add/sub, div/sqrt, cmp/blend/logic, min/max, convert, integer, load/store/move, scalar/control). A function
+without a loop (a call such as SLEEF's expf8) is counted whole, "straight-line". tools/peers/cpu-profile.sh
+runs it on actbench's kernel and on each framework peer's hot functions for one row of the cpu comparison:
+
+    python -m actbench_tools.hotloop --perf-data perf.data [--percent-limit 2]
+
+prints a markdown table of the functions holding at least that share of a `perf record`'s samples, each with its
+role (the implementation's kernel, the roofline's copy, the OpenMP runtime, the OS, the interpreter) and, for a
+kernel function perf can annotate, its hot loop; then the kernels' share of all samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .cli_common import UsageError, run
+
+PROG = "actbench-hotloop"
+
+# "   12.34 :   2a99c5: vaddps %ymm3,%ymm0,%ymm10" (percent, address, instruction)
+_LINE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s+([0-9a-f]+):\s+(\S+)\s*(.*)$")
+_JUMP_TARGET = re.compile(r"^([0-9a-f]+)\b")
+
+CLASSES = ("fma", "mul", "add/sub", "div/sqrt", "cmp/blend/logic", "min/max", "convert", "integer",
+           "load/store/move", "scalar/control")
+
+
+@dataclass
+class Instr:
+    pct: float
+    addr: int
+    op: str
+    args: str
+
+
+@dataclass
+class Loop:
+    """The hot loop (or the whole function, straight-line) of one annotate listing."""
+
+    instrs: list[Instr]
+    share: float  # % of the function's samples inside it
+    straight_line: bool
+    mix: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def width_bits(self) -> int:
+        text = " ".join(i.args for i in self.instrs)
+        return 512 if "%zmm" in text else 256 if "%ymm" in text else 128 if "%xmm" in text else 64
+
+
+def classify(op: str) -> str:
+    """The class of one x86 mnemonic (AT&T syntax, as perf prints it)."""
+    o = op.lower()
+    if re.match(r"v?f(n)?m(add|sub)", o) or o.startswith(("vfmadd", "vfnmadd", "vfmsub", "vfnmsub")):
+        return "fma"
+    if re.match(r"v?(div|sqrt|rcp|rsqrt)[sp][sd]", o):
+        return "div/sqrt"
+    if re.match(r"v?mul[sp][sd]", o):
+        return "mul"
+    if re.match(r"v?(add|sub|hadd|hsub)[sp][sd]", o):
+        return "add/sub"
+    if re.match(r"v?(min|max)[sp][sd]", o):
+        return "min/max"
+    if re.match(r"v?cvt", o):
+        return "convert"
+    if re.match(r"v?(cmp|p?blend|p?and|p?andn|p?or|p?xor|ptest|pternlog)", o):
+        return "cmp/blend/logic"
+    if re.match(r"vp(add|sub|mul|sll|srl|sra|cmp|min|max|abs|madd|shuf|unpck|pack|alignr|sign)", o):
+        return "integer"
+    if re.match(r"v?(mov|broadcast|perm|insert|extract|gather|lddqu|shuf|unpck|pbroadcast|pmov)", o):
+        return "load/store/move"
+    return "scalar/control"
+
+
+def parse(text: str) -> list[Instr]:
+    out = []
+    for line in text.splitlines():
+        m = _LINE.match(line)
+        if m:
+            out.append(Instr(float(m.group(1)), int(m.group(2), 16), m.group(3), m.group(4)))
+    return out
+
+
+def hot_loop(instrs: Sequence[Instr]) -> Loop:
+    """The loop (a backward jump and the instructions from its target to it) with the most samples; of two
+    nested loops the inner one where it holds at least 80% of the outer's samples. No loop: the function."""
+    if not instrs:
+        raise UsageError("no annotated instructions in the input (perf annotate --stdio -s SYMBOL)")
+    total = sum(i.pct for i in instrs) or 1.0
+    loops: list[tuple[float, int, list[Instr]]] = []
+    for k, ins in enumerate(instrs):
+        if not ins.op.startswith("j"):
+            continue
+        m = _JUMP_TARGET.match(ins.args)
+        if not m:
+            continue
+        target = int(m.group(1), 16)
+        if target > ins.addr:
+            continue
+        body = [i for i in instrs[: k + 1] if i.addr >= target]
+        if body:
+            loops.append((sum(i.pct for i in body), len(body), body))
+    if not loops:
+        chosen, straight = list(instrs), True
+    else:
+        loops.sort(key=lambda t: (-t[0], t[1]))
+        best = loops[0]
+        for cand in loops[1:]:  # an inner loop (smaller, inside best) carrying most of best's samples
+            inside = cand[2][0].addr >= best[2][0].addr and cand[2][-1].addr <= best[2][-1].addr
+            if inside and cand[1] < best[1] and cand[0] >= 0.8 * best[0]:
+                best = cand
+        chosen, straight = best[2], False
+    mix = {c: 0 for c in CLASSES}
+    for i in chosen:
+        mix[classify(i.op)] += 1
+    return Loop(chosen, 100.0 * sum(i.pct for i in chosen) / total, straight, mix)
+
+
+def summary(loop: Loop, label: str = "") -> str:
+    kind = "straight-line" if loop.straight_line else "loop"
+    mix = ", ".join(f"{c} {n}" for c, n in loop.mix.items() if n)
+    head = f"{label}: " if label else ""
+    return (f"{head}{kind} of {len(loop.instrs)} instructions, {loop.width_bits}-bit vectors, "
+            f"{loop.share:.0f}% of the function's samples; {mix}")
+
+
+def role(dso: str, sym: str) -> str:
+    """What a function of a profiled benchmark run is there for."""
+    s = sym.lower()
+    if dso.startswith("[kernel"):
+        return "OS"
+    if dso.startswith("libgomp") or dso.startswith("libiomp"):
+        return "OpenMP runtime"
+    if dso.startswith("libpython") or dso.startswith("python"):
+        return "interpreter"
+    if "mem" in s and ("move" in s or "cpy" in s or "set" in s) and dso.startswith("libc"):
+        return "memory copy/set (roofline, inputs)"
+    if "copy" in s or "clone" in s:
+        return "roofline copy"
+    if dso == "actbench":
+        return "kernel" if ("run_split" in s or "run_blocks" in s or "elementop" in s) else "harness"
+    if dso.startswith("libtorch") or dso.startswith("libsleef") or "jit" in dso.lower() or dso.startswith("c"):
+        return "kernel"
+    return "other"
+
+
+_REPORT_LINE = re.compile(r"^\s*(\d+(?:\.\d+)?)%\s+(\S+(?: \S+)*?)\s+\[(.)\]\s+(.*\S)\s*$")
+
+
+def perf_rows(data: str, limit: float) -> list[tuple[float, str, str]]:
+    """(percent, dso, symbol) of the functions at >= limit % of a perf.data's samples."""
+    out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,sym",
+                          "--percent-limit", str(limit)], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise UsageError(f"perf report -i {data} failed: {out.stderr.strip().splitlines()[-1:] or out.returncode}")
+    rows = []
+    for line in out.stdout.splitlines():
+        m = _REPORT_LINE.match(line)
+        if m:
+            rows.append((float(m.group(1)), m.group(2), m.group(4)))
+    return rows
+
+
+def profile_table(data: str, limit: float) -> str:
+    lines = ["| samples | role | library | function | hot loop |", "|---|---|---|---|---|"]
+    kernel = 0.0
+    for pct, dso, sym in perf_rows(data, limit):
+        r = role(dso, sym)
+        loop = ""
+        if r == "kernel":
+            kernel += pct
+            ann = subprocess.run(["perf", "annotate", "-i", data, "--stdio", "-s", sym], capture_output=True,
+                                 text=True, check=False)
+            instrs = parse(ann.stdout)
+            loop = summary(hot_loop(instrs)) if instrs else "(no annotation: JIT code or no symbols)"
+        short = sym if len(sym) <= 110 else sym[:107] + "..."
+        short = short.replace("|", "\\|")
+        lines.append(f"| {pct:.1f}% | {r} | {dso} | `{short}` | {loop} |")
+    lines.append("")
+    lines.append(f"The kernel's functions hold {kernel:.1f}% of the samples (functions under {limit:g}% not listed).")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p.add_argument("input", nargs="?", default="-", help="perf annotate --stdio output (default: standard input)")
+    p.add_argument("--label", default="", help="a name printed before the summary")
+    p.add_argument("--perf-data", help="a perf.data: print the table of its functions instead")
+    p.add_argument("--percent-limit", type=float, default=2.0, help="with --perf-data: the least share listed")
+    a = p.parse_args(argv)
+    if a.perf_data:
+        print(profile_table(a.perf_data, a.percent_limit))
+        return 0
+    text = sys.stdin.read() if a.input == "-" else open(a.input, encoding="utf-8", errors="replace").read()
+    print(summary(hot_loop(parse(text)), a.label))
+    return 0
+
+
+def cli(argv: list[str] | None = None) -> int:
+    return run(PROG, main, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

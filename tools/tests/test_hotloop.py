@@ -1,0 +1,93 @@
+"""actbench_tools.hotloop: the hot loop of a perf annotate listing (no perf needed: canned listings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actbench_tools import hotloop
+from actbench_tools.cli_common import UsageError
+
+# A loop of 6 instructions (2a9c0..2a9d6) behind a prologue, then an epilogue; 90% of the samples in the loop.
+LISTING = """\
+ Percent |      Source code & Disassembly of actbench for cpu-clock:ppp
+    0.00 :   2a9a0: vbroadcastss 0x10(%rip),%ymm3
+    5.00 :   2a9a8: mov    %rdi,%rax
+    0.00 :   2a9c0: vmovups (%rdi,%rax,1),%ymm0
+   20.00 :   2a9c5: vfmadd231ps %ymm3,%ymm0,%ymm1
+   30.00 :   2a9ca: vblendvps %ymm2,%ymm0,%ymm1,%ymm1
+   25.00 :   2a9cf: vmovups %ymm1,(%rcx,%rax,1)
+   10.00 :   2a9d3: add    $0x20,%rax
+    5.00 :   2a9d6: jne    2a9c0 <run+0x40>
+    5.00 :   2a9dc: ret
+"""
+
+
+def test_finds_the_loop_and_its_mix() -> None:
+    loop = hotloop.hot_loop(hotloop.parse(LISTING))
+    assert not loop.straight_line
+    assert len(loop.instrs) == 6
+    assert loop.share == pytest.approx(90.0)
+    assert loop.width_bits == 256
+    assert loop.mix["fma"] == 1 and loop.mix["cmp/blend/logic"] == 1 and loop.mix["load/store/move"] == 2
+    assert loop.mix["scalar/control"] == 2
+    text = hotloop.summary(loop, "x")
+    assert text.startswith("x: loop of 6 instructions, 256-bit vectors, 90% of the function's samples")
+
+
+def test_inner_loop_preferred_when_it_holds_the_samples() -> None:
+    nested = """\
+    1.00 :   100: vmovups (%rdi),%zmm0
+    0.00 :   104: vmulps %zmm0,%zmm0,%zmm1
+   45.00 :   108: vaddps %zmm1,%zmm0,%zmm0
+   45.00 :   10c: jne    104 <f+0x4>
+    9.00 :   110: jne    100 <f>
+"""
+    loop = hotloop.hot_loop(hotloop.parse(nested))
+    assert [i.addr for i in loop.instrs] == [0x104, 0x108, 0x10C]
+    assert loop.width_bits == 512
+
+
+def test_a_function_without_a_loop_is_counted_whole() -> None:
+    straight = """\
+   50.00 :   10: vfmadd213ps %ymm1,%ymm2,%ymm0
+   40.00 :   15: vdivps %ymm1,%ymm0,%ymm0
+   10.00 :   19: ret
+"""
+    loop = hotloop.hot_loop(hotloop.parse(straight))
+    assert loop.straight_line and len(loop.instrs) == 3
+    assert loop.mix["div/sqrt"] == 1
+    assert "straight-line of 3 instructions" in hotloop.summary(loop)
+
+
+def test_no_instructions_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        hotloop.hot_loop(hotloop.parse("nothing here\n"))
+
+
+@pytest.mark.parametrize("op, cls", [
+    ("vfnmadd132ps", "fma"), ("vmulps", "mul"), ("vsubps", "add/sub"), ("vdivps", "div/sqrt"),
+    ("vcmpltps", "cmp/blend/logic"), ("vpblendvb", "cmp/blend/logic"), ("vpand", "cmp/blend/logic"),
+    ("vmaxps", "min/max"), ("vcvtph2ps", "convert"), ("vpsubd", "integer"), ("vpslld", "integer"),
+    ("vmovaps", "load/store/move"), ("vbroadcastss", "load/store/move"), ("jne", "scalar/control"),
+])
+def test_classify(op: str, cls: str) -> None:
+    assert hotloop.classify(op) == cls
+
+
+@pytest.mark.parametrize("dso, sym, want", [
+    ("actbench", "actbench::cpu::detail::run_split<actbench::f32::Parts<...>>", "kernel"),
+    ("actbench", "actbench::cpu::detail::for_blocks<unsigned, actbench::cpu::copy_kernel<float>>", "roofline copy"),
+    ("actbench", "actbench::benchmark_values", "harness"),
+    ("libc.so.6", "__memmove_avx_unaligned_erms", "memory copy/set (roofline, inputs)"),
+    ("libtorch_cpu.so", "Sleef_finz_expf8_u10avx2", "kernel"),
+    ("libgomp.so.1", "0x000000000001e02a", "OpenMP runtime"),
+    ("[kernel.kallsyms]", "clear_page_erms", "OS"),
+    ("libpython3.11.so.1.0", "gc_collect_main", "interpreter"),
+])
+def test_role(dso: str, sym: str, want: str) -> None:
+    assert hotloop.role(dso, sym) == want
+
+
+def test_report_line_pattern() -> None:
+    m = hotloop._REPORT_LINE.match("    37.87%  libtorch_cpu.so       [.] Sleef_finz_expf8_u10avx2")
+    assert m and m.group(1) == "37.87" and m.group(2) == "libtorch_cpu.so" and m.group(4) == "Sleef_finz_expf8_u10avx2"
