@@ -59,28 +59,24 @@ class Loop:
         return 512 if "%zmm" in text else 256 if "%ymm" in text else 128 if "%xmm" in text else 64
 
 
+# (pattern at the start of a lower-case mnemonic, class): the first that matches wins
+_CLASS_PATTERNS = [(re.compile(p), c) for p, c in (
+    (r"v?fn?m(add|sub)", "fma"),
+    (r"v?(div|sqrt|rcp|rsqrt)[sp][sd]", "div/sqrt"),
+    (r"v?mul[sp][sd]", "mul"),
+    (r"v?(add|sub|hadd|hsub)[sp][sd]", "add/sub"),
+    (r"v?(min|max)[sp][sd]", "min/max"),
+    (r"v?cvt", "convert"),
+    (r"v?(cmp|p?blend|p?and|p?andn|p?or|p?xor|ptest|pternlog)", "cmp/blend/logic"),
+    (r"vp(add|sub|mul|sll|srl|sra|cmp|min|max|abs|madd|shuf|unpck|pack|alignr|sign)", "integer"),
+    (r"v?(mov|broadcast|perm|insert|extract|gather|lddqu|shuf|unpck|pbroadcast|pmov)", "load/store/move"),
+)]
+
+
 def classify(op: str) -> str:
     """The class of one x86 mnemonic (AT&T syntax, as perf prints it)."""
     o = op.lower()
-    if re.match(r"v?f(n)?m(add|sub)", o) or o.startswith(("vfmadd", "vfnmadd", "vfmsub", "vfnmsub")):
-        return "fma"
-    if re.match(r"v?(div|sqrt|rcp|rsqrt)[sp][sd]", o):
-        return "div/sqrt"
-    if re.match(r"v?mul[sp][sd]", o):
-        return "mul"
-    if re.match(r"v?(add|sub|hadd|hsub)[sp][sd]", o):
-        return "add/sub"
-    if re.match(r"v?(min|max)[sp][sd]", o):
-        return "min/max"
-    if re.match(r"v?cvt", o):
-        return "convert"
-    if re.match(r"v?(cmp|p?blend|p?and|p?andn|p?or|p?xor|ptest|pternlog)", o):
-        return "cmp/blend/logic"
-    if re.match(r"vp(add|sub|mul|sll|srl|sra|cmp|min|max|abs|madd|shuf|unpck|pack|alignr|sign)", o):
-        return "integer"
-    if re.match(r"v?(mov|broadcast|perm|insert|extract|gather|lddqu|shuf|unpck|pbroadcast|pmov)", o):
-        return "load/store/move"
-    return "scalar/control"
+    return next((c for p, c in _CLASS_PATTERNS if p.match(o)), "scalar/control")
 
 
 def parse(text: str) -> list[Instr]:
@@ -159,17 +155,30 @@ _REPORT_LINE = re.compile(r"^\s*(\d+(?:\.\d+)?)%\s+(\S+(?: \S+)*?)\s+\[(.)\]\s+(
 
 
 def perf_rows(data: str, limit: float) -> list[tuple[float, str, str]]:
-    """(percent, dso, symbol) of the functions at >= limit % of a perf.data's samples."""
+    """(percent, dso, symbol) of the functions at >= limit % of a perf.data's samples, JIT code (no symbols: perf
+    lists each address apart) summed into one row per JIT map."""
     out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,sym",
-                          "--percent-limit", str(limit)], capture_output=True, text=True, check=False)
+                          "--percent-limit", "0.05"], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise UsageError(f"perf report -i {data} failed: {out.stderr.strip().splitlines()[-1:] or out.returncode}")
-    rows = []
-    for line in out.stdout.splitlines():
+    return report_rows(out.stdout, limit)
+
+
+def report_rows(text: str, limit: float) -> list[tuple[float, str, str]]:
+    """perf_rows from the text of `perf report --stdio --sort dso,sym`."""
+    rows: list[tuple[float, str, str]] = []
+    jit: dict[str, float] = {}
+    for line in text.splitlines():
         m = _REPORT_LINE.match(line)
-        if m:
-            rows.append((float(m.group(1)), m.group(2), m.group(4)))
-    return rows
+        if not m:
+            continue
+        pct, dso, sym = float(m.group(1)), m.group(2), m.group(4)
+        if dso.startswith("[JIT]"):
+            jit[dso] = jit.get(dso, 0.0) + pct
+        else:
+            rows.append((pct, dso, sym))
+    rows += [(pct, dso, "JIT code, every address") for dso, pct in jit.items()]
+    return sorted((r for r in rows if r[0] >= limit), key=lambda r: -r[0])
 
 
 def profile_table(data: str, limit: float) -> str:
@@ -178,7 +187,10 @@ def profile_table(data: str, limit: float) -> str:
     for pct, dso, sym in perf_rows(data, limit):
         r = role(dso, sym)
         loop = ""
-        if r == "kernel":
+        if r == "kernel" and dso.startswith("[JIT]"):
+            kernel += pct
+            loop = "(JIT code: no symbols to annotate)"
+        elif r == "kernel":
             kernel += pct
             ann = subprocess.run(["perf", "annotate", "-i", data, "--stdio", "-s", sym], capture_output=True,
                                  text=True, check=False)

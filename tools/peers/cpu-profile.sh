@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Where the time goes in one row of the cpu comparison (tools/peers/cpu-comparison.sh): actbench's kernel and each
-# framework peer, the same n, threads and data, each run under `perf record`; then per implementation its GB/s
-# (from its own report), the functions holding >= 2% of the samples with their role (kernel, roofline copy, OpenMP
+# framework peer, the same n and threads, each run under `perf record` (actbench's timed run of the row; the peer's
+# op alone in a loop, python -m actbench_tools.peers.loop); then per implementation its GB/s, the functions holding >= 2% of the samples with their role (kernel, roofline copy, OpenMP
 # runtime, OS, interpreter), and for each kernel function perf can annotate its hottest loop (python -m
 # actbench_tools.hotloop: instructions per iteration, vector width, the mix by class). A profile, not a timing:
 # the GB/s are those of the profiled runs (actbench's with 400 samples at least, so that its kernel, not the
-# roofline's copies, holds most samples). Markdown to OUT.md.
+# roofline's copies, holds most samples; the peer's on data uniform in [-8, 8]). Markdown to OUT.md.
 #
 #   bash tools/peers/cpu-profile.sh OUT.md -a ACT -t DTYPE --direction DIR [-n 2^22] [--impl LIST] [--build DIR]
 #   bash tools/peers/cpu-profile.sh --behind REPORT.json OUTDIR [-n 2^22] [--build DIR]
@@ -33,9 +33,9 @@ if [[ ${1:-} == --behind ]]; then
   rows=$("$PY" -m actbench_tools.peers_table "$REPORT" --n $(( ${N//^/**} )) --behind 2> /dev/null) ||
     die "cannot read the rows behind from $REPORT"
   mkdir -p "$OUTDIR"
-  while IFS=$'\t' read -r act dir dt _ peer ratio; do
+  while IFS=$'\t' read -r act dir dt _ peer ratio pct; do
     [[ -n $act ]] || continue
-    echo "cpu-profile.sh: $act $dir $dt ($ratio x $peer)" >&2
+    echo "cpu-profile.sh: $act $dir $dt ($ratio x $peer, $pct% of copy)" >&2
     bash "$0" "$OUTDIR/$act-$dir-$dt.md" -a "$act" -t "$dt" --direction "$dir" -n "$N" --impl "actbench,$peer" "${ARGS[@]}"
   done <<< "$rows"
   exit 0
@@ -88,16 +88,20 @@ PY
     if [[ $impl == actbench ]]; then
       cmd=("$BUILD/actbench" --backend cpu -a "$ACT" -t "$DT" --direction "$DIR" --variant precise --impl actbench
            -n "$N" --accuracy off --no-cold --noise 0 --min-samples 400 --max-time 3 -o "$json" --force)
-    else
-      cmd=("$VENV/bin/actbench-peers" --impl "$impl" -a "$ACT" -t "$DT" --direction "$DIR" -n "$N" --accuracy off
-           --max-time 2 --actbench "$BUILD/actbench" -o "$json" --force)
+    else  # the peer's op alone in a loop (its timed run spends most samples importing, scoring and copying)
+      cmd=("$PY" -m actbench_tools.peers.loop --impl "$impl" -a "$ACT" -t "$DT" --direction "$DIR" -n "$N"
+           --seconds 4)
     fi
     printf '\n## %s\n\n' "$impl"
     if ! perf record -q -o "$data" -- "${cmd[@]}" > "$TMP/run.log" 2>&1; then
       printf 'did not run: %s\n' "$(tail -1 "$TMP/run.log")"
       continue
     fi
-    printf '%s\n\n' "$(row_speed "$json" "$impl")"
+    if [[ $impl == actbench ]]; then
+      printf '%s\n\n' "$(row_speed "$json" "$impl")"
+    else
+      printf '%s\n\n' "$(grep -m1 'actbench-peers-loop:' "$TMP/run.log" | sed 's/^actbench-peers-loop: //')"
+    fi
     "$PY" -m actbench_tools.hotloop --perf-data "$data" --percent-limit 2
   done
 } > "$OUT"

@@ -91,3 +91,17 @@ def test_role(dso: str, sym: str, want: str) -> None:
 def test_report_line_pattern() -> None:
     m = hotloop._REPORT_LINE.match("    37.87%  libtorch_cpu.so       [.] Sleef_finz_expf8_u10avx2")
     assert m and m.group(1) == "37.87" and m.group(2) == "libtorch_cpu.so" and m.group(4) == "Sleef_finz_expf8_u10avx2"
+
+
+def test_report_rows_sum_jit_addresses_and_apply_the_limit() -> None:
+    text = """\
+# Samples: 4K of event 'cpu-clock:ppp'
+    37.87%  libtorch_cpu.so       [.] Sleef_finz_expf8_u10avx2
+     6.90%  [JIT] tid 26302       [.] 0x00007f0cb78c0190
+     3.50%  [JIT] tid 26302       [.] 0x00007f0cb78c0148
+     1.50%  libc.so.6             [.] __memmove_avx_unaligned_erms
+"""
+    rows = hotloop.report_rows(text, 2.0)
+    assert rows[0] == (37.87, "libtorch_cpu.so", "Sleef_finz_expf8_u10avx2")
+    assert rows[1][1] == "[JIT] tid 26302" and rows[1][0] == pytest.approx(10.4)
+    assert len(rows) == 2  # memmove under the limit

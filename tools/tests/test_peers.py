@@ -315,10 +315,26 @@ def test_behind_lists_the_rows_slower_than_the_best_peer(machine, capsys):
     lines = peers_table.behind(peers_table.collect(reports, directions=["fwd"]))
     # torch-eager runs at 2x actbench's speed on every row (and fails gelu): every fwd row is behind it
     assert lines and all(line.split("\t")[4] == "torch-eager" for line in lines)
-    act, direction, dtype, n, _, ratio = lines[0].split("\t")
-    assert direction == "fwd" and int(n) > 0 and float(ratio) == pytest.approx(0.5, rel=1e-3)
+    act, direction, dtype, n, _, ratio, pct = lines[0].split("\t")
+    assert direction == "fwd" and int(n) > 0 and float(ratio) == pytest.approx(0.5, rel=1e-3) and float(pct) >= 0
     assert run("t", peers_table.main, [*map(str, paths), "--direction", "fwd", "--behind"]) == 0
     assert capsys.readouterr().out.splitlines() == lines
+
+
+def test_behind_takes_relu_like_rows_under_90_percent_of_copy(tmp_path):
+    """Ahead of every peer, a relu-like row under 90% of the in-run copy is still short of the cpu target; an
+    exp-family row is not."""
+    ours = make_fixtures.make_report("cpu", activations=("relu", "gelu"), dtypes=("f32",))
+    for b in ours["benchmarks"]:
+        b["suspect"] = []
+        if b.get("pct_of_copy_bw") is not None:
+            b["pct_of_copy_bw"] = 50.0 if b["direction"] == "fwd" else 95.0
+    reports = [load_report(write_report(tmp_path / "a.json", ours)),
+               load_report(write_report(tmp_path / "j.json", peer_copy(ours, "jax-jit", 0.5)))]
+    rows = peers_table.collect(reports)
+    assert rows and all(r.actbench_vs_best_peer() > 1 for r in rows)
+    short = {tuple(line.split("\t")[:3]) for line in peers_table.behind(rows)}
+    assert short == {("relu", "fwd", "f32")}
 
 
 def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
@@ -407,3 +423,19 @@ def test_parse_report_accepts_peer_impls(machine):
     reports, paths = machine
     doc = json.loads(paths[1].read_text())
     assert parse_report(paths[1], doc).records
+
+
+def test_peer_loop_runs_the_op_and_reports_unsupported_cases(monkeypatch, capsys):
+    """actbench_tools.peers.loop (what cpu-profile.sh profiles): the peer's op in a loop, one line; an op the
+    framework lacks is one error line and exit 2."""
+    from actbench_tools.peers import loop
+
+    monkeypatch.setattr(loop, "peer_class", lambda impl: NumpyPeer)
+    monkeypatch.setattr(loop, "pin_threads", lambda threads: list(range(threads)))  # keep pytest's affinity
+    argv = ["--impl", "jax-jit", "--direction", "fwd", "-t", "f32", "-n", "2^10", "--seconds", "0.05", "--threads", "1"]
+    assert run(loop.PROG, loop.main, ["-a", "relu", *argv]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "relu fwd f32 n=1024" in err[0] and "GB/s" in err[0]
+    assert run(loop.PROG, loop.main, ["-a", "gelu", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot run gelu" in err[0]
