@@ -33,7 +33,7 @@ struct Parts1 {
 
 /// Calls visit(parts) with the pieces of activation a's f (deriv = false) or f' (deriv = true) at parameters p,
 /// and returns true; false (visit not called) where kernels/f32 has no pieces for a (the piecewise-linear
-/// activations, softsign: their functors are plain float code).
+/// activations and softsign: plain float code, or one hot path with no cold inputs, f32::softsign).
 template <class Visit>
 bool visit_parts(Activation a, bool deriv, const Params& p, Visit&& visit) {
   const bool d = deriv;

@@ -253,6 +253,14 @@ TEST(Functors, DivideBySixRoundsCorrectlyNextToOneHalf) {
   EXPECT_EQ(Hardswish<Variant::precise>{}.deriv(0x1.8000000000001p-53), 0x1.0000000000001p-1);
   EXPECT_EQ(Hardsigmoid{}.fwd(0x1.2p-21f), 0x1.000004p-1f);  // (3 + x)/6 a tie: to even
   EXPECT_EQ(Hardswish<Variant::precise>{}.fwd(0x1p-149f), 0x1p-149f);  // x/2 + x^2/6 just above the tie
+  // div6_normal adds its correction without a zero-sign select: its zero sums are +0 (hardsigmoid at x <= -3,
+  // hardswish' at x = -1.5), and so are the results
+  for (float x : {-3.0f, -1.5f}) {
+    const float h = x == -3.0f ? Hardsigmoid{}.fwd(x) : Hardswish<Variant::precise>{}.deriv(x);
+    EXPECT_EQ(h, 0.0f) << x;
+    EXPECT_FALSE(std::signbit(h)) << x;
+  }
+  EXPECT_FALSE(std::signbit(Hardsigmoid{}.fwd(-7.0f)));
 }
 
 TEST(Functors, NoSpuriousOverflow) {

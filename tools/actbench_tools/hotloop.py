@@ -33,7 +33,7 @@ _LINE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s+([0-9a-f]+):\s+(\S+)\s*(.*)$")
 _JUMP_TARGET = re.compile(r"^([0-9a-f]+)\b")
 
 CLASSES = ("fma", "mul", "add/sub", "div/sqrt", "cmp/blend/logic", "min/max", "convert", "integer",
-           "load/store/move", "scalar/control")
+           "load/store/move", "other vector", "scalar/control")
 
 
 @dataclass
@@ -59,7 +59,9 @@ class Loop:
         return 512 if "%zmm" in text else 256 if "%ymm" in text else 128 if "%xmm" in text else 64
 
 
-# (pattern at the start of a lower-case mnemonic, class): the first that matches wins
+# (pattern at the start of a lower-case mnemonic, class): the first that matches wins. The vector classes take
+# VEX/EVEX forms (v...) or SSE's packed and scalar FP forms (...ps/pd/ss/sd), never the integer unit's cmp, and,
+# or, xor, test (the loop's own counting: scalar/control); a vector instruction that matches none is "other vector".
 _CLASS_PATTERNS = [(re.compile(p), c) for p, c in (
     (r"v?fn?m(add|sub)", "fma"),
     (r"v?(div|sqrt|rcp|rsqrt)[sp][sd]", "div/sqrt"),
@@ -67,12 +69,12 @@ _CLASS_PATTERNS = [(re.compile(p), c) for p, c in (
     (r"v?(add|sub|hadd|hsub)[sp][sd]", "add/sub"),
     (r"v?(min|max)[sp][sd]", "min/max"),
     (r"v?cvt", "convert"),
-    (r"v?(cmp|p?blend|p?and|p?andn|p?or|p?xor|ptest|pternlog)", "cmp/blend/logic"),
+    (r"v(cmp|p?blend|p?andn?|p?x?or|ptest|pternlog)|(cmp[a-z]*|andn?|x?or|blendv?)p[sd]", "cmp/blend/logic"),
     (r"vp(add|sub|mul|sll|srl|sra|cmp|min|max|abs|madd|shuf|unpck|pack|alignr|sign)", "integer"),
-    (r"v?(mov|broadcast|perm|insert|extract|gather|lddqu|shuf|unpck|pbroadcast|pmov)", "load/store/move"),
+    (r"v?(mov[a-z]*p[sd]|movdq|movs[sd]\b|broadcast|perm|insert|extract|gather|lddqu|shuf|unpck|pbroadcast|pmov)"
+     r"|vmov|vmaskmov", "load/store/move"),
+    (r"v", "other vector"),
 )]
-
-
 def classify(op: str) -> str:
     """The class of one x86 mnemonic (AT&T syntax, as perf prints it)."""
     o = op.lower()
@@ -132,21 +134,25 @@ def summary(loop: Loop, label: str = "") -> str:
 
 
 def role(dso: str, sym: str) -> str:
-    """What a function of a profiled benchmark run is there for."""
-    s = sym.lower()
+    """What a function of a profiled run is there for. actbench's timed run also measures its roofline (the copy
+    kernel, libc's memcpy); a framework peer's loop (actbench_tools.peers.loop) runs its op alone."""
+    s = re.sub(r"\s*\[clone [^]]*\]", "", sym).lower()  # GCC's [clone .constprop.0] / [clone ._omp_fn.0]
     if dso.startswith("[kernel"):
         return "OS"
     if dso.startswith("libgomp") or dso.startswith("libiomp"):
         return "OpenMP runtime"
     if dso.startswith("libpython") or dso.startswith("python"):
         return "interpreter"
-    if "mem" in s and ("move" in s or "cpy" in s or "set" in s) and dso.startswith("libc"):
+    if dso.startswith("libc.") and re.search(r"mem(move|cpy|set)", s):
         return "memory copy/set (roofline, inputs)"
-    if "copy" in s or "clone" in s:
-        return "roofline copy"
     if dso == "actbench":
+        if "copy_kernel" in s:
+            return "roofline copy"
         return "kernel" if ("run_split" in s or "run_blocks" in s or "elementop" in s) else "harness"
-    if dso.startswith("libtorch") or dso.startswith("libsleef") or "jit" in dso.lower() or dso.startswith("c"):
+    if re.search(r"copy_kernel|\bcopy_\b|native::clone\b", s):
+        return "copy"
+    if (dso.startswith("libtorch") or dso.startswith("libsleef") or dso.startswith("[jit]") or dso == "[unknown]"
+            or "jit" in dso.lower() or dso.endswith(".main.so")):
         return "kernel"
     return "other"
 
@@ -158,7 +164,7 @@ def perf_rows(data: str, limit: float) -> list[tuple[float, str, str]]:
     """(percent, dso, symbol) of the functions at >= limit % of a perf.data's samples, JIT code (no symbols: perf
     lists each address apart) summed into one row per JIT map."""
     out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,sym",
-                          "--percent-limit", "0.05"], capture_output=True, text=True, check=False)
+                          "--percent-limit", "0"], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise UsageError(f"perf report -i {data} failed: {out.stderr.strip().splitlines()[-1:] or out.returncode}")
     return report_rows(out.stdout, limit)
@@ -173,7 +179,7 @@ def report_rows(text: str, limit: float) -> list[tuple[float, str, str]]:
         if not m:
             continue
         pct, dso, sym = float(m.group(1)), m.group(2), m.group(4)
-        if dso.startswith("[JIT]"):
+        if dso.startswith("[JIT]") or dso == "[unknown]":
             jit[dso] = jit.get(dso, 0.0) + pct
         else:
             rows.append((pct, dso, sym))
@@ -187,7 +193,7 @@ def profile_table(data: str, limit: float) -> str:
     for pct, dso, sym in perf_rows(data, limit):
         r = role(dso, sym)
         loop = ""
-        if r == "kernel" and dso.startswith("[JIT]"):
+        if r == "kernel" and (dso.startswith("[JIT]") or dso == "[unknown]"):
             kernel += pct
             loop = "(JIT code: no symbols to annotate)"
         elif r == "kernel":
@@ -211,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--perf-data", help="a perf.data: print the table of its functions instead")
     p.add_argument("--percent-limit", type=float, default=2.0, help="with --perf-data: the least share listed")
     a = p.parse_args(argv)
+    if not 0 <= a.percent_limit <= 100:
+        raise UsageError(f"--percent-limit {a.percent_limit:g}: give a share between 0 and 100")
     if a.perf_data:
         print(profile_table(a.perf_data, a.percent_limit))
         return 0

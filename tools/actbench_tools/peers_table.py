@@ -187,17 +187,18 @@ RELU_LIKE_FLOOR = 90.0
 
 
 def behind(rows: Sequence[Row]) -> list[str]:
-    """Rows short of the cpu target, one tab-separated line each: activation, direction, dtype, n, the best
-    peer's impl, actbench / best peer, actbench's % of its in-run copy. Short: slower than the best peer, or a
-    relu-like row under RELU_LIKE_FLOOR % of the copy (what tools/peers/cpu-profile.sh --behind profiles)."""
+    """Rows short of the target, one tab-separated line each: backend, activation, direction, dtype, n, the best
+    peer's impl, actbench / best peer, actbench's % of its in-run copy. Short: slower than the best peer, or, on the
+    cpu, a relu-like row under RELU_LIKE_FLOOR % of the copy (what tools/peers/cpu-profile.sh --behind profiles)."""
     out = []
     for r in rows:
         ours, v, peer = r.cells.get("actbench"), r.actbench_vs_best_peer(), r.best_peer()
         if ours is None or v is None or peer is None:
             continue
-        if v < 1 or (r.activation in RELU_LIKE and ours.pct_of_copy_bw < RELU_LIKE_FLOOR):
-            out.append("\t".join((r.activation, r.direction, r.dtype, str(r.n), peer.key.impl, f"{v:.3g}",
-                                   f"{ours.pct_of_copy_bw:.0f}")))
+        relu_short = r.backend == "cpu" and r.activation in RELU_LIKE and ours.pct_of_copy_bw < RELU_LIKE_FLOOR
+        if v < 1 or relu_short:
+            out.append("\t".join((r.backend, r.activation, r.direction, r.dtype, str(r.n), peer.key.impl,
+                                   f"{v:.4f}", f"{ours.pct_of_copy_bw:.1f}")))
     return out
 
 
@@ -249,14 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", type=Path, help="rewrite the generated block of this README (Markdown)")
     ap.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     ap.add_argument("--behind", action="store_true",
-                    help="print only the rows short of the cpu target (slower than the best peer, or relu-like "
-                         "under 90%% of the copy), tab-separated: activation, direction, dtype, n, best peer, "
-                         "ratio, %% of copy")
+                    help="print only the rows short of the target (slower than the best peer, or on the cpu "
+                         "relu-like under 90%% of the copy), tab-separated: backend, activation, direction, dtype, "
+                         "n, best peer, ratio, %% of copy (not with --readme, --figure, --format)")
     ap.add_argument("--figure", type=Path, metavar="PNG",
                     help="also draw the side-by-side figure of these rows (the first --direction, default fwd)")
     args = ap.parse_args(argv)
     reports = load_with_warnings(PROG, args.reports)
     if args.behind:
+        words = argv if argv is not None else sys.argv[1:]
+        if args.readme or args.figure or any(w == "--format" or w.startswith("--format=") for w in words):
+            raise UsageError("--behind prints its own lines: leave out --readme, --figure and --format")
         rows = collect(reports, directions=args.direction, n=args.n)
         write_output(args.output, "".join(line + "\n" for line in behind(rows)))
         return 0

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Where the time goes in one row of the cpu comparison (tools/peers/cpu-comparison.sh): actbench's kernel and each
-# framework peer, the same n and threads, each run under `perf record` (actbench's timed run of the row; the peer's
-# op alone in a loop, python -m actbench_tools.peers.loop); then per implementation its GB/s, the functions holding >= 2% of the samples with their role (kernel, roofline copy, OpenMP
-# runtime, OS, interpreter), and for each kernel function perf can annotate its hottest loop (python -m
-# actbench_tools.hotloop: instructions per iteration, vector width, the mix by class). A profile, not a timing:
-# the GB/s are those of the profiled runs (actbench's with 400 samples at least, so that its kernel, not the
-# roofline's copies, holds most samples; the peer's on data uniform in [-8, 8]). Markdown to OUT.md.
+# framework peer, the same n and threads, each run under `perf record` (actbench's timed run of the row, with 400
+# samples at least; the peer's op alone in a loop, python -m actbench_tools.peers.loop, on data uniform in [-8, 8]);
+# then per implementation its GB/s, the functions holding >= 2% of the samples with their role (kernel, roofline
+# copy, OpenMP runtime, OS, interpreter), and for each kernel function perf can annotate its hottest loop (python -m
+# actbench_tools.hotloop: instructions per iteration, vector width, the mix by class). A profile, not a timing: the
+# GB/s are those of the profiled runs. In actbench's runs the roofline's copies take their share of the samples too
+# (most of them for a kernel as fast as the copy, the relu family). Markdown to OUT.md.
 #
 #   bash tools/peers/cpu-profile.sh OUT.md -a ACT -t DTYPE --direction DIR [-n 2^22] [--impl LIST] [--build DIR]
 #   bash tools/peers/cpu-profile.sh --behind REPORT.json OUTDIR [-n 2^22] [--build DIR]
 #
-# The second form profiles every row of a comparison report where actbench is slower than the best peer at n
-# (python -m actbench_tools.peers_table --behind): actbench and that peer, one OUTDIR/ACT-DIR-DTYPE.md each.
+# The second form profiles every cpu row of a comparison report short of the target at n (python -m
+# actbench_tools.peers_table --behind: slower than the best peer, or a relu-like row under 90% of the in-run copy):
+# actbench and that peer, one OUTDIR/ACT-DIR-DTYPE.md each.
 #
-# Needs perf (linux-perf) and symbols; JIT code (JAX/XLA, torch.compile) has no symbols: perf shows it as
-# [unknown] or a JIT map, and its loop is not annotated (its share of the samples still is).
+# Needs perf (linux-perf) and symbols; JIT code (JAX/XLA, oneDNN) has no symbols: its samples are summed and
+# counted as the kernel's, but its loop is not annotated.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 die() { echo "cpu-profile.sh: $*" >&2; exit 2; }
@@ -29,12 +31,15 @@ if [[ ${1:-} == --behind ]]; then
       *) die "unknown argument '$1'" ;;
     esac
   done
+  [[ $N =~ ^[0-9]+(\^[0-9]+)?$ ]] || die "-n $N: give N or 2^K"
   PY=${ACTBENCH_VENV:-$ROOT/.venv}/bin/python
-  rows=$("$PY" -m actbench_tools.peers_table "$REPORT" --n $(( ${N//^/**} )) --behind 2> /dev/null) ||
-    die "cannot read the rows behind from $REPORT"
+  err=$(mktemp)
+  rows=$("$PY" -m actbench_tools.peers_table "$REPORT" --n $(( ${N//^/**} )) --behind 2> "$err") || {
+    grep -v ': warning: ' "$err" >&2; rm -f "$err"; exit 2; }  # its one error line
+  rm -f "$err"
   mkdir -p "$OUTDIR"
-  while IFS=$'\t' read -r act dir dt _ peer ratio pct; do
-    [[ -n $act ]] || continue
+  while IFS=$'\t' read -r backend act dir dt _ peer ratio pct; do
+    [[ $backend == cpu && -n $act ]] || continue
     echo "cpu-profile.sh: $act $dir $dt ($ratio x $peer, $pct% of copy)" >&2
     bash "$0" "$OUTDIR/$act-$dir-$dt.md" -a "$act" -t "$dt" --direction "$dir" -n "$N" --impl "actbench,$peer" "${ARGS[@]}"
   done <<< "$rows"
@@ -81,7 +86,8 @@ PY
 
 {
   printf '# Profile: %s %s %s, n = %s, %s threads (%s)\n\n' "$ACT" "$DIR" "$DT" "$N" "$(nproc)" "$(date -u +%F)"
-  printf 'Made by `bash tools/peers/cpu-profile.sh OUT.md -a %s -t %s --direction %s -n %s`.\n' "$ACT" "$DT" "$DIR" "$N"
+  printf 'Made by `bash tools/peers/cpu-profile.sh OUT.md -a %s -t %s --direction %s -n %s --impl %s` (actbench: %s).\n' \
+    "$ACT" "$DT" "$DIR" "$N" "$IMPLS" "$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)"
   IFS=, read -r -a impls <<< "$IMPLS"
   for impl in "${impls[@]}"; do
     data=$TMP/$impl.data json=$TMP/$impl.json

@@ -69,6 +69,10 @@ def test_no_instructions_is_a_usage_error() -> None:
     ("vcmpltps", "cmp/blend/logic"), ("vpblendvb", "cmp/blend/logic"), ("vpand", "cmp/blend/logic"),
     ("vmaxps", "min/max"), ("vcvtph2ps", "convert"), ("vpsubd", "integer"), ("vpslld", "integer"),
     ("vmovaps", "load/store/move"), ("vbroadcastss", "load/store/move"), ("jne", "scalar/control"),
+    # the integer unit's loop counting is not vector logic; a vector op of no listed class is "other vector"
+    ("cmp", "scalar/control"), ("and", "scalar/control"), ("xor", "scalar/control"), ("test", "scalar/control"),
+    ("cmpltps", "cmp/blend/logic"), ("andnps", "cmp/blend/logic"), ("vroundps", "other vector"),
+    ("vmaskmovps", "load/store/move"),
 ])
 def test_classify(op: str, cls: str) -> None:
     assert hotloop.classify(op) == cls
@@ -83,6 +87,11 @@ def test_classify(op: str, cls: str) -> None:
     ("libgomp.so.1", "0x000000000001e02a", "OpenMP runtime"),
     ("[kernel.kallsyms]", "clear_page_erms", "OS"),
     ("libpython3.11.so.1.0", "gc_collect_main", "interpreter"),
+    # GCC's clone suffixes are not copies; a framework's copy kernel is, the op's own or a roofline's
+    ("libtorch_cpu.so", "at::native::AVX2::sigmoid_kernel(at::TensorIteratorBase&) [clone .constprop.0]", "kernel"),
+    ("libtorch_cpu.so", "at::native::AVX2::direct_copy_kernel(at::TensorIteratorBase&)", "copy"),
+    ("cabc.main.so", "kernel._omp_fn.0", "kernel"),
+    ("[unknown]", "0x00007f0cb78c0190", "kernel"),
 ])
 def test_role(dso: str, sym: str, want: str) -> None:
     assert hotloop.role(dso, sym) == want
@@ -100,8 +109,11 @@ def test_report_rows_sum_jit_addresses_and_apply_the_limit() -> None:
      6.90%  [JIT] tid 26302       [.] 0x00007f0cb78c0190
      3.50%  [JIT] tid 26302       [.] 0x00007f0cb78c0148
      1.50%  libc.so.6             [.] __memmove_avx_unaligned_erms
+     1.20%  [unknown]             [.] 0x00007f0cb78c0001
+     1.10%  [unknown]             [.] 0x00007f0cb78c0002
 """
     rows = hotloop.report_rows(text, 2.0)
     assert rows[0] == (37.87, "libtorch_cpu.so", "Sleef_finz_expf8_u10avx2")
     assert rows[1][1] == "[JIT] tid 26302" and rows[1][0] == pytest.approx(10.4)
-    assert len(rows) == 2  # memmove under the limit
+    assert rows[2][1] == "[unknown]" and rows[2][0] == pytest.approx(2.3)
+    assert len(rows) == 3  # memmove under the limit

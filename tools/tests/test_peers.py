@@ -314,11 +314,14 @@ def test_behind_lists_the_rows_slower_than_the_best_peer(machine, capsys):
     reports, paths = machine
     lines = peers_table.behind(peers_table.collect(reports, directions=["fwd"]))
     # torch-eager runs at 2x actbench's speed on every row (and fails gelu): every fwd row is behind it
-    assert lines and all(line.split("\t")[4] == "torch-eager" for line in lines)
-    act, direction, dtype, n, _, ratio, pct = lines[0].split("\t")
-    assert direction == "fwd" and int(n) > 0 and float(ratio) == pytest.approx(0.5, rel=1e-3) and float(pct) >= 0
+    assert lines and all(line.split("\t")[5] == "torch-eager" for line in lines)
+    backend, act, direction, dtype, n, _, ratio, pct = lines[0].split("\t")
+    assert backend == "cpu" and direction == "fwd" and int(n) > 0 and float(pct) >= 0
+    assert float(ratio) == pytest.approx(0.5, rel=1e-3)
     assert run("t", peers_table.main, [*map(str, paths), "--direction", "fwd", "--behind"]) == 0
     assert capsys.readouterr().out.splitlines() == lines
+    assert run("t", peers_table.main, [*map(str, paths), "--behind", "--format", "md"]) == 2
+    assert "--behind" in capsys.readouterr().err
 
 
 def test_behind_takes_relu_like_rows_under_90_percent_of_copy(tmp_path):
@@ -333,7 +336,7 @@ def test_behind_takes_relu_like_rows_under_90_percent_of_copy(tmp_path):
                load_report(write_report(tmp_path / "j.json", peer_copy(ours, "jax-jit", 0.5)))]
     rows = peers_table.collect(reports)
     assert rows and all(r.actbench_vs_best_peer() > 1 for r in rows)
-    short = {tuple(line.split("\t")[:3]) for line in peers_table.behind(rows)}
+    short = {tuple(line.split("\t")[1:4]) for line in peers_table.behind(rows)}
     assert short == {("relu", "fwd", "f32")}
 
 
@@ -439,3 +442,14 @@ def test_peer_loop_runs_the_op_and_reports_unsupported_cases(monkeypatch, capsys
     assert run(loop.PROG, loop.main, ["-a", "gelu", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot run gelu" in err[0]
+    for bad, needle in ((["-a", "nope"], "unknown activation 'nope'"), (["-a", "relu", "--seconds", "0"], "--seconds"),
+                        (["-a", "relu", "--seconds", "nan"], "--seconds")):
+        assert run(loop.PROG, loop.main, [*argv, *bad]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], err
+    from actbench_tools.peers import frameworks
+
+    monkeypatch.setattr(loop, "pin_threads", frameworks.pin_threads)  # refuses before it pins anything
+    assert run(loop.PROG, loop.main, ["-a", "relu", *argv, "--threads", "100000"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--threads 100000" in err[0], err

@@ -10,12 +10,14 @@ The op and its arguments are the ones actbench-peers times (the same Peer classe
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 
 import numpy as np
 
+from .. import catalog
 from ..cli_common import UsageError, run
 from .cli import activation_params, parse_size
 from .exchange import bits_type
@@ -36,8 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="default: every cpu this process may use")
     a = ap.parse_args(argv)
     n = parse_size(a.size)
+    if not (a.seconds > 0 and math.isfinite(a.seconds)):
+        raise UsageError(f"--seconds {a.seconds:g}: give a positive time")
+    names = catalog.activation_names()
+    if a.activation not in names:
+        raise UsageError(f"unknown activation {a.activation!r} (one of {', '.join(names)})")
     threads = a.threads or len(os.sched_getaffinity(0))
-    pin_threads(threads)  # as actbench-peers: before the framework starts its thread pools
+    try:
+        pin_threads(threads)  # as actbench-peers: before the framework starts its thread pools
+    except ValueError as e:  # its message names --threads and the cpus there are
+        raise UsageError(str(e)) from e
     try:
         peer = peer_class(a.impl)("cpu")
     except FrameworkMissing as e:
