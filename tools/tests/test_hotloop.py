@@ -117,3 +117,11 @@ def test_report_rows_sum_jit_addresses_and_apply_the_limit() -> None:
     assert rows[1][1] == "[JIT] tid 26302" and rows[1][0] == pytest.approx(10.4)
     assert rows[2][1] == "[unknown]" and rows[2][0] == pytest.approx(2.3)
     assert len(rows) == 3  # memmove under the limit
+
+
+def test_a_bad_percent_limit_is_one_error_line(capsys) -> None:
+    from actbench_tools.cli_common import run
+
+    assert run(hotloop.PROG, hotloop.main, ["--perf-data", "perf.data", "--percent-limit", "200"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--percent-limit 200" in err[0]

@@ -453,3 +453,28 @@ def test_peer_loop_runs_the_op_and_reports_unsupported_cases(monkeypatch, capsys
     assert run(loop.PROG, loop.main, ["-a", "relu", *argv, "--threads", "100000"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--threads 100000" in err[0], err
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["OUT.md", "-a", "relu"], "-a, -t and --direction are required"),
+    (["--behind", "REPORT", "OUTDIR", "-n", "abc"], "-n abc: give N or 2^K"),
+    (["--behind", "MISSING", "OUTDIR"], "cannot read"),
+    (["--behind", "TRUNCATED", "OUTDIR"], "truncated JSON"),
+])
+def test_cpu_profile_refuses_bad_arguments_with_one_line(tmp_path, args, needle):
+    """tools/peers/cpu-profile.sh: argument and report errors before any perf run (perf not needed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "peers" / "cpu-profile.sh"
+    truncated = tmp_path / "t.json"
+    truncated.write_text('{"benchmarks": [')
+    subst = {"OUT.md": str(tmp_path / "o.md"), "REPORT": str(truncated), "OUTDIR": str(tmp_path / "d"),
+             "MISSING": str(tmp_path / "none.json"), "TRUNCATED": str(truncated)}
+    env = {**os.environ, "ACTBENCH_VENV": str(Path(sys.executable).parents[1])}
+    out = subprocess.run(["bash", str(script), *(subst.get(a, a) for a in args)], capture_output=True, text=True,
+                         env=env, check=False)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 2 and len(lines) == 1 and needle in lines[0], out.stderr
