@@ -263,7 +263,10 @@ using fp::two_sum;
 // ---------------------------------------------------------------------------------------------
 
 /// relu: f = max(x, 0), f' = [x > 0].  relu(-0) = +0 and f'(0) = 0 as PyTorch; NaN propagates.
+/// selects_only: f is x, 0 or NaN and f' is 0, 1 or NaN, so 16-bit data run this code on their bits
+/// (kernels/bits16.hpp); the same holds for relu6.
 struct Relu {
+  static constexpr bool selects_only = true;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     return x > C(0) ? x : (x != x ? x : C(0));
@@ -283,6 +286,7 @@ struct ReluDef : Def<Activation::relu> {
 
 /// relu6: f = min(max(x, 0), 6), f' = [0 < x < 6] (0 at both break points, as PyTorch).
 struct Relu6 {
+  static constexpr bool selects_only = true;
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     if (x != x) return x;

@@ -4,6 +4,7 @@
 
 #include "harness/cpu/launch.hpp"
 #include "harness/thrust_indexed.hpp"
+#include "kernels/bits16.hpp"
 #include "kernels/f32/parts.hpp"
 
 #include <thrust/iterator/counting_iterator.h>
@@ -322,6 +323,40 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
              });
 }
 
+/// Whether Op runs on the storage bits (kernels/bits16.hpp): a selecting functor (relu, relu6) on 16-bit data.
+template <class Op>
+constexpr bool kOnBits = sizeof(typename Op::storage_t) == 2 && !Op::per_channel &&
+                         selects_only<typename Op::activation_t>::value;
+
+/// A selecting functor on 16-bit data: its own fwd / f' on Bits16, the storage bits, in one vectorized loop (16
+/// elements per AVX2 vector, nothing to convert), and bwd's dy * f'(x) exactly on the bits (a NaN product is
+/// already quiet: no stored() pass, 22 instead of 33 AVX2 instructions per 16 f16 elements for relu).  Memory-bound, so
+/// the store policy is the copy's.  Loops over the bits as integers: GCC vectorizes no loop of 16-bit structs.
+template <class Op>
+void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {
+  using T = typename Op::storage_t;
+  using B = Bits16<T>;
+  using U = typename dtype_traits<T>::bits_t;
+  constexpr Direction kDir = Op::direction;
+  const U* x = static_cast<const U*>(l.x);
+  const U* dy = static_cast<const U*>(l.dy);
+  for_blocks(static_cast<U*>(l.y), l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), [&] { return op.act; },
+             [&](const auto& f, std::int64_t b, std::int64_t m, U* out) {
+               const U* xb = x + b;
+               if constexpr (kDir == Direction::fwd) {
+#pragma omp simd
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = f.fwd(B::of(xb[j])).stored();
+               } else if constexpr (kDir == Direction::deriv) {
+#pragma omp simd
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = f.deriv(B::of(xb[j])).stored();
+               } else {
+                 const U* db = dy + b;
+#pragma omp simd
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = (B::of(db[j]) * f.deriv(B::of(xb[j]))).bits;  // quiet
+               }
+             });
+}
+
 template <class Op>
 void run_thrust(const Op& op, const Launch& l) {
   using T = typename Op::storage_t;
@@ -454,7 +489,12 @@ void launch(const Launch& l, const StorePolicy& sp) {
                          [&](const auto& parts) { detail::run_split(parts, l, compute_bound); }))
       return;
   }
-  dispatch_op<T>(l.op, [&](const auto& op) { detail::run_blocks(op, l, sizeof(T) == 2 ? compute_bound : sp); });
+  dispatch_op<T>(l.op, [&](const auto& op) {
+    if constexpr (detail::kOnBits<std::decay_t<decltype(op)>>)
+      detail::run_bits(op, l, sp);  // memory-bound: stores as the copy does
+    else
+      detail::run_blocks(op, l, sizeof(T) == 2 ? compute_bound : sp);
+  });
 }
 
 template <class T>

@@ -3,9 +3,10 @@
 
 Compiles harness/cpu/launch_f16.cpp and launch_bf16.cpp as the build does (-O3 -ffp-contract=off -fopenmp
 -fno-trapping-math) with -fdump-tree-vect-details and reads, for each run_blocks instantiation of those
-functions (fwd, deriv, bwd; its loop sits in for_blocks' OpenMP body), whether its loop was vectorized: a libm
-call, an outlined call, a branch the compiler cannot if-convert or prelu's per-element channel remainder leaves
-it scalar (kernels/narrow.hpp, kernels/dtype.hpp, harness/cpu/launch_impl.hpp).  Prints one line per loop;
+functions (fwd, deriv, bwd; its loop sits in for_blocks' OpenMP body), or run_bits for the functors that run on
+the 16-bit bits (relu, relu6: kernels/bits16.hpp), whether its loop was vectorized: a libm call, an outlined call,
+a branch the compiler cannot if-convert (a constant it did not fold: bf16 relu's bwd once) or prelu's per-element
+channel remainder leaves it scalar (kernels/narrow.hpp, kernels/dtype.hpp, harness/cpu/launch_impl.hpp).  Prints one line per loop;
 exit status 1 if any stays scalar, 2 if the compiler fails.
 
     python3 tests/host/narrow_vectorize_check.py --cxx g++ --cccl /usr/local/cuda/include/cccl [--flags "..."]
@@ -25,14 +26,14 @@ DIRECTIONS = ["fwd", "deriv", "bwd"]  # Direction's values 0, 1, 2
 
 
 def loops(dump):
-    """{(function, direction): vectorized} for the precise run_blocks loops in a vect dump (functors with a
+    """{(function, direction): vectorized} for the precise run_blocks / run_bits loops in a vect dump (functors with a
     Variant parameter: the precise one, 0; functors without one have a single form)."""
     found = {}
     for part in re.split(r"\n;; Function ", dump)[1:]:
         name = part.split("\n", 1)[0]
         if "for_blocks" not in name or "_omp_fn" not in name:
             continue
-        m = re.search(r"run_blocksINS_9ElementOpINS_\d+(\w+?)(?:ILNS_7VariantE0EE)?ELNS_9DirectionE(\d)", name)
+        m = re.search(r"run_(?:blocks|bits)INS_9ElementOpINS_\d+(\w+?)(?:ILNS_7VariantE0EE)?ELNS_9DirectionE(\d)", name)
         if m and m.group(1) in FUNCTIONS:
             found[(m.group(1), DIRECTIONS[int(m.group(2))])] = "LOOP VECTORIZED" in part
     return found

@@ -209,6 +209,55 @@ TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #endif
 }
 
+// relu and relu6 on 16-bit data run their own code on the storage bits (kernels/bits16.hpp, cpu::detail::run_bits):
+// on every one of the 2^16 inputs, fwd and f' give the f32 path's bits (widen, compute in float, round back; its NaNs
+// quiet, with their sign and payload), and bwd's dy * f'(x) gives them too for every x and a grid of dy: zeros,
+// +-1, subnormals, the largest finite values, infinities, quiet and signalling NaNs of either sign, and ordinary
+// values (only the payload of a NaN result may differ: x86 picks the operand whose NaN a product returns).
+TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
+  static_assert(cpu::detail::kOnBits<ElementOp<Relu, Direction::bwd, f16_t>>, "relu f16 runs on the bits");
+  static_assert(cpu::detail::kOnBits<ElementOp<Relu6, Direction::fwd, bf16_t>>, "relu6 bf16 runs on the bits");
+  static_assert(!cpu::detail::kOnBits<ElementOp<Relu, Direction::fwd, float>>, "f32 keeps the float path");
+  static_assert(!cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::fwd, f16_t>>, "leaky_relu multiplies");
+  // the functors' integer constants, exactly; one a type cannot hold is NaN
+  static_assert(Bits16<f16_t>(6).bits == 0x4600 && Bits16<bf16_t>(6).bits == 0x40c0, "6");
+  static_assert(Bits16<f16_t>(-1).bits == 0xbc00 && Bits16<bf16_t>(1).bits == 0x3f80, "1");
+  static_assert(Bits16<bf16_t>(0).bits == 0 && Bits16<f16_t>(0).bits == 0, "0");
+  static_assert(Bits16<f16_t>(2047).bits == 0x67ff && Bits16<bf16_t>(255).bits == 0x437f, "the largest exact");
+  static_assert(Bits16<f16_t>::nan(Bits16<f16_t>(2049).bits), "inexact in f16");
+  static_assert(Bits16<bf16_t>::nan(Bits16<bf16_t>(257).bits), "inexact in bf16");
+  auto backend = make_cpu_backend();
+  const Params p;
+  const std::size_t n = 65536;
+  std::vector<std::uint64_t> xs(n);
+  std::iota(xs.begin(), xs.end(), std::uint64_t{0});
+  int checked = 0;
+  for (DType t : {DType::f16, DType::bf16}) {
+    const bool h = t == DType::f16;
+    const std::uint64_t inf = h ? 0x7c00 : 0x7f80, qnan = h ? 0x7e00 : 0x7fc0, snan = inf | 1;
+    const std::uint64_t one = h ? 0x3c00 : 0x3f80;
+    std::vector<std::uint64_t> grid = {0, 0x8000, one, one | 0x8000, 1, 0x8001, 0x3ff, inf - 1, (inf - 1) | 0x8000, inf,
+                                       inf | 0x8000, qnan, qnan | 0x8000, snan, snan | 0x8000, qnan | 0x15};
+    for (std::uint64_t b = 0x1234; grid.size() < 48; b = (b * 2654435761u + 12345) & 0xffff) grid.push_back(b);
+    for (Activation a : {Activation::relu, Activation::relu6})
+      for (Direction d : kAllDirections) {
+        const Case c{a, d, t, Variant::precise, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
+        for (std::size_t k = 0; k < (d == Direction::bwd ? grid.size() : 1); ++k) {
+          const std::vector<std::uint64_t> dys(d == Direction::bwd ? n : 0, d == Direction::bwd ? grid[k] : 0);
+          const auto got = run_on_inputs(*backend, c, p, xs, dys);
+          const auto want = host_expected(c, p, {}, xs, dys);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (d == Direction::bwd && std::isnan(decode(t, got[i])) && std::isnan(decode(t, want[i]))) continue;
+            ASSERT_EQ(got[i], want[i]) << std::hex << c.name() << " x 0x" << i << (d == Direction::bwd ? " dy 0x" : "")
+                                       << (d == Direction::bwd ? grid[k] : 0);
+          }
+          ++checked;
+        }
+      }
+  }
+  EXPECT_EQ(checked, 2 * 2 * (2 + 48));
+}
+
 // In place (y = x, and y = dy for bwd), the split loops still give the functor's bits: the slow path reads the
 // inputs of its block, not the hot path's results written over them.
 TEST(CpuBackend, SplitLoopsInPlace) {

@@ -2,10 +2,12 @@
 // vectorize, against the plain algorithm they replaced (branches, a normalising loop): every f16 bit
 // pattern, and f32 values on and next to every f16 rounding boundary, the special values, and a
 // pseudo-random sweep of f32 bit patterns.
+#include "kernels/bits16.hpp"
 #include "kernels/dtype.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -98,6 +100,48 @@ TEST(DType, F32ToF16MatchesTheReference) {
       ASSERT_EQ(detail::f32_to_f16_bits(f), ref_f32_to_f16(f)) << std::hex << (u | s);
     }
   }
+}
+
+// Bits16 (kernels/bits16.hpp), the compute type of relu and relu6 on 16-bit data: its comparisons are the float
+// comparisons of the values, for every value a against a grid of b (zeros, +-1, 6, subnormals, the extremes,
+// infinities, NaNs of either sign, and a sweep), and its product by +-0, +-1 and NaN is the float product rounded
+// back (a NaN for a NaN, quiet).
+template <class S>
+void check_bits16() {
+  using B = Bits16<S>;
+  using tr = dtype_traits<S>;
+  const auto value = [](std::uint32_t b) { return tr::to_compute(S{static_cast<std::uint16_t>(b)}); };
+  std::vector<std::uint32_t> grid = {0, 0x8000, B(1).bits, B(-1).bits, B(6).bits, B(-6).bits, 1, 0x8001,
+                                     B::kInf - 1, 0xffffu & (B::kInf - 1 + 0x8000), B::kInf, B::kInf | 0x8000u,
+                                     B::kInf | 1, B::kInf | B::kQuiet | 0x8000u};
+  for (std::uint32_t b = 7; grid.size() < 64; b = (b * 40503u + 2531u) & 0xffff) grid.push_back(b);
+  for (std::uint32_t b : grid)
+    for (std::uint32_t a = 0; a < 65536; ++a) {
+      const float fa = value(a), fb = value(b);
+      const B ba = B::of(static_cast<std::uint16_t>(a)), bb = B::of(static_cast<std::uint16_t>(b));
+      ASSERT_EQ(ba > bb, fa > fb) << std::hex << a << " > " << b;
+      ASSERT_EQ(ba < bb, fa < fb) << std::hex << a << " < " << b;
+      ASSERT_EQ(ba >= bb, fa >= fb) << std::hex << a << " >= " << b;
+      ASSERT_EQ(ba <= bb, fa <= fb) << std::hex << a << " <= " << b;
+      ASSERT_EQ(ba == bb, fa == fb) << std::hex << a << " == " << b;
+      ASSERT_EQ(ba != bb, fa != fb) << std::hex << a << " != " << b;
+    }
+  const std::uint32_t factors[] = {0u, 0x8000u, B(1).bits, B(-1).bits, B::kInf + 1u, 0x8000u | B::kInf | B::kQuiet};
+  for (std::uint32_t b : factors)
+    for (std::uint32_t a = 0; a < 65536; ++a) {
+      const std::uint16_t got = (B::of(static_cast<std::uint16_t>(a)) * B::of(static_cast<std::uint16_t>(b))).bits;
+      const std::uint16_t want = tr::from_compute(value(a) * value(b)).bits;
+      if (std::isnan(value(want))) {
+        ASSERT_TRUE(B::nan(got) && (got & B::kQuiet)) << std::hex << a << " * " << b;
+      } else {
+        ASSERT_EQ(got, want) << std::hex << a << " * " << b;
+      }
+    }
+}
+
+TEST(Bits16, ComparisonsAndProductsAreTheFloatOnes) {
+  check_bits16<f16_t>();
+  check_bits16<bf16_t>();
 }
 
 }  // namespace

@@ -1,0 +1,117 @@
+// actbench/kernels/bits16.hpp - a 16-bit float held as its storage bits, as a compute type.
+//
+// Some functors only ever select: every result of f is the input, a small integer constant or NaN, and every
+// value of f' is 0, 1 or NaN (relu, relu6; they say so with `static constexpr bool selects_only = true`).
+// Instantiated with C = Bits16<S>, their own fwd / deriv code then runs on 16-bit data as it is stored:
+// IEEE comparisons done on the bits, constants rounded to S once, and the products dy * f'(x) of bwd done
+// exactly for the factors such a derivative has.  The results are the bits the f32 path gives (widen, compute in
+// float, round back), NaNs returned quiet as that path returns them; tests/host/test_cpu_backend.cpp checks all
+// 2^16 inputs of fwd and f', and bwd over a grid of dy.  On the cpu a 16-bit relu then moves 16 elements per
+// AVX2 vector with no conversion at all, where the f32 path widened, computed and rounded back 8 at a time.
+#pragma once
+
+#include "config.hpp"
+#include "dtype.hpp"
+
+#include <cstdint>
+#include <type_traits>
+
+namespace actbench {
+
+/// Whether F declares `static constexpr bool selects_only = true` (see above).
+template <class F, class = void>
+struct selects_only : std::false_type {};
+template <class F>
+struct selects_only<F, std::void_t<decltype(F::selects_only)>> : std::integral_constant<bool, F::selects_only> {};
+
+/// A value of the 16-bit type S (f16_t or bf16_t) as its bits.
+template <class S>
+struct Bits16 {
+  static_assert(std::is_same<S, f16_t>::value || std::is_same<S, bf16_t>::value, "16-bit float storage only");
+  static constexpr std::uint16_t kInf = std::is_same<S, f16_t>::value ? 0x7c00 : 0x7f80;
+  static constexpr std::uint16_t kQuiet = std::is_same<S, f16_t>::value ? 0x0200 : 0x0040;
+  static constexpr std::uint16_t kSign = 0x8000;
+
+  std::uint16_t bits;
+
+  ACTBENCH_HOT static constexpr Bits16 of(std::uint16_t b) { return Bits16(Raw{}, b); }
+  /// The integer v as S, exactly: the f32 path's C(v), which compares and rounds back to the same value.  A v
+  /// that S cannot hold exactly (|v| >= 2^11 in f16, 2^8 in bf16) would compare differently there: it gives NaN,
+  /// and every comparison with it fails, so a functor written with one shows up in the tests rather than
+  /// rounding quietly.  constexpr: the loops see a constant (a rounding call left in bf16's loop kept it from
+  /// vectorizing).
+  ACTBENCH_HOT constexpr explicit Bits16(int v) : bits(bits_of(v)) {}
+  Bits16(float) = delete;
+  Bits16(double) = delete;
+
+ private:
+  struct Raw {};
+  ACTBENCH_HOT constexpr Bits16(Raw, std::uint16_t b) : bits(b) {}
+  static constexpr int kMantissa = dtype_traits<S>::precision - 1;
+  static constexpr int kBias = std::is_same<S, f16_t>::value ? 15 : 127;
+  static constexpr int floor_log2(unsigned m) {  // m >= 1; no loop: GCC folds a constant through it in the loops
+    int e = 0;
+    e += (m >> e) >= (1u << 16) ? 16 : 0;
+    e += (m >> e) >= (1u << 8) ? 8 : 0;
+    e += (m >> e) >= (1u << 4) ? 4 : 0;
+    e += (m >> e) >= (1u << 2) ? 2 : 0;
+    e += (m >> e) >= (1u << 1) ? 1 : 0;
+    return e;
+  }
+  static constexpr std::uint16_t bits_of(int v) {
+    const auto sign = static_cast<std::uint16_t>(v < 0 ? kSign : 0);
+    const unsigned m = v < 0 ? 0u - static_cast<unsigned>(v) : static_cast<unsigned>(v);
+    if (m == 0) return sign;
+    const int e = floor_log2(m);
+    if (e > kMantissa) return static_cast<std::uint16_t>(kInf | kQuiet);
+    return static_cast<std::uint16_t>(sign | static_cast<unsigned>(e + kBias) << kMantissa |
+                                      (m - (1u << e)) << (kMantissa - e));
+  }
+
+ public:
+  /// The bits as a signed integer (the sign bit is its sign), and the magnitude (the bits without the sign): a
+  /// non-negative integer whose order is the order of |value| for non-NaN values.
+  ACTBENCH_HOT static constexpr std::int16_t signed_of(std::uint16_t b) { return static_cast<std::int16_t>(b); }
+  ACTBENCH_HOT static constexpr std::int16_t mag(std::uint16_t b) { return static_cast<std::int16_t>(b & 0x7fff); }
+  ACTBENCH_HOT static constexpr bool nan(std::uint16_t b) { return mag(b) > static_cast<std::int16_t>(kInf); }
+  /// a > b for non-NaN a, b, with -0 == +0.  Written by b's sign so that a constant b folds to one compare.
+  ACTBENCH_HOT static constexpr bool greater(std::uint16_t a, std::uint16_t b) {
+    if (signed_of(b) >= 0) return signed_of(a) > signed_of(b);  // b >= +0: a negative a (-0 too) is not above it
+    if (signed_of(a) >= 0) return (mag(a) | mag(b)) != 0;       // a >= +0 > b, but not +0 > -0
+    return mag(a) < mag(b);                                     // both negative
+  }
+  /// a == b for non-NaN a, b.
+  ACTBENCH_HOT static constexpr bool equal(std::uint16_t a, std::uint16_t b) {
+    return a == b || (mag(a) | mag(b)) == 0;
+  }
+
+  // IEEE comparisons: false when either side is NaN (!= true).
+  ACTBENCH_HOT friend bool operator>(Bits16 a, Bits16 b) {
+    return !nan(a.bits) && !nan(b.bits) && greater(a.bits, b.bits);
+  }
+  ACTBENCH_HOT friend bool operator<(Bits16 a, Bits16 b) { return b > a; }
+  ACTBENCH_HOT friend bool operator>=(Bits16 a, Bits16 b) {
+    return !nan(a.bits) && !nan(b.bits) && !greater(b.bits, a.bits);
+  }
+  ACTBENCH_HOT friend bool operator<=(Bits16 a, Bits16 b) { return b >= a; }
+  ACTBENCH_HOT friend bool operator==(Bits16 a, Bits16 b) {
+    return !nan(a.bits) && !nan(b.bits) && equal(a.bits, b.bits);
+  }
+  ACTBENCH_HOT friend bool operator!=(Bits16 a, Bits16 b) { return !(a == b); }
+
+  /// a * b where b is +-0, +-1 or NaN (the values of a selecting functor's f'): exact, as the f32 product is,
+  /// and NaN where it is (a NaN factor, inf * 0), as the quiet NaN with the sign bit (x86's default NaN; the f32
+  /// path's NaN results may carry a factor's payload instead).  Not a product for any other b.
+  ACTBENCH_HOT friend Bits16 operator*(Bits16 a, Bits16 b) {
+    const bool b_zero = mag(b.bits) == 0;
+    const std::uint16_t r = static_cast<std::uint16_t>((a.bits ^ (b.bits & kSign)) & (b_zero ? kSign : 0xffff));
+    const std::int16_t nan_above = static_cast<std::int16_t>(kInf - static_cast<std::int16_t>(b_zero));
+    const bool r_nan = nan(b.bits) || mag(a.bits) > nan_above;
+    return of(r_nan ? static_cast<std::uint16_t>(kSign | kInf | kQuiet) : r);
+  }
+
+  /// The bits to store: NaN made quiet, as the f32 path's rounding back returns it.
+  ACTBENCH_HOT std::uint16_t stored() const { return nan(bits) ? static_cast<std::uint16_t>(bits | kQuiet) : bits; }
+};
+
+}  // namespace actbench
