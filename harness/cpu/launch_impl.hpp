@@ -76,20 +76,26 @@ inline void stream_fence() {
 /// when the launch streams, a per-thread block buffer then written to y + b by non-temporal stores - no
 /// read-for-ownership of y's lines, the way the platform's memcpy writes large copies.  `make_state()` builds each
 /// thread's private state (a functor copy, block buffers) inside the parallel region.
-template <class T, class MakeState, class Body>
-void for_blocks(T* y, std::int64_t n, bool stream, MakeState make_state, Body body) {
+/// `finish(state)` runs on each thread after its last block (prelu's dalpha: the thread's sums); by default nothing.
+struct NoFinish {
+  template <class State>
+  void operator()(State&) const {}
+};
+template <class T, class MakeState, class Body, class Finish = NoFinish>
+void for_blocks(T* y, std::int64_t n, bool stream, MakeState make_state, Body body, Finish finish = {}) {
 #pragma omp parallel
   {
     auto state = make_state();
     alignas(64) T out[kBlock];
     const std::int64_t step = stream ? kStreamBlock<T> : kBlock;
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
     for (std::int64_t b = 0; b < n; b += step) {
       const std::int64_t m = std::min(step, n - b);
       body(state, b, m, stream ? out : y + b);
       if (stream) stream_out(y + b, out, static_cast<std::size_t>(m) * sizeof(T));
     }
     if (stream) stream_fence();
+    finish(state);
   }
 }
 
@@ -134,6 +140,15 @@ class BlockFunctors<Op, true> {
   std::int64_t channels_;
   std::vector<F> table_;
 };
+
+/// prelu's channel count, as its functor and prelu_dalpha take it.
+inline std::int64_t prelu_channels(const Launch& l) { return std::max<std::int64_t>(1, l.op.params.prelu_channels); }
+/// Whether prelu's dalpha is summed in the pass that writes dx (run_blocks: x and dy read once) rather than by
+/// prelu_dalpha's own pass first: where the per-channel functor table holds every channel (its indexing is the
+/// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).
+inline bool dalpha_in_dx_pass(const Launch& l) {
+  return wants_prelu_dalpha(l) && l.impl == Impl::actbench && prelu_channels(l) <= kMaxTableChannels;
+}
 
 /// Whether F{} is a constant expression (the functors of the catalog: parameters with default initializers).
 template <class F, class = void>
@@ -273,17 +288,25 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   // 16-bit data whose conversions the build has vector code for in chunks: widened, computed and rounded back
   // while in registers or L1
   constexpr bool kChunked = kVectorConversions<T>;
+  // prelu's bwd with dalpha_in_dx_pass(l): each thread sums dy * x (x < 0) in acc[b % channels + j], the indexing
+  // of the per-channel functor table, then folds acc into dalpha's channels (finish below)
+  constexpr bool kMayFuseDalpha = Op::per_channel && kBwd;
+  const bool fuse_dalpha = kMayFuseDalpha && dalpha_in_dx_pass(l);
+  const std::int64_t channels = fuse_dalpha ? prelu_channels(l) : 1;
+  std::vector<double> dalpha(static_cast<std::size_t>(fuse_dalpha ? channels : 0), 0.0);
   const T* x = static_cast<const T*>(l.x);
   const T* dy = kBwd ? static_cast<const T*>(l.dy) : nullptr;
   T* y = static_cast<T*>(l.y);
   const bool by_default = use_default_functor<Op>(F(op.functor(0)));
   struct State {
     BlockFunctors<Op> fs;
+    std::vector<double> acc;
     alignas(64) C xc[kChunked ? kChunk : 1];
     alignas(64) C dc[kChunked && kBwd ? kChunk : 1];
   };
-  // The block [b, b + m) with the functors fn[j].
-  const auto block = [&](State& s, const auto& fn, std::int64_t b, std::int64_t m, T* out) {
+  // The block [b, b + m) with the functors fn[j]; with Fuse (std::true_type), dalpha's terms added to acc[j].
+  const auto block = [&](State& s, const auto& fn, double* acc, auto fuse, std::int64_t b, std::int64_t m, T* out) {
+    constexpr bool kFuse = decltype(fuse)::value;
     const T* xb = x + b;
     const T* db = kBwd ? dy + b : nullptr;
     if constexpr (kChunked) {
@@ -293,7 +316,10 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
         if constexpr (kBwd) {
           widen_chunk(db + c, s.dc, k);
 #pragma omp simd
-          for (std::int64_t j = 0; j < k; ++j) s.xc[j] = Op::eval(fn[c + j], s.xc[j], s.dc[j]);
+          for (std::int64_t j = 0; j < k; ++j) {
+            if constexpr (kFuse) acc[c + j] += static_cast<double>(prelu_dalpha_term_of(s.xc[j], s.dc[j]));
+            s.xc[j] = Op::eval(fn[c + j], s.xc[j], s.dc[j]);
+          }
         } else {
 #pragma omp simd
           for (std::int64_t j = 0; j < k; ++j) s.xc[j] = Op::eval(fn[c + j], s.xc[j]);
@@ -306,21 +332,37 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     } else {
       if constexpr (kBwd) {
 #pragma omp simd
-        for (std::int64_t j = 0; j < m; ++j)
-          out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j]), tr::to_compute(db[j])));
+        for (std::int64_t j = 0; j < m; ++j) {
+          const C xj = tr::to_compute(xb[j]), dj = tr::to_compute(db[j]);  // both read before out[j] is written
+          if constexpr (kFuse) acc[j] += static_cast<double>(prelu_dalpha_term_of(xj, dj));
+          out[j] = tr::from_compute(Op::eval(fn[j], xj, dj));
+        }
       } else {
 #pragma omp simd
         for (std::int64_t j = 0; j < m; ++j) out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j])));
       }
     }
   };
-  for_blocks(y, l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), [&] { return State{BlockFunctors<Op>(op), {}, {}}; },
-             [&](State& s, std::int64_t b, std::int64_t m, T* out) {
-               if constexpr (kMayUseDefaultFunctor<Op, F>) {
-                 if (by_default) return block(s, DefaultFunctorView<F>{}, b, m, out);
-               }
-               block(s, s.fs.block(b), b, m, out);
-             });
+  const auto make_state = [&] {
+    return State{BlockFunctors<Op>(op), std::vector<double>(fuse_dalpha ? channels + kBlock : 0, 0.0), {}, {}};
+  };
+  const auto body = [&](State& s, std::int64_t b, std::int64_t m, T* out) {
+    if constexpr (kMayFuseDalpha) {
+      if (fuse_dalpha) return block(s, s.fs.block(b), s.acc.data() + b % channels, std::true_type{}, b, m, out);
+    }
+    if constexpr (kMayUseDefaultFunctor<Op, F>) {
+      if (by_default) return block(s, DefaultFunctorView<F>{}, nullptr, std::false_type{}, b, m, out);
+    }
+    block(s, s.fs.block(b), nullptr, std::false_type{}, b, m, out);
+  };
+  const auto finish = [&](State& s) {
+    if (s.acc.empty()) return;
+#pragma omp critical
+    for (std::size_t k = 0; k < s.acc.size(); ++k) dalpha[k % static_cast<std::size_t>(channels)] += s.acc[k];
+  };
+  for_blocks(y, l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), make_state, body, finish);
+  for (std::int64_t c = 0; c < (fuse_dalpha ? channels : 0); ++c)
+    l.prelu_dalpha[c] = static_cast<float>(dalpha[static_cast<std::size_t>(c)]);
 }
 
 /// Whether Op runs on the storage bits (kernels/bits16.hpp): a selecting functor (relu, relu6) on 16-bit data.
@@ -476,7 +518,8 @@ void prelu_dalpha(const Launch& l) {
 
 template <class T>
 void launch(const Launch& l, const StorePolicy& sp) {
-  if (wants_prelu_dalpha(l)) detail::prelu_dalpha<T>(l);  // first: dx may overwrite x or dy (in place)
+  // first: dx may overwrite x or dy (in place)
+  if (wants_prelu_dalpha(l) && !detail::dalpha_in_dx_pass(l)) detail::prelu_dalpha<T>(l);
   if (l.impl == Impl::thrust) {
     require_thrust_peer_variant(l);  // instantiates the precise functors only (as on the GPU)
     dispatch_op_as<T, Variant::precise>(l.op, [&](const auto& op) { detail::run_thrust(op, l); });

@@ -369,44 +369,67 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
   EXPECT_GT(checked, 1000);
 }
 
-// prelu's bwd: dx, and dalpha summed per channel; f32, f16 (whose dalpha pass widens its inputs by F16C in chunks
-// where the build has it; 1003 elements in rows of 65 leave a short chunk at every row's end) and bf16.
+// prelu's bwd: dx, and dalpha summed per channel; f32, f64, f16 and bf16, by actbench's kernels (dalpha summed in
+// the pass that writes dx where the channels fit the functor table, cpu::detail::dalpha_in_dx_pass; 5000 channels do
+// not: prelu_dalpha's own pass, whose f16 inputs F16C widens in chunks - 1003 elements in rows of 65 leave a short
+// chunk at every row's end) and by the thrust peer (the pass, then thrust::transform); out of place and in place
+// over dy; one block and less, and several blocks; plain and streaming stores (1 KB blocks).  The data are
+// multiples of 1/2 and 1/4: every product and sum is exact, in any order.
 TEST(CpuBackend, PreluBackwardProducesDalpha) {
-  auto backend = make_cpu_backend();
-  const std::int64_t n = 1003;
-  Params p;
-  p.prelu_channels = 5;
-  const auto slopes = prelu_slopes(p);
-  const auto check = [&](auto tag, DType t) {
-    using T = decltype(tag);
-    using tr = dtype_traits<T>;
-    std::vector<T> x(n), dy(n), y(n);
-    std::vector<float> dalpha(5, -1.f);
-    for (std::int64_t i = 0; i < n; ++i) {  // multiples of 1/2 and 1/4: exact in every dtype, exact products and sums
-      x[i] = tr::from_compute(static_cast<float>((i % 13) - 6) * 0.5f);
-      dy[i] = tr::from_compute(static_cast<float>((i % 7) - 3) * 0.25f);
-    }
-    Launch l;
-    l.op = OpSpec{Activation::prelu, Direction::bwd, Variant::precise, p, slopes.data()};
-    l.dtype = t;
-    l.n = n;
-    l.x = x.data();
-    l.dy = dy.data();
-    l.y = y.data();
-    l.prelu_dalpha = dalpha.data();
-    backend->launch(l);
-    std::vector<double> want(5, 0.0);
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float xi = tr::to_compute(x[i]), di = tr::to_compute(dy[i]);
-      if (xi < 0) want[i % 5] += double(di) * xi;
-      EXPECT_EQ(tr::to_compute(y[i]), tr::to_compute(tr::from_compute(xi > 0 ? di : di * slopes[i % 5])))
-          << to_string(t) << " " << i;
-    }
-    for (int c = 0; c < 5; ++c) EXPECT_EQ(dalpha[c], static_cast<float>(want[c])) << to_string(t) << " channel " << c;
-  };
-  check(float{}, DType::f32);
-  check(f16_t{}, DType::f16);
-  check(bf16_t{}, DType::bf16);
+  int checked = 0;
+  for (long channels : {5L, 7L, 5000L})
+    for (std::int64_t n : {std::int64_t{1003}, std::int64_t{70001}})
+      for (Impl impl : {Impl::actbench, Impl::thrust})
+        for (bool in_place : {false, true})
+          for (bool stream : {false, true}) {
+          Params p;
+          p.prelu_channels = channels;
+          const auto slopes = prelu_slopes(p);
+          const auto check = [&](auto tag, DType t) {
+            using T = decltype(tag);
+            using tr = dtype_traits<T>;
+            std::vector<T> x(static_cast<std::size_t>(n)), dy(x.size()), y(x.size());
+            std::vector<float> dalpha(static_cast<std::size_t>(channels), -1.f);
+            for (std::int64_t i = 0; i < n; ++i) {
+              x[i] = tr::from_compute(static_cast<compute_t<T>>((i % 13) - 6) * compute_t<T>(0.5));
+              dy[i] = tr::from_compute(static_cast<compute_t<T>>((i % 7) - 3) * compute_t<T>(0.25));
+            }
+            const std::vector<T> dy0 = dy;
+            Launch l;
+            l.op = OpSpec{Activation::prelu, Direction::bwd, Variant::precise, p, slopes.data()};
+            l.dtype = t;
+            l.impl = impl;
+            l.n = n;
+            l.x = x.data();
+            l.dy = dy.data();
+            l.y = in_place ? dy.data() : y.data();
+            l.prelu_dalpha = dalpha.data();
+            cpu::StorePolicy sp;
+            sp.stream_above_bytes = stream ? 0 : std::numeric_limits<std::size_t>::max();
+            sp.compute_bound_too = stream;
+            cpu::launch<T>(l, sp);
+            const T* out = static_cast<const T*>(l.y);
+            std::vector<double> want(static_cast<std::size_t>(channels), 0.0);
+            for (std::int64_t i = 0; i < n; ++i) {
+              const auto xi = tr::to_compute(x[i]), di = tr::to_compute(dy0[i]);
+              const auto slope = static_cast<compute_t<T>>(slopes[static_cast<std::size_t>(i % channels)]);
+              if (xi < 0) want[static_cast<std::size_t>(i % channels)] += double(di) * double(xi);
+              ASSERT_EQ(tr::to_compute(out[i]), tr::to_compute(tr::from_compute(xi > 0 ? di : di * slope)))
+                  << to_string(t) << " element " << i << " channels " << channels;
+            }
+            for (long c = 0; c < channels; ++c) {
+              ASSERT_EQ(dalpha[static_cast<std::size_t>(c)], static_cast<float>(want[static_cast<std::size_t>(c)]))
+                  << to_string(t) << " channel " << c << " of " << channels << " n " << n << " impl "
+                  << static_cast<int>(impl) << " in place " << in_place << " stream " << stream;
+            }
+            ++checked;
+          };
+          check(float{}, DType::f32);
+          check(double{}, DType::f64);
+          check(f16_t{}, DType::f16);
+          check(bf16_t{}, DType::bf16);
+        }
+  EXPECT_EQ(checked, 3 * 2 * 2 * 2 * 2 * 4);
 }
 
 TEST(CpuBackend, CopiesCopy) {
