@@ -3,10 +3,11 @@
 // Some functors only ever select: every result of f is the input, a small integer constant or NaN, and every
 // value of f' is 0, 1 or NaN (relu, relu6; they say so with `static constexpr bool selects_only = true`).
 // Instantiated with C = Bits16<S>, their own fwd / deriv code then runs on 16-bit data as it is stored:
-// IEEE comparisons done on the bits, constants rounded to S once, and the products dy * f'(x) of bwd done
-// exactly for the factors such a derivative has.  The results are the bits the f32 path gives (widen, compute in
-// float, round back), NaNs returned quiet as that path returns them; tests/host/test_cpu_backend.cpp checks all
-// 2^16 inputs of fwd and f', and bwd over a grid of dy.  On the cpu a 16-bit relu then moves 16 elements per
+// IEEE comparisons done on the bits, integer constants exact, and the products dy * f'(x) of bwd done exactly for
+// the factors such a derivative has.  The results are the bits the f32 path gives (widen, compute in float, round
+// back), NaNs returned quiet as that path returns them (bwd: a NaN where that path gives one, with x86's default
+// NaN's sign and payload); tests/host/test_cpu_backend.cpp checks all 2^16 inputs of fwd and f', and bwd over a
+// grid of dy.  The contract is the functor's: an f' with another value (6, say) would make operator* wrong.  On the cpu a 16-bit relu then moves 16 elements per
 // AVX2 vector with no conversion at all, where the f32 path widened, computed and rounded back 8 at a time.
 #pragma once
 
@@ -35,11 +36,10 @@ struct Bits16 {
   std::uint16_t bits;
 
   ACTBENCH_HOT static constexpr Bits16 of(std::uint16_t b) { return Bits16(Raw{}, b); }
-  /// The integer v as S, exactly: the f32 path's C(v), which compares and rounds back to the same value.  A v
-  /// that S cannot hold exactly (|v| >= 2^11 in f16, 2^8 in bf16) would compare differently there: it gives NaN,
-  /// and every comparison with it fails, so a functor written with one shows up in the tests rather than
-  /// rounding quietly.  constexpr: the loops see a constant (a rounding call left in bf16's loop kept it from
-  /// vectorizing).
+  /// The integer v as S, exactly: the f32 path's C(v), which compares and rounds back to the same value.  |v| of
+  /// 2^11 (f16) or 2^8 (bf16) and more is refused, even where S holds it (2048): it gives NaN, every comparison
+  /// with it fails, and a functor written with one shows up in the tests rather than comparing against a rounded
+  /// constant.  constexpr: the loops see a constant (a rounding call left in bf16's loop kept it from vectorizing).
   ACTBENCH_HOT constexpr explicit Bits16(int v) : bits(bits_of(v)) {}
   Bits16(float) = delete;
   Bits16(double) = delete;

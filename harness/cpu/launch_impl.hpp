@@ -145,7 +145,8 @@ class BlockFunctors<Op, true> {
 inline std::int64_t prelu_channels(const Launch& l) { return std::max<std::int64_t>(1, l.op.params.prelu_channels); }
 /// Whether prelu's dalpha is summed in the pass that writes dx (run_blocks: x and dy read once) rather than by
 /// prelu_dalpha's own pass first: where the per-channel functor table holds every channel (its indexing is the
-/// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).
+/// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).  Every per-channel op of
+/// actbench's runs through run_blocks: kOnBits excludes them, and run_split takes the f32 exp family only.
 inline bool dalpha_in_dx_pass(const Launch& l) {
   return wants_prelu_dalpha(l) && l.impl == Impl::actbench && prelu_channels(l) <= kMaxTableChannels;
 }
@@ -372,7 +373,7 @@ constexpr bool kOnBits = sizeof(typename Op::storage_t) == 2 && !Op::per_channel
 
 /// A selecting functor on 16-bit data: its own fwd / f' on Bits16, the storage bits, in one vectorized loop (16
 /// elements per AVX2 vector, nothing to convert), and bwd's dy * f'(x) exactly on the bits (a NaN product is
-/// already quiet: no stored() pass, 22 instead of 33 AVX2 instructions per 16 f16 elements for relu).  Memory-bound, so
+/// already quiet: no stored() pass, which GCC compiled to a second NaN test of the result).  Memory-bound, so
 /// the store policy is the copy's.  Loops over the bits as integers: GCC vectorizes no loop of 16-bit structs.
 template <class Op>
 void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {

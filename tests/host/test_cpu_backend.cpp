@@ -226,6 +226,14 @@ TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
   static_assert(Bits16<f16_t>(2047).bits == 0x67ff && Bits16<bf16_t>(255).bits == 0x437f, "the largest exact");
   static_assert(Bits16<f16_t>::nan(Bits16<f16_t>(2049).bits), "inexact in f16");
   static_assert(Bits16<bf16_t>::nan(Bits16<bf16_t>(257).bits), "inexact in bf16");
+  // every catalog functor that declares selects_only (relu and relu6 today): its contract - f' in {0, 1, NaN},
+  // results the input, an exact constant or NaN - is what the comparison with the f32 path below holds it to
+  std::vector<Activation> selecting;
+  for (const auto& info : kCatalog)
+    visit_activation(info.id, [&](auto d) {
+      if (selects_only<typename decltype(d)::template functor<Variant::precise>>::value) selecting.push_back(info.id);
+    });
+  ASSERT_GE(selecting.size(), 2u) << "relu and relu6 at least";
   auto backend = make_cpu_backend();
   const Params p;
   const std::size_t n = 65536;
@@ -239,7 +247,7 @@ TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
     std::vector<std::uint64_t> grid = {0, 0x8000, one, one | 0x8000, 1, 0x8001, 0x3ff, inf - 1, (inf - 1) | 0x8000, inf,
                                        inf | 0x8000, qnan, qnan | 0x8000, snan, snan | 0x8000, qnan | 0x15};
     for (std::uint64_t b = 0x1234; grid.size() < 48; b = (b * 2654435761u + 12345) & 0xffff) grid.push_back(b);
-    for (Activation a : {Activation::relu, Activation::relu6})
+    for (Activation a : selecting)
       for (Direction d : kAllDirections) {
         const Case c{a, d, t, Variant::precise, Impl::actbench, BackendKind::cpu, 0, static_cast<std::int64_t>(n)};
         for (std::size_t k = 0; k < (d == Direction::bwd ? grid.size() : 1); ++k) {
@@ -255,7 +263,7 @@ TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
         }
       }
   }
-  EXPECT_EQ(checked, 2 * 2 * (2 + 48));
+  EXPECT_EQ(checked, static_cast<int>(2 * selecting.size() * (2 + 48)));
 }
 
 // In place (y = x, and y = dy for bwd), the split loops still give the functor's bits: the slow path reads the
@@ -373,14 +381,14 @@ TEST(CpuBackend, StreamingAndPlainStoresGiveTheFunctorsBitsInAndOutOfPlace) {
 // the pass that writes dx where the channels fit the functor table, cpu::detail::dalpha_in_dx_pass; 5000 channels do
 // not: prelu_dalpha's own pass, whose f16 inputs F16C widens in chunks - 1003 elements in rows of 65 leave a short
 // chunk at every row's end) and by the thrust peer (the pass, then thrust::transform); out of place and in place
-// over dy; one block and less, and several blocks; plain and streaming stores (1 KB blocks).  The data are
+// over dy and over x; one block and less, and several blocks; plain and streaming stores (1 KB blocks).  The data are
 // multiples of 1/2 and 1/4: every product and sum is exact, in any order.
 TEST(CpuBackend, PreluBackwardProducesDalpha) {
   int checked = 0;
   for (long channels : {5L, 7L, 5000L})
     for (std::int64_t n : {std::int64_t{1003}, std::int64_t{70001}})
       for (Impl impl : {Impl::actbench, Impl::thrust})
-        for (bool in_place : {false, true})
+        for (int where : {0, 1, 2})  // y apart, y on dy, y on x
           for (bool stream : {false, true}) {
           Params p;
           p.prelu_channels = channels;
@@ -394,7 +402,7 @@ TEST(CpuBackend, PreluBackwardProducesDalpha) {
               x[i] = tr::from_compute(static_cast<compute_t<T>>((i % 13) - 6) * compute_t<T>(0.5));
               dy[i] = tr::from_compute(static_cast<compute_t<T>>((i % 7) - 3) * compute_t<T>(0.25));
             }
-            const std::vector<T> dy0 = dy;
+            const std::vector<T> x0 = x, dy0 = dy;
             Launch l;
             l.op = OpSpec{Activation::prelu, Direction::bwd, Variant::precise, p, slopes.data()};
             l.dtype = t;
@@ -402,7 +410,7 @@ TEST(CpuBackend, PreluBackwardProducesDalpha) {
             l.n = n;
             l.x = x.data();
             l.dy = dy.data();
-            l.y = in_place ? dy.data() : y.data();
+            l.y = where == 1 ? dy.data() : where == 2 ? x.data() : y.data();
             l.prelu_dalpha = dalpha.data();
             cpu::StorePolicy sp;
             sp.stream_above_bytes = stream ? 0 : std::numeric_limits<std::size_t>::max();
@@ -411,7 +419,7 @@ TEST(CpuBackend, PreluBackwardProducesDalpha) {
             const T* out = static_cast<const T*>(l.y);
             std::vector<double> want(static_cast<std::size_t>(channels), 0.0);
             for (std::int64_t i = 0; i < n; ++i) {
-              const auto xi = tr::to_compute(x[i]), di = tr::to_compute(dy0[i]);
+              const auto xi = tr::to_compute(x0[i]), di = tr::to_compute(dy0[i]);
               const auto slope = static_cast<compute_t<T>>(slopes[static_cast<std::size_t>(i % channels)]);
               if (xi < 0) want[static_cast<std::size_t>(i % channels)] += double(di) * double(xi);
               ASSERT_EQ(tr::to_compute(out[i]), tr::to_compute(tr::from_compute(xi > 0 ? di : di * slope)))
@@ -420,7 +428,7 @@ TEST(CpuBackend, PreluBackwardProducesDalpha) {
             for (long c = 0; c < channels; ++c) {
               ASSERT_EQ(dalpha[static_cast<std::size_t>(c)], static_cast<float>(want[static_cast<std::size_t>(c)]))
                   << to_string(t) << " channel " << c << " of " << channels << " n " << n << " impl "
-                  << static_cast<int>(impl) << " in place " << in_place << " stream " << stream;
+                  << static_cast<int>(impl) << " y at " << where << " stream " << stream;
             }
             ++checked;
           };
@@ -429,7 +437,7 @@ TEST(CpuBackend, PreluBackwardProducesDalpha) {
           check(f16_t{}, DType::f16);
           check(bf16_t{}, DType::bf16);
         }
-  EXPECT_EQ(checked, 3 * 2 * 2 * 2 * 2 * 4);
+  EXPECT_EQ(checked, 3 * 2 * 2 * 3 * 2 * 4);
 }
 
 TEST(CpuBackend, CopiesCopy) {
