@@ -7,8 +7,9 @@
 // the factors such a derivative has.  The results are the bits the f32 path gives (widen, compute in float, round
 // back), NaNs returned quiet as that path returns them (bwd: a NaN where that path gives one, with x86's default
 // NaN's sign and payload); tests/host/test_cpu_backend.cpp checks all 2^16 inputs of fwd and f', and bwd over a
-// grid of dy.  The contract is the functor's: an f' with another value (6, say) would make operator* wrong.  On the cpu a 16-bit relu then moves 16 elements per
-// AVX2 vector with no conversion at all, where the f32 path widened, computed and rounded back 8 at a time.
+// grid of dy.  The contract is the functor's: an f' with another value (6, say) would make operator* wrong.  On
+// the cpu a 16-bit relu then moves 16 elements per AVX2 vector with no conversion at all, where the f32 path
+// widened, computed and rounded back 8 at a time.
 #pragma once
 
 #include "config.hpp"
