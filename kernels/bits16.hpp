@@ -30,8 +30,12 @@ struct selects_only<F, std::void_t<decltype(F::selects_only)>> : std::integral_c
 template <class S>
 struct Bits16 {
   static_assert(std::is_same<S, f16_t>::value || std::is_same<S, bf16_t>::value, "16-bit float storage only");
-  static constexpr std::uint16_t kInf = std::is_same<S, f16_t>::value ? 0x7c00 : 0x7f80;
-  static constexpr std::uint16_t kQuiet = std::is_same<S, f16_t>::value ? 0x0200 : 0x0040;
+  // The layout, from dtype_traits' precision: 1 sign bit, the exponent, kMantissa stored significand bits.
+  static constexpr int kMantissa = dtype_traits<S>::precision - 1;
+  static constexpr int kExponentBits = 15 - kMantissa;
+  static constexpr int kBias = (1 << (kExponentBits - 1)) - 1;
+  static constexpr std::uint16_t kInf = static_cast<std::uint16_t>(((1u << kExponentBits) - 1) << kMantissa);
+  static constexpr std::uint16_t kQuiet = static_cast<std::uint16_t>(1u << (kMantissa - 1));
   static constexpr std::uint16_t kSign = 0x8000;
 
   std::uint16_t bits;
@@ -48,8 +52,6 @@ struct Bits16 {
  private:
   struct Raw {};
   ACTBENCH_HOT constexpr Bits16(Raw, std::uint16_t b) : bits(b) {}
-  static constexpr int kMantissa = dtype_traits<S>::precision - 1;
-  static constexpr int kBias = std::is_same<S, f16_t>::value ? 15 : 127;
   static constexpr int floor_log2(unsigned m) {  // m >= 1; no loop: GCC folds a constant through it in the loops
     int e = 0;
     e += (m >> e) >= (1u << 16) ? 16 : 0;

@@ -143,6 +143,23 @@ class BlockFunctors<Op, true> {
 
 /// prelu's channel count, as its functor and prelu_dalpha take it.
 inline std::int64_t prelu_channels(const Launch& l) { return std::max<std::int64_t>(1, l.op.params.prelu_channels); }
+/// prelu's dalpha per channel, summed in double from each thread's partial sums (index k of a part holds channel
+/// k % channels: prelu_dalpha's rows, run_blocks' table-indexed sums), then written to l.prelu_dalpha as float.
+class DalphaTotal {
+ public:
+  explicit DalphaTotal(std::int64_t channels) : sum_(static_cast<std::size_t>(channels), 0.0) {}
+  /// From inside the parallel region, once per thread.
+  void add(const std::vector<double>& part) {
+#pragma omp critical(actbench_dalpha)
+    for (std::size_t k = 0; k < part.size(); ++k) sum_[k % sum_.size()] += part[k];
+  }
+  void write(const Launch& l) const {
+    for (std::size_t c = 0; c < sum_.size(); ++c) l.prelu_dalpha[c] = static_cast<float>(sum_[c]);
+  }
+
+ private:
+  std::vector<double> sum_;
+};
 /// Whether prelu's dalpha is summed in the pass that writes dx (run_blocks: x and dy read once) rather than by
 /// prelu_dalpha's own pass first: where the per-channel functor table holds every channel (its indexing is the
 /// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).  Every per-channel op of
@@ -294,7 +311,7 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   constexpr bool kMayFuseDalpha = Op::per_channel && kBwd;
   const bool fuse_dalpha = kMayFuseDalpha && dalpha_in_dx_pass(l);
   const std::int64_t channels = fuse_dalpha ? prelu_channels(l) : 1;
-  std::vector<double> dalpha(static_cast<std::size_t>(fuse_dalpha ? channels : 0), 0.0);
+  DalphaTotal dalpha(fuse_dalpha ? channels : 0);  // nothing allocated for the other ops
   const T* x = static_cast<const T*>(l.x);
   const T* dy = kBwd ? static_cast<const T*>(l.dy) : nullptr;
   T* y = static_cast<T*>(l.y);
@@ -357,13 +374,10 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     block(s, s.fs.block(b), nullptr, std::false_type{}, b, m, out);
   };
   const auto finish = [&](State& s) {
-    if (s.acc.empty()) return;
-#pragma omp critical
-    for (std::size_t k = 0; k < s.acc.size(); ++k) dalpha[k % static_cast<std::size_t>(channels)] += s.acc[k];
+    if (fuse_dalpha) dalpha.add(s.acc);
   };
   for_blocks(y, l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), make_state, body, finish);
-  for (std::int64_t c = 0; c < (fuse_dalpha ? channels : 0); ++c)
-    l.prelu_dalpha[c] = static_cast<float>(dalpha[static_cast<std::size_t>(c)]);
+  if (fuse_dalpha) dalpha.write(l);
 }
 
 /// Whether Op runs on the storage bits (kernels/bits16.hpp): a selecting functor (relu, relu6) on 16-bit data.
@@ -480,12 +494,12 @@ void run_split(const P& parts, const Launch& l, const StorePolicy& sp) {
 /// row (no remainder per element), folded into the channels at the end.
 template <class T>
 void prelu_dalpha(const Launch& l) {
-  const std::int64_t channels = std::max<std::int64_t>(1, l.op.params.prelu_channels);
+  const std::int64_t channels = prelu_channels(l);
   const std::int64_t period = channels * ((64 + channels - 1) / channels);
   const std::int64_t rows = (l.n + period - 1) / period;
   const T* x = static_cast<const T*>(l.x);
   const T* dy = static_cast<const T*>(l.dy);
-  std::vector<double> total(static_cast<std::size_t>(channels), 0.0);
+  DalphaTotal total(channels);
 #pragma omp parallel
   {
     std::vector<double> part(static_cast<std::size_t>(period), 0.0);
@@ -509,10 +523,9 @@ void prelu_dalpha(const Launch& l) {
         for (std::int64_t p = 0; p < m; ++p) pp[p] += prelu_dalpha_term(x[first + p], dy[first + p]);
       }
     }
-#pragma omp critical
-    for (std::int64_t p = 0; p < period; ++p) total[static_cast<std::size_t>(p % channels)] += pp[p];
+    total.add(part);  // period is a multiple of channels: index p holds channel p % channels
   }
-  for (std::int64_t c = 0; c < channels; ++c) l.prelu_dalpha[c] = static_cast<float>(total[static_cast<std::size_t>(c)]);
+  total.write(l);
 }
 
 }  // namespace detail

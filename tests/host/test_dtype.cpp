@@ -139,6 +139,10 @@ void check_bits16() {
     }
 }
 
+// The layout Bits16 derives from dtype_traits' precision.
+static_assert(Bits16<f16_t>::kInf == 0x7c00 && Bits16<bf16_t>::kInf == 0x7f80, "infinity");
+static_assert(Bits16<f16_t>::kQuiet == 0x0200 && Bits16<bf16_t>::kQuiet == 0x0040, "the quiet bit");
+
 TEST(Bits16, ComparisonsAndProductsAreTheFloatOnes) {
   check_bits16<f16_t>();
   check_bits16<bf16_t>();
