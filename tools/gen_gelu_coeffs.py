@@ -13,7 +13,7 @@ a0 = 0.7517915... the zero of G(a) - a c (gelu'(-a0) = 0), w_d = a/(a + d).
     gelu'     L = (G(a) - a c)/(a0 - a) = 1/2 + Q(w - 3/8)      (d = 4; the 16-bit paths: L = Q(w - wc))
     gelu_tanh z = x (K + c3 x^2), K = Kh + Kl (Kh a multiple of 2^-20), c3 = K a as an exact f32 pair
     gelu_tanh' next to its zero x0: f'(x0 + u) = u (c0 + u P1(u))
-    exp       e^r = 1 + r + r^2 p(r) on |r| <= ln2/2
+    exp       e^r = 1 + r + r^2 p(r) on |r| <= ln2/2 (p of degree 4)
 
     python3 tools/gen_gelu_coeffs.py          (needs mpmath and numpy; about a minute)
 """
@@ -150,11 +150,11 @@ def main():
     print(f"two_u: K = {hexf(kh)} + {hexf(K - kh)}; K a = {hexf(c3h)} + {hexf(K * A - c3h)}")
 
     def m1r2(r):
-        return (mp.exp(r) - 1 - r) / r**2 if r else mp.mpf(0.5)
+        return (mp.exp(r) - 1 - r) / r**2 if abs(r) > mp.mpf(10) ** -20 else mp.mpf(0.5) + r / 6  # (no cancellation)
 
-    coeffs, err = fit(m1r2, -ln2 / 2 * 1.001, ln2 / 2 * 1.001, 5, weight=lambda r: 1 / m1r2(r))
-    show("exp_m1r2: (e^r - 1 - r)/r^2 on |r| <= ln2/2 (times r^2 e^-r < 0.07 relative to e^r)", coeffs, err,
-         "relative")
+    # degree 4, weighted by what its error costs e^r: r^2 p(r) enters e^r = 1 + r + r^2 p(r)
+    coeffs, err = fit(m1r2, -ln2 / 2 * 1.001, ln2 / 2 * 1.001, 4, weight=lambda r: r * r / mp.exp(r) + mp.mpf(2) ** -40)
+    show("exp_m1r2: (e^r - 1 - r)/r^2 on |r| <= ln2/2, its error times r^2", coeffs, err, "relative to e^r")
 
     # f32 gelu
     wmax, H = gelu_fwd_poly(1, 10.1, 13, mp.mpf(0.5), "gelu_hot P")
