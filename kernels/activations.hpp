@@ -45,6 +45,7 @@
 #include "fp.hpp"
 #include "f32/activations.hpp"
 #include "f32/gelu.hpp"
+#include "f32/split.hpp"
 #include "f64/exp.hpp"
 #include "f64/log.hpp"
 #include "f64/recip.hpp"
@@ -417,16 +418,23 @@ struct PreluDef : Def<Activation::prelu> {
 template <Variant V>
 struct Elu {
   double alpha = 1.0;
+  /// The pieces of the precise f32 f (kDeriv false) or f' (kernels/f32/split.hpp).
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts1<elu_deriv_cold, elu_deriv_hot, elu_deriv_slow>{float(alpha)},
+                        Parts1<elu_cold, elu_hot, elu_slow>{float(alpha)});
+  }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::elu(x, float(alpha));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return x;
     return C(alpha) * M::expm1(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::elu_deriv(x, float(alpha));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(1);
     return detail::k_exp<M>(C(alpha), x);
@@ -480,9 +488,15 @@ struct SeluConstants {
 };
 template <Variant V>
 struct Selu : SeluConstants {
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts<selu_deriv_cold, selu_deriv_hot, selu_deriv_slow>{},
+                        Parts<selu_cold, selu_hot, selu_slow>{});
+  }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::selu(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(lambda) * x;
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
@@ -491,7 +505,7 @@ struct Selu : SeluConstants {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::selu_deriv(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(lambda);
     const auto la = detail::mul_exact<M>(C(lambda), C(alpha));
@@ -538,9 +552,19 @@ struct SeluDef : Def<Activation::selu> {
 template <Variant V>
 struct Celu {
   double alpha = 1.0;
+  /// alpha = 1 is elu's pieces.
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    const float a = float(alpha);
+    return pick<kDeriv>(either(a == 1.0f, Parts1<elu_deriv_cold, elu_deriv_hot, elu_deriv_slow>{a},
+                               Parts1<celu_deriv_cold, celu_deriv_hot, celu_deriv_slow>{a}),
+                        either(a == 1.0f, Parts1<elu_cold, elu_hot, elu_slow>{a},
+                               Parts1<celu_cold, celu_hot, celu_slow>{a}));
+  }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::celu(x, float(alpha));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return x;
     const C a = C(alpha);
@@ -562,7 +586,7 @@ struct Celu {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::celu_deriv(x, float(alpha));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     if (x > C(0)) return C(1);
     const C a = C(alpha);
@@ -635,6 +659,16 @@ struct CeluDef : Def<Activation::celu> {
 template <Variant V>
 struct Softplus {
   double beta = 1.0;
+  /// beta = 1: softplus's pieces, and f' = sigmoid's.
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    const float b = float(beta);
+    return pick<kDeriv>(either(b == 1.0f, Parts<sigmoid_cold, sigmoid_hot, sigmoid_slow>{},
+                               Parts1<softplus_beta_deriv_cold, softplus_beta_deriv_hot, softplus_beta_deriv_slow>{b}),
+                        either(b == 1.0f, Parts<softplus_cold, softplus_hot, softplus_slow>{},
+                               Parts1<softplus_beta_cold, softplus_beta_hot, softplus_beta_slow>{b}));
+  }
 
   template <class M, class C, bool kUnit = false>
   static ACTBENCH_HD C eval_fwd(C x, C b) {
@@ -658,7 +692,7 @@ struct Softplus {
   ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double, true>(x, 1.0); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::softplus(x, float(beta));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
@@ -674,7 +708,7 @@ struct Softplus {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::softplus_deriv(x, float(beta));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     return b == C(1) ? eval_deriv<M, C, true>(x, C(1)) : eval_deriv<M, C, false>(x, b);
@@ -742,16 +776,22 @@ struct SoftplusDef : Def<Activation::softplus> {
 /// 1+e and its square compensated.
 template <Variant V>
 struct Sigmoid {
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts<sigmoid_deriv_cold, sigmoid_deriv_hot, sigmoid_deriv_slow>{},
+                        Parts<sigmoid_cold, sigmoid_hot, sigmoid_slow>{});
+  }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::sigmoid(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     const C e = M::exp(-M::fabs(x));  // e^-|x| in (0, 1]
     return M::div(x >= C(0) ? C(1) : e, C(1) + e);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::sigmoid_deriv(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     return detail::sigmoid_deriv<math<V>>(x);
   }
   template <class S>
@@ -833,14 +873,20 @@ struct HardsigmoidDef : Def<Activation::hardsigmoid> {
 /// stable: the library tanh (tanh.approx on fast); f' from t, never from the output.
 template <Variant V>
 struct Tanh {
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts<tanh_deriv_cold, tanh_deriv_hot, tanh_deriv_slow>{},
+                        Parts<tanh_cold, tanh_hot, tanh_slow>{});
+  }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::tanh(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     return math<V>::tanh(x);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::tanh_deriv(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     const C a = M::fabs(x);
     if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp_cold<M>(C(4), C(-2) * a);  // far tail
@@ -960,6 +1006,16 @@ struct SoftsignDef : Def<Activation::softsign> {
 template <Variant V>
 struct Swish {
   double beta = 1.0;
+  /// beta = 1: silu's pieces.
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    const float b = float(beta);
+    return pick<kDeriv>(either(b == 1.0f, Parts<silu_deriv_cold, silu_deriv_hot, silu_deriv_slow>{},
+                               Parts1<swish_beta_deriv_cold, swish_beta_deriv_hot, swish_beta_deriv_slow>{b}),
+                        either(b == 1.0f, Parts<silu_cold, silu_hot, silu_slow>{},
+                               Parts1<swish_beta_cold, swish_beta_hot, swish_beta_slow>{b}));
+  }
 
   // Outside z = beta x in [-700, inf) (x = +-inf, beta x past the range, the f64 far tail, NaN) out of line:
   // beta x = inf gives the limits at x = inf; below -800 the value is under half the least subnormal (and
@@ -998,7 +1054,7 @@ struct Swish {
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::swish(x, float(beta));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     return b == C(1) ? eval_fwd<M, C, true>(x, C(1)) : eval_fwd<M, C>(x, b);
@@ -1016,7 +1072,7 @@ struct Swish {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::swish_deriv(x, float(beta));  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     const C b = C(beta);
     if constexpr (std::is_same<C, double>::value) {
@@ -1188,6 +1244,12 @@ struct HardswishDef : Def<Activation::hardswish> {
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='none').
 template <Variant V>
 struct Gelu {
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts<gelu_cold, gelu_deriv_hot, gelu_deriv_slow>{},
+                        Parts<gelu_cold, gelu_hot, gelu_slow>{});
+  }
   template <class M, class C>
   static ACTBENCH_HD C erfc_neg(C x) {  // erfc(-x/sqrt2), argument carried exactly
     using R = detail::InvSqrt2<C>;
@@ -1251,7 +1313,7 @@ struct Gelu {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
-      return f32::gelu(x);
+      return f32_parts<false>()(x);
     } else {
       return eval_fwd<M, C>(x);
     }
@@ -1271,7 +1333,7 @@ struct Gelu {
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
-      return f32::gelu_deriv(x);
+      return f32_parts<true>()(x);
     } else {
       if constexpr (std::is_same<C, double>::value) {  // next to the zero -0.7518: the expansion
         if (detail::in_zero_band(x, -0.751791524693564472415)) return deriv_near_zero_f64(x);
@@ -1399,6 +1461,12 @@ struct GeluDef : Def<Activation::gelu> {
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='tanh').
 template <Variant V>
 struct GeluTanh {
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts<gelu_tanh_cold, gelu_tanh_deriv_hot, gelu_tanh_deriv_slow>{},
+                        Parts<gelu_tanh_cold, gelu_tanh_hot, gelu_tanh_slow>{});
+  }
   static constexpr double k = 0.79788456080286535588;  // sqrt(2/pi)
   static constexpr double a = 0.044715;
 
@@ -1490,7 +1558,7 @@ struct GeluTanh {
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
-      return f32::gelu_tanh(x);
+      return f32_parts<false>()(x);
     } else if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
       return ::fabs(x) <= 20.0 ? fwd_f64_hot(x) : fwd_f64_slow(x);
     } else {
@@ -1529,7 +1597,7 @@ struct GeluTanh {
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
-      return f32::gelu_tanh_deriv(x);
+      return f32_parts<true>()(x);
     } else {
       if constexpr (std::is_same<C, double>::value) {  // next to the zero -0.7525: the expansion
         if (detail::in_zero_band(x, -0.752461422071016183821)) return deriv_near_zero_f64(x);
@@ -1617,6 +1685,12 @@ struct GeluTanhDef : Def<Activation::gelu_tanh> {
 /// Far tail (e^x subnormal, x e^x not) in double.  Source: Misra 2019; torch.nn.Mish.
 template <Variant V>
 struct Mish {
+  template <bool kDeriv>
+  ACTBENCH_HD auto f32_parts() const {
+    using namespace f32;
+    return pick<kDeriv>(Parts<mish_deriv_cold, mish_deriv_hot, mish_deriv_slow>{},
+                        Parts<mish_cold, mish_hot, mish_slow>{});
+  }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x) {
     if (x == -M::template infinity<C>()) return C(-0.0);
@@ -1695,7 +1769,7 @@ struct Mish {
   ACTBENCH_COLD static double deriv_f64_slow(double x) { return eval_deriv<math<V>, double>(x); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::mish(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<false>()(x);  // kernels/f32
     using M = math<V>;
     if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
       return ::fabs(x) <= 700.0 ? fwd_f64_hot(x) : fwd_f64_slow(x);
@@ -1716,7 +1790,7 @@ struct Mish {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    if constexpr (detail::kF32<V, C>) return f32::mish_deriv(x);  // kernels/f32
+    if constexpr (detail::kF32<V, C>) return f32_parts<true>()(x);  // kernels/f32
     using M = math<V>;
     if constexpr (std::is_same<C, double>::value) {  // next to the zero -1.1924: the expansion
       if (detail::in_zero_band(x, -1.19243121451549516365)) return deriv_near_zero_f64(x);

@@ -25,6 +25,7 @@
 #include "elementwise.hpp"
 
 #include <cstdint>
+#include <type_traits>
 
 namespace actbench {
 namespace kernels {
@@ -118,6 +119,34 @@ __device__ __forceinline__ Vec<T> apply_vec(const Op& op, const Vec<T>& a, const
   return r;
 }
 
+/// Whether an op splits its elements into cold and hot ones (ElementOp::split; copies and the rest do not).
+template <class Op, class = void>
+struct splits : std::false_type {};
+template <class Op>
+struct splits<Op, std::void_t<decltype(Op::split)>> : std::bool_constant<Op::split> {};
+
+/// The kW results of one vector through the op's hot path alone (Op::split, no element cold).
+template <class Op, class T = typename Op::storage_t>
+__device__ __forceinline__ Vec<T> apply_vec_hot(const Op& op, const Vec<T>& a, const Vec<T>& b) {
+  Vec<T> r;
+#pragma unroll
+  for (int k = 0; k < Vec<T>::width; ++k) {
+    if constexpr (Op::direction == Direction::bwd) {
+      r.v[k] = op.at_hot(a.v[k], b.v[k]);
+    } else {
+      (void)b;
+      r.v[k] = op.at_hot(a.v[k]);
+    }
+  }
+  return r;
+}
+
+/// apply_vec out of line: the vectors of a tile that holds a cold element (Op::split).
+template <class Op, class T = typename Op::storage_t>
+__device__ __noinline__ Vec<T> apply_vec_out_of_line(const Op op, const Vec<T> a, const Vec<T> b, std::int64_t i0) {
+  return apply_vec(op, a, b, i0);
+}
+
 }  // namespace detail
 
 /// The kernel.  When `vectorized` (the host checks that x, dy (bwd) and y share their address modulo
@@ -126,8 +155,9 @@ __device__ __forceinline__ Vec<T> apply_vec(const Op& op, const Vec<T>& a, const
 /// tile: fewer than one tile plus one vector) through one scalar grid-stride loop.  When not
 /// vectorized, that scalar loop does all n elements (head must be 0).
 ///
-/// The op is inlined kUnroll x width times in the full tile and once in the scalar loop, nowhere else
-/// (compile time: 17 activations x 3 variants x 3 directions x 4 dtypes x 2 archs).
+/// The op is inlined kUnroll x width times in the full tile and once in the scalar loop; an op that splits
+/// (Op::split) also width times in apply_vec_out_of_line (compile time: 17 activations x 3 variants x 3 directions
+/// x 4 dtypes x 2 archs).
 template <class Op>
 __global__ void __launch_bounds__(kBlockThreads)
     elementwise_kernel(Op op, const typename Op::storage_t* x, const typename Op::storage_t* dy,
@@ -156,10 +186,39 @@ __global__ void __launch_bounds__(kBlockThreads)
     // rolled loop here, shifting a[] down after each vector so as to inline the op only width times,
     // cost 3-4 register moves per element - 16-bit halves even moved one PRMT at a time - which is
     // a tenth of a 16-bit op's whole issue budget: tools/sass/sass_model.py counted it.)
+    if constexpr (detail::splits<Op>::value) {
+      // An op whose elements split into cold and hot ones (f32 precise, kernels/f32/split.hpp): when none of the
+      // thread's kUnroll x kW elements is cold (the benchmark's data never are), the hot path for all of them,
+      // straight-line: no branch, call or register saving between elements, constants set up once.  Otherwise the
+      // whole tile goes out of line, element by element.
+      bool cold = false;
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-      detail::store_vec(yv + v * kW, detail::apply_vec(op, a[u], b[u], head + v * kW));
+      for (int u = 0; u < kUnroll; ++u) {
+#pragma unroll
+        for (int k = 0; k < kW; ++k) cold |= op.cold(a[u].v[k]);
+      }
+      Vec<T> r[kUnroll];
+      if (!cold) {
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) r[u] = detail::apply_vec_hot(op, a[u], b[u]);
+      } else {
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) {
+          const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
+          r[u] = detail::apply_vec_out_of_line(op, a[u], b[u], head + v * kW);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
+        detail::store_vec(yv + v * kW, r[u]);
+      }
+    } else {
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
+        detail::store_vec(yv + v * kW, detail::apply_vec(op, a[u], b[u], head + v * kW));
+      }
     }
   }
 

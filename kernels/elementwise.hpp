@@ -47,6 +47,17 @@ struct has_narrow<Act, std::void_t<decltype(std::declval<const Act&>().template 
 template <class T, class F>
 inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value;
 
+/// Whether functor F's precise f32 function comes as pieces (f32_parts: cold, hot, slow; kernels/f32/split.hpp).
+template <class F, class = void>
+struct has_f32_parts : std::false_type {};
+template <class F>
+struct has_f32_parts<F, std::void_t<decltype(std::declval<const F&>().template f32_parts<false>())>> : std::true_type {};
+/// Whether F is an activation's precise functor (Name<Variant::precise>): the one whose f32 fwd/deriv run its pieces.
+template <class F>
+struct is_precise_functor : std::false_type {};
+template <template <Variant> class F, Variant V>
+struct is_precise_functor<F<V>> : std::bool_constant<V == Variant::precise> {};
+
 namespace detail {
 /// f(x) (D = fwd) or f'(x) (deriv, bwd) for storage type T, through the narrow path where kNarrow.
 template <Direction D, class T, class F>
@@ -94,6 +105,24 @@ struct ElementOp {
     static_assert(D == Direction::bwd, "only bwd takes dy");
     return dy * detail::apply<D, T>(f, x);
   }
+  /// Whether a loop may split this op's elements into cold and hot ones (f32 data, precise functors with pieces): at()
+  /// is then cold(x) ? (the slow path) : at_hot(x), and at_hot() is the branch-free, call-free hot path alone.
+  static constexpr bool split =
+      std::is_same<T, float>::value && !per_channel && has_f32_parts<Act>::value && is_precise_functor<Act>::value;
+  template <bool S = split, std::enable_if_t<S, int> = 0>
+  ACTBENCH_HOT bool cold(T x) const {
+    return parts().cold(x);
+  }
+  template <bool S = split, std::enable_if_t<S, int> = 0>
+  ACTBENCH_HOT T at_hot(T x) const {
+    static_assert(D != Direction::bwd, "bwd takes dy too");
+    return parts().hot(x);
+  }
+  template <bool S = split, std::enable_if_t<S, int> = 0>
+  ACTBENCH_HOT T at_hot(T x, T dy) const {
+    static_assert(D == Direction::bwd, "only bwd takes dy");
+    return dy * parts().hot(x);  // as eval()
+  }
   /// fwd / deriv of element i.
   ACTBENCH_HOT T at(std::int64_t i, T x) const {
     return traits::from_compute(eval(functor(i), traits::to_compute(x)));
@@ -107,6 +136,9 @@ struct ElementOp {
   ACTBENCH_HD T operator()(T x) const { return at(0, x); }
   template <bool PC = per_channel, std::enable_if_t<!PC, int> = 0>
   ACTBENCH_HD T operator()(T x, T dy) const { return at(0, x, dy); }
+
+ private:
+  ACTBENCH_HOT auto parts() const { return act.template f32_parts<D != Direction::fwd>(); }
 };
 
 /// prelu's dalpha[c] = sum over elements of channel c of dy * x where x < 0 (one term), from x and dy in the

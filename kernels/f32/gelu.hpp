@@ -75,27 +75,26 @@ ACTBENCH_HOT ExpPair exp_pair(float z, float zl) {
   const ExpParts e = exp_parts(z, zl);
   return {e.hi, e.lo, pow2_of(e.t)};
 }
+/// e^(-a^2/2) for a in [0, 10]: -a^2/2 as the exact pair a (-a/2) (-a/2 exact: a is 0 or above 2^-126... or its
+/// square far below the pair's reach).
+ACTBENCH_HOT ExpPair gauss_pair(float a) {
+  const float h = fp::mul(-0.5f, a);
+  const float z = fp::mul(a, h);
+  return exp_pair(z, fp::fma(a, h, -z));
+}
 /// s (hi + lo) 2^j for results down to the subnormal range and j >= -190: the product is scaled by
 /// 2^(j + 64) (exact) and then by 2^-64 (one rounding).
 ACTBENCH_HOT float scale_tail(float hi, float lo, float t) {
   return fp::mul(fp::mul(fp::add(hi, lo), pow2_of<64>(t)), 0x1p-64f);
 }
 
-/// 1/d for d in [1, 2^24]: the bit-pattern seed (relative error < 0.13) and three Newton steps:
-/// within about 1 ulp.  Plain fma, no MUFU.
+/// 1/d for d in [1, 2^24]: the bit-pattern seed (|1 - d r| < 0.0506), a Newton step (e^2: 2^-8.6) and a cubic
+/// one (r (1 + e + e^2), e^3: 2^-25.8): within about 1 ulp.  Plain fma, no MUFU.
 ACTBENCH_HOT float recip_wide(float d) {
   float r = bit_cast<float>(0x7ef311c3u - bit_cast<std::uint32_t>(d));
   r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
-  r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
-  return fp::fma(r, fp::fma(-d, r, 1.0f), r);
-}
-
-/// 1/d for d in [1, 2]: the linear minimax seed 24/17 - 8/17 d (relative error <= 1/17) and two
-/// Newton steps: relative error < 2^-16, enough for a quotient with one residual correction.
-ACTBENCH_HOT float recip_12(float d) {
-  float r = fp::fma(d, -0.470588237f, 1.41176474f);
-  r = fp::fma(r, fp::fma(-d, r, 1.0f), r);
-  return fp::fma(r, fp::fma(-d, r, 1.0f), r);
+  const float e = fp::fma(-d, r, 1.0f);
+  return fp::fma(r, fp::fma(e, e, e), r);
 }
 
 /// w = a/(a + d) as w + wl (d a power of two, a >= 0): a + d = D + Dl exactly (D - d is exact when d
@@ -121,7 +120,9 @@ ACTBENCH_HOT Ratio ratio(float a) {
 //
 // With a = |x|, E = e^(-a^2/2) (a^2 an exact pair) and w = a/(a + 1):
 //   f(x)  = max(x, 0) - E F,      F = a e^(a^2/2) Phi(-a) = w H(w),  H(w) = 1/2 + w P(w - 1/2)
-// (gelu(x) - gelu(-x) = x), F carried as w/2 + (w t + wl F'(w)), t = w P; and with w4 = a/(a + 4),
+// (gelu(x) - gelu(-x) = x), F carried as w/2 + (w t + wl F'(w)), t = w P (H stays in [0.47, 0.5], so that the
+// low part is small: with w = a/(a + 2), P of degree 11 would do, but H in [0.47, 1] leaves w t as large as
+// w/2 and its rounding at 2 ulp); and with w4 = a/(a + 4),
 //   f'(x) = [x >= 0] -+ E (a0 - a) L(w4),  L = 1/2 + Q(w4 - 3/8)
 // (gelu'(x) + gelu'(-x) = 1), where a0 = 0.7517915... (hi + lo) is the zero of f' at -a0, so that
 // (a0 - a) carries the cancellation exactly and L = (e^(a^2/2) Phi(-a) - a phi(0))/(a0 - a) is smooth
@@ -135,9 +136,7 @@ ACTBENCH_HOT bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 ACTBENCH_HOT float gelu_hot(float x) {
   using namespace gelu_detail;
   const float a = ::fabsf(x);
-  const float p = fp::mul(a, a);
-  const float pl = fp::fma(a, a, -p);
-  const ExpPair e = exp_pair(fp::mul(-0.5f, p), fp::mul(-0.5f, pl));
+  const ExpPair e = gauss_pair(a);
   const Ratio q = ratio<1>(a);
   const float v = fp::sub(q.w, 0.5f);
   float P = 4.671330452e+00f;
@@ -169,9 +168,7 @@ ACTBENCH_HOT float gelu_deriv_hot(float x) {
   using namespace gelu_detail;
   constexpr float kA0 = 0x1.80ead2p-1f, kA0lo = -0x1.a03fd4p-27f;  // a0 = 0.75179152469356... = kA0 + kA0lo
   const float a = ::fabsf(x);
-  const float p = fp::mul(a, a);
-  const float pl = fp::fma(a, a, -p);
-  const ExpPair e = exp_pair(fp::mul(-0.5f, p), fp::mul(-0.5f, pl));
+  const ExpPair e = gauss_pair(a);
   const Ratio q = ratio<4>(a);
   const float v = fp::sub(q.w, 0.375f);
   float L = 6.812883541e-03f;
@@ -183,7 +180,8 @@ ACTBENCH_HOT float gelu_deriv_hot(float x) {
   L = fp::fma(L, v, 3.414250314e-01f);
   L = fp::fma(L, v, -2.789814472e-01f);
   L = fp::fma(L, v, -7.690719329e-03f);  // L - 1/2
-  // a0 - a = dh + dl exactly (TwoSum)
+  // a0 - a = dh + dl exactly (TwoSum: neither Fast2Sum order holds for every a; the one that drops dh's rounding
+  // below a = kA0/2 cost 0.5 ulp there, 1.84 in all)
   const fp::Pair<float> d = fp::two_sum(kA0, -a);
   const float dl = fp::add(d.lo, kA0lo);
   // Y = E (a0 - a) as a pair
@@ -282,7 +280,7 @@ ACTBENCH_HOT float gelu_tanh_hot(float x) {
   return fp::fma(-as, ql, fp::fma(-as, q0, select(x >= 0.0f, x, -0.0f)));
 }
 
-/// gelu_tanh' on the hot range |x| <= 10 (the band next to its zero, [-0.77, -0.735], included):
+/// gelu_tanh' on the hot range |x| <= 10 (the band next to its zero, |x - x0| < 0.0175, included):
 /// branch-free.
 ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   using namespace gelu_detail;
@@ -304,25 +302,24 @@ ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   // / D^2
   const float DDh = fp::mul(g.Dh, g.Dh);
   const float DDl = fp::fma(fp::mul(2.0f, g.Dh), g.Dl, fp::fma(g.Dh, g.Dh, -DDh));
-  const float r = recip_12(g.Dh);
+  const float r = rcp_coarse(g.Dh);  // 2^-17.2: R to 2^-16.2, corrected by the residual
   const float R = fp::mul(r, r);
   const float q0 = fp::mul(Nh, R);
   const float res = fp::add(fp::fma(-q0, DDh, Nh), fp::fma(-q0, DDl, Nl));
   const float q = fp::fma(res, R, q0);
   // next to the zero x0 = hi + lo: f' = u (c0 + u P1(u)), u = x - x0 = uh - lo (uh = x - hi exact),
-  // c0 = f''(x0) = c0h + c0l; P1 of degree 3 fitted on [-0.77, -0.735] (relative error 2^-35)
+  // c0 = f''(x0) = c0h + c0l; P1 of degree 2 fitted on |x - x0| <= 0.0176 (2^-30.5 of f')
   constexpr float kX0 = -0x1.8142ap-1f, kX0lo = 0x1.f23fcep-26f;
   constexpr float kC0 = 4.304001033e-01f, kC0lo = -6.932318719e-09f;
   const float uh = fp::sub(x, kX0);
   const float uz = fp::sub(uh, kX0lo);
-  float P1 = -1.660819352e-02f;
-  P1 = fp::fma(P1, uz, -1.139313355e-01f);
-  P1 = fp::fma(P1, uz, -1.578284800e-02f);
+  float P1 = -1.139318421e-01f;
+  P1 = fp::fma(P1, uz, -1.578711718e-02f);
   P1 = fp::fma(P1, uz, 3.875184655e-01f);
   const float lq = fp::mul(kX0lo, fp::fma(uz, P1, kC0));
   const float inner = fp::fma(uh, fp::fma(uz, P1, kC0lo), -lq);
   // near the zero: uh c0h + inner; elsewhere q (x 2^j for x < 0): one fma with selected operands
-  const bool band = (x > -0.77f) & (x < -0.735f);
+  const bool band = ::fabsf(uh) < 0.0175f;  // x in (-0.76996, -0.73496)
   return fp::fma(select(band, uh, q), select(band, kC0, select(pos, 1.0f, g.e.scale)), select(band, inner, -0.0f));
 }
 
