@@ -189,8 +189,9 @@ __global__ void __launch_bounds__(kBlockThreads)
     if constexpr (detail::splits<Op>::value) {
       // An op whose elements split into cold and hot ones (f32 precise, kernels/f32/split.hpp): when none of the
       // thread's kUnroll x kW elements is cold (the benchmark's data never are), the hot path for all of them,
-      // straight-line: no branch, call or register saving between elements, constants set up once.  Otherwise the
-      // whole tile goes out of line, element by element.
+      // straight-line: no data-dependent branch, call or register saving between elements, constants set up once
+      // (a parameter's choice of pieces, swish at beta = 1, stays a uniform branch).  Otherwise the whole tile goes
+      // out of line, element by element.
       bool cold = false;
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
@@ -205,7 +206,11 @@ __global__ void __launch_bounds__(kBlockThreads)
 #pragma unroll
         for (int u = 0; u < kUnroll; ++u) {
           const std::int64_t v = base + static_cast<std::int64_t>(u) * blockDim.x;
-          r[u] = detail::apply_vec_out_of_line(op, a[u], b[u], head + v * kW);
+          if constexpr (kBwd) {
+            r[u] = detail::apply_vec_out_of_line(op, a[u], b[u], head + v * kW);
+          } else {
+            r[u] = detail::apply_vec_out_of_line(op, a[u], Vec<T>{}, head + v * kW);  // b: unused, never read
+          }
         }
       }
 #pragma unroll

@@ -14,12 +14,6 @@
 
 namespace actbench::f32 {
 
-/// Whether functor F has f32 pieces (the precise exp-family functors and gelu, gelu_tanh).
-template <class F, class = void>
-struct has_parts : std::false_type {};
-template <class F>
-struct has_parts<F, std::void_t<decltype(std::declval<const F&>().template f32_parts<false>())>> : std::true_type {};
-
 /// Calls visit(parts) with the pieces of activation a's precise f32 f (deriv = false) or f' (deriv = true) at
 /// parameters p, and returns true; false (visit not called) where the activation has none (the piecewise-linear
 /// activations and softsign: plain float code, or one hot path with no cold inputs, f32::softsign).  A choice made by
@@ -29,7 +23,7 @@ bool visit_parts(Activation a, bool deriv, const Params& p, Visit&& visit) {
   return visit_activation(a, [&](auto def) -> bool {
     using D = decltype(def);
     using F = typename D::template functor<Variant::precise>;
-    if constexpr (has_parts<F>::value) {
+    if constexpr (has_f32_parts<F>::value) {
       OpSpec s;
       s.activation = a;
       s.params = p;

@@ -40,8 +40,8 @@ struct Parts1 {
     v(*this);
   }
 };
-/// One of two sets of pieces, chosen by a parameter (swish at beta = 1 is silu): a uniform choice on the GPU (every
-/// thread agrees), made once per loop by visit().
+/// One of two sets of pieces, chosen by a parameter (swish at beta = 1 is silu): on the GPU a uniform branch at each
+/// use (every thread agrees), in visit() once for a whole loop.
 template <class A, class B>
 struct Either {
   bool first;

@@ -87,6 +87,16 @@ void check(const OpSpec& s, Checked& c) {
   });
 }
 
+// Only precise f32 ops split: not the fast or textbook variants, not 16-bit or f64 data, not prelu (per channel).
+static_assert(ElementOp<Sigmoid<Variant::precise>, Direction::fwd, float>::split, "precise f32 splits");
+static_assert(ElementOp<Gelu<Variant::precise>, Direction::bwd, float>::split, "precise f32 bwd splits");
+static_assert(!ElementOp<Sigmoid<Variant::fast>, Direction::fwd, float>::split, "fast does not");
+static_assert(!ElementOp<SigmoidTextbook, Direction::fwd, float>::split, "textbook does not");
+static_assert(!ElementOp<Sigmoid<Variant::precise>, Direction::fwd, f16_t>::split, "16-bit data do not");
+static_assert(!ElementOp<Sigmoid<Variant::precise>, Direction::fwd, bf16_t>::split, "16-bit data do not");
+static_assert(!ElementOp<Sigmoid<Variant::precise>, Direction::fwd, double>::split, "f64 does not");
+static_assert(!ElementOp<Relu, Direction::fwd, float>::split, "no pieces, no split");
+
 TEST(F32Split, HotPathAndPiecesGiveTheFunctorsBits) {
   std::vector<OpSpec> specs;
   for (int i = 0; i < kNumActivations; ++i) {
