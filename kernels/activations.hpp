@@ -163,19 +163,15 @@ ACTBENCH_HD C sigmoid_deriv(C z) {
   return M::fma(y, -M::div(D, dd.hi), y);
 }
 
-/// u q(u), Horner by explicit fma.
-template <int N>
-ACTBENCH_HOT float u_times_poly(float u, const float (&q)[N]) {
-  return u * fp::horner(u, q);
-}
-/// y, or f'(x) = u q(u) next to a zero x0 = hi + lo of f' (16-bit paths) on the band |u| < w, u = (x - hi) - lo
-/// (w <= |hi|/2, so that x - hi is exact on the band by Sterbenz): both computed and one selected (no divergent
-/// branch; data drawn around 0 put some of a warp's elements on the band).  q's coefficients highest first
-/// (tools/gen_narrow_coeffs.py).  NaN: y.
+/// y, or f'(x) next to a zero x0 = hi + lo of f' (16-bit paths) on the band |u| < w, u = x - hi (w <= |hi|/2, so that
+/// x - hi is exact on the band by Sterbenz): f'(x) = (u - lo) q(u - lo) = u q(u) - lo q(0) to ~|lo| |u q'| (lo is
+/// ~2^-28: relative to f' ~2^-27 of |q'/q|), so -lo q(0) is folded into the last fma.  Both computed and one
+/// selected (no divergent branch; data drawn around 0 put some of a warp's elements on the band).  q's coefficients
+/// highest first (tools/gen_narrow_coeffs.py).  NaN: y.
 template <int N>
 ACTBENCH_HOT float select_near_zero(float x, float hi, float lo, float w, const float (&q)[N], float y) {
-  const float u = (x - hi) - lo;
-  return f32::select(::fabsf(u) < w, u_times_poly(u, q), y);
+  const float u = x - hi;
+  return f32::select(::fabsf(u) < w, fp::fma(u, fp::horner(u, q), -lo * q[N - 1]), y);
 }
 
 /// The same for f64 derivatives (gelu', gelu_tanh', silu', mish'): next to their zero the terms of the
@@ -1615,24 +1611,27 @@ struct GeluTanh {
   // residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a pair took
   // ~22.  |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp
   // alone in f (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without:
-  // too close to the bound).  f' of x < 0 has a zero at -0.7525, where B cancels: on a band around
+  // too close to the bound).  f' takes E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1;
+  // E' < 2^111): with r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
+  //   f' = E' r' (1 + r' x z'(x))
+  // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
   // it a polynomial is selected (computed for every element: no divergent branch).
-  /// 2^(-a g(a^2)) = e^-|z| for a = |x| in [0, 16] (or NaN).
+  /// 2^(v g(v^2)) = e^(z sign(v)) for v = -|x| (e^-|z|) or v = x (e^z), v in [-16, 9.5] (or NaN).
   template <class S>
-  ACTBENCH_HOT static float narrow_e(float a) {
+  ACTBENCH_HOT static float narrow_e(float v) {
     constexpr float kC1 = 0x1.26aecp+1f, kC1lo = 0x1.5423c2p-22f;   // c1h: a multiple of 2^-17
     constexpr float kC3 = 0x1.a5a7dp-4f, kC3lo = -0x1.6c533p-29f;  // c1 a_C, a_C = 0.044715 rounded to f32
-    const float p = a * a;                                            // exact
+    const float p = v * v;                                            // exact
     const float gh = ::fmaf(kC3, p, kC1);
     const float gl = ::fmaf(kC3, p, kC1 - gh) + ::fmaf(kC3lo, p, kC1lo);  // kC1 - gh exact (see above)
-    const float th = fp::mul(-a, gh);                                 // unfused: host and device agree
-    const float tl = ::fmaf(-a, gl, ::fmaf(-a, gh, -th));
+    const float th = fp::mul(v, gh);                                  // unfused: host and device agree
+    const float tl = ::fmaf(v, gl, ::fmaf(v, gh, -th));
     return narrow::exp2<kTinyResults<S>>(th, tl);
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     const float a = narrow::min_num(::fabsf(x), 16.0f);  // NaN comes through the addend
-    const float e = narrow_e<S>(a);
+    const float e = narrow_e<S>(-a);
     const float q = e * narrow::rcp_normal(1.0f + e);  // sigma(-|z|)
     // x < 0 adds -0, so that a flushed product leaves -0; x = -inf: -16 * 0
     return ::fmaf(-a, q, x < 0.0f ? -0.0f : x);
@@ -1640,15 +1639,11 @@ struct GeluTanh {
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
     constexpr float kK = 0x1.988454p+0f, kK3 = 0x1.b6676cp-3f;  // 2k, 6k a_C: x z'(x) = x (kK + kK3 x^2)
-    const float xc = narrow::clamp_keep_nan(x, -16.0f, 16.0f);
-    const float a = ::fabsf(xc);
-    const float e = narrow_e<S>(a);
+    const float xc = narrow::clamp_keep_nan(x, -16.0f, 9.5f);
+    const float e = narrow_e<S>(xc);  // e^z
     const float r = narrow::recip_one_plus<kTinyResults<S>>(e);
-    const float q = e * r;
-    const bool pos = x >= 0.0f;
-    const float s = pos ? r : q, sc = pos ? q : r;
-    // x < 0 in the far tail: s = +0 and B < 0 give f' = -0, its sign
-    const float y = s * ::fmaf(xc * ::fmaf(kK3, a * a, kK), sc, 1.0f);
+    // x < 0 in the far tail: sigma(z) = +0 and a negative sum give f' = -0, its sign
+    const float y = (e * r) * ::fmaf(xc * ::fmaf(kK3, xc * xc, kK), r, 1.0f);
     return deriv_band<S>(x, y);
   }
 };
@@ -1816,22 +1811,21 @@ struct Mish {
   /// and the sign fixed (a bf16 gradient up to 2^128 would lift a clamped nonzero f' out of zero).
   template <class S>
   static constexpr float kDerivFloor = kTinyResults<S> ? -104.0f : -87.0f;
-  // deriv: x clamped to [kDerivFloor, 104] (NaN kept), past which f' rounds to -0 or 1: no branch for
-  // +-inf, and exp's own clamp is spared.  (N+1)/(1+e) = 1+e (x <= 0: N + 1 = (1+e)^2), no division.  Next to the
-  // zero the band's polynomial is selected, both computed: no divergent branch.
+  // deriv: x clamped to [kDerivFloor, 20] (NaN kept), past which f' rounds to -0 or 1 (1 - f' < 2^-50 at 20): no
+  // branch for +-inf, and exp's own clamp is spared.  With E = e^x itself (not e^-|x|: E^4 < 2^118 at x = 20), the
+  // x <= 0 forms hold for every x: f = N/D, N = E (E + 2), D = N + 2 (for x > 0, N/D = 1 - 2/D keeps its relative
+  // accuracy), and x sigma(x) (1 - f^2) = 4 x E (1 + E)/D^2 ((N+1)/(1+E) = 1+E: no division): no select.  Next to
+  // the zero the band's polynomial is selected, both computed: no divergent branch.
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    const float xc = narrow::clamp_keep_nan(x, kDerivFloor<S>, 104.0f);
-    const float e = narrow::exp<kTinyResults<S>, true, true>(-::fabsf(xc));
-    const bool neg = xc <= 0.0f;
-    const float N = neg ? ::fmaf(e, e, e + e) : ::fmaf(2.0f, e, 1.0f);
-    const float D = neg ? N + 2.0f : ::fmaf(2.0f * e, e, N);
+    const float xc = narrow::clamp_keep_nan(x, kDerivFloor<S>, 20.0f);
+    const float e = narrow::exp<kTinyResults<S>, true>(xc);
+    const float e2 = e + 2.0f;
+    const float D = ::fmaf(e, e2, 2.0f);  // N + 2, N = E (E + 2)
     const float rD = kTinyResults<S> ? narrow::rcp_normal(D) : narrow::recip(D);  // bf16: 2^-18 leaves room
-    const float f = N * rD;
-    const float A = (neg ? 1.0f : e) * (1.0f + e);
-    const float g = (4.0f * (xc * e)) * A * (rD * rD);
-    // f' < 0 in the left tail: f + g keeps that sign while e > 0 (f16), else it is given x's
-    const float y = kTinyResults<S> ? detail::zero_sign_of(f + g, x) : f + g;
+    // f' = f + 4 x E (1 + E)/D^2 = E rD ((E + 2) + 4 x (1 + E) rD): where e is 0 (bf16, x clamped to -104) the +0 in
+    // front gives f' its sign (the sum is negative there); elsewhere in the left tail (f16: e normal) the sum keeps it
+    const float y = (e * rD) * ::fmaf(xc * ::fmaf(4.0f, e, 4.0f), rD, e2);
     // next to the zero of f' (tools/gen_narrow_coeffs.py): f16 |x - x0| < 0.25, q of degree 5 (2^-24.3); bf16
     // 0.12, degree 3 (2^-19.2)
     constexpr float hi = -1.1924312114715576f, lo = -3.0439375464652585e-09f;

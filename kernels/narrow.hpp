@@ -157,7 +157,7 @@ ACTBENCH_HOT float expm1_fast(float x) {
   return fp::fma(e2, fp::mul(r, exp_reduced_p(r)), fp::sub(e2, 1.0f));
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
-/// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 0].
+/// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 126].
 template <bool kNormal = false>
 ACTBENCH_HOT float exp2_fast(float t, float tl) {
   const float s = fp::add(t, f32::kShift);
@@ -312,7 +312,7 @@ ACTBENCH_HOT float exp(float x) {
 #endif
 }
 
-/// 2^(t + tl), |tl| < 2^-10, t <= 0 (every caller's: -a g(a)): exp2_split on the device; in the host model's test
+/// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5): exp2_split on the device; in the host model's test
 /// build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu
 /// backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
 template <bool kTiny>
@@ -426,7 +426,7 @@ struct Sig {
   float s, sc;  ///< sigma(z), sigma(-z)
   float e, r;   ///< e^-|z|, 1/(1 + e^-|z|)
 };
-/// 1/(1 + e) for e in [0, 1] (or NaN): refined once (recip) for f16 data, rcp's 1 ulp alone for bf16 (kTiny).
+/// 1/(1 + e) for e in [0, 2^125) (or NaN): refined once (recip) for f16 data, rcp's 1 ulp alone for bf16 (kTiny).
 template <bool kTiny>
 ACTBENCH_HOT float recip_one_plus(float e) {
   return kTiny ? rcp_normal(1.0f + e) : recip(1.0f + e);
