@@ -11,7 +11,7 @@ tools/exhaustive covers that).  Prints C++ literals, highest degree first, ready
   exp Q    Q(r) = (e^r - 1 - r) / r^2 on |r| <= 0.3467, degree 5 (the sigma family's shorter e^x)
   log1p    R(t) = (log(1+t) - t + t^2/2) / t^3 on [-1/4, 1/2], degree 8
   swish'   next to its zero z0 (beta*x = z0): B(z) = 1 + z sigma(-z) (swish' = sigma(z) B(z)), B'(z0) = 1 exactly, so
-           B(z0 + u) = u + u^2 P(u); P on |u| <= 1/16, degree 3; z0 as an f32 pair
+           B(z0 + u) = u + u^2 P(u); P on |u| <= 3/64, degree 2; z0 as an f32 pair
   mish'    next to its zero x0: J(x) = (e + 2) + 4x(1 + e)/D, e = e^x, D = e^2 + 2e + 2 (mish' = e J / D);
            J(x0 + u) = u (J1 + u P(u)), P on |u| <= 1/16, degree 2; x0 as an f32 pair hi + lo; J1 = J'(x0) split
            as 2.375 + J1r (2.375 has 5 significant bits, so that 2.375 uh is exact) and ul J1 (ul = -lo)
@@ -100,8 +100,8 @@ def log_poly():
     show("log1p R(t), t in [-1/4, 1/2], degree 8", cs, max_rel(R, -0.25, 0.5, lambda t: horner(cs, t)))
 
 
-def swish_band(w=None):
-    w = mp.mpf(1) / 16 if w is None else w
+def swish_band(w=None, deg=2):
+    w = mp.mpf(3) / 64 if w is None else w
     def B(z):
         return 1 + z / (1 + mp.exp(z))
 
@@ -111,14 +111,14 @@ def swish_band(w=None):
     def P(u):
         return mp.diff(B, z0, 2) / 2 if abs(u) < mp.mpf("1e-12") else (B(z0 + u) - u) / u**2
 
-    cs = [f32(v) for v in fit(P, -w, w, 3)]
+    cs = [f32(v) for v in fit(P, -w, w, deg)]
 
     def Bfit(u):
         return u + u * u * horner(cs, u)
 
     hi, lo = pair(z0)
     print(f"swish' zero z0 = {mp.nstr(z0, 20)}: hi {lit(hi)}, lo {lit(lo)}")
-    show(f"swish' B(z0 + u) = u + u^2 P(u), |u| <= {float(w)}, P degree 3", cs, max_rel(B, z0 - w, z0 + w,
+    show(f"swish' B(z0 + u) = u + u^2 P(u), |u| <= {float(w)}, P degree {deg}", cs, max_rel(B, z0 - w, z0 + w,
                                                                                        lambda z: Bfit(z - z0)))
 
 

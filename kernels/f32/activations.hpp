@@ -364,20 +364,23 @@ ACTBENCH_HOT float swish_core(float x, float zh, float zl) {
   return fp::fma(x, q.hi, fp::mul(x, lo));
 }
 
-/// swish'(x) = sigma(z) B(z), B(z) = 1 + z sigma(-z), z = zh + zl (zl = 0 unless kLo), |zh| <= 80.
-/// sigma(z) and sigma(-z) as pairs (1/d and e/d compensated), z sigma(-z) as an exact product, B by
-/// TwoSum; B vanishes at z0 = -1.27846 (its terms cancel): within 1/16 of z0, B = u + u^2 P(u),
-/// u = z - z0 (B'(z0) = 1; tools/gen_f32_coeffs.py).  One final rounding.
+/// swish'(x) = sigma(z) B(z), B(z) = 1 + z sigma(-z), z = zh + zl (zl = 0 unless kLo), zh in [-80, 40] (the callers'
+/// hot range; f' rounds to 1 past 21).  With E = e^z itself (E < 2^58) and d = 1 + E, sigma(z) = E/d and
+/// sigma(-z) = 1/d for either sign of z: no selects.  Both as pairs (1/d and E/d compensated), z sigma(-z) as an
+/// exact product, B by TwoSum; B vanishes at z0 = -1.27846 (its terms cancel): within 3/64 of z0, B = u + u^2 P(u),
+/// u = z - z0 (B'(z0) = 1; tools/gen_f32_coeffs.py).  Outside, B's error is E's (the short exp: ~2^-28 there, where
+/// r = z - j ln2 is near 0.11) times sigma(z) ~ 0.22: 2^-25.8 of B at the band's edge.  One final rounding.
 template <bool kLo>
 ACTBENCH_HOT float swish_deriv_core(float z, float zl) {
-  const float zh = clamp_above(z, 80.0f);  // f' rounds to 1 past 17
-  const Sigma s = sigma(::fabsf(zh));
-  const float ly = recip_lo(s);
-  const float wh = fp::mul(s.e.hi, s.y);  // e/d = wh + wl
-  const float wl = fp::add(fp::fma(s.e.hi, s.y, -wh), fp::fma(s.e.hi, ly, fp::mul(s.e.lo, s.y)));
-  const bool nonneg = zh >= 0.0f;
-  float sh = select(nonneg, s.y, wh), sl = select(nonneg, ly, wl);  // sigma(z)
-  float mh = select(nonneg, wh, s.y), ml = select(nonneg, wl, ly);  // sigma(-z)
+  const float zh = z;
+  const Pair e = exp_pair_short(zh);  // 2^-25: its error scales sigma's by E/(1 + E) or 1/(1 + E)
+  // d = 1 + E exactly: (1 - dh) + E is exact for E <= 1 (Fast2Sum) and, dh - 1 being exact, for E < 2^24 too; past
+  // that the low part is off by ~1, 2^-24 of d, which sigma(z) and B take only as 2^-24/E
+  const Pair d = fp::fast_two_sum(1.0f, e.hi);
+  const Sigma s{e, d.hi, fp::add(d.lo, e.lo), rcp_coarse(d.hi)};
+  float mh = s.y, ml = recip_lo(s);                                                    // sigma(-z) = 1/d
+  const float sh = fp::mul(e.hi, s.y);                                                 // sigma(z) = E/d = sh + sl
+  float sl = fp::fma(e.hi, ml, fp::fma(e.lo, s.y, fp::fma(e.hi, s.y, -sh)));
   if constexpr (kLo) {
     const float c = fp::mul(fp::mul(sh, mh), zl);
     sl = fp::add(sl, c);
@@ -391,9 +394,8 @@ ACTBENCH_HOT float swish_deriv_core(float z, float zl) {
   float bh = b.hi, bl = fp::add(b.lo, pl);
   // next to the zero
   const float uh = fp::sub(zh, -1.27846456f);  // exact (Sterbenz) in the band
-  float p = 0.00304347766f;
-  p = fp::fma(p, uh, -0.00471440423f);
-  p = fp::fma(p, uh, -0.0488829277f);
+  float p = -0.00471778587f;  // P, degree 2 on |u| <= 3/64: B to 2^-28 (tools/gen_f32_coeffs.py)
+  p = fp::fma(p, uh, -0.0488779172f);
   p = fp::fma(p, uh, -0.108905852f);
   float band_lo;  // u's low part (zl - z0 lo, exactly where zl != 0) + u^2 P
   if constexpr (kLo) {
@@ -402,7 +404,7 @@ ACTBENCH_HOT float swish_deriv_core(float z, float zl) {
   } else {
     band_lo = fp::fma(uh, fp::mul(uh, p), -1.29792825e-08f);
   }
-  const bool band = ::fabsf(uh) < 0.0625f;
+  const bool band = ::fabsf(uh) < 0.046875f;
   bh = select(band, uh, bh);
   bl = select(band, band_lo, bl);
   // (sh + sl)(bh + bl), one rounding; in the band bl may be as large as bh (at x = z0 hi, bh = 0)
@@ -431,14 +433,14 @@ ACTBENCH_COLD float silu_slow(float x) {
 }
 ACTBENCH_HOT float silu(float x) { return silu_cold(x) ? silu_slow(x) : silu_hot(x); }
 
-/// silu': f' = sigma(x) (1 + x sigma(-x)) (detail::swish_deriv_core).  Hot: x in [-80, inf); cold:
-/// x < -80 (f' = e^x (1 + x)), +inf, NaN.
-ACTBENCH_HOT bool silu_deriv_cold(float x) { return silu_cold(x); }
+/// silu': f' = sigma(x) (1 + x sigma(-x)) (detail::swish_deriv_core).  Hot: x in [-80, 40] (the same one compare
+/// pair as silu's [-80, inf), and no clamp in the hot path); cold: x < -80 (f' = e^x (1 + x)), x > 40 (1), NaN.
+ACTBENCH_HOT bool silu_deriv_cold(float x) { return !(x >= -80.0f && x <= 40.0f); }
 ACTBENCH_HOT float silu_deriv_hot(float x) { return detail::swish_deriv_core<false>(x, 0.0f); }
 ACTBENCH_COLD float silu_deriv_slow(float x) {
   if (!silu_deriv_cold(x)) return silu_deriv_hot(x);
   if (x != x) return x;
-  if (x == INFINITY) return 1.0f;
+  if (x > 40.0f) return 1.0f;
   return detail::swish_deriv_tail(x, 0.0f);
 }
 ACTBENCH_HOT float silu_deriv(float x) { return silu_deriv_cold(x) ? silu_deriv_slow(x) : silu_deriv_hot(x); }
@@ -466,8 +468,11 @@ ACTBENCH_HOT float swish(float x, float beta) {
 }
 
 /// swish'(beta), beta != 1: sigma(z) B(z) with z = beta x carried as zh + zl throughout (the band next
-/// to the zero is in z: at z0/beta in x).  Hot / cold as swish(beta).
-ACTBENCH_HOT bool swish_beta_deriv_cold(float x, float beta) { return swish_beta_cold(x, beta); }
+/// to the zero is in z: at z0/beta in x).  Hot: zh in [-80, 40] and x finite; cold: the rest (zh > 40: 1).
+ACTBENCH_HOT bool swish_beta_deriv_cold(float x, float beta) {
+  const float z = fp::mul(beta, x);
+  return !(z >= -80.0f && z <= 40.0f && ::fabsf(x) < INFINITY);
+}
 ACTBENCH_HOT float swish_beta_deriv_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);
   return detail::swish_deriv_core<true>(z.hi, z.lo);

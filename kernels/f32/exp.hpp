@@ -120,6 +120,50 @@ ACTBENCH_HOT Pair exp_pair_sigma(float x) {
   return {fp::mul(e.hi, s), fp::mul(fp::fma(d, e.hi, e.lo), s)};
 }
 
+/// The short exp: e^(z + zl) for z in [-87.3, 88.3] (2^j normal) and |zl| <= 2^-17, to about 2^-25 (gelu's and swish's f').
+/// Cody-Waite reduction z = j ln2 + r as exp_core's (r exact), the rest of the argument c = zl - j*(ln2 - kLn2Hi)
+/// taken to first order (|c| < 2^-17: c^2 < 2^-34); w = e^r - 1 = r + r^2 p(r) rounded once, p a degree-4 fit of
+/// (e^r - 1 - r)/r^2 weighted by r^2 (its error times r^2: 2^-28.2 of e^r; tools/gen_gelu_coeffs.py), the rounding
+/// 2^-25.5 of e^r at most (half an ulp of |w| in [1/4, 0.42), e^r near 0.71; near r = 0 far less); exp_parts splits
+/// 1 + w exactly: hi + lo with |lo| <= ulp(hi)/2 + 2^-17 hi (2^-25.2 measured on random r).  Against exp_pair_sigma
+/// (2^-26.6) it spares the split of 1 + r and the final normalization: 18 instructions where that takes 22.
+ACTBENCH_HOT float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2/2, degree 4
+  float p = 1.381987822e-03f;
+  p = fp::fma(p, r, 8.368697017e-03f);
+  p = fp::fma(p, r, 4.166827723e-02f);
+  p = fp::fma(p, r, 1.666652113e-01f);
+  return fp::fma(p, r, 4.999999404e-01f);
+}
+/// e^(z + zl) - 1 before the split: w = e^r - 1 rounded once, c the rest of the argument (e^(z + zl) = 2^j (1 + w)
+/// (1 + c) to 2^-25.5), j = t - kShift.  For callers that multiply by 1 + w without forming it (gelu_hot).
+struct ExpW {
+  float w, c, t;
+};
+ACTBENCH_HOT ExpW exp_w(float z, float zl) {
+  const float t = fp::fma(z, kLog2e, kShift);     // 1.5*2^23 + j
+  const float j = fp::sub(t, kShift);
+  const float r = fp::fma(j, -kLn2Hi, z);         // exact
+  // w = e^r - 1 = r + r^2 p(r) rounded once (|w| <= 0.42: <= 2^-26 absolute, 2^-25.5 of e^r)
+  return {fp::fma(fp::mul(r, r), exp_m1r2(r), r), fp::fma(j, -kLn2Lo, zl), t};
+}
+struct ExpParts {
+  float hi, lo, t;  ///< e^(z + zl) = 2^j (hi + lo), j = t - kShift (also the low bits of t)
+};
+/// exp_w with 1 + w = h + hl split exactly (Fast2Sum, |w| < 1) and e^(r + c) = (h + hl)(1 + c) = h + lo to first
+/// order in c.
+ACTBENCH_HOT ExpParts exp_parts(float z, float zl) {
+  const ExpW e = exp_w(z, zl);
+  const float h = fp::add(1.0f, e.w);
+  return {h, fp::fma(e.c, h, fp::add(fp::sub(1.0f, h), e.w)), e.t};
+}
+/// e^x = hi + lo by the short exp (exp_parts), x in [-87.3, 88.3]: about 2^-25 relative (exp_pair_sigma: 2^-26.6,
+/// 4 instructions more).
+ACTBENCH_HOT Pair exp_pair_short(float x) {
+  const ExpParts e = exp_parts(x, 0.0f);
+  const float s = scale(e.t);
+  return {fp::mul(e.hi, s), fp::mul(e.lo, s)};
+}
+
 /// e^x - 1 = hi + lo, x in [-87.3, 88.3]: (2^j - 1) + 2^j (ph + pl), 2^j - 1 exact as m + ml; for j = 0 it
 /// is ph + pl itself (no cancellation next to 0).  2^-26.9 relative at most on [-87, 0) (tests/host/test_f32.cpp).
 ACTBENCH_HOT Pair expm1_pair(float x) {

@@ -31,58 +31,14 @@ namespace actbench {
 namespace f32 {
 namespace gelu_detail {
 
-/// e^(z + zl) = scale * (hi + lo), for z in [-87.3, 0] and |zl| <= 2^-17: Cody-Waite reduction
-/// z = j ln2 + r with j from the fma's rounding to an integer (the magic 1.5*2^23, j also in its low
-/// bits), r exact (ln2 rounded to 24 bits, |j| <= 126), the rest of the argument c = zl - j*(ln2 -
-/// ln2_f) taken to first order (|c| < 2^-17: c^2 < 2^-34); e^r - 1 = r + r^2 p(r) rounded once, p a degree-4
-/// fit of (e^r - 1 - r)/r^2 (its error times r^2: 2^-28.2 of e^r), the rounding 2^-25.5 of e^r at most (half an ulp
-/// of |w| in [1/4, 0.42), e^r near 0.71); 1 plus it split exactly: hi + lo with |lo| <= ulp(hi)/2 + 2^-17 hi, e^(z + zl)
-/// to about 2^-25 (2^-25.2 measured on random r).  scale = 2^j from the bits
+/// e^(z + zl) = scale * (hi + lo) (f32::exp_parts, kernels/f32/exp.hpp: about 2^-25), scale = 2^j from the bits
 /// (j >= -126: a normal float).
 struct ExpPair {
   float hi, lo, scale;
 };
-inline constexpr float kMagic = kShift;  // 1.5 * 2^23
-ACTBENCH_HOT float exp_m1r2(float r) {         // (e^r - 1 - r)/r^2 on |r| <= ln2/2, degree 4
-  float p = 1.381987822e-03f;
-  p = fp::fma(p, r, 8.368697017e-03f);
-  p = fp::fma(p, r, 4.166827723e-02f);
-  p = fp::fma(p, r, 1.666652113e-01f);
-  return fp::fma(p, r, 4.999999404e-01f);
-}
-/// e^(z + zl) - 1 before the split: w = e^r - 1 rounded once, c the rest of the argument (e^(z + zl) = 2^j (1 + w)
-/// (1 + c) to 2^-25.5), j = t - kMagic.  For callers that multiply by 1 + w without forming it (gelu_hot).
-struct ExpW {
-  float w, c, t;
-};
-ACTBENCH_HOT ExpW exp_w(float z, float zl) {
-  constexpr float kL2E = 1.44269502e+00f;
-  constexpr float kLn2 = 6.93147182e-01f;       // ln2 rounded to f32
-  constexpr float kLn2Lo = -1.90465421e-09f;    // ln2 - kLn2
-  const float t = fp::fma(z, kL2E, kMagic);     // 1.5*2^23 + j
-  const float j = fp::sub(t, kMagic);
-  const float r = fp::fma(j, -kLn2, z);         // exact
-  // w = e^r - 1 = r + r^2 p(r) rounded once (|w| <= 0.42: <= 2^-26 absolute, 2^-25.5 of e^r)
-  return {fp::fma(fp::mul(r, r), exp_m1r2(r), r), fp::fma(j, -kLn2Lo, zl), t};
-}
-struct ExpParts {
-  float hi, lo, t;  ///< e^(z + zl) = 2^j (hi + lo), j = t - kMagic (also the low bits of t)
-};
-/// exp_w with 1 + w = h + hl split exactly (Fast2Sum, |w| < 1) and e^(r + c) = (h + hl)(1 + c) = h + lo to first
-/// order in c.
-ACTBENCH_HOT ExpParts exp_parts(float z, float zl) {
-  const ExpW e = exp_w(z, zl);
-  const float h = fp::add(1.0f, e.w);
-  return {h, fp::fma(e.c, h, fp::add(fp::sub(1.0f, h), e.w)), e.t};
-}
-/// 2^(j + bias) from t = kMagic + j: (t << 23) + ((127 + bias) << 23) are its bits (j + bias >= -126).
-template <int kBias = 0>
-ACTBENCH_HOT float pow2_of(float t) {
-  return bit_cast<float>((bit_cast<std::uint32_t>(t) << 23) + (static_cast<std::uint32_t>(127 + kBias) << 23));
-}
 ACTBENCH_HOT ExpPair exp_pair(float z, float zl) {
   const ExpParts e = exp_parts(z, zl);
-  return {e.hi, e.lo, pow2_of(e.t)};
+  return {e.hi, e.lo, scale(e.t)};
 }
 /// e^(-a^2/2) for a in [0, 10]: -a^2/2 as the exact pair a (-a/2) (-a/2 is exact for a >= 2^-125; below, a^2 is
 /// far under the exp's reach and e^0 = 1 either way).
@@ -94,7 +50,7 @@ ACTBENCH_HOT ExpPair gauss_pair(float a) {
 /// s (hi + lo) 2^j for results down to the subnormal range and j >= -190: the product is scaled by
 /// 2^(j + 64) (exact) and then by 2^-64 (one rounding).
 ACTBENCH_HOT float scale_tail(float hi, float lo, float t) {
-  return fp::mul(fp::mul(fp::add(hi, lo), pow2_of<64>(t)), 0x1p-64f);
+  return fp::mul(fp::mul(fp::add(hi, lo), scale<64>(t)), 0x1p-64f);
 }
 
 /// 1/d for d in [1, 2^24]: the bit-pattern seed (|1 - d r| < 0.0506), a Newton step (e^2: 2^-8.6) and a cubic
@@ -165,7 +121,7 @@ ACTBENCH_HOT float gelu_hot(float x) {
   const float G = fp::fma(e.c, fp::add(q.w, Fl), Fl);
   const float fm = fp::add(q.w, fp::fma(e.w, q.w, fp::fma(e.w, G, G)));
   const float base = x >= 0.0f ? x : -0.0f;
-  return fp::fma(-pow2_of<-1>(e.t), fm, base);
+  return fp::fma(-scale<-1>(e.t), fm, base);
 }
 
 /// gelu' on the hot range |x| <= 10: branch-free; the zero at -a0 needs no band of its own.
