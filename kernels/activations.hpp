@@ -68,9 +68,6 @@ struct Def {
 
 namespace detail {
 
-/// A zero result takes the sign of `x` (for functions whose vanishing tails have the sign of x).
-ACTBENCH_HOT float zero_sign_of(float y, float x) { return y == 0.0f ? ::copysignf(0.0f, x) : y; }
-
 /// The precise variant on f32 data of the transcendental activations: kernels/f32/ (float only, <= 2 ulp on
 /// every input, the same bits on host and device).  Fast (f32) and f64 run the stable formulas below.
 template <Variant V, class C>
@@ -164,10 +161,11 @@ ACTBENCH_HD C sigmoid_deriv(C z) {
 }
 
 /// y, or f'(x) next to a zero x0 = hi + lo of f' (16-bit paths) on the band |u| < w, u = x - hi (w <= |hi|/2, so that
-/// x - hi is exact on the band by Sterbenz): f'(x) = (u - lo) q(u - lo) = u q(u) - lo q(0) to ~|lo| |u q'| (lo is
-/// ~2^-28: relative to f' ~2^-27 of |q'/q|), so -lo q(0) is folded into the last fma.  Both computed and one
-/// selected (no divergent branch; data drawn around 0 put some of a warp's elements on the band).  q's coefficients
-/// highest first (tools/gen_narrow_coeffs.py).  NaN: y.
+/// x - hi is exact on the band by Sterbenz): f'(x) = (u - lo) q(u - lo) = u q(u) - lo q(0) - 2 lo q'(0) u + O(lo u^2),
+/// and -lo q(0) is folded into the last fma; the term left out is 2 lo q'(0)/q(0) of f': 2^-24.2 for gelu_tanh
+/// (lo = 2^-25.0; silu's lo is 2^-26.2, mish's 2^-28.3), against the ~2^-21 that the 16-bit bound leaves.  Both
+/// computed and one selected (no divergent branch; data drawn around 0 put some of a warp's elements on the band).
+/// q's coefficients highest first (tools/gen_narrow_coeffs.py).  NaN: y.
 template <int N>
 ACTBENCH_HOT float select_near_zero(float x, float hi, float lo, float w, const float (&q)[N], float y) {
   const float u = x - hi;
@@ -1616,7 +1614,7 @@ struct GeluTanh {
   //   f' = E' r' (1 + r' x z'(x))
   // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
   // it a polynomial is selected (computed for every element: no divergent branch).
-  /// 2^(v g(v^2)) = e^(z sign(v)) for v = -|x| (e^-|z|) or v = x (e^z), v in [-16, 9.5] (or NaN).
+  /// 2^(v g(v^2)) = e^(z(v)): e^-|z| for v = -|x|, e^z for v = x; v in [-16, 9.5] (or NaN).
   template <class S>
   ACTBENCH_HOT static float narrow_e(float v) {
     constexpr float kC1 = 0x1.26aecp+1f, kC1lo = 0x1.5423c2p-22f;   // c1h: a multiple of 2^-17
@@ -1807,12 +1805,13 @@ struct Mish {
     return narrow::max_num(x, -0x1.fffffep127f) * narrow::div(N, D);
   }
   /// The left clamp of x in f': f16 -87, where e^x (2^-125.5) is still normal, so that f' = e (1 + x) + ... keeps its
-  /// sign without a fix (-2^-119, -0 in f16 also times any f16 gradient); bf16 -104, past e^x's subnormal range,
-  /// and the sign fixed (a bf16 gradient up to 2^128 would lift a clamped nonzero f' out of zero).
+  /// sign (-2^-119, -0 in f16 also times any f16 gradient); bf16 -104, past e^x's subnormal range, where e = +0 times
+  /// a negative sum gives f' its sign, -0 (a clamped nonzero f' would be lifted out of zero by a bf16 gradient up to
+  /// 2^128).
   template <class S>
   static constexpr float kDerivFloor = kTinyResults<S> ? -104.0f : -87.0f;
-  // deriv: x clamped to [kDerivFloor, 20] (NaN kept), past which f' rounds to -0 or 1 (1 - f' < 2^-50 at 20): no
-  // branch for +-inf, and exp's own clamp is spared.  With E = e^x itself (not e^-|x|: E^4 < 2^118 at x = 20), the
+  // deriv: x clamped to [kDerivFloor, 20] (NaN kept), past which f' rounds to -0 or 1 (f' - 1 ~ 2^-51.4 at 20): no
+  // branch for +-inf, and exp's own clamp is spared.  With E = e^x itself (not e^-|x|: D ~ E^2 < 2^58 at x = 20), the
   // x <= 0 forms hold for every x: f = N/D, N = E (E + 2), D = N + 2 (for x > 0, N/D = 1 - 2/D keeps its relative
   // accuracy), and x sigma(x) (1 - f^2) = 4 x E (1 + E)/D^2 ((N+1)/(1+E) = 1+E: no division): no select.  Next to
   // the zero the band's polynomial is selected, both computed: no divergent branch.

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Coefficients of kernels/f32/gelu.hpp (f32 gelu, gelu_tanh) and of the 16-bit Gelu paths (kernels/activations.hpp).
+"""Coefficients of kernels/f32/gelu.hpp (f32 gelu, gelu_tanh), of the short exp in kernels/f32/exp.hpp (exp_m1r2)
+and of the 16-bit Gelu paths (kernels/activations.hpp).
 
 Every polynomial is fitted with mpmath (50 digits) by weighted least squares on Chebyshev nodes, pushed towards minimax
 by Lawson's reweighting, and its coefficients are rounded to f32 one at a time from the lowest degree up, the others

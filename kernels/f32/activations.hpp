@@ -32,7 +32,7 @@ ACTBENCH_HOT float clamp_below(float a, float lo) { return select(a < lo, lo, a)
 
 /// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma),
 /// d = 1 + e = dh + dl exactly, y = rcp_coarse(dh) ~ 1/d to ~2^-17: every use corrects it by its remainder
-/// (quotient, recip_lo).
+/// (quotient, recip_lo).  swish' builds one of its own from e = e^z, z in [-80, 80] (swish_deriv_core).
 struct Sigma {
   Pair e;
   float dh, dl, y;
@@ -364,18 +364,21 @@ ACTBENCH_HOT float swish_core(float x, float zh, float zl) {
   return fp::fma(x, q.hi, fp::mul(x, lo));
 }
 
-/// swish'(x) = sigma(z) B(z), B(z) = 1 + z sigma(-z), z = zh + zl (zl = 0 unless kLo), zh in [-80, 40] (the callers'
-/// hot range; f' rounds to 1 past 21).  With E = e^z itself (E < 2^58) and d = 1 + E, sigma(z) = E/d and
+/// swish'(x) = sigma(z) B(z), B(z) = 1 + z sigma(-z), z = zh + zl (zl = 0 unless kLo), zh in [-80, 80] (the callers'
+/// hot range; f' rounds to 1 past ~20).  With E = e^z itself (E < 2^116) and d = 1 + E, sigma(z) = E/d and
 /// sigma(-z) = 1/d for either sign of z: no selects.  Both as pairs (1/d and E/d compensated), z sigma(-z) as an
 /// exact product, B by TwoSum; B vanishes at z0 = -1.27846 (its terms cancel): within 3/64 of z0, B = u + u^2 P(u),
-/// u = z - z0 (B'(z0) = 1; tools/gen_f32_coeffs.py).  Outside, B's error is E's (the short exp: ~2^-28 there, where
-/// r = z - j ln2 is near 0.11) times sigma(z) ~ 0.22: 2^-25.8 of B at the band's edge.  One final rounding.
+/// u = z - z0 (B'(z0) = 1; tools/gen_f32_coeffs.py).  Outside, B's error is E's (the short exp: 2^-26.6 within 3/64
+/// of z0, F32Core.ExpPairShort*) times sigma(z) ~ 0.22: up to 2^-24.3 of B at the band's edge.  One final rounding.
+/// All 2^32 inputs: 1.171 ulp at most (x = -1.0387, where |r| is near ln2/2 and the short exp's rounding largest).
 template <bool kLo>
 ACTBENCH_HOT float swish_deriv_core(float z, float zl) {
   const float zh = z;
-  const Pair e = exp_pair_short(zh);  // 2^-25: its error scales sigma's by E/(1 + E) or 1/(1 + E)
-  // d = 1 + E exactly: (1 - dh) + E is exact for E <= 1 (Fast2Sum) and, dh - 1 being exact, for E < 2^24 too; past
-  // that the low part is off by ~1, 2^-24 of d, which sigma(z) and B take only as 2^-24/E
+  const Pair e = exp_pair_short(zh);  // 2^-25.1: its error scales sigma's by E/(1 + E) or 1/(1 + E)
+  // d = 1 + E: the low part E - (dh - 1) is exact for E <= 1 (Fast2Sum) and, dh - 1 being exact, for E < 2^24
+  // too.  Past that (z > 16.6) it is off by up to 1, so sigma(z) = E/d is off by up to 1/E < 2^-24 of itself (B only
+  // by z/E^2): where f' = 1 + (z - 1)/E is just above 1, up to 0.95 ulp (all 2^32 inputs: 0.948 in [16, 32)), inside
+  // the bound.  Ordering 1 and E first (exact everywhere) would cost two instructions.
   const Pair d = fp::fast_two_sum(1.0f, e.hi);
   const Sigma s{e, d.hi, fp::add(d.lo, e.lo), rcp_coarse(d.hi)};
   float mh = s.y, ml = recip_lo(s);                                                    // sigma(-z) = 1/d
@@ -433,14 +436,14 @@ ACTBENCH_COLD float silu_slow(float x) {
 }
 ACTBENCH_HOT float silu(float x) { return silu_cold(x) ? silu_slow(x) : silu_hot(x); }
 
-/// silu': f' = sigma(x) (1 + x sigma(-x)) (detail::swish_deriv_core).  Hot: x in [-80, 40] (the same one compare
-/// pair as silu's [-80, inf), and no clamp in the hot path); cold: x < -80 (f' = e^x (1 + x)), x > 40 (1), NaN.
-ACTBENCH_HOT bool silu_deriv_cold(float x) { return !(x >= -80.0f && x <= 40.0f); }
+/// silu': f' = sigma(x) (1 + x sigma(-x)) (detail::swish_deriv_core).  Hot: x in [-80, 80] (the same compare pair
+/// as silu's [-80, inf), and no clamp in the hot path); cold: x < -80 (f' = e^x (1 + x)), x > 80 (1), NaN.
+ACTBENCH_HOT bool silu_deriv_cold(float x) { return !(x >= -80.0f && x <= 80.0f); }
 ACTBENCH_HOT float silu_deriv_hot(float x) { return detail::swish_deriv_core<false>(x, 0.0f); }
 ACTBENCH_COLD float silu_deriv_slow(float x) {
   if (!silu_deriv_cold(x)) return silu_deriv_hot(x);
   if (x != x) return x;
-  if (x > 40.0f) return 1.0f;
+  if (x > 80.0f) return 1.0f;
   return detail::swish_deriv_tail(x, 0.0f);
 }
 ACTBENCH_HOT float silu_deriv(float x) { return silu_deriv_cold(x) ? silu_deriv_slow(x) : silu_deriv_hot(x); }
@@ -468,10 +471,11 @@ ACTBENCH_HOT float swish(float x, float beta) {
 }
 
 /// swish'(beta), beta != 1: sigma(z) B(z) with z = beta x carried as zh + zl throughout (the band next
-/// to the zero is in z: at z0/beta in x).  Hot: zh in [-80, 40] and x finite; cold: the rest (zh > 40: 1).
+/// to the zero is in z: at z0/beta in x).  Hot: zh in [-80, 80] (x is then finite); cold: the rest (zh > 80: 1; as
+/// swish(beta), data in [-8, 8] stay hot for beta up to 10).
 ACTBENCH_HOT bool swish_beta_deriv_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
-  return !(z >= -80.0f && z <= 40.0f && ::fabsf(x) < INFINITY);
+  return !(z >= -80.0f && z <= 80.0f);
 }
 ACTBENCH_HOT float swish_beta_deriv_hot(float x, float beta) {
   const Pair z = detail::scaled(beta, x);

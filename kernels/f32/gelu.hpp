@@ -23,7 +23,7 @@
 #include "../config.hpp"
 #include "../dtype.hpp"
 #include "../fp.hpp"
-#include "exp.hpp"  // select (a branch-free c ? a : b)
+#include "exp.hpp"  // select, the short exp (exp_w, exp_parts), scale
 
 #include <cstdint>
 
@@ -40,12 +40,17 @@ ACTBENCH_HOT ExpPair exp_pair(float z, float zl) {
   const ExpParts e = exp_parts(z, zl);
   return {e.hi, e.lo, scale(e.t)};
 }
-/// e^(-a^2/2) for a in [0, 10]: -a^2/2 as the exact pair a (-a/2) (-a/2 is exact for a >= 2^-125; below, a^2 is
-/// far under the exp's reach and e^0 = 1 either way).
-ACTBENCH_HOT ExpPair gauss_pair(float a) {
+/// -a^2/2 as the exact pair a (-a/2) (-a/2 is exact for a >= 2^-125; below, a^2 is far under the exp's reach and
+/// e^0 = 1 either way).
+ACTBENCH_HOT Pair gauss_arg(float a) {
   const float h = fp::mul(-0.5f, a);
   const float z = fp::mul(a, h);
-  return exp_pair(z, fp::fma(a, h, -z));
+  return {z, fp::fma(a, h, -z)};
+}
+/// e^(-a^2/2) for a in [0, 10].
+ACTBENCH_HOT ExpPair gauss_pair(float a) {
+  const Pair z = gauss_arg(a);
+  return exp_pair(z.hi, z.lo);
 }
 /// s (hi + lo) 2^j for results down to the subnormal range and j >= -190: the product is scaled by
 /// 2^(j + 64) (exact) and then by 2^-64 (one rounding).
@@ -110,9 +115,8 @@ ACTBENCH_HOT float gelu_hot(float x) {
                              2 * 1.198447272e-01f,  2 * -1.050856709e-01f, 2 * -2.355402857e-01f,
                              2 * -1.978237778e-01f, 2 * 4.631317407e-02f};  // 2P
   const float a = ::fabsf(x);
-  const float h = fp::mul(-0.5f, a);
-  const float z = fp::mul(a, h);                     // -a^2/2 = z + zl exactly
-  const ExpW e = exp_w(z, fp::fma(a, h, -z));
+  const Pair z = gauss_arg(a);
+  const ExpW e = exp_w(z.hi, z.lo);
   const Ratio q = ratio<1>(a);
   const float t2 = fp::mul(q.w, fp::horner(fp::sub(q.w, 0.5f), kP2));  // 2H - 1
   // 2F'(w) to ~0.03: only scales wl

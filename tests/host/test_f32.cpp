@@ -39,18 +39,44 @@ std::uint32_t to_bits(float f) {
 
 // ---- the cores --------------------------------------------------------------------------------------
 
-TEST(F32Core, ExpPairWithin2pow27) {
+/// max |e/e^x - 1| of an exp returning a pair, over x in [lo, hi] by `step`, and how many x have |e.lo| above
+/// 2^lo_exp |e.hi| where e.hi is above 2^-100 (below, the low part is subnormal).
+struct ExpSweep {
   L worst = 0;
-  for (float x = -80.0f; x <= 88.0f; x += 0.000977f) {
-    const f32::Pair e = f32::exp_pair(x);
-    const L ex = std::exp(static_cast<L>(x));
-    worst = std::max(worst, std::fabs((static_cast<L>(e.hi) + e.lo) / ex - 1));
-    if (e.hi > 0x1p-100f) {  // (below, the low part is subnormal) lo carries up to 2^-22 (j ln2's low part)
-      ASSERT_LE(std::fabs(e.lo), std::ldexp(std::fabs(e.hi), -21)) << "lo too large at x = " << x;
+  int lo_too_large = 0;
+};
+template <class Exp>
+ExpSweep exp_pair_sweep(Exp exp, float lo, float hi, float step, int lo_exp) {
+  ExpSweep r;
+  for (float x = lo; x <= hi; x += step) {
+    const f32::Pair e = exp(x);
+    r.worst = std::max(r.worst, std::fabs((static_cast<L>(e.hi) + e.lo) / std::exp(static_cast<L>(x)) - 1));
+    if (e.hi > 0x1p-100f && std::fabs(e.lo) > std::ldexp(std::fabs(e.hi), lo_exp) && r.lo_too_large++ == 0) {
+      ADD_FAILURE() << "lo too large at x = " << x;
     }
   }
-  std::printf("[f32] exp_pair on [-80, 88]: max relative error 2^%.2f\n", double(std::log2(worst)));
-  EXPECT_LT(worst, 0x1p-27L);
+  return r;
+}
+
+TEST(F32Core, ExpPairWithin2pow27) {
+  // lo carries up to 2^-22 (j ln2's low part)
+  const ExpSweep r = exp_pair_sweep([](float x) { return f32::exp_pair(x); }, -80.0f, 88.0f, 0.000977f, -21);
+  std::printf("[f32] exp_pair on [-80, 88]: max relative error 2^%.2f\n", double(std::log2(r.worst)));
+  EXPECT_LT(r.worst, 0x1p-27L);
+  EXPECT_EQ(r.lo_too_large, 0);
+}
+
+/// The short exp (swish' and gelu take it): about 2^-25 everywhere, and better next to swish''s zero z0 = -1.2785,
+/// where r = z - j ln2 is near 0.11 (swish_deriv_core's band, |z - z0| < 3/64, rests on it).
+TEST(F32Core, ExpPairShortWithin2pow25AndNearSwishZero2pow26p5) {
+  const auto short_exp = [](float x) { return f32::exp_pair_short(x); };
+  const ExpSweep all = exp_pair_sweep(short_exp, -80.0f, 88.0f, 0.000977f, -16);
+  const ExpSweep near = exp_pair_sweep(short_exp, -1.2784645f - 0.046875f, -1.2784645f + 0.046875f, 0x1p-17f, -16);
+  std::printf("[f32] exp_pair_short on [-80, 88]: max relative error 2^%.2f; within 3/64 of -1.2785: 2^%.2f\n",
+              double(std::log2(all.worst)), double(std::log2(near.worst)));
+  EXPECT_LT(all.worst, 0x1p-25L);
+  EXPECT_LT(near.worst, 0x1.6a09e6p-27L);  // 2^-26.5
+  EXPECT_EQ(all.lo_too_large + near.lo_too_large, 0);
 }
 
 TEST(F32Core, Expm1PairWithin2pow26IncludingTinyArguments) {
@@ -303,6 +329,8 @@ TEST(F32Functions, KnownAnswerSlicesOfConsecutivePatterns) {
   std::printf("[f32] known-answer slices (every pattern, fast reference)\n");
   const std::uint32_t kSwishZero = to_bits(-1.27846456f), kMishZero = to_bits(-1.19243121f);
   slice(find(fs, "silu'"), kSwishZero - (1u << 21), kSwishZero + (1u << 21));  // |x - z0| < 0.25
+  slice(find(fs, "silu'"), 0x41800000u, 0x41c00000u);  // [16, 24): E = e^x past 2^24, d's low part off (< 1 ulp)
+  slice(find(fs, "silu'"), 0x42800000u, 0x42a00000u);  // [64, 80]: the hot range's top, E up to 2^116
   slice(find(fs, "mish'"), kMishZero - (1u << 21), kMishZero + (1u << 21));
   slice(find(fs, "sigmoid"), 0xc2a00000u, 0xc2d00000u);  // x in [-104, -80]: the cold tail, subnormal results
   slice(find(fs, "silu"), 0xc2a00000u, 0xc2d00000u);
