@@ -312,9 +312,9 @@ ACTBENCH_HOT float exp(float x) {
 #endif
 }
 
-/// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5): exp2_split on the device; in the host model's test
-/// build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu
-/// backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
+/// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5): exp2_split on the device; in the host
+/// model's test build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on
+/// the cpu backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
 template <bool kTiny>
 ACTBENCH_HOT float exp2(float t, float tl) {
 #if ACTBENCH_DEVICE_PASS

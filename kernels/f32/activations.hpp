@@ -471,8 +471,8 @@ ACTBENCH_HOT float swish(float x, float beta) {
 }
 
 /// swish'(beta), beta != 1: sigma(z) B(z) with z = beta x carried as zh + zl throughout (the band next
-/// to the zero is in z: at z0/beta in x).  Hot: zh in [-80, 80] (x is then finite); cold: the rest (zh > 80: 1; as
-/// swish(beta), data in [-8, 8] stay hot for beta up to 10).
+/// to the zero is in z: at z0/beta in x).  Hot: zh in [-80, 80] (x is then finite; data in [-8, 8] stay hot for beta
+/// up to 10); cold: the rest (zh > 80: 1).
 ACTBENCH_HOT bool swish_beta_deriv_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
   return !(z >= -80.0f && z <= 80.0f);

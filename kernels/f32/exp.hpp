@@ -120,8 +120,8 @@ ACTBENCH_HOT Pair exp_pair_sigma(float x) {
   return {fp::mul(e.hi, s), fp::mul(fp::fma(d, e.hi, e.lo), s)};
 }
 
-/// The short exp: e^(z + zl) for z in [-87.3, 88.3] (2^j normal) and |zl| <= 2^-17, to about 2^-25 (gelu's and swish's f').
-/// Cody-Waite reduction z = j ln2 + r as exp_core's (r exact), the rest of the argument c = zl - j*(ln2 - kLn2Hi)
+/// The short exp (gelu's, and swish's f'): e^(z + zl) for z in [-87.3, 88.3] (2^j normal) and |zl| <= 2^-17, to
+/// about 2^-25.  Cody-Waite reduction z = j ln2 + r as exp_core's (r exact), the rest of the argument c = zl - j*(ln2 - kLn2Hi)
 /// taken to first order (|c| < 2^-17: c^2 < 2^-34); w = e^r - 1 = r + r^2 p(r) rounded once, p a degree-4 fit of
 /// (e^r - 1 - r)/r^2 weighted by r^2 (its error times r^2: 2^-28.2 of e^r; tools/gen_gelu_coeffs.py), the rounding
 /// 2^-25.5 of e^r at most (half an ulp of |w| in [1/4, 0.42), e^r near 0.71; near r = 0 far less); exp_parts splits

@@ -104,9 +104,9 @@ ACTBENCH_HOT bool gelu_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 
 /// gelu on the hot range |x| <= 10 (the benchmark's data are uniform in [-8, 8]): branch-free; 1.268 ulp at most on
 /// all 2^32 inputs.  Carried as 2F (P and F' with doubled coefficients, the scale 2^(j - 1)), so that its high part
-/// is w itself; e^(-a^2/2) enters as
-/// 2^j (1 + W)(1 + c) without forming 1 + W: 2F (1 + c) = w + G (G = Fl + c (w + Fl), to ~2^-37), then
-/// (w + G)(1 + W) = w + (W w + (W G + G)), of whose roundings only W w's is new (<= 2^-25.8 of the result).
+/// is w itself; e^(-a^2/2) enters as 2^j (1 + W)(1 + c) without forming 1 + W: 2F (1 + c) = w + G
+/// (G = Fl + c (w + Fl), to ~2^-37), then (w + G)(1 + W) = w + (W w + (W G + G)), of whose roundings only W w's is
+/// new (<= 2^-25.8 of the result).
 ACTBENCH_HOT float gelu_hot(float x) {
   using namespace gelu_detail;
   constexpr float kP2[14] = {2 * 4.671330452e+00f,  2 * 2.520498276e+00f,  2 * -2.768306255e+00f,

@@ -66,7 +66,7 @@ TEST(F32Core, ExpPairWithin2pow27) {
   EXPECT_EQ(r.lo_too_large, 0);
 }
 
-/// The short exp (swish' and gelu take it): about 2^-25 everywhere, and better next to swish''s zero z0 = -1.2785,
+/// The short exp (swish' and gelu take it): about 2^-25 everywhere, and better next to swish' zero z0 = -1.2785,
 /// where r = z - j ln2 is near 0.11 (swish_deriv_core's band, |z - z0| < 3/64, rests on it).
 TEST(F32Core, ExpPairShortWithin2pow25AndNearSwishZero2pow26p5) {
   const auto short_exp = [](float x) { return f32::exp_pair_short(x); };
