@@ -551,10 +551,9 @@ struct Celu {
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
     const float a = float(alpha);
-    return pick<kDeriv>(either(a == 1.0f, Parts1<elu_deriv_cold, elu_deriv_hot, elu_deriv_slow>{a},
-                               Parts1<celu_deriv_cold, celu_deriv_hot, celu_deriv_slow>{a}),
-                        either(a == 1.0f, Parts1<elu_cold, elu_hot, elu_slow>{a},
-                               Parts1<celu_cold, celu_hot, celu_slow>{a}));
+    return pick_at_one<kDeriv>(a, Parts1<elu_deriv_cold, elu_deriv_hot, elu_deriv_slow>{a},
+                               Parts1<celu_deriv_cold, celu_deriv_hot, celu_deriv_slow>{a},
+                               Parts1<elu_cold, elu_hot, elu_slow>{a}, Parts1<celu_cold, celu_hot, celu_slow>{a});
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -658,10 +657,10 @@ struct Softplus {
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
     const float b = float(beta);
-    return pick<kDeriv>(either(b == 1.0f, Parts<sigmoid_cold, sigmoid_hot, sigmoid_slow>{},
-                               Parts1<softplus_beta_deriv_cold, softplus_beta_deriv_hot, softplus_beta_deriv_slow>{b}),
-                        either(b == 1.0f, Parts<softplus_cold, softplus_hot, softplus_slow>{},
-                               Parts1<softplus_beta_cold, softplus_beta_hot, softplus_beta_slow>{b}));
+    return pick_at_one<kDeriv>(b, Parts<sigmoid_cold, sigmoid_hot, sigmoid_slow>{},
+                               Parts1<softplus_beta_deriv_cold, softplus_beta_deriv_hot, softplus_beta_deriv_slow>{b},
+                               Parts<softplus_cold, softplus_hot, softplus_slow>{},
+                               Parts1<softplus_beta_cold, softplus_beta_hot, softplus_beta_slow>{b});
   }
 
   template <class M, class C, bool kUnit = false>
@@ -1005,10 +1004,10 @@ struct Swish {
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
     const float b = float(beta);
-    return pick<kDeriv>(either(b == 1.0f, Parts<silu_deriv_cold, silu_deriv_hot, silu_deriv_slow>{},
-                               Parts1<swish_beta_deriv_cold, swish_beta_deriv_hot, swish_beta_deriv_slow>{b}),
-                        either(b == 1.0f, Parts<silu_cold, silu_hot, silu_slow>{},
-                               Parts1<swish_beta_cold, swish_beta_hot, swish_beta_slow>{b}));
+    return pick_at_one<kDeriv>(b, Parts<silu_deriv_cold, silu_deriv_hot, silu_deriv_slow>{},
+                               Parts1<swish_beta_deriv_cold, swish_beta_deriv_hot, swish_beta_deriv_slow>{b},
+                               Parts<silu_cold, silu_hot, silu_slow>{},
+                               Parts1<swish_beta_cold, swish_beta_hot, swish_beta_slow>{b});
   }
 
   // Outside z = beta x in [-700, inf) (x = +-inf, beta x past the range, the f64 far tail, NaN) out of line:

@@ -47,12 +47,20 @@ constexpr float kShift = 12582912.0f;      // 1.5 * 2^23: adding it rounds to an
 constexpr float kLn2Hi = 0.693147182f;     // ln2 rounded (a multiple of 2^-24)
 constexpr float kLn2Lo = -1.90465430e-09f; // ln2 - kLn2Hi
 
-ACTBENCH_HOT ExpCore exp_core(float x) {
+/// The Cody-Waite reduction every exp here starts from: x = j ln2 + r with j = round(x / ln2) (t = kShift + j, j
+/// also in t's low bits) and r = x - j kLn2Hi exact (j kLn2Hi is a multiple of 2^-24 and |r| < 0.35, where x is a
+/// multiple of 2^-25 when j != 0: the difference has at most 24 bits).  The rest, -j kLn2Lo, is each caller's.
+struct Reduced {
+  float t, j, r;
+};
+ACTBENCH_HOT Reduced reduce(float x) {
   const float t = fp::fma(x, kLog2e, kShift);
   const float j = fp::sub(t, kShift);
-  // j kLn2Hi is a multiple of 2^-24 and |x - j kLn2Hi| < 0.35, where x is a multiple of 2^-25 when
-  // j != 0: the difference has at most 24 bits, so the fma is exact.
-  const float r = fp::fma(j, -kLn2Hi, x);
+  return {t, j, fp::fma(j, -kLn2Hi, x)};
+}
+
+ACTBENCH_HOT ExpCore exp_core(float x) {
+  const auto [t, j, r] = reduce(x);
   const float d = fp::mul(j, -kLn2Lo);
   const float sh = fp::mul(r, r);  // its rounding error (< 2^-28, halved) is left out
   float p = 1.98536756e-04f;  // (e^r - 1 - r - r^2/2) / r^3, degree 4
@@ -102,9 +110,7 @@ ACTBENCH_HOT Pair exp_pair(float x) {
 /// x in [-86.6, 0] (j - 1 >= -126).
 template <bool kHalf = false>
 ACTBENCH_HOT Pair exp_pair_sigma(float x) {
-  const float t = fp::fma(x, kLog2e, kShift);
-  const float j = fp::sub(t, kShift);
-  const float r = fp::fma(j, -kLn2Hi, x);  // exact (exp_core)
+  const auto [t, j, r] = reduce(x);
   const float d = fp::mul(j, -kLn2Lo);
   const float sh = fp::mul(r, r);
   float q = 0.00019849524f;  // (e^r - 1 - r) / r^2, degree 5
@@ -140,9 +146,7 @@ struct ExpW {
   float w, c, t;
 };
 ACTBENCH_HOT ExpW exp_w(float z, float zl) {
-  const float t = fp::fma(z, kLog2e, kShift);     // 1.5*2^23 + j
-  const float j = fp::sub(t, kShift);
-  const float r = fp::fma(j, -kLn2Hi, z);         // exact
+  const auto [t, j, r] = reduce(z);
   // w = e^r - 1 = r + r^2 p(r) rounded once (|w| <= 0.42: <= 2^-26 absolute, 2^-25.5 of e^r)
   return {fp::fma(fp::mul(r, r), exp_m1r2(r), r), fp::fma(j, -kLn2Lo, zl), t};
 }

@@ -73,5 +73,11 @@ ACTBENCH_HD auto pick(D d, F f) {
     return f;
   }
 }
+/// pick for a functor whose parameter p has pieces of its own at p = 1 (swish at beta = 1 is silu, softplus' at
+/// beta = 1 is sigmoid, celu at alpha = 1 is elu): f' (unit_d where p == 1, else param_d) or f (unit_f, param_f).
+template <bool kDeriv, class UD, class PD, class UF, class PF>
+ACTBENCH_HD auto pick_at_one(float p, UD unit_d, PD param_d, UF unit_f, PF param_f) {
+  return pick<kDeriv>(either(p == 1.0f, unit_d, param_d), either(p == 1.0f, unit_f, param_f));
+}
 
 }  // namespace actbench::f32
