@@ -331,7 +331,8 @@ struct LeakyReluDef : Def<Activation::leaky_relu> {
 
 /// i mod d without a division: for 0 <= i < 2^31 a multiply-high and a shift (Granlund & Montgomery
 /// 1994, the form of PyTorch's IntDivider): q = (umulhi(i, m) + i) >> s, 2^(s-1) < d <= 2^s,
-/// m = 2^32 (2^s - d)/d + 1; larger i (never on a GPU-sized buffer) take the 64-bit remainder.
+/// m = 2^32 (2^s - d)/d + 1; larger i or d (i >= 2^31: a buffer of 2^31 elements or more) take the 64-bit
+/// remainder, out of line.
 struct ChannelOf {
   std::int64_t d = 1;
   std::uint32_t m = 1;
@@ -344,7 +345,9 @@ struct ChannelOf {
                                    1);
   }
   ACTBENCH_HD std::int64_t operator()(std::int64_t i) const {
-    if (i >= 0 && i < (std::int64_t{1} << 31) && d < (std::int64_t{1} << 31)) {
+    // one test of i and d together (i < 0 sets the top bit): a branch on the index, so that the instruction model
+    // counts the remainder's both sides, not a version of the kernel where d alone decides
+    if ((static_cast<std::uint64_t>(i) | static_cast<std::uint64_t>(d)) < (std::uint64_t{1} << 31)) {
       const auto n = static_cast<std::uint32_t>(i);
 #if ACTBENCH_DEVICE_PASS
       const std::uint32_t t = __umulhi(n, m);
@@ -354,8 +357,11 @@ struct ChannelOf {
       const std::uint32_t q = (t + n) >> s;
       return static_cast<std::int64_t>(n - q * static_cast<std::uint32_t>(d));
     }
-    return i % d;
+    return wide(i);
   }
+  /// Beyond 2^31 (elements or channels): the 64-bit remainder, out of line (a 64-bit division is a long device
+  /// sequence that would otherwise sit in every per-channel kernel's loop).
+  ACTBENCH_COLD std::int64_t wide(std::int64_t i) const { return i % d; }
 };
 
 /// prelu: leaky_relu with a learned slope per channel: element i uses alpha[i % channels].
@@ -1357,13 +1363,15 @@ struct Gelu {
   /// min_num(|x|, 16), one instruction.
   template <class S, bool kNanKept = true>
   ACTBENCH_HOT static Narrow narrow_parts(float x) {
-    constexpr float kC = -0.5f * narrow::kL2E, kClo = -0.5f * narrow::kL2Elo;
+    // kEx2Arg folded in (bf16: t/2, tl/2, exact): the SFU's argument itself
+    constexpr float kC = -0.5f * narrow::kL2E * narrow::kEx2Arg<kTinyResults<S>>;
+    constexpr float kClo = -0.5f * narrow::kL2Elo * narrow::kEx2Arg<kTinyResults<S>>;
     const float a = kNanKept ? clamp16(x) : narrow::min_num(::fabsf(x), 16.0f);
     const float p = a * a;  // exact: a is a 16-bit value (at most 11 significant bits) or 16
     const float t = fp::mul(p, kC);  // -a^2/2 log2(e) = t + tl (unfused: host and device agree)
     const float tl = ::fmaf(p, kClo, ::fmaf(p, kC, -t));
     // w by the SFU's rcp alone (1 ulp): the polynomials in w move by < 2^-24 relative
-    return {narrow::exp2<kTinyResults<S>>(t, tl), fp::mul(a, narrow::rcp_normal(a + kD<S>))};
+    return {narrow::exp2_scaled<kTinyResults<S>>(t, tl), fp::mul(a, narrow::rcp_normal(a + kD<S>))};
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
@@ -1616,14 +1624,16 @@ struct GeluTanh {
   /// 2^(v g(v^2)) = e^(z(v)): e^-|z| for v = -|x|, e^z for v = x; v in [-16, 9.5] (or NaN).
   template <class S>
   ACTBENCH_HOT static float narrow_e(float v) {
-    constexpr float kC1 = 0x1.26aecp+1f, kC1lo = 0x1.5423c2p-22f;   // c1h: a multiple of 2^-17
-    constexpr float kC3 = 0x1.a5a7dp-4f, kC3lo = -0x1.6c533p-29f;  // c1 a_C, a_C = 0.044715 rounded to f32
+    // c1h: a multiple of 2^-17; c3 = c1 a_C, a_C = 0.044715 rounded to f32; kEx2Arg folded in (bf16: halved, exact)
+    constexpr float s = narrow::kEx2Arg<kTinyResults<S>>;
+    constexpr float kC1 = 0x1.26aecp+1f * s, kC1lo = 0x1.5423c2p-22f * s;
+    constexpr float kC3 = 0x1.a5a7dp-4f * s, kC3lo = -0x1.6c533p-29f * s;
     const float p = v * v;                                            // exact
     const float gh = ::fmaf(kC3, p, kC1);
     const float gl = ::fmaf(kC3, p, kC1 - gh) + ::fmaf(kC3lo, p, kC1lo);  // kC1 - gh exact (see above)
     const float th = fp::mul(v, gh);                                  // unfused: host and device agree
     const float tl = ::fmaf(v, gl, ::fmaf(v, gh, -th));
-    return narrow::exp2<kTinyResults<S>>(th, tl);
+    return narrow::exp2_scaled<kTinyResults<S>>(th, tl);
   }
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {

@@ -254,27 +254,27 @@ ACTBENCH_HOT float div(float a, float d) {
 #endif
 }
 
-/// 2^t (1 + c) by the SFU for a small correction c (|c| < 2^-10, the caller's residual).  kTiny: 2^t as
-/// ex2(t/2)^2, so that results in [2^-149, 2^-126), which ex2 flushes, are kept (bf16 data) at twice ex2's
-/// relative error (kExpTinyRelErr); 2 instructions more, without a compare.  t <= 128.5 (ex2(t/2)^2 overflows
-/// exactly where 2^t does), NaN propagates.
+/// What the SFU is given of an exponent t: kTiny (bf16 data) takes 2^t as ex2(t/2)^2, so that results in
+/// [2^-149, 2^-126), which ex2 flushes, are kept, at twice ex2's relative error (kExpTinyRelErr).  A caller that
+/// forms t with constant factors folds kEx2Arg into them (a power of two: the same bits), which spares the halving.
 template <bool kTiny>
-ACTBENCH_HOT float ex2_times_one_plus(float t, float c) {
-  float e;
-  if (kTiny) {
-    const float h = ex2(fp::mul(0.5f, t));  // t/2 >= -76: a normal result
-    e = fp::mul(h, h);
-  } else {
-    e = ex2(t);
-  }
+inline constexpr float kEx2Arg = kTiny ? 0.5f : 1.0f;
+
+/// 2^t (1 + c) by the SFU from h = t kEx2Arg, for a small correction c (|c| < 2^-10, the caller's residual):
+/// ex2(h), squared for kTiny (one instruction more, without a compare).  t <= 128.5 (ex2(t/2)^2 overflows exactly
+/// where 2^t does; t/2 >= -76 gives a normal ex2), NaN propagates.
+template <bool kTiny>
+ACTBENCH_HOT float ex2_times_one_plus(float h, float c) {
+  float e = ex2(h);
+  if (kTiny) e = fp::mul(e, e);
   return ::fmaf(e, c, e);
 }
 
-/// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10): ex2(t) (1 + tl ln2).  kTiny as exp.
-/// t below -150 gives 0, NaN propagates.
+/// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10), given h = t kEx2Arg and hl = tl kEx2Arg:
+/// ex2(h)^(1/kEx2Arg) (1 + tl ln2).  t below -150 gives 0, NaN propagates.
 template <bool kTiny>
-ACTBENCH_HOT float exp2_split(float t, float tl) {
-  return ex2_times_one_plus<kTiny>(t, tl * kLn2);
+ACTBENCH_HOT float exp2_split(float h, float hl) {
+  return ex2_times_one_plus<kTiny>(h, hl * (kLn2 / kEx2Arg<kTiny>));
 }
 
 /// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-126) (bf16 data); otherwise
@@ -283,11 +283,13 @@ ACTBENCH_HOT float exp2_split(float t, float tl) {
 template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT float exp_split(float x) {
   if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
-  const float t = fp::mul(x, kL2E);  // the very t of r below: never fused into it
+  // h = t kEx2Arg, t = x log2(e) rounded (kEx2Arg scales exactly): the very t of r below, never fused into it
+  constexpr float s = kEx2Arg<kTiny>;
+  const float h = fp::mul(x, s * kL2E);
   // r = x - t ln2 = (x log2(e) - t) ln2 directly (|r| < 2^-17, to ~2^-40 absolute): e^x = 2^t e^r = ex2(t) (1 + r)
-  // to 2^-35, one multiply fewer than t's rounding times ln2.
-  const float r = ::fmaf(t, -f32::kLn2Lo, ::fmaf(t, -kLn2, x));  // kLn2 = f32::kLn2Hi
-  return ex2_times_one_plus<kTiny>(t, r);
+  // to 2^-35, one multiply fewer than t's rounding times ln2.  h ln2/s = t ln2 exactly.
+  const float r = ::fmaf(h, -f32::kLn2Lo / s, ::fmaf(h, -kLn2 / s, x));  // kLn2 = f32::kLn2Hi
+  return ex2_times_one_plus<kTiny>(h, r);
 }
 
 /// e^x: exp_split on the device; in the host model's test build e^x to ~0.7 ulp (host::exp_unflushed) scaled by
@@ -312,14 +314,16 @@ ACTBENCH_HOT float exp(float x) {
 #endif
 }
 
-/// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5): exp2_split on the device; in the host
-/// model's test build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on
-/// the cpu backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
+/// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5), given h = t kEx2Arg and hl = tl kEx2Arg (the
+/// callers fold kEx2Arg into their constants): exp2_split on the device; in the host model's test build 2^t to
+/// ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu backend
+/// host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
 template <bool kTiny>
-ACTBENCH_HOT float exp2(float t, float tl) {
+ACTBENCH_HOT float exp2_scaled(float h, float hl) {
 #if ACTBENCH_DEVICE_PASS
-  return exp2_split<kTiny>(t, tl);
+  return exp2_split<kTiny>(h, hl);
 #else
+  float t = h / kEx2Arg<kTiny>, tl = hl / kEx2Arg<kTiny>;  // exact
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   float y = host::ex2_unflushed(t);
   y = ::fmaf(y, tl * kLn2, y);
@@ -329,6 +333,11 @@ ACTBENCH_HOT float exp2(float t, float tl) {
 #endif
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
+}
+/// 2^(t + tl) from t and tl themselves.
+template <bool kTiny>
+ACTBENCH_HOT float exp2(float t, float tl) {
+  return exp2_scaled<kTiny>(t * kEx2Arg<kTiny>, tl * kEx2Arg<kTiny>);
 }
 
 /// a (e^x - 1), about 1 ulp, without the SFU, for a normal float a.  The scale folds into the last product, so

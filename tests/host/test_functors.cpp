@@ -314,6 +314,22 @@ TEST(Functors, SubnormalOutputs) {
   EXPECT_NEAR(double(t), 4 * std::exp(-88.0), 4 * std::exp(-88.0) * 1.2e-7);
 }
 
+// prelu's i % channels: the multiply-high form below 2^31 (index and channel count), the 64-bit remainder (out of
+// line) beyond, the same values either way.
+TEST(Functors, ChannelOfIsTheRemainderEverywhere) {
+  const std::int64_t big = std::int64_t{1} << 31;
+  for (std::int64_t d : {std::int64_t{1}, std::int64_t{2}, std::int64_t{3}, std::int64_t{64}, std::int64_t{1000},
+                         std::int64_t{65537}, big - 1, big, big * 4 + 7}) {
+    const ChannelOf c(d);
+    for (std::int64_t i : {std::int64_t{0}, std::int64_t{1}, d - 1, d, d + 1, std::int64_t{123456789}, big - 2, big - 1,
+                           big, big + 1, big * 3 + 5, (std::int64_t{1} << 40) + 12345}) {
+      if (i < 0) continue;
+      EXPECT_EQ(c(i), i % d) << "i=" << i << " d=" << d;
+    }
+  }
+  EXPECT_EQ(ChannelOf(0)(5), 0);  // fewer than one channel: one
+}
+
 TEST(Functors, PreluChannelMapping) {
   const float alpha[3] = {0.1f, 0.2f, 0.3f};
   OpSpec s;
