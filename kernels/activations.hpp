@@ -357,11 +357,11 @@ struct ChannelOf {
       const std::uint32_t q = (t + n) >> s;
       return static_cast<std::int64_t>(n - q * static_cast<std::uint32_t>(d));
     }
-    return wide(i);
+    return wide(i, d);
   }
   /// Beyond 2^31 (elements or channels): the 64-bit remainder, out of line (a 64-bit division is a long device
-  /// sequence that would otherwise sit in every per-channel kernel's loop).
-  ACTBENCH_COLD std::int64_t wide(std::int64_t i) const { return i % d; }
+  /// sequence that would otherwise sit in every per-channel kernel's loop); static, so that no `this` escapes.
+  ACTBENCH_COLD static std::int64_t wide(std::int64_t i, std::int64_t d) { return i % d; }
 };
 
 /// prelu: leaky_relu with a learned slope per channel: element i uses alpha[i % channels].
@@ -1341,7 +1341,7 @@ struct Gelu {
     }
   }
   // 16-bit data: the structure of f32::gelu at the 16-bit data's precision (an f32 relative error of
-  // ~2^-21 for f16, ~2^-18 for bf16), with the SFU: a = |x|, E = e^(-a^2/2) by narrow::exp2 (a^2 as
+  // ~2^-21 for f16, ~2^-18 for bf16), with the SFU: a = |x|, E = e^(-a^2/2) by narrow::exp2_scaled (a^2 as
   // an exact pair), w = a/(a + d) by narrow::rcp, and polynomials in w fitted on a in [0, 6] (f16, d = 4:
   // f16 results vanish below -5.7) or [0, 14.6] (bf16, d = 3) (tools/gen_gelu_coeffs.py):
   //   f  = max(x, 0) - E w (d/2 + w P(w)),   f' = [x >= 0] -+ E (a0 - a) L(w).
@@ -1363,12 +1363,12 @@ struct Gelu {
   /// min_num(|x|, 16), one instruction.
   template <class S, bool kNanKept = true>
   ACTBENCH_HOT static Narrow narrow_parts(float x) {
-    // kEx2Arg folded in (bf16: t/2, tl/2, exact): the SFU's argument itself
+    // kEx2Arg folded in (on the device bf16's t/2 and tl/2, exact): the SFU's argument itself
     constexpr float kC = -0.5f * narrow::kL2E * narrow::kEx2Arg<kTinyResults<S>>;
     constexpr float kClo = -0.5f * narrow::kL2Elo * narrow::kEx2Arg<kTinyResults<S>>;
     const float a = kNanKept ? clamp16(x) : narrow::min_num(::fabsf(x), 16.0f);
     const float p = a * a;  // exact: a is a 16-bit value (at most 11 significant bits) or 16
-    const float t = fp::mul(p, kC);  // -a^2/2 log2(e) = t + tl (unfused: host and device agree)
+    const float t = fp::mul(p, kC);  // -a^2/2 log2(e) kEx2Arg = t + tl (unfused: host and device agree)
     const float tl = ::fmaf(p, kClo, ::fmaf(p, kC, -t));
     // w by the SFU's rcp alone (1 ulp): the polynomials in w move by < 2^-24 relative
     return {narrow::exp2_scaled<kTinyResults<S>>(t, tl), fp::mul(a, narrow::rcp_normal(a + kD<S>))};
@@ -1612,7 +1612,8 @@ struct GeluTanh {
   // so the only exponential is E = 2^t, t = -|z| log2(e) = -a g, g = c1 + c3 a^2 (c1 = 2k log2(e), c3 = a_C c1).
   // a^2 is exact (a has at most 11 significant bits; or, bf16 below 2^-63, it is far below ulp(c1)), and c1's
   // high part is a multiple of 2^-19 (ulp(gh) is 2^-19 at most), so that c1h - gh is exact for every
-  // gh = fma(c3, a^2, c1h) in [2, 32): g and then t = -a g come as pairs to ~2^-41 from 9 instructions (the
+  // gh = fma(c3, a^2, c1h) in [2, 32) (on the device, bf16's constants, and so gh and its ulp, are halved: kEx2Arg;
+  // the same argument): g and then t = -a g come as pairs to ~2^-41 from 9 instructions (the
   // residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a pair took
   // ~22.  |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp
   // alone in f (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without:
@@ -1624,7 +1625,7 @@ struct GeluTanh {
   /// 2^(v g(v^2)) = e^(z(v)): e^-|z| for v = -|x|, e^z for v = x; v in [-16, 9.5] (or NaN).
   template <class S>
   ACTBENCH_HOT static float narrow_e(float v) {
-    // c1h: a multiple of 2^-17; c3 = c1 a_C, a_C = 0.044715 rounded to f32; kEx2Arg folded in (bf16: halved, exact)
+    // c1h: a multiple of 2^-17; c3 = c1 a_C, a_C = 0.044715 rounded to f32; kEx2Arg folded in (device bf16: halved)
     constexpr float s = narrow::kEx2Arg<kTinyResults<S>>;
     constexpr float kC1 = 0x1.26aecp+1f * s, kC1lo = 0x1.5423c2p-22f * s;
     constexpr float kC3 = 0x1.a5a7dp-4f * s, kC3lo = -0x1.6c533p-29f * s;

@@ -10,7 +10,8 @@
 //   ex2(t)     2^t by the SFU (ex2.approx.ftz.f32, 1 instruction; CUDA documents exp2f, which is this
 //              instruction, at 2 ulp).  Results below 2^-126 are flushed to zero, as the hardware does.
 //   rcp(d)     1/d by the SFU (rcp.approx.ftz.f32, 1 ulp).  d must be normal and below 2^126.
-//   exp2(t, tl)  2^(t + tl) for a caller's exact pair t + tl: ex2(t) (1 + tl ln2) (exp's second half).
+//   exp2(t, tl)  2^(t + tl) for a caller's exact pair t + tl: ex2(t) (1 + tl ln2) (exp's second half);
+//              exp2_scaled takes the pair times kEx2Arg (bf16's t/2 on the device, formed by the caller).
 //   exp(x)     e^x = 2^t with t = x log2(e) carried exactly as t + tl (two fma) and 2^tl = 1 + tl ln2:
 //              ex2's error plus ~2^-24 (kExpRelErr).  kTiny (bf16): results below 2^-126 are kept
 //              (2^t = ex2(t/2)^2, kExpTinyRelErr), for bf16's range is f32's; f16 results that small
@@ -254,15 +255,18 @@ ACTBENCH_HOT float div(float a, float d) {
 #endif
 }
 
-/// What the SFU is given of an exponent t: kTiny (bf16 data) takes 2^t as ex2(t/2)^2, so that results in
-/// [2^-149, 2^-126), which ex2 flushes, are kept, at twice ex2's relative error (kExpTinyRelErr).  A caller that
-/// forms t with constant factors folds kEx2Arg into them (a power of two: the same bits), which spares the halving.
+/// What the SFU's algorithm is given of an exponent t: kTiny (bf16 data) takes 2^t as ex2(t/2)^2, so that results
+/// in [2^-149, 2^-126), which ex2 flushes, are kept, at twice ex2's relative error (kExpTinyRelErr).
 template <bool kTiny>
-inline constexpr float kEx2Arg = kTiny ? 0.5f : 1.0f;
+inline constexpr float kEx2Half = kTiny ? 0.5f : 1.0f;
+/// What exp2_scaled's callers fold into the constants that form t (a power of two: the same bits): kEx2Half on the
+/// device, which spares the halving there; 1 on the host, whose exp2 takes t itself.
+template <bool kTiny>
+inline constexpr float kEx2Arg = ACTBENCH_DEVICE_PASS ? kEx2Half<kTiny> : 1.0f;
 
-/// 2^t (1 + c) by the SFU from h = t kEx2Arg, for a small correction c (|c| < 2^-10, the caller's residual):
+/// 2^t (1 + c) by the SFU from h = t kEx2Half, for a small correction c (|c| < 2^-10, the caller's residual):
 /// ex2(h), squared for kTiny (one instruction more, without a compare).  t <= 128.5 (ex2(t/2)^2 overflows exactly
-/// where 2^t does; t/2 >= -76 gives a normal ex2), NaN propagates.
+/// where 2^t does), NaN propagates; ex2 flushes results below 2^-126, so kTiny keeps 2^t down to 2^-252.
 template <bool kTiny>
 ACTBENCH_HOT float ex2_times_one_plus(float h, float c) {
   float e = ex2(h);
@@ -270,11 +274,11 @@ ACTBENCH_HOT float ex2_times_one_plus(float h, float c) {
   return ::fmaf(e, c, e);
 }
 
-/// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10), given h = t kEx2Arg and hl = tl kEx2Arg:
-/// ex2(h)^(1/kEx2Arg) (1 + tl ln2).  t below -150 gives 0, NaN propagates.
+/// 2^(t + tl) by the SFU for a small correction tl (|tl| < 2^-10), given h = t kEx2Half and hl = tl kEx2Half:
+/// ex2(h)^(1/kEx2Half) (1 + tl ln2).  t below -150 gives 0, NaN propagates.
 template <bool kTiny>
 ACTBENCH_HOT float exp2_split(float h, float hl) {
-  return ex2_times_one_plus<kTiny>(h, hl * (kLn2 / kEx2Arg<kTiny>));
+  return ex2_times_one_plus<kTiny>(h, hl * (kLn2 / kEx2Half<kTiny>));
 }
 
 /// e^x by the SFU (the device's exp).  kTiny: keep results in [2^-149, 2^-126) (bf16 data); otherwise
@@ -283,8 +287,8 @@ ACTBENCH_HOT float exp2_split(float h, float hl) {
 template <bool kTiny, bool kInRange = false>
 ACTBENCH_HOT float exp_split(float x) {
   if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);  // keeps NaN; e^-104 < 2^-150, e^89 > FLT_MAX
-  // h = t kEx2Arg, t = x log2(e) rounded (kEx2Arg scales exactly): the very t of r below, never fused into it
-  constexpr float s = kEx2Arg<kTiny>;
+  // h = t kEx2Half, t = x log2(e) rounded (kEx2Half scales exactly): the very t of r below, never fused into it
+  constexpr float s = kEx2Half<kTiny>;
   const float h = fp::mul(x, s * kL2E);
   // r = x - t ln2 = (x log2(e) - t) ln2 directly (|r| < 2^-17, to ~2^-40 absolute): e^x = 2^t e^r = ex2(t) (1 + r)
   // to 2^-35, one multiply fewer than t's rounding times ln2.  h ln2/s = t ln2 exactly.
@@ -315,7 +319,7 @@ ACTBENCH_HOT float exp(float x) {
 }
 
 /// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5), given h = t kEx2Arg and hl = tl kEx2Arg (the
-/// callers fold kEx2Arg into their constants): exp2_split on the device; in the host model's test build 2^t to
+/// callers fold kEx2Arg into their constants; on the host it is 1): exp2_split on the device; in the host model's test build 2^t to
 /// ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu backend
 /// host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
 template <bool kTiny>
@@ -323,7 +327,8 @@ ACTBENCH_HOT float exp2_scaled(float h, float hl) {
 #if ACTBENCH_DEVICE_PASS
   return exp2_split<kTiny>(h, hl);
 #else
-  float t = h / kEx2Arg<kTiny>, tl = hl / kEx2Arg<kTiny>;  // exact
+  float t = h, tl = hl;  // kEx2Arg is 1 here
+  static_assert(kEx2Arg<kTiny> == 1.0f, "the host's exp2 takes t itself");
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   float y = host::ex2_unflushed(t);
   y = ::fmaf(y, tl * kLn2, y);
@@ -334,10 +339,14 @@ ACTBENCH_HOT float exp2_scaled(float h, float hl) {
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
 #endif
 }
-/// 2^(t + tl) from t and tl themselves.
+/// 2^(t + tl) from t and tl themselves (for callers that do not form t from constants of their own).
 template <bool kTiny>
 ACTBENCH_HOT float exp2(float t, float tl) {
-  return exp2_scaled<kTiny>(t * kEx2Arg<kTiny>, tl * kEx2Arg<kTiny>);
+#if ACTBENCH_DEVICE_PASS
+  return ex2_times_one_plus<kTiny>(t * kEx2Half<kTiny>, tl * kLn2);
+#else
+  return exp2_scaled<kTiny>(t, tl);
+#endif
 }
 
 /// a (e^x - 1), about 1 ulp, without the SFU, for a normal float a.  The scale folds into the last product, so

@@ -456,8 +456,10 @@ void run_split(const P& parts_in, const Launch& l, const StorePolicy& sp) {
     alignas(64) float ds[kBlock];
   };
   for_blocks(y, l.n, stream, [] { return State{}; }, [&](State& s, std::int64_t b, std::int64_t m, float* yb) {
-    // A local copy of the pieces: a parameter read through the reference (elu's alpha) could alias the float
-    // stores, and GCC then left the loop scalar (elu' and celu' f32 ran at a tenth of selu''s speed).
+    // A local copy of the pieces.  Read through the reference (a parameter such as elu's alpha may alias the float
+    // stores), the loop that ran for elu' and celu' f32 on an AVX-512 Xeon was scalar (perf), although GCC's report
+    // calls it vectorized; the exact cause is not established.  With the copy: 512-bit, 2.49 -> 33.6 GB/s for elu'
+    // at 2^22 (results/peers/vm-cpu-comparison-2026-12-05-4, vm-cpu-elu-f32-2026-12-05).
     const P parts = parts_in;
     const float* xb = x + b;
     const float* db = dy ? dy + b : nullptr;
