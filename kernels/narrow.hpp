@@ -266,7 +266,8 @@ inline constexpr float kEx2Arg = ACTBENCH_DEVICE_PASS ? kEx2Half<kTiny> : 1.0f;
 
 /// 2^t (1 + c) by the SFU from h = t kEx2Half, for a small correction c (|c| < 2^-10, the caller's residual):
 /// ex2(h), squared for kTiny (one instruction more, without a compare).  t <= 128.5 (ex2(t/2)^2 overflows exactly
-/// where 2^t does), NaN propagates; ex2 flushes results below 2^-126, so kTiny keeps 2^t down to 2^-252.
+/// where 2^t does), NaN propagates.  ex2 flushes results below 2^-126; kTiny's ex2(t/2) is normal for t >= -252,
+/// so its square keeps every result down to the last subnormal, 2^-149.
 template <bool kTiny>
 ACTBENCH_HOT float ex2_times_one_plus(float h, float c) {
   float e = ex2(h);
@@ -319,9 +320,9 @@ ACTBENCH_HOT float exp(float x) {
 }
 
 /// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5), given h = t kEx2Arg and hl = tl kEx2Arg (the
-/// callers fold kEx2Arg into their constants; on the host it is 1): exp2_split on the device; in the host model's test build 2^t to
-/// ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu backend
-/// host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
+/// callers fold kEx2Arg into their constants; on the host it is 1): exp2_split on the device; in the host model's
+/// test build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu
+/// backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
 template <bool kTiny>
 ACTBENCH_HOT float exp2_scaled(float h, float hl) {
 #if ACTBENCH_DEVICE_PASS

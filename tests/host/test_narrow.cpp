@@ -124,7 +124,8 @@ TEST(Narrow, Exp2FromScaledExponent) {
   static_assert(s == 0.5f && narrow::kEx2Half<false> == 1.0f, "bf16 data: t/2");
   static_assert(narrow::kEx2Arg<true> == 1.0f && narrow::kEx2Arg<false> == 1.0f, "the host's exp2 takes t itself");
   const double w16 = max_ulp_over(-126.0f, 127.0f, err([tl](float t) { return narrow::exp2_split<false>(t, tl); }));
-  const double wb = max_ulp_over(-149.0f, 127.0f, err([tl](float t) { return narrow::exp2_split<true>(t * s, tl * s); }));
+  const double wb =
+      max_ulp_over(-149.0f, 127.0f, err([tl](float t) { return narrow::exp2_split<true>(t * s, tl * s); }));
   const double hb = max_ulp_over(-149.0f, 127.0f, err([tl](float t) { return narrow::exp2_scaled<true>(t, tl); }));
   const double h16 = max_ulp_over(-126.0f, 127.0f, err([tl](float t) { return narrow::exp2_scaled<false>(t, tl); }));
   std::printf("narrow::exp2_split<false> on [-126, 127]: max %.3f ulp; <true> from t/2 on [-149, 127]: %.3f ulp; "
