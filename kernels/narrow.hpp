@@ -10,8 +10,8 @@
 //   ex2(t)     2^t by the SFU (ex2.approx.ftz.f32, 1 instruction; CUDA documents exp2f, which is this
 //              instruction, at 2 ulp).  Results below 2^-126 are flushed to zero, as the hardware does.
 //   rcp(d)     1/d by the SFU (rcp.approx.ftz.f32, 1 ulp).  d must be normal and below 2^126.
-//   exp2(t, tl)  2^(t + tl) for a caller's exact pair t + tl: ex2(t) (1 + tl ln2) (exp's second half);
-//              exp2_scaled takes the pair times kEx2Arg (bf16's t/2 on the device, formed by the caller).
+//   exp2_scaled(h, hl)  2^(t + tl) for a caller's exact pair t + tl, given times kEx2Arg (bf16's t/2 on the
+//              device, formed by the caller): ex2(h) (squared for bf16) (1 + tl ln2) (exp's second half).
 //   exp(x)     e^x = 2^t with t = x log2(e) carried exactly as t + tl (two fma) and 2^tl = 1 + tl ln2:
 //              ex2's error plus ~2^-24 (kExpRelErr).  kTiny (bf16): results below 2^-126 are kept
 //              (2^t = ex2(t/2)^2, kExpTinyRelErr), for bf16's range is f32's; f16 results that small
@@ -26,11 +26,11 @@
 //              identity (no rounding of 1 + e), and a degree-3 polynomial in s^2 (2^-27.5 relative).
 //   sig(z)     sigma(z) and sigma(-z) from exp and rcp (refined once for f16 data).
 //
-// On the host ex2/exp/exp2 are inline float code flushed like the SFU: exp and exp2 on the cpu backend a short
-// Cody-Waite reduction and a degree-5 polynomial (host::exp_fast, 2^-23.4 relative: inside the SFU's 2^-22);
-// ex2 (the device's algorithms run on the host for their tests), and exp and exp2 in the host model's test
-// build, ~0.7 ulp (the f32 path's exact reduction and polynomial, kernels/f32/exp.hpp), so that the
-// perturbation below stands for the SFU's whole error; recip/div
+// On the host ex2/exp/exp2_scaled are inline float code flushed like the SFU: exp and exp2_scaled on the cpu
+// backend a short Cody-Waite reduction and a degree-5 polynomial (host::exp_fast, 2^-23.4 relative: inside the
+// SFU's 2^-22); ex2 (the device's algorithms run on the host for their tests), and exp and exp2_scaled in the
+// host model's test build, ~0.7 ulp (the f32 path's exact reduction and polynomial, kernels/f32/exp.hpp), so that
+// the perturbation below stands for the SFU's whole error; recip/div
 // are IEEE divisions: the same functions within the device's error model, at a fraction of the cost
 // of emulating the device's fma sequence, and without a libm call or a branch, so that the cpu
 // backend's loops over 16-bit data vectorize.  In a test build with ACTBENCH_NARROW_HOST_MODEL defined,
@@ -260,7 +260,7 @@ ACTBENCH_HOT float div(float a, float d) {
 template <bool kTiny>
 inline constexpr float kEx2Half = kTiny ? 0.5f : 1.0f;
 /// What exp2_scaled's callers fold into the constants that form t (a power of two: the same bits): kEx2Half on the
-/// device, which spares the halving there; 1 on the host, whose exp2 takes t itself.
+/// device, which spares the halving there; 1 on the host, whose exp2_scaled takes t itself.
 template <bool kTiny>
 inline constexpr float kEx2Arg = ACTBENCH_DEVICE_PASS ? kEx2Half<kTiny> : 1.0f;
 
@@ -329,7 +329,7 @@ ACTBENCH_HOT float exp2_scaled(float h, float hl) {
   return exp2_split<kTiny>(h, hl);
 #else
   float t = h, tl = hl;  // kEx2Arg is 1 here
-  static_assert(kEx2Arg<kTiny> == 1.0f, "the host's exp2 takes t itself");
+  static_assert(kEx2Arg<kTiny> == 1.0f, "the host's exp2_scaled takes t itself");
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   float y = host::ex2_unflushed(t);
   y = ::fmaf(y, tl * kLn2, y);
@@ -338,15 +338,6 @@ ACTBENCH_HOT float exp2_scaled(float h, float hl) {
   const float y = host::exp2_fast<!kTiny>(t, tl);
 #endif
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
-#endif
-}
-/// 2^(t + tl) from t and tl themselves (for callers that do not form t from constants of their own).
-template <bool kTiny>
-ACTBENCH_HOT float exp2(float t, float tl) {
-#if ACTBENCH_DEVICE_PASS
-  return ex2_times_one_plus<kTiny>(t * kEx2Half<kTiny>, tl * kLn2);
-#else
-  return exp2_scaled<kTiny>(t, tl);
 #endif
 }
 

@@ -104,12 +104,12 @@ TEST(Narrow, HostFastExpInsideTheSfuError) {
   EXPECT_EQ(narrow::host::exp2_fast(128.0f, 0.0f), INFINITY);
   EXPECT_EQ(narrow::host::exp2_fast(-149.0f, 0.0f), 0x1p-149f);
   EXPECT_TRUE(std::isnan(narrow::host::exp2_fast(NAN, 0.0f)));
-  // narrow::exp and exp2 clamp their arguments for them (NaN kept); e^-inf = 0, 2^-inf = 0
+  // narrow::exp and exp2_scaled clamp their arguments for them (NaN kept); e^-inf = 0, 2^-inf = 0
   EXPECT_EQ(narrow::exp<true>(-INFINITY), 0.0f);
   EXPECT_EQ((narrow::exp<false, false, true>(-INFINITY)), 0.0f);
-  EXPECT_EQ(narrow::exp2<true>(-INFINITY, 0.0f), 0.0f);
-  EXPECT_EQ(narrow::exp2<false>(-INFINITY, 0.0f), 0.0f);
-  EXPECT_TRUE(std::isnan(narrow::exp2<false>(NAN, 0.0f)));
+  EXPECT_EQ(narrow::exp2_scaled<true>(-INFINITY, 0.0f), 0.0f);  // on the host kEx2Arg is 1: the exponent itself
+  EXPECT_EQ(narrow::exp2_scaled<false>(-INFINITY, 0.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(narrow::exp2_scaled<false>(NAN, 0.0f)));
   EXPECT_TRUE(std::isnan((narrow::exp<false, false, true>(NAN))));
 }
 
