@@ -159,17 +159,18 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
       Sigmoid<Variant::precise>{})));
 }
 
-// The block loop's bf16 conversions by AVX2 (cpu::detail::widen_bf16 / narrow_bf16) give dtype.hpp's bits: every bf16
-// widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with an even
-// and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either sign),
-// infinities and subnormals among them; odd lengths from 0, from +inf and from -inf run the scalar tails.
+// The block loop's bf16 conversions by AVX2 or AVX-512 (cpu::detail::widen_bf16 / narrow_bf16) give dtype.hpp's bits:
+// every bf16 widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with
+// an even and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either
+// sign), infinities and subnormals among them; odd lengths from 0, from +inf and from -inf run the scalar tails
+// (widening 29: 16 + 8 + 5 lanes on AVX-512).
 TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #if defined(__AVX2__)
   using tr = dtype_traits<bf16_t>;
   std::vector<bf16_t> h(65536);
   for (std::uint32_t b = 0; b < 65536; ++b) h[b].bits = static_cast<std::uint16_t>(b);
   alignas(64) static float wide[65536];
-  for (std::int64_t m : {std::int64_t{65536}, std::int64_t{13}}) {
+  for (std::int64_t m : {std::int64_t{65536}, std::int64_t{29}}) {
     std::fill(wide, wide + 65536, 3.0f);
     cpu::detail::widen_bf16(h.data(), wide, m);
     for (std::uint32_t b = 0; b < m; ++b) {
