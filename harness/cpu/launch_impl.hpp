@@ -202,10 +202,10 @@ constexpr std::int64_t kChunk = 32;
 /// Store forwarding.  The f32 chunk passes through memory between the three loops, and the element loop's vector
 /// width is the compiler's choice (256 or 512 bits on an AVX-512 machine, by its tuning).  A load that spans two
 /// stores cannot take its data from the store buffer and waits for them to reach the cache: widening with 256-bit
-/// stores in front of a 512-bit element loop ran leaky_relu f16 at 9.7 GB/s against f32's 44 on an AVX-512 Xeon
-/// (2^22).  So the widening stores the widest vector the build has (a narrower load inside one store forwards),
-/// and the rounding back loads 256 bits at a time (inside whatever the element loop stored; with 128-bit loads
-/// the rounding itself cost ~20% more in a micro-benchmark).
+/// stores in front of a 512-bit element loop held leaky_relu f16 fwd to 13.2 GB/s at 2^22 on an AVX-512 Xeon, 33
+/// after (results/peers/vm-cpu-comparison-2026-12-05-4, -12-06).  So the widening stores the widest vector the
+/// build has (a narrower load inside one store forwards), and the rounding back loads 256 bits at a time (inside
+/// whatever the element loop stored; with 128-bit loads the rounding itself cost ~20% more in a micro-benchmark).
 
 #if defined(__AVX512F__)
 /// The AVX-512 code below writes every intrinsic in its zero-masking form with all lanes on (the same instruction):
