@@ -163,7 +163,7 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
 // every bf16 widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with
 // an even and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either
 // sign), infinities and subnormals among them; odd lengths from 0, from +inf and from -inf run the scalar tails
-// (widening 29: 16 + 8 + 5 lanes on AVX-512).
+// (widening 29: 16 + 8 + 5 lanes on AVX-512); and each vector rounding (AVX2's 8 lanes, AVX-512's 16) on every value.
 TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #if defined(__AVX2__)
   using tr = dtype_traits<bf16_t>;
@@ -202,6 +202,29 @@ TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
       }
       if (m < 65536) {
         EXPECT_EQ(out[static_cast<std::size_t>(m)].bits, 0x1234) << "wrote past m";
+      }
+    }
+    // each vector rounding on its own, every value: narrow_bf16 runs only the widest the build has, and on a CPU
+    // with AVX512-BF16 the AVX-512 integer code only for vectors holding an f32 subnormal
+    for (std::uint32_t b = 0; b < 65536; b += 16) {
+      alignas(64) std::uint32_t got8[16];
+      __m256i lo, hi;
+      std::memcpy(&lo, &f[b], 32);
+      std::memcpy(&hi, &f[b + 8], 32);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(got8), cpu::detail::bf16_bits8(_mm256_castsi256_ps(lo)));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(got8 + 8), cpu::detail::bf16_bits8(_mm256_castsi256_ps(hi)));
+#if defined(__AVX512F__)
+      alignas(32) std::uint16_t got16[16];
+      __m512i all;
+      std::memcpy(&all, &f[b], 64);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(got16), cpu::detail::bf16_bits16(all));
+#endif
+      for (std::uint32_t k = 0; k < 16; ++k) {
+        const std::uint16_t want = tr::from_compute(f[b + k]).bits;
+        ASSERT_EQ(got8[k], want) << std::hex << "bf16_bits8 0x" << ((b + k) << 16 | low);
+#if defined(__AVX512F__)
+        ASSERT_EQ(got16[k], want) << std::hex << "bf16_bits16 0x" << ((b + k) << 16 | low);
+#endif
       }
     }
   }
