@@ -205,26 +205,29 @@ constexpr std::int64_t kChunk = 32;
 /// stores in front of a 512-bit element loop held leaky_relu f16 fwd to 13.2 GB/s at 2^22 on an AVX-512 Xeon, 33
 /// after (results/peers/vm-cpu-comparison-2026-12-05-4, -12-06).  So the widening stores the widest vector the
 /// build has (a narrower load inside one store forwards), and the rounding back loads 256 bits at a time (inside
-/// whatever the element loop stored; with 128-bit loads the rounding itself cost ~20% more in a micro-benchmark).
+/// whatever the element loop stored; with 128-bit loads the rounding itself cost ~20% more in an uncommitted
+/// micro-benchmark).  Every full chunk's element loop is vectorized at 256 or 512 bits; a partial chunk's scalar
+/// epilogue may still wait, once per block at most.
 
 #if defined(__AVX512F__)
-/// The AVX-512 code below writes every intrinsic in its zero-masking form with all lanes on (the same instruction):
-/// GCC 12's plain forms pass an undefined vector that -Wmaybe-uninitialized reports once inlined (GCC bug 105593).
+/// The AVX-512 code below writes every intrinsic whose plain form passes an undefined source vector in its
+/// zero-masking form with all lanes on (the same instruction): GCC 12's plain forms trip -Wmaybe-uninitialized once
+/// inlined (GCC bug 105593).
 constexpr __mmask16 kAll16 = 0xffff;
 #endif
 
 #if defined(__F16C__)
 constexpr bool kHaveF16c = true;
-/// f16 <-> f32 by the hardware (vcvtph2ps / vcvtps2ph, 8 at a time; round to nearest even): IEEE's conversions,
-/// the same bits as dtype.hpp's (tests/host/test_dtype.cpp holds that one to IEEE; the cpu backend tests compare
-/// every op with the functor bit for bit).  GCC 12 vectorizes neither _Float16 casts nor these intrinsics inside
+/// f16 <-> f32 by the hardware (vcvtph2ps 16 at a time with AVX-512, else 8; vcvtps2ph 8 at a time; round to
+/// nearest even): IEEE's conversions, the same bits as dtype.hpp's (tests/host/test_dtype.cpp holds that one to
+/// IEEE; the cpu backend tests compare every op with the functor bit for bit).  GCC 12 vectorizes neither _Float16 casts nor these intrinsics inside
 /// an element loop (no AVX512-FP16), and the portable bit-twiddling costs more than a relu.
 inline void widen_f16(const f16_t* src, float* dst, std::int64_t m) {
   const auto* s = reinterpret_cast<const std::uint16_t*>(src);
   std::int64_t i = 0;
 #if defined(__AVX512F__)
   for (; i + 16 <= m; i += 16)  // the widest stores (store forwarding, at kChunk)
-    _mm512_store_ps(dst + i,
+    _mm512_storeu_ps(dst + i,
                     _mm512_maskz_cvtph_ps(kAll16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))));
 #endif
   for (; i + 8 <= m; i += 8)
@@ -245,15 +248,16 @@ constexpr bool kHaveF16c = false;
 #if defined(__AVX2__)
 constexpr bool kHaveAvx2 = true;
 /// bf16 <-> f32 eight or sixteen at a time: a widening shift, and dtype.hpp's f32_to_bf16_bits (round to nearest
-/// even, a NaN kept quiet with its sign and high payload) on eight lanes, packed back to 16 bits.  The f32 side
-/// (dst of widen, src of narrow) is 32-byte aligned, as for widen_f16 / narrow_f16.
+/// even, a NaN kept quiet with its sign and high payload) on eight lanes (sixteen with AVX-512, or vcvtneps2bf16 in
+/// a build for AVX512-BF16), packed back to 16 bits.  The f32 side (dst of widen, src of narrow) is 32-byte
+/// aligned, as for widen_f16 / narrow_f16 (the 512-bit stores are unaligned ones).
 inline void widen_bf16(const bf16_t* src, float* dst, std::int64_t m) {
   const auto* s = reinterpret_cast<const std::uint16_t*>(src);
   std::int64_t i = 0;
 #if defined(__AVX512F__)
   for (; i + 16 <= m; i += 16) {  // the widest stores (store forwarding, at kChunk)
     const __m512i w = _mm512_maskz_cvtepu16_epi32(kAll16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i)));
-    _mm512_store_ps(dst + i, _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll16, w, 16)));
+    _mm512_storeu_ps(dst + i, _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll16, w, 16)));
   }
 #endif
   for (; i + 8 <= m; i += 8) {
@@ -291,8 +295,9 @@ inline void narrow_bf16(const float* src, bf16_t* dst, std::int64_t m) {
     const __m512i lo = _mm512_maskz_inserti64x4(0xff, _mm512_setzero_si512(), _mm256_load_si256(h), 0);
     const __m512i u = _mm512_maskz_inserti64x4(0xff, lo, _mm256_load_si256(h + 1), 1);
 #if defined(__AVX512BF16__)
-    // vcvtneps2bf16 rounds a normal value, an infinity and a NaN as bf16_bits16 does (Intel SDM) but flushes f32
-    // subnormals to zero, which bf16 keeps: a vector holding one (|u| - 1 < 2^23 - 1 unsigned) takes the integer code
+    // vcvtneps2bf16 rounds a zero, a normal value, an infinity and a NaN as bf16_bits16 does (Intel SDM) but flushes
+    // f32 subnormals to zero, which bf16 keeps: a vector holding one (|u| - 1 < 2^23 - 1 unsigned) takes the integer
+    // code
     const __m512i below = _mm512_sub_epi32(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(1));
     if (_mm512_cmplt_epu32_mask(below, _mm512_set1_epi32(0x007fffff)) == 0) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), (__m256i)_mm512_cvtneps_pbh(_mm512_castsi512_ps(u)));
@@ -343,7 +348,8 @@ void narrow_chunk(const compute_t<T>* src, T* dst, K k) {
 /// Every op but the f32 split ones: per block, the element op over the block's functors (or the default functor,
 /// use_default_functor).  16-bit data in a build with vector conversions for them (f16: F16C, bf16: AVX2) go
 /// kChunk elements at a time through three short loops: widen to f32 (F16C; bf16 by a shift), the element op
-/// (vectorized), round back (F16C; bf16 by AVX2 integer code) - the same bits as dtype.hpp's conversions.  Else
+/// (vectorized), round back (F16C; bf16 by AVX2 or AVX-512 integer code, or vcvtneps2bf16 in a build for
+/// AVX512-BF16) - the same bits as dtype.hpp's conversions.  Else
 /// (f32, f64, 16-bit data in a build without those ISA extensions) the conversions stay inside the one vectorized
 /// element loop.  A chunk in registers or L1 is the fast shape: on a Zen 3, a whole block per pass (4 KB of f32
 /// written and read back twice) ran relu f16 at 0.24-0.36x of the speed, the conversions inside the element loop

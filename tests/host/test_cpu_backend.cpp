@@ -163,7 +163,8 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
 // every bf16 widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with
 // an even and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either
 // sign), infinities and subnormals among them; odd lengths from 0, from +inf and from -inf run the scalar tails
-// (widening 29: 16 + 8 + 5 lanes on AVX-512); and each vector rounding (AVX2's 8 lanes, AVX-512's 16) on every value.
+// (widening 29: 16 + 8 + 5 lanes on AVX-512); each vector rounding (AVX2's 8 lanes, AVX-512's 16) on every value;
+// and one vector of zeros, normal values, infinities and NaNs with no subnormal (vcvtneps2bf16's, where built for).
 TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #if defined(__AVX2__)
   using tr = dtype_traits<bf16_t>;
@@ -204,8 +205,8 @@ TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
         EXPECT_EQ(out[static_cast<std::size_t>(m)].bits, 0x1234) << "wrote past m";
       }
     }
-    // each vector rounding on its own, every value: narrow_bf16 runs only the widest the build has, and on a CPU
-    // with AVX512-BF16 the AVX-512 integer code only for vectors holding an f32 subnormal
+    // each vector rounding on its own, every value: narrow_bf16 runs only the widest the build has, and in a build
+    // for AVX512-BF16 the AVX-512 integer code only for vectors holding an f32 subnormal
     for (std::uint32_t b = 0; b < 65536; b += 16) {
       alignas(64) std::uint32_t got8[16];
       __m256i lo, hi;
@@ -227,6 +228,18 @@ TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #endif
       }
     }
+  }
+  // zeros, normal values (ties among them), infinities and NaNs with no subnormal beside them: in a build for
+  // AVX512-BF16 the vector that vcvtneps2bf16 rounds (every vector above that holds a zero holds subnormals too)
+  const std::uint32_t mixed[16] = {0x00000000u, 0x80000000u, 0x3f808000u, 0x3f818000u, 0xbf807fffu, 0x00800000u,
+                                   0x80800000u, 0x7f7fffffu, 0xff7fffffu, 0x7f800000u, 0xff800000u, 0x7fc00001u,
+                                   0xffa00000u, 0x7f800001u, 0x477fe000u, 0x3eaaaaabu};
+  alignas(64) float mf[16];
+  std::memcpy(mf, mixed, sizeof mf);
+  bf16_t mout[16];
+  cpu::detail::narrow_bf16(mf, mout, 16);
+  for (int k = 0; k < 16; ++k) {
+    ASSERT_EQ(mout[k].bits, tr::from_compute(mf[k]).bits) << std::hex << "narrow 0x" << mixed[k];
   }
 #else
   GTEST_SKIP() << "this build has no AVX2: bf16 converts by dtype.hpp's scalar code (EveryOpMatchesTheHostFunctor...)";
