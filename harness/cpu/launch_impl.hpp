@@ -220,8 +220,8 @@ constexpr __mmask16 kAll16 = 0xffff;
 constexpr bool kHaveF16c = true;
 /// f16 <-> f32 by the hardware (vcvtph2ps 16 at a time with AVX-512, else 8; vcvtps2ph 8 at a time; round to
 /// nearest even): IEEE's conversions, the same bits as dtype.hpp's (tests/host/test_dtype.cpp holds that one to
-/// IEEE; the cpu backend tests compare every op with the functor bit for bit).  GCC 12 vectorizes neither _Float16 casts nor these intrinsics inside
-/// an element loop (no AVX512-FP16), and the portable bit-twiddling costs more than a relu.
+/// IEEE; the cpu backend tests compare every op with the functor bit for bit).  GCC 12 vectorizes neither _Float16
+/// casts nor these intrinsics inside an element loop, and the portable bit-twiddling costs more than a relu.
 inline void widen_f16(const f16_t* src, float* dst, std::int64_t m) {
   const auto* s = reinterpret_cast<const std::uint16_t*>(src);
   std::int64_t i = 0;
@@ -256,7 +256,8 @@ inline void widen_bf16(const bf16_t* src, float* dst, std::int64_t m) {
   std::int64_t i = 0;
 #if defined(__AVX512F__)
   for (; i + 16 <= m; i += 16) {  // the widest stores (store forwarding, at kChunk)
-    const __m512i w = _mm512_maskz_cvtepu16_epi32(kAll16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i)));
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    const __m512i w = _mm512_maskz_cvtepu16_epi32(kAll16, h);
     _mm512_storeu_ps(dst + i, _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll16, w, 16)));
   }
 #endif
@@ -298,9 +299,10 @@ inline void narrow_bf16(const float* src, bf16_t* dst, std::int64_t m) {
     // vcvtneps2bf16 rounds a zero, a normal value, an infinity and a NaN as bf16_bits16 does (Intel SDM) but flushes
     // f32 subnormals to zero, which bf16 keeps: a vector holding one (|u| - 1 < 2^23 - 1 unsigned) takes the integer
     // code
-    const __m512i below = _mm512_sub_epi32(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(1));
-    if (_mm512_cmplt_epu32_mask(below, _mm512_set1_epi32(0x007fffff)) == 0) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), (__m256i)_mm512_cvtneps_pbh(_mm512_castsi512_ps(u)));
+    const __m512i mag = _mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff));
+    if (_mm512_cmplt_epu32_mask(_mm512_sub_epi32(mag, _mm512_set1_epi32(1)), _mm512_set1_epi32(0x007fffff)) == 0) {
+      const __m256bh r = _mm512_cvtneps_pbh(_mm512_castsi512_ps(u));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), reinterpret_cast<const __m256i&>(r));
       continue;
     }
 #endif
