@@ -138,8 +138,8 @@ ACTBENCH_HOT float times_2j(float m, float s) {
   return fp::mul(fp::mul(m, s1), s2);
 }
 /// e^x for x in [-104, 89] (or NaN), not flushed: x = j ln2 + r by Cody-Waite (j ln2's high part exact, as in
-/// f32::exp_core; r rounded once, 2^-26 absolute at most), e^r by exp_reduced.  kNormal: x in [-87.5, 0], j in
-/// [-126, 0] (times_2j).
+/// f32::exp_core; r rounded once, 2^-26 absolute at most), e^r by exp_reduced.  kNormal: 2^j normal, j in
+/// [-126, 127] (x in [-87.5, 88]; times_2j's one product).
 template <bool kNormal = false>
 ACTBENCH_HOT float exp_fast(float x) {
   const float s = fp::fma(x, f32::kLog2e, f32::kShift);
@@ -156,6 +156,29 @@ ACTBENCH_HOT float expm1_fast(float x) {
   const float r = fp::fma(j, -f32::kLn2Lo, fp::fma(j, -f32::kLn2Hi, x));
   const float e2 = times_2j<true>(1.0f, s);
   return fp::fma(e2, fp::mul(r, exp_reduced_p(r)), fp::sub(e2, 1.0f));
+}
+/// tanh x for f16 data on the cpu backend, without a cancellation: a = |x| clamped to 10 (NaN kept; tanh 10 rounds to
+/// 1), then a + a s p(s) below 0.7 (s = a^2, p of degree 5: tools/gen_narrow_coeffs.py fit_tanh_small, 2^-28.0
+/// relative before the last rounding) and 1 - 2/(1 + e^2a) above (exp_fast, 2^-23.4), both computed and one selected,
+/// the sign of x put back by its bit (a zero keeps its sign, NaN propagates).  0.966 f32 ulp at most on every f16
+/// input, each rounded to the f16 nearest to tanh x (tests/host/test_narrow.cpp), as f32::tanh's (the f32 precise
+/// path, <= 2 ulp everywhere) at about half of its instructions.  The f16 inputs whose tanh lies closest to a rounding
+/// midpoint of f16 leave the f32 value 0.45 (x = 0.0284: the midpoint is the f32 nearest to tanh x, and it rounds to
+/// even, the right way), 1.41 (x = 1.69), 1.79 (x = 0.086) and 1.80 (x = 1.34) f32 ulp (a sweep of every f16 value).
+ACTBENCH_HOT float tanh_f16(float x) {
+  const float a0 = ::fabsf(x);
+  const float a = f32::select(a0 > 10.0f, 10.0f, a0);
+  const float s = fp::mul(a, a);
+  float p = 1.895667287e-03f;
+  p = fp::fma(p, s, -7.883310318e-03f);
+  p = fp::fma(p, s, 2.157106064e-02f);
+  p = fp::fma(p, s, -5.392095447e-02f);
+  p = fp::fma(p, s, 1.333298385e-01f);
+  p = fp::fma(p, s, -3.333332539e-01f);
+  const float near = fp::fma(fp::mul(a, s), p, a);
+  const float far = fp::sub(1.0f, 2.0f / fp::add(1.0f, exp_fast<true>(fp::add(a, a))));  // 2^j: j in [0, 29]
+  const float t = f32::select(a < 0.7f, near, far);
+  return bit_cast<float>(bit_cast<std::uint32_t>(t) | (bit_cast<std::uint32_t>(x) & 0x80000000u));
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
 /// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 126].

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Coefficients of the 16-bit paths: the derivatives next to an interior zero of f' (kernels/activations.hpp),
-e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg), e^r on the cpu backend (narrow.hpp: host::exp_fast) and
-atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
+e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg), e^r and tanh on [0, 0.7] on the cpu backend (narrow.hpp:
+host::exp_fast, host::tanh_f16) and atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
 
 Next to the zero x0 of gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
 loses the relative accuracy a 16-bit result needs there.  On a band |x - x0| < w (within [2 x0, x0/2]) the kernels
@@ -136,8 +136,24 @@ def fit_exp_host(degree=5, end=0.348):
     print(f"  max relative error of 1 + r p(r) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
+def fit_tanh_small(degree=5, end=0.7):
+    """tanh(a) = a + a s p(s), s = a^2 in [0, end^2] (the cpu backend's tanh for f16 data below 0.7, kernels/narrow.hpp:
+    host::tanh_f16): p fitted by Lawson's reweighted least squares for the least maximum relative error of the sum."""
+    top = mp.mpf(end) ** 2
+    n = 400
+    ss = [top * (1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)]
+    gs = [(mp.tanh(mp.sqrt(s)) - mp.sqrt(s)) / (s * mp.sqrt(s)) for s in ss]
+    scale = np.array([float(s * mp.sqrt(s) / mp.tanh(mp.sqrt(s))) for s in ss])  # p's error -> relative
+    c32 = lawson_fit(ss, gs, scale, degree)
+    worst = worst_on_grid(c32, top, lambda s, p: (1 + s * p) * mp.sqrt(s) / mp.tanh(mp.sqrt(s)) - 1)
+    print(f"tanh on [0, {end}]: p coefficients (degree {degree} in a^2, highest first): "
+          + ", ".join(f"{v:.9e}f" for v in c32))
+    print(f"  max relative error of a (1 + a^2 p(a^2)) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
+
+
 if __name__ == "__main__":
     fit_exp_host()
+    fit_tanh_small()
     fit_expm1_neg()
     fit_atanh()
     fit("gelu_tanh' (f16)", gelu_tanh_d, 0.21, -0.75, 5)
