@@ -119,7 +119,8 @@ class Backend {
   /// Waits until everything enqueued has finished; throws BackendError on an asynchronous error.
   virtual void synchronize() = 0;
 
-  /// Evicts the cache between cold samples (no-op where there is nothing to flush).
+  /// Evicts from the caches at least this backend's own buffers, between cold samples (no-op where there is
+  /// nothing to flush).
   virtual void flush_cache() = 0;
   /// Whether flush_cache() does anything (cold measurements are reported only if so).
   virtual bool has_cache_flush() const = 0;

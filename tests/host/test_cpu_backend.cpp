@@ -502,27 +502,31 @@ TEST(CpuBackend, CopiesCopy) {
   EXPECT_GT(backend->facts().cache_bytes, 0u);
 }
 
-// flush_cache evicts the buffers the backend holds (clflush on x86-64): their contents stay, a buffer freed before it
-// (or one that outlives the backend) is no longer touched, and a flush with no buffer at all is a no-op.
+// flush_cache evicts the buffers the backend holds (line by line on x86-64): their contents stay; a buffer freed
+// before it is no longer touched (64 MiB: glibc returns a block that large to the system at once, so a flush of its
+// lines would fault); a flush with no buffer at all does nothing; a buffer may outlive the backend (its deleter holds
+// the registry, not the backend: under ASan or valgrind a deleter that reached into the backend would be reported).
 TEST(CpuBackend, CacheFlushKeepsLiveBuffersAndForgetsFreedOnes) {
   auto backend = make_cpu_backend();
   ASSERT_TRUE(backend->has_cache_flush());
+  EXPECT_TRUE(backend->facts().details.contains("cold_flush"));
   backend->flush_cache();
   Buffer a = backend->allocate(3 * 4096 + 5);  // not a multiple of a line
   std::vector<unsigned char> pattern(a.bytes());
   for (std::size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<unsigned char>(i * 7 + 1);
   backend->upload(a, pattern.data(), pattern.size());
   {
-    Buffer gone = backend->allocate(1 << 20);
+    Buffer gone = backend->allocate(std::size_t{64} << 20);
     backend->fill(gone, 0xab);
+    backend->flush_cache();
   }
   backend->flush_cache();
   std::vector<unsigned char> back(a.bytes());
   backend->download(back.data(), a, back.size());
   EXPECT_EQ(back, pattern);
   Buffer outlives = backend->allocate(64);
-  backend.reset();  // the buffer's deleter must not need the backend
-  EXPECT_NE(outlives.data(), nullptr);
+  backend.reset();
+  outlives = Buffer();
 }
 
 TEST(CpuBackend, RunnerProducesACompleteRecord) {

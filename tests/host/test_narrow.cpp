@@ -166,7 +166,7 @@ TEST(Narrow, HostTanhF16RoundsEveryF16ToTheNearest) {
     worst = std::max(worst, ulps(got, want));
     const std::uint16_t h = detail::f32_to_f16_bits(static_cast<float>(want));
     std::uint16_t best = h;
-    for (const int d : {-1, 1}) {  // neighbours within the sign's half (h is never +-0 or +-inf next to a sign change)
+    for (const int d : {-1, 1}) {  // neighbours of h's sign (h = +-0 has none below it), finite ones
       const std::uint16_t n = static_cast<std::uint16_t>(h + d);
       if ((n & 0x7fffu) > 0x7c00u || (n & 0x8000u) != (h & 0x8000u)) continue;
       const double dn = std::fabs(double(detail::f16_bits_to_f32(n)) - want);
