@@ -15,7 +15,6 @@
 #include <new>
 #include <string>
 #include <utility>
-#include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
