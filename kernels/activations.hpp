@@ -895,7 +895,7 @@ struct Tanh {
   // 16-bit: the library tanh in f32 (its f32 error is far below a 16-bit ulp).  On the host inline and
   // branch-free, where libm's tanhf is a call per element that keeps the cpu backend's loop from vectorizing:
   // - f16 data: narrow::host::tanh_f16 (a polynomial below 0.7, 1 - 2/(1 + e^2|x|) above): every f16 result the
-  //   nearest, as from the f32 precise path (kernels/f32), at about half of its instructions;
+  //   nearest, as from the f32 precise path (kernels/f32), at two thirds of its instructions;
   // - bf16 data (8-bit significands: 2^-16 of a bf16 ulp per f32 ulp): tanh|x| = -m/(2 + m) with m = e^-2|x| - 1 in
   //   [-1, 0] (narrow::host::expm1_fast, -2|x| clamped at -30 where m rounds to -1): no cancellation, 3.03 f32 ulp
   //   at most on (0, 16]; +-inf give +-1, NaN propagates, a zero keeps its sign (copysign).  (For f16 it measured
