@@ -163,8 +163,9 @@ ACTBENCH_HOT float expm1_fast(float x) {
 /// the sign of x put back by its bit (a zero keeps its sign, NaN propagates).  0.966 f32 ulp at most on every f16
 /// input, each rounded to the f16 nearest to tanh x (tests/host/test_narrow.cpp), as f32::tanh's (the f32 precise
 /// path, <= 2 ulp everywhere) at two thirds of its instructions (the cpu loop of a 32-element chunk, AVX-512: 86
-/// where it took 129).  The f16 inputs whose tanh lies closest to a rounding midpoint of f16 leave the f32 value 0.45 (x = 0.0284: the midpoint is the f32 nearest to tanh x, and it rounds to
-/// even, the right way), 1.41 (x = 1.69), 1.79 (x = 0.086) and 1.80 (x = 1.34) f32 ulp (a sweep of every f16 value).
+/// where it took 129).  The f16 inputs whose tanh lies closest to a rounding midpoint of f16 leave the f32 value
+/// 0.45 (x = 0.0284: the midpoint is the f32 nearest to tanh x, and it rounds to even, the right way), 1.41
+/// (x = 1.69), 1.79 (x = 0.086) and 1.80 (x = 1.34) f32 ulp (a sweep of every f16 value).
 ACTBENCH_HOT float tanh_f16(float x) {
   const float a0 = ::fabsf(x);
   const float a = f32::select(a0 > 10.0f, 10.0f, a0);
