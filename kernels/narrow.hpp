@@ -167,8 +167,7 @@ ACTBENCH_HOT float expm1_fast(float x) {
 /// 0.45 (x = 0.0284: the midpoint is the f32 nearest to tanh x, and it rounds to even, the right way), 1.41
 /// (x = 1.69), 1.79 (x = 0.086) and 1.80 (x = 1.34) f32 ulp (a sweep of every f16 value).
 ACTBENCH_HOT float tanh_f16(float x) {
-  const float a0 = ::fabsf(x);
-  const float a = f32::select(a0 > 10.0f, 10.0f, a0);
+  const float a = f32::detail::clamp_above(::fabsf(x), 10.0f);
   const float s = fp::mul(a, a);
   float p = 1.895667287e-03f;
   p = fp::fma(p, s, -7.883310318e-03f);
@@ -178,8 +177,7 @@ ACTBENCH_HOT float tanh_f16(float x) {
   p = fp::fma(p, s, -3.333332539e-01f);
   const float near = fp::fma(fp::mul(a, s), p, a);
   const float far = fp::sub(1.0f, 2.0f / fp::add(1.0f, exp_fast<true>(fp::add(a, a))));  // 2^j: j in [0, 29]
-  const float t = f32::select(a < 0.7f, near, far);
-  return bit_cast<float>(bit_cast<std::uint32_t>(t) | (bit_cast<std::uint32_t>(x) & 0x80000000u));
+  return f32::detail::with_sign_of(f32::select(a < 0.7f, near, far), x);
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
 /// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 126].

@@ -25,11 +25,6 @@ namespace f32 {
 
 namespace detail {
 
-/// min(a, hi) that keeps a NaN a NaN (fminf would drop it).
-ACTBENCH_HOT float clamp_above(float a, float hi) { return select(a > hi, hi, a); }
-/// max(a, lo), NaN kept.
-ACTBENCH_HOT float clamp_below(float a, float lo) { return select(a < lo, lo, a); }
-
 /// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma),
 /// d = 1 + e = dh + dl exactly, y = rcp_coarse(dh) ~ 1/d to ~2^-17: every use corrects it by its remainder
 /// (quotient, recip_lo).  swish' builds one of its own from e = e^z, z in [-80, 80] (swish_deriv_core).
@@ -128,13 +123,6 @@ ACTBENCH_COLD float tanh_deriv_slow(float x) {
 ACTBENCH_HOT float tanh_deriv(float x) { return tanh_deriv_cold(x) ? tanh_deriv_slow(x) : tanh_deriv_hot(x); }
 
 // ---- softsign -------------------------------------------------------------------------------------
-
-namespace detail {
-/// v with the sign of x, for v >= +0 or a NaN: one or (copysign: three instructions on the cpu).
-ACTBENCH_HOT float with_sign_of(float v, float x) {
-  return bit_cast<float>(bit_cast<std::uint32_t>(v) | (bit_cast<std::uint32_t>(x) & 0x80000000u));
-}
-}  // namespace detail
 
 /// softsign: f = x/(1 + |x|) = sign(x) a/d, a = |x|, d = 1 + a as an exact pair (TwoSum), the quotient compensated
 /// (rcp_coarse corrected by the remainder), one rounding: 0.5007 ulp at most on all 2^32 inputs, where the generic
