@@ -134,13 +134,17 @@ def test_torch_compile_end_to_end(actbench, tmp_path):
 
 def test_with_actbench_puts_both_in_one_report(actbench, tmp_path):
     """--with-actbench: actbench's own kernels run first on the same cases, n, threads and seed, and their records
-    land in the peers' report, so one file holds the whole comparison (tools/peers/cpu-comparison.sh)."""
+    land in the peers' report, so one file holds the whole comparison (tools/peers/cpu-comparison.sh); with
+    --rounds 2 every record keeps both rounds' figures and the first round's accuracy."""
     pytest.importorskip("jax", reason="JAX is not installed (pip install -r tools/requirements-peers.txt)")
     out = tmp_path / "both.json"
     proc = peers(actbench, "--with-actbench", "--impl", "jax-jit", "-a", "sigmoid", "-t", "f32", "--direction", "fwd",
-                 "-n", "2^12", "--max-time", "0.02", "--threads", "1", "-o", str(out))
+                 "-n", "2^12", "--max-time", "0.02", "--threads", "1", "--rounds", "2", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     rep = load_report(out)
+    assert not rep.partial and rep.context["rounds"]["done"] == 2
+    assert all([x["round"] for x in b["rounds"]] == [0, 1] for b in rep.raw["benchmarks"])
+    assert all(len(r["rounds"]) == 2 for r in rep.raw["roofline"])
     assert {k.impl for k in rep.records} == {"actbench", "jax-jit"}
     assert {(k.activation, k.dtype, k.n) for k in rep.records} == {("sigmoid", "f32", 4096)}
     assert {r.impl for r in rep.roofline} == {"actbench", "jax-jit"}

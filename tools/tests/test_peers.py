@@ -15,6 +15,7 @@ from actbench_tools.load import load_report, parse_report
 from actbench_tools.peers import cli, timing
 from actbench_tools.peers.exchange import DTYPES, load_bits, save_bits
 from actbench_tools.peers.frameworks import Op, Peer, Unsupported
+from actbench_tools.peers.rounds import combine
 from actbench_tools.peers.runner import RunConfig, run_peers
 from actbench_tools.peers.writer import context, document
 from actbench_tools.peers.writer import write_report as write_peers_report
@@ -257,6 +258,113 @@ def test_the_report_validates_and_loads(tmp_path):
     broken["benchmarks"][0]["impl"] = "numpy"
     with pytest.raises(ValueError, match="does not validate"):
         write_peers_report(tmp_path / "b.json", broken, force=False)
+
+
+# --------------------------------------------------------------------------------------------
+# rounds: each implementation's fastest round
+
+
+def _set_speed(rec: dict, gbps: float) -> None:
+    rec["gbps"] = gbps
+    rec["timing"]["hot"]["median_ns"] = rec["bytes"] / gbps
+    rec["real_time"] = rec["cpu_time"] = rec["bytes"] / gbps
+
+
+def test_combine_keeps_each_cases_fastest_round_against_the_fastest_copy(tmp_path):
+    cfg = small_config(tmp_path, activations=["relu", "sigmoid", "tanh"], dtypes=["f32"],
+                       params={"relu": {}, "sigmoid": {}, "tanh": {}})
+    r0 = run_peers(cfg, [NumpyPeer("cpu")], lambda m: None)
+    r1 = run_peers(small_config(tmp_path, activations=["relu", "sigmoid", "tanh"], dtypes=["f32"], accuracy="off",
+                                params={"relu": {}, "sigmoid": {}, "tanh": {}}), [NumpyPeer("cpu")], lambda m: None)
+
+    def find(res, a, d):
+        return next(b for b in res.benchmarks if (b["activation"], b["direction"]) == (a, d))
+    _set_speed(find(r0, "relu", "fwd"), 10.0)
+    _set_speed(find(r1, "relu", "fwd"), 30.0)      # round 1 faster
+    _set_speed(find(r0, "sigmoid", "fwd"), 20.0)   # round 0 faster
+    _set_speed(find(r1, "sigmoid", "fwd"), 5.0)
+    r0.roofline[0]["copy"]["gbps"], r1.roofline[0]["copy"]["gbps"] = 40.0, 25.0  # round 0's copy kept
+    r0.roofline[0]["copy_kernel"]["gbps"] = 20.0
+    r1.roofline[0]["suspect"] = ["roofline unstable: round 1's copy"]
+    out = combine([r0, r1], 105.0)
+
+    assert len(out.benchmarks) == len(r0.benchmarks) == 6  # one record per case
+    relu, sig = find(out, "relu", "fwd"), find(out, "sigmoid", "fwd")
+    assert (relu["round"], relu["gbps"], relu["timing"]["hot"]["median_ns"]) == (1, 30.0, relu["bytes"] / 30.0)
+    assert (sig["round"], sig["gbps"]) == (0, 20.0)
+    assert relu["pct_of_copy_bw"] == pytest.approx(75.0) and sig["pct_of_copy_bw"] == pytest.approx(50.0)
+    assert relu["pct_of_copy_kernel_bw"] == pytest.approx(150.0)
+    assert [x["gbps"] for x in relu["rounds"]] == [10.0, 30.0] and [x["round"] for x in relu["rounds"]] == [0, 1]
+    # the accuracy and status are the scored first round's, never round 1's "unchecked"
+    assert relu["status"] == "pass" and relu["accuracy"] == find(r0, "relu", "fwd")["accuracy"]
+    assert find(r1, "relu", "fwd")["status"] == "unchecked"
+    # suspect reasons are recomputed against the copy kept: round 1's unstable copy is not inherited
+    assert not any("round 1's copy" in why for b in out.benchmarks for why in b["suspect"])
+    roof = out.roofline[0]
+    assert roof["round"] == 0 and roof["copy"]["gbps"] == 40.0 and [x["copy_gbps"] for x in roof["rounds"]] == [40, 25]
+    # tanh failed in both rounds: one not_run entry, not two
+    assert [(x["activation"], x["direction"]) for x in out.not_run].count(("tanh", "fwd")) == 1
+    ctx = context(backend="cpu", argv=["actbench-peers", "--rounds", "2"], start="2026-12-02T00:00:00Z", wall_s=1.0,
+                  accuracy="sampled", threads=2, cpus=[0, 1], peers=[NumpyPeer("cpu").context()], scorer=out.scorer)
+    write_peers_report(tmp_path / "rounds.json", document(ctx, out), force=False)  # validates
+    assert load_report(tmp_path / "rounds.json").records
+    assert combine([r0], 105.0) is r0
+    with pytest.raises(ValueError):
+        combine([], 105.0)
+
+
+def test_combine_flags_a_kept_round_faster_than_the_copy(tmp_path):
+    r0 = run_peers(small_config(tmp_path, activations=["relu"], dtypes=["f32"], params={"relu": {}}),
+                   [NumpyPeer("cpu")], lambda m: None)
+    r1 = copy.deepcopy(r0)
+    for b in r1.benchmarks:
+        b["timing"]["hot"]["converged"] = True
+    _set_speed(r1.benchmarks[0], 1000.0)
+    r0.roofline[0]["copy"]["gbps"] = r1.roofline[0]["copy"]["gbps"] = 100.0
+    rec = combine([r0, r1], 105.0).benchmarks[0]
+    assert rec["round"] == 1 and rec["pct_of_copy_bw"] == pytest.approx(1000.0)
+    assert any(why.startswith("pct_of_copy_bw 1000.0% > 105%") for why in rec["suspect"])
+
+
+def test_rounds_alternate_and_every_round_is_written(tmp_path, monkeypatch, capsys):
+    """--rounds: round 0 scored, the others not; the report rewritten after each round, marked partial until the
+    last, so that a run stopped in round 2 keeps round 1 (here a KeyboardInterrupt)."""
+    calls, order = [], []
+
+    def fake_run_peers(config, peers, say):
+        calls.append(config.accuracy)
+        order.append("peers")
+        if len(calls) == 3 and stop_in_round_3:
+            raise KeyboardInterrupt
+        return run_peers(config, peers, say)
+
+    def fake_run_actbench(exe, args, threads, sizes, acts, dirs, dtypes, accuracy):
+        order.append(f"actbench {accuracy}")
+        return {"benchmarks": [], "not_run": [], "roofline": [], "context": {"argv": ["actbench"], "git_sha": "x"}}
+
+    monkeypatch.setattr(cli, "find_actbench", lambda explicit: "/bin/true")
+    monkeypatch.setattr(cli, "Actbench", lambda exe: FakeActbench())
+    monkeypatch.setattr(cli, "open_peers", lambda impls, explicit, backend, threads: [NumpyPeer("cpu")])
+    monkeypatch.setattr(cli, "run_peers", fake_run_peers)
+    monkeypatch.setattr(cli, "run_actbench", fake_run_actbench)
+    out = tmp_path / "r.json"
+    argv = ["-a", "relu,sigmoid", "-t", "f32", "-n", "1024", "--threads", "1", "--max-time", "0.01", "-o", str(out)]
+    stop_in_round_3 = False
+    assert run("actbench-peers", cli.main, [*argv, "--rounds", "3", "--with-actbench"]) == 0
+    assert calls == ["sampled", "off", "off"]
+    assert order == ["actbench sampled", "peers", "peers", "actbench off", "actbench off", "peers"]
+    rep = load_report(out)
+    assert not rep.partial and rep.context["rounds"]["done"] == 3 and rep.context["actbench_run"]["git_sha"] == "x"
+    assert all(len(r["rounds"]) == 3 and r["status"] == "pass" for r in rep.raw["benchmarks"])
+    calls.clear()
+    stop_in_round_3 = True
+    assert run("actbench-peers", cli.main, [*argv, "--rounds", "3", "--force"]) != 0
+    rep = load_report(out)
+    assert rep.partial and rep.context["rounds"]["done"] == 2 and "round 2 of 3" in rep.raw["partial_reason"]
+    assert all(len(r["rounds"]) == 2 for r in rep.raw["benchmarks"])
+    capsys.readouterr()
+    assert run("actbench-peers", cli.main, [*argv, "--rounds", "0", "--force"]) == 2
+    assert "--rounds 0" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,6 +13,13 @@ examples:
       --out results/actbench-cpu.json            # actbench's own kernels on the same n, threads and data
   actbench-compare --side-by-side results/actbench-cpu.json results/peers-cpu.json
   actbench-peers --with-actbench -n 2^22,2^24 -o results/cpu-comparison.json   # both in one report
+  actbench-peers --with-actbench --rounds 3 -o results/cpu-comparison.json       # each side's fastest of 3 rounds
+
+--rounds R measures everything R times over, in rounds that alternate which side runs first (actbench's kernels
+or the frameworks), and keeps for every implementation its fastest round of each case and of each in-run copy:
+on a shared machine speed drifts between minutes, and interference only slows a run down. Each record lists
+every round's figures (`rounds`) and names the one kept (`round`); accuracy is scored in the first round. The
+report is rewritten after every round, marked partial until the last, so an interrupted run keeps its rounds.
 
 Exit status: 0 done, 2 bad input (an unknown name, no actbench binary, an existing -o without --force),
 3 a framework asked for is not installed (or has no such device); a case the framework cannot run is
@@ -28,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .. import catalog
@@ -36,7 +44,8 @@ from . import IMPLS
 from .exchange import Actbench, ExchangeError
 from .frameworks import INSTALL, FrameworkMissing, Peer, peer_class, pin_threads
 from .host import last_level_cache_bytes
-from .runner import RunConfig, run_peers
+from .rounds import combine
+from .runner import MAX_PCT_OF_COPY, PeerResults, RunConfig, run_peers
 from .timing import default_rule
 from .writer import context, document, utc_now, write_report
 
@@ -132,6 +141,9 @@ def build_parser():
     ap.add_argument("--with-actbench", action="store_true",
                     help="first run actbench's own kernels (impl actbench, precise) on the same cases, n, threads "
                          "and seed, and put their records in the same report")
+    ap.add_argument("--rounds", type=int, default=1, metavar="R",
+                    help="measure everything R times, alternating which side runs first, and keep each "
+                         "implementation's fastest round per case and per copy (default: %(default)s)")
     return ap
 
 
@@ -154,6 +166,7 @@ def open_peers(impls: list[str], explicit: bool, backend: str, threads: int) -> 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    argv = argv if argv is not None else sys.argv[1:]
     start, t0 = utc_now(), time.monotonic()
     impls = choose(args.impl, IMPLS, "impl", IMPLS)
     acts = choose(args.activation, catalog.activation_names(), "activation", catalog.activation_names())
@@ -168,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     for v, name in ((args.max_time, "--max-time"), (args.noise, "--noise")):
         if v is not None and not v > 0:
             raise UsageError(f"{name} must be > 0")
+    if args.rounds < 1:
+        raise UsageError(f"--rounds {args.rounds}: give at least 1")
     exe = find_actbench(args.actbench)
     allowed = len(os.sched_getaffinity(0))
     threads = args.threads if args.threads is not None else allowed
@@ -187,31 +202,64 @@ def main(argv: list[str] | None = None) -> int:
                                                         None if args.noise is None else args.noise / 100),
                        actbench=Actbench(exe), accuracy=args.accuracy, seed=args.seed,
                        cache_bytes=_device_fact(peers, args.backend, "cache_bytes") or last_level_cache_bytes())
-    own = run_actbench(exe, args, threads, sizes, acts, dirs, dtypes) if args.with_actbench else None
-    try:
-        results = run_peers(config, peers, lambda m: note(PROG, m))
-    except ExchangeError as e:
-        raise UsageError(f"actbench: {e}") from None
-    if own is not None:  # actbench's records first, as they ran first
-        results.benchmarks[:0] = own["benchmarks"]
-        results.not_run[:0] = own.get("not_run", [])
-        results.roofline[:0] = [dict(r, impl="actbench") for r in own["roofline"]]
-    ctx = context(backend=args.backend, argv=[PROG, *(argv if argv is not None else sys.argv[1:])], start=start,
-                  wall_s=time.monotonic() - t0, accuracy=args.accuracy, threads=threads, cpus=cpus,
-                  peers=[p.context() for p in peers], scorer=results.scorer,
-                  device_name=_device_fact(peers, args.backend, "device_name"),
-                  cache_bytes=config.cache_bytes)
-    if own is not None:  # what ran actbench's own cases: its command line, build and ISA
-        ctx["actbench_run"] = {k: own["context"][k] for k in ("argv", "git_sha", "cxx_flags", "host_isa",
-                                                              "wall_time_s", "compiler") if k in own["context"]}
-    write_report(args.output, document(ctx, results), args.force)
+    rounds: list[PeerResults] = []
+    own_context: dict | None = None
+    for r in range(args.rounds):
+        cfg = config if r == 0 else replace(config, accuracy="off")  # accuracy does not change between rounds
+        if args.rounds > 1:
+            note(PROG, f"round {r + 1} of {args.rounds}")
+        own, results = None, None
+        for side in (("actbench", "peers") if r % 2 == 0 else ("peers", "actbench")):
+            if side == "actbench" and args.with_actbench:
+                own = run_actbench(exe, args, threads, sizes, acts, dirs, dtypes, cfg.accuracy)
+            elif side == "peers":
+                try:
+                    results = run_peers(cfg, peers, lambda m: note(PROG, m))
+                except ExchangeError as e:
+                    raise UsageError(f"actbench: {e}") from None
+        assert results is not None
+        if own is not None:  # actbench's records first
+            results.benchmarks[:0] = own["benchmarks"]
+            results.not_run[:0] = own.get("not_run", [])
+            results.roofline[:0] = [dict(e, impl="actbench") for e in own["roofline"]]
+            own_context = own_context or own["context"]
+        rounds.append(results)
+        last = r + 1 == args.rounds
+        if not last:  # what the rounds so far measured, kept if the run stops here
+            _write(args, start, t0, argv, threads, cpus, peers, config, own_context, rounds,
+                   f"round {r + 1} of {args.rounds}: the rounds after it did not run", force=args.force or r > 0)
+    results = _write(args, start, t0, argv, threads, cpus, peers, config, own_context, rounds, None,
+                     force=args.force or args.rounds > 1)
     fails = sum(1 for b in results.benchmarks if b["status"] == "fail")
     note(PROG, f"{len(results.benchmarks)} cases timed ({fails} outside actbench's precise bound), "
                f"{len(results.not_run)} not run; wrote {args.output}")
     return 0
 
 
-def run_actbench(exe: str, args, threads: int, sizes: list[int], acts, dirs, dtypes) -> dict:
+def _write(args, start: str, t0: float, argv, threads: int, cpus: list[int], peers: list[Peer], config: RunConfig,
+           own_context: dict | None, rounds: list[PeerResults], partial_reason: str | None,
+           force: bool) -> PeerResults:
+    """The report of the rounds so far (each implementation's fastest round), written atomically."""
+    results = combine(rounds, MAX_PCT_OF_COPY)
+    ctx = context(backend=args.backend, argv=[PROG, *argv], start=start, wall_s=time.monotonic() - t0,
+                  accuracy=args.accuracy, threads=threads, cpus=cpus,
+                  peers=[p.context() for p in peers], scorer=results.scorer,
+                  device_name=_device_fact(peers, args.backend, "device_name"),
+                  cache_bytes=config.cache_bytes)
+    if args.rounds > 1:
+        ctx["rounds"] = {"asked": args.rounds, "done": len(rounds),
+                         "method": "every case and in-run copy measured once per round, the rounds alternating "
+                                   "which side ran first; each record keeps its implementation's fastest round "
+                                   "(round, rounds), its % of copy against the fastest copy; accuracy scored in "
+                                   "round 0"}
+    if own_context is not None:  # what ran actbench's own cases: its command line, build and ISA
+        ctx["actbench_run"] = {k: own_context[k] for k in ("argv", "git_sha", "cxx_flags", "host_isa",
+                                                           "wall_time_s", "compiler") if k in own_context}
+    write_report(args.output, document(ctx, results, partial_reason), force)
+    return results
+
+
+def run_actbench(exe: str, args, threads: int, sizes: list[int], acts, dirs, dtypes, accuracy: str) -> dict:
     """actbench's own kernels on the same cases (precise, impl actbench), n, threads and seed: its report."""
     with tempfile.TemporaryDirectory(prefix="actbench-peers-") as tmp:
         out = Path(tmp) / "actbench.json"
@@ -221,7 +269,7 @@ def run_actbench(exe: str, args, threads: int, sizes: list[int], acts, dirs, dty
         cmd += [a for p in args.param for a in ("--param", p)]
         if args.max_time is not None:
             cmd += ["--max-time", str(args.max_time)]
-        if args.accuracy == "off":
+        if accuracy == "off":
             cmd += ["--accuracy", "off"]
         note(PROG, "actbench's own kernels first: " + " ".join(cmd[1:]))
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))

@@ -90,6 +90,22 @@ def _stats(s: Stats, nbytes: int) -> dict:
     return {**s.to_json(), "gbps": gbps_of(nbytes, s.median)}
 
 
+def apply_roofline(r: dict, copy_gbps: float, kernel_gbps: float, roof_suspect: list[str],
+                   max_pct_of_copy: float = MAX_PCT_OF_COPY) -> None:
+    """harness/runner.cpp apply_roofline: % of copy and the reasons a timing is implausible (appended to the
+    record's suspect list)."""
+    r["pct_of_copy_bw"] = 100.0 * r["gbps"] / copy_gbps if copy_gbps > 0 else 0.0
+    r["pct_of_copy_kernel_bw"] = 100.0 * r["gbps"] / kernel_gbps if kernel_gbps > 0 else 0.0
+    hot = r["timing"]["hot"]
+    if r["pct_of_copy_bw"] > max_pct_of_copy:
+        r["suspect"].append(f"pct_of_copy_bw {r['pct_of_copy_bw']:.1f}% > {max_pct_of_copy:.0f}%: faster than "
+                            "the in-run copy")
+    if not hot["converged"]:
+        r["suspect"].append(f"hot timing did not converge ({hot['samples']} samples, spread "
+                            f"{100 * hot['rel_spread']:.1f}%)")
+    r["suspect"] += roof_suspect
+
+
 class PeerRunner:
     def __init__(self, config: RunConfig, say: Callable[[str], None]):
         self.c = config
@@ -184,7 +200,7 @@ class PeerRunner:
         copy = max(hi, kernel)
         roof["copy"] = {"gbps": copy, "source": "copy_kernel" if kernel > hi else "memcpy"}
         for r in group:
-            self._apply_roofline(r, copy, kernel, roof["suspect"])
+            apply_roofline(r, copy, kernel, roof["suspect"])
         self.results.roofline.append(roof)
         self.results.benchmarks += group
         self.say(f"{peer.impl} {dtype} n={n}: {len(group)} cases, copy {copy:.3g} GB/s ({roof['copy']['source']})")
@@ -203,20 +219,6 @@ class PeerRunner:
                 "pct_of_copy_bw": 0.0, "pct_of_copy_kernel_bw": 0.0,
                 "l2_resident": 0 < nbytes <= self.c.cache_bytes, "accuracy": acc, "suspect": [],
                 "bytes_convention": bytes_convention(op, d), "how": op.how}
-
-    @staticmethod
-    def _apply_roofline(r: dict, copy_gbps: float, kernel_gbps: float, roof_suspect: list[str]) -> None:
-        """harness/runner.cpp apply_roofline: % of copy and the reasons a timing is implausible."""
-        r["pct_of_copy_bw"] = 100.0 * r["gbps"] / copy_gbps if copy_gbps > 0 else 0.0
-        r["pct_of_copy_kernel_bw"] = 100.0 * r["gbps"] / kernel_gbps if kernel_gbps > 0 else 0.0
-        hot = r["timing"]["hot"]
-        if r["pct_of_copy_bw"] > MAX_PCT_OF_COPY:
-            r["suspect"].append(f"pct_of_copy_bw {r['pct_of_copy_bw']:.1f}% > {MAX_PCT_OF_COPY:.0f}%: faster than "
-                                "the in-run copy")
-        if not hot["converged"]:
-            r["suspect"].append(f"hot timing did not converge ({hot['samples']} samples, spread "
-                                f"{100 * hot['rel_spread']:.1f}%)")
-        r["suspect"] += roof_suspect
 
     # -- the whole run ------------------------------------------------------------------------------
     def run(self, peers: list[Peer]) -> PeerResults:
