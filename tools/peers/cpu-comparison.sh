@@ -8,8 +8,8 @@
 #   bash tools/peers/cpu-comparison.sh REPORT.json [-n 2^22,2^24] [-t f32,f16,bf16] [-r 3] [--build DIR] [-- peers flags]
 #
 # Run it on an otherwise idle machine: every implementation is timed against its own in-run copy. -r R (default 3)
-# measures everything R times, the rounds alternating which side runs first, and keeps each implementation's
-# fastest round (actbench-peers --rounds): a shared VM's speed drifts by tens of percent between minutes. Each
+# measures everything R times, the two sides taking turns per dtype and n (which goes first alternating), and
+# keeps each implementation's fastest round (actbench-peers --rounds): a shared VM's speed drifts by tens of percent between minutes. Each
 # round takes about 5 minutes on a 2-core VM at the default sizes.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -16,7 +16,7 @@ from actbench_tools.peers import cli, timing
 from actbench_tools.peers.exchange import DTYPES, load_bits, save_bits
 from actbench_tools.peers.frameworks import Op, Peer, Unsupported
 from actbench_tools.peers.rounds import combine
-from actbench_tools.peers.runner import RunConfig, run_peers
+from actbench_tools.peers.runner import PeerRunner, RunConfig, run_peers
 from actbench_tools.peers.writer import context, document
 from actbench_tools.peers.writer import write_report as write_peers_report
 
@@ -327,32 +327,40 @@ def test_combine_flags_a_kept_round_faster_than_the_copy(tmp_path):
 
 
 def test_rounds_alternate_and_every_round_is_written(tmp_path, monkeypatch, capsys):
-    """--rounds: round 0 scored, the others not; the report rewritten after each round, marked partial until the
-    last, so that a run stopped in round 2 keeps round 1 (here a KeyboardInterrupt)."""
+    """--rounds: round 0 scored, the others not; the sides interleaved group by group; the report rewritten after
+    each round, marked partial until the last, so that a run stopped in round 3 keeps rounds 1 and 2 (here a
+    KeyboardInterrupt)."""
     calls, order = [], []
 
-    def fake_run_peers(config, peers, say):
-        calls.append(config.accuracy)
-        order.append("peers")
-        if len(calls) == 3 and stop_in_round_3:
-            raise KeyboardInterrupt
-        return run_peers(config, peers, say)
+    class CountingRunner(PeerRunner):
+        def run(self, peers, groups=None):
+            calls.append(self.c.accuracy)
+            order.append(f"peers {groups[0][1]}")
+            if len(calls) == 5 and stop_in_round_3:
+                raise KeyboardInterrupt
+            return super().run(peers, groups)
 
     def fake_run_actbench(exe, args, threads, sizes, acts, dirs, dtypes, accuracy):
-        order.append(f"actbench {accuracy}")
+        order.append(f"actbench {sizes[0]} {accuracy}")
         return {"benchmarks": [], "not_run": [], "roofline": [], "context": {"argv": ["actbench"], "git_sha": "x"}}
 
     monkeypatch.setattr(cli, "find_actbench", lambda explicit: "/bin/true")
-    monkeypatch.setattr(cli, "Actbench", lambda exe: FakeActbench())
+    fake = FakeActbench()
+    monkeypatch.setattr(cli, "Actbench", lambda exe: fake)
     monkeypatch.setattr(cli, "open_peers", lambda impls, explicit, backend, threads: [NumpyPeer("cpu")])
-    monkeypatch.setattr(cli, "run_peers", fake_run_peers)
+    monkeypatch.setattr(cli, "PeerRunner", CountingRunner)
     monkeypatch.setattr(cli, "run_actbench", fake_run_actbench)
     out = tmp_path / "r.json"
-    argv = ["-a", "relu,sigmoid", "-t", "f32", "-n", "1024", "--threads", "1", "--max-time", "0.01", "-o", str(out)]
+    argv = ["-a", "relu,sigmoid", "-t", "f32", "-n", "1024,2048", "--threads", "1", "--max-time", "0.01", "-o",
+            str(out)]
     stop_in_round_3 = False
     assert run("actbench-peers", cli.main, [*argv, "--rounds", "3", "--with-actbench"]) == 0
-    assert calls == ["sampled", "off", "off"]
-    assert order == ["actbench sampled", "peers", "peers", "actbench off", "actbench off", "peers"]
+    assert calls == ["sampled", "sampled", "off", "off", "off", "off"]
+    # group by group (n = 1024, 2048), the side that goes first alternating between groups and rounds
+    assert order == ["actbench 1024 sampled", "peers 1024", "peers 2048", "actbench 2048 sampled",
+                     "peers 1024", "actbench 1024 off", "actbench 2048 off", "peers 2048",
+                     "actbench 1024 off", "peers 1024", "peers 2048", "actbench 2048 off"]
+    assert len(fake.scored) == 6  # relu, sigmoid x fwd, deriv, bwd: once each, for both sizes, in round 1 only
     rep = load_report(out)
     assert not rep.partial and rep.context["rounds"]["done"] == 3 and rep.context["actbench_run"]["git_sha"] == "x"
     assert all(len(r["rounds"]) == 3 and r["status"] == "pass" for r in rep.raw["benchmarks"])

@@ -15,9 +15,11 @@ examples:
   actbench-peers --with-actbench -n 2^22,2^24 -o results/cpu-comparison.json   # both in one report
   actbench-peers --with-actbench --rounds 3 -o results/cpu-comparison.json       # each side's fastest of 3 rounds
 
---rounds R measures everything R times over, in rounds that alternate which side runs first (actbench's kernels
-or the frameworks), and keeps for every implementation its fastest round of each case and of each in-run copy:
-on a shared machine speed drifts between minutes, and interference only slows a run down. Each record lists
+With --with-actbench the two sides take turns group by group (one dtype and n: actbench's kernels, then the
+frameworks', or the other way round, alternating), so both sides of a case run within a minute of each other.
+--rounds R measures everything R times over, the side that goes first alternating between rounds too, and
+keeps for every implementation its fastest round of each case and of each in-run copy: on a shared machine
+speed drifts between minutes, and interference only slows a run down. Each record lists
 every round's figures (`rounds`) and names the one kept (`round`); accuracy is scored in the first round. The
 report is rewritten after every round, marked partial until the last, so an interrupted run keeps its rounds.
 
@@ -45,7 +47,7 @@ from .exchange import Actbench, ExchangeError
 from .frameworks import INSTALL, FrameworkMissing, Peer, peer_class, pin_threads
 from .host import last_level_cache_bytes
 from .rounds import combine
-from .runner import MAX_PCT_OF_COPY, PeerResults, RunConfig, run_peers
+from .runner import MAX_PCT_OF_COPY, PeerResults, PeerRunner, RunConfig
 from .timing import default_rule
 from .writer import context, document, utc_now, write_report
 
@@ -139,8 +141,9 @@ def build_parser():
     ap.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the report to write")
     ap.add_argument("--force", action="store_true", help="replace --output if it exists")
     ap.add_argument("--with-actbench", action="store_true",
-                    help="first run actbench's own kernels (impl actbench, precise) on the same cases, n, threads "
-                         "and seed, and put their records in the same report")
+                    help="also run actbench's own kernels (impl actbench, precise) on the same cases, n, threads "
+                         "and seed (before the frameworks; with --rounds, after them every second round), and put "
+                         "their records in the same report")
     ap.add_argument("--rounds", type=int, default=1, metavar="R",
                     help="measure everything R times, alternating which side runs first, and keep each "
                          "implementation's fastest round per case and per copy (default: %(default)s)")
@@ -208,21 +211,25 @@ def main(argv: list[str] | None = None) -> int:
         cfg = config if r == 0 else replace(config, accuracy="off")  # accuracy does not change between rounds
         if args.rounds > 1:
             note(PROG, f"round {r + 1} of {args.rounds}")
-        own, results = None, None
-        for side in (("actbench", "peers") if r % 2 == 0 else ("peers", "actbench")):
-            if side == "actbench" and args.with_actbench:
-                own = run_actbench(exe, args, threads, sizes, acts, dirs, dtypes, cfg.accuracy)
-            elif side == "peers":
-                try:
-                    results = run_peers(cfg, peers, lambda m: note(PROG, m))
-                except ExchangeError as e:
-                    raise UsageError(f"actbench: {e}") from None
-        assert results is not None
-        if own is not None:  # actbench's records first
-            results.benchmarks[:0] = own["benchmarks"]
-            results.not_run[:0] = own.get("not_run", [])
-            results.roofline[:0] = [dict(e, impl="actbench") for e in own["roofline"]]
-            own_context = own_context or own["context"]
+        runner = PeerRunner(cfg, lambda m: note(PROG, m))
+        own: list[dict] = []
+        # group by group (dtype, n), the side that goes first alternating: both sides of a case run within
+        # a minute of each other, and neither is always first
+        for g, (dtype, n) in enumerate(runner.groups()):
+            for side in (("actbench", "peers") if (r + g) % 2 == 0 else ("peers", "actbench")):
+                if side == "actbench" and args.with_actbench:
+                    own.append(run_actbench(exe, args, threads, [n], acts, dirs, [dtype], cfg.accuracy))
+                elif side == "peers":
+                    try:
+                        runner.run(peers, [(dtype, n)])
+                    except ExchangeError as e:
+                        raise UsageError(f"actbench: {e}") from None
+        results = runner.results
+        if own:  # actbench's records first
+            results.benchmarks[:0] = [b for o in own for b in o["benchmarks"]]
+            results.not_run[:0] = [x for o in own for x in o.get("not_run", [])]
+            results.roofline[:0] = [dict(e, impl="actbench") for o in own for e in o["roofline"]]
+            own_context = own_context or own[0]["context"]
         rounds.append(results)
         last = r + 1 == args.rounds
         if not last:  # what the rounds so far measured, kept if the run stops here
@@ -248,13 +255,14 @@ def _write(args, start: str, t0: float, argv, threads: int, cpus: list[int], pee
                   cache_bytes=config.cache_bytes)
     if args.rounds > 1:
         ctx["rounds"] = {"asked": args.rounds, "done": len(rounds),
-                         "method": "every case and in-run copy measured once per round, the rounds alternating "
-                                   "which side ran first; each record keeps its implementation's fastest round "
-                                   "(round, rounds), its % of copy against the fastest copy; accuracy scored in "
-                                   "round 0"}
-    if own_context is not None:  # what ran actbench's own cases: its command line, build and ISA
+                         "method": "every case and in-run copy measured once per round, the sides taking "
+                                   "turns per dtype and n, the side that went first alternating; each record "
+                                   "keeps its implementation's fastest round (round, rounds), its % of copy "
+                                   "against the fastest copy; accuracy scored in round 0"}
+    if own_context is not None:  # what ran actbench's own cases: its build and ISA, the first call's command line
         ctx["actbench_run"] = {k: own_context[k] for k in ("argv", "git_sha", "cxx_flags", "host_isa",
                                                            "wall_time_s", "compiler") if k in own_context}
+        ctx["actbench_run"]["calls"] = "one per dtype and n (the argv is the first), each beside the frameworks' group"
     write_report(args.output, document(ctx, results, partial_reason), force)
     return results
 
@@ -271,7 +279,7 @@ def run_actbench(exe: str, args, threads: int, sizes: list[int], acts, dirs, dty
             cmd += ["--max-time", str(args.max_time)]
         if accuracy == "off":
             cmd += ["--accuracy", "off"]
-        note(PROG, "actbench's own kernels first: " + " ".join(cmd[1:]))
+        note(PROG, "actbench's own kernels: " + " ".join(cmd[1:]))
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
         done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         # 1: a precise case failed its bound (the report says which); anything else wrote no usable report

@@ -112,6 +112,7 @@ class PeerRunner:
         self.say = say
         self.results = PeerResults()
         self._accuracy: dict[tuple, dict | None] = {}
+        self._accuracy_inputs: dict[str, tuple[Any, Any]] = {}  # dtype -> the accuracy set's x and dy
 
     # -- accuracy -------------------------------------------------------------------------------
     def _score(self, folder: Path, peer: Peer, op: Op, activation: str, direction: str, dtype: str,
@@ -221,19 +222,26 @@ class PeerRunner:
                 "bytes_convention": bytes_convention(op, d), "how": op.how}
 
     # -- the whole run ------------------------------------------------------------------------------
-    def run(self, peers: list[Peer]) -> PeerResults:
+    def groups(self) -> list[tuple[str, int]]:
+        """Every (dtype, n) of the configuration, in the order a whole run takes them."""
+        return [(dtype, n) for dtype in self.c.dtypes for n in self.c.sizes]
+
+    def run(self, peers: list[Peer], groups: list[tuple[str, int]] | None = None) -> PeerResults:
+        """Each peer on each (dtype, n) group (default: every group), the records added to self.results: one
+        runner may run its groups in several calls (a case is scored once per runner)."""
         c = self.c
         with tempfile.TemporaryDirectory(prefix="actbench-peers-", dir=c.workdir) as tmp:
             folder = Path(tmp)
-            for dtype in c.dtypes:
+            for dtype, n in self.groups() if groups is None else groups:
                 acc = None
                 if c.accuracy != "off":
-                    acc_x, acc_dy = c.actbench.inputs(folder, dtype, bwd=True, accuracy=c.accuracy, seed=c.seed)
-                    acc = (acc_x, acc_dy)
-                for n in c.sizes:
-                    bx, bdy = c.actbench.inputs(folder, dtype, bwd=True, n=n, seed=c.seed)
-                    for peer in peers:
-                        self._group(folder, peer, dtype, n, (bx, bdy), acc)
+                    if dtype not in self._accuracy_inputs:
+                        self._accuracy_inputs[dtype] = c.actbench.inputs(folder, dtype, bwd=True,
+                                                                         accuracy=c.accuracy, seed=c.seed)
+                    acc = self._accuracy_inputs[dtype]
+                bx, bdy = c.actbench.inputs(folder, dtype, bwd=True, n=n, seed=c.seed)
+                for peer in peers:
+                    self._group(folder, peer, dtype, n, (bx, bdy), acc)
         return self.results
 
 
