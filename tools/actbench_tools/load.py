@@ -239,6 +239,13 @@ class Record:
         return bool(self.suspect)
 
     @property
+    def faster_than_copy(self) -> bool:
+        """Marked as moving its bytes faster than its run's in-run copy (beyond the plausibility margin): the one
+        suspect reason that puts its GB/s itself in doubt (a timing that did not converge, or a copy that drifted,
+        leaves the GB/s a measurement)."""
+        return any(why.startswith("pct_of_copy_bw ") for why in self.suspect)
+
+    @property
     def expected_to_fail(self) -> bool:
         return self.accuracy.expected_to_fail if self.accuracy else self.key.variant == "textbook"
 

@@ -50,10 +50,12 @@ class Row:
     cells: dict[str, Record] = field(default_factory=dict)  # impl -> its record at n
 
     def best_peer(self) -> Record | None:
-        """The fastest framework peer with a plausible timing; when every peer's timing is suspect (a noisy
-        machine), the fastest of those (ratio_suspect() then says so)."""
+        """The fastest framework peer, passing over those marked faster than their own in-run copy (when every
+        peer is, the fastest of those). Other suspect timings (not converged, a drifting copy) still count: on a
+        noisy machine most timings are, and skipping them would let the ratio pick whichever peer converged
+        (ratio_suspect() says when the ratio rests on one)."""
         peers = [r for impl, r in self.cells.items() if impl in PEER_IMPLS]
-        return max([r for r in peers if not r.is_suspect] or peers, key=lambda r: r.gbps, default=None)
+        return max([r for r in peers if not r.faster_than_copy] or peers, key=lambda r: r.gbps, default=None)
 
     def actbench_vs_best_peer(self) -> float | None:
         ours, peer = self.cells.get("actbench"), self.best_peer()
@@ -159,8 +161,8 @@ CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes;
            "ULP the accuracy verdict rests on per impl, precise variant; FAIL: outside actbench's precise bound, "
            "because of: bound = errors over the bound, nan/inf = a NaN or infinity where the value is finite (or "
            "the reverse), ±0 = a zero of the wrong sign, flush = a subnormal result flushed to zero. "
-           "actbench / best peer: GB/s ratio to the fastest framework peer with a plausible timing (when no "
-           "peer's timing is plausible, to the fastest one; ? = the ratio rests on a suspect timing).")
+           "actbench / best peer: GB/s ratio to the fastest framework peer, those faster than their own in-run "
+           "copy passed over (when every peer is, to the fastest one; ? = the ratio rests on a suspect timing).")
 
 
 def not_ahead(rows: Sequence[Row]) -> list[str]:

@@ -457,23 +457,29 @@ def test_behind_takes_relu_like_rows_under_90_percent_of_copy(tmp_path):
 
 
 def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
-    """On a noisy machine every timing may be suspect: the ratio is still given, marked '?', and a plausible
-    peer timing is preferred to a faster suspect one."""
+    """On a noisy machine every timing may be suspect: the ratio is still given, marked '?'. A peer marked faster
+    than its own in-run copy is passed over for a slower one; a faster peer whose timing did not converge or whose
+    copy drifted is not (skipping those would let the ratio pick whichever peer converged)."""
     ours = make_fixtures.make_report("cpu", activations=("gelu",), dtypes=("f32",))
     for b in ours["benchmarks"]:
         b["suspect"] = ["hot timing did not converge (200 samples, spread 20.8%)"]
     torch = peer_copy(ours, "torch-eager", 2.0)
     jax = peer_copy(ours, "jax-jit", 4.0)
+    compiled = peer_copy(ours, "torch-compile", 8.0)
     for b in jax["benchmarks"]:
-        b["suspect"] = ["roofline unstable"]
+        b["suspect"] = ["roofline unstable: the copy ran at 50 GB/s before the cases and 20 GB/s after"]
+    for b in compiled["benchmarks"]:
+        b["suspect"] = ["pct_of_copy_bw 180.0% > 105%: faster than the in-run copy"]
     reports = [load_report(write_report(tmp_path / f"{k}.json", d))
-               for k, d in (("a", ours), ("t", torch), ("j", jax))]
+               for k, d in (("a", ours), ("t", torch), ("j", jax), ("c", compiled))]
     row = next(r for r in peers_table.collect(reports, directions=["fwd"]) if r.dtype == "f32")
-    assert row.best_peer().key.impl == "torch-eager"  # plausible beats a faster suspect timing
-    assert row.actbench_vs_best_peer() == pytest.approx(0.5, rel=1e-4) and row.ratio_suspect()
+    assert row.best_peer().key.impl == "jax-jit"  # the fastest whose GB/s is not in doubt
+    assert row.actbench_vs_best_peer() == pytest.approx(0.25, rel=1e-4) and row.ratio_suspect()
     t = peers_table.table([row])
-    assert str(t.rows[0][-1].text) == "0.5x ?"
+    assert str(t.rows[0][-1].text) == "0.25x ?"
     assert any("(suspect timing)" in line for line in peers_table.not_ahead([row]))
+    only_implausible = peers_table.collect(reports[::3], directions=["fwd"])  # actbench and torch-compile
+    assert next(r for r in only_implausible if r.dtype == "f32").best_peer().key.impl == "torch-compile"
 
 
 def test_a_fixed_n_shows_missing_cells(machine):
