@@ -302,9 +302,12 @@ struct Relu6Def : Def<Activation::relu6> {
 };
 
 /// leaky_relu(alpha): f = x > 0 ? x : alpha*x, f' = x > 0 ? 1 : alpha (alpha at 0, as PyTorch).
-/// One rounded multiply; leaky(-0) = alpha*(-0).
-struct LeakyRelu {
-  double alpha = 0.01;
+/// One rounded multiply; leaky(-0) = alpha*(-0).  A holds alpha: double for leaky_relu's parameter, float for
+/// prelu's channels (their slopes are floats in memory: a table of float slopes is half the bytes, one load and
+/// no conversion per element where the cpu's 16-bit prelu loop ran at half leaky_relu's speed).
+template <class A>
+struct LeakyReluOf {
+  A alpha = A(0.01);
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     const C a = C(alpha);  // read for every x: prelu's table entry is then a plain vector load on the cpu, where
@@ -317,6 +320,7 @@ struct LeakyRelu {
     return x > C(0) ? C(1) : a;
   }
 };
+using LeakyRelu = LeakyReluOf<double>;
 struct LeakyReluDef : Def<Activation::leaky_relu> {
   static constexpr ActivationInfo info = {
       id, "leaky_relu", nullptr, "x > 0 ? x : alpha*x", "x > 0 ? 1 : alpha", "comparison, one multiply", nullptr,
@@ -366,20 +370,27 @@ struct ChannelOf {
 
 /// prelu: leaky_relu with a learned slope per channel: element i uses alpha[i % channels].
 /// channel(i) returns that leaky_relu (elementwise.hpp detects per-channel activations by it).
-/// alpha == nullptr means every channel has the slope init_alpha (Params::prelu_alpha).
-/// fwd/deriv without an index use channel 0.
+/// alpha == nullptr means every channel has the slope init_alpha (Params::prelu_alpha rounded to float, as the
+/// slopes in memory are).  fwd/deriv without an index use channel 0.
 struct Prelu {
   const float* alpha = nullptr;
   std::int64_t channels = 1;
   ChannelOf channel_of{};  ///< i % channels; set_channels() keeps the two in step
-  double init_alpha = 0.25;
+  double init_alpha = 0.25;  ///< a float's value (set_params rounds it): the slopes in memory are floats
   void set_channels(std::int64_t c) {
     channels = c;
     channel_of = ChannelOf(c);
   }
-  ACTBENCH_HD LeakyRelu channel(std::int64_t i) const {
-    LeakyRelu f;
-    f.alpha = alpha != nullptr ? double(alpha[channel_of(i)]) : init_alpha;
+  /// A channel's slope as its functor holds it: float on the host (a table of them is half the bytes), double on
+  /// the device (whose f64 code then widens it once, as it loads it). The same value either way.
+#if ACTBENCH_DEVICE_PASS
+  using Slope = double;
+#else
+  using Slope = float;
+#endif
+  ACTBENCH_HD LeakyReluOf<Slope> channel(std::int64_t i) const {
+    LeakyReluOf<Slope> f;
+    f.alpha = Slope(alpha != nullptr ? double(alpha[channel_of(i)]) : init_alpha);
     return f;
   }
   template <class C>
@@ -405,7 +416,7 @@ struct PreluDef : Def<Activation::prelu> {
   static void set_params(F& f, const Params& p, const float* prelu_alpha) {
     f.alpha = prelu_alpha;
     f.set_channels(p.prelu_channels > 0 ? static_cast<std::int64_t>(p.prelu_channels) : 1);
-    f.init_alpha = p.prelu_alpha;
+    f.init_alpha = static_cast<float>(p.prelu_alpha);
   }
 };
 

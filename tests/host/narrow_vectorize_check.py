@@ -19,9 +19,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Functor names as mangled (length-prefixed) in the instantiations' symbols.
+# Functor names as mangled (length-prefixed) in the instantiations' symbols (leaky_relu's is LeakyReluOf<double>).
 FUNCTIONS = ["Sigmoid", "Tanh", "Swish", "Gelu", "GeluTanh", "Softplus", "Mish", "Elu", "Selu", "Celu", "Softsign",
-             "Hardswish", "Relu", "Relu6", "LeakyRelu", "Prelu", "Hardsigmoid"]
+             "Hardswish", "Relu", "Relu6", "LeakyReluOf", "Prelu", "Hardsigmoid"]
 DIRECTIONS = ["fwd", "deriv", "bwd"]  # Direction's values 0, 1, 2
 
 
@@ -35,7 +35,7 @@ def simd_lines():
 
 def loops(dump, element_lines):
     """{(function, direction): vectorized} for the precise run_blocks / run_bits loops in a vect dump (functors with a
-    Variant parameter: the precise one, 0; functors without one have a single form).  Vectorized: a loop of the
+    Variant parameter: the precise one, 0; LeakyReluOf: its double form; functors without one have a single form).  Vectorized: a loop of the
     function was, and no element loop (element_lines: one body can hold several, e.g. prelu bwd's with and without
     the dalpha sums) was left scalar."""
     found = {}
@@ -43,7 +43,7 @@ def loops(dump, element_lines):
         name = part.split("\n", 1)[0]
         if "for_blocks" not in name or "_omp_fn" not in name:
             continue
-        m = re.search(r"run_(?:blocks|bits)INS_9ElementOpINS_\d+(\w+?)(?:ILNS_7VariantE0EE)?ELNS_9DirectionE(\d)", name)
+        m = re.search(r"run_(?:blocks|bits)INS_9ElementOpINS_\d+(\w+?)(?:I(?:LNS_7VariantE0E|d)E)?ELNS_9DirectionE(\d)", name)
         if m and m.group(1) in FUNCTIONS:
             scalar = {int(x) for x in re.findall(r"launch_impl\.hpp:(\d+):\d+: missed: +couldn't vectorize loop", part)}
             found[(m.group(1), DIRECTIONS[int(m.group(2))])] = "LOOP VECTORIZED" in part and not scalar & element_lines
