@@ -411,7 +411,7 @@ struct PreluDef : Def<Activation::prelu> {
   template <Variant>
   using functor = Prelu;
   /// prelu's per-channel slopes live in memory the kernel reads (device memory for the CUDA backend):
-  /// `prelu_alpha[channels]`; when null, every channel uses p.prelu_alpha.
+  /// `prelu_alpha[channels]`; when null, every channel uses p.prelu_alpha rounded to float.
   template <class F>
   static void set_params(F& f, const Params& p, const float* prelu_alpha) {
     f.alpha = prelu_alpha;

@@ -133,7 +133,7 @@ def test_torch_compile_end_to_end(actbench, tmp_path):
 
 
 def test_with_actbench_puts_both_in_one_report(actbench, tmp_path):
-    """--with-actbench: actbench's own kernels run first on the same cases, n, threads and seed, and their records
+    """--with-actbench: actbench's own kernels run on the same cases, n, threads and seed, and their records
     land in the peers' report, so one file holds the whole comparison (tools/peers/cpu-comparison.sh); with
     --rounds 2 every record keeps both rounds' figures and the first round's accuracy."""
     pytest.importorskip("jax", reason="JAX is not installed (pip install -r tools/requirements-peers.txt)")

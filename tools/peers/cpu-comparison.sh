@@ -9,11 +9,11 @@
 #
 # Run it on an otherwise idle machine: every implementation is timed against its own in-run copy. -r R (default 3)
 # measures everything R times, the two sides taking turns per dtype and n (which goes first alternating), and
-# keeps each implementation's fastest round (actbench-peers --rounds): a shared VM's speed drifts by tens of percent between minutes. Each
-# round takes about 5 minutes on a 2-core VM at the default sizes.
+# keeps each implementation's fastest round (actbench-peers --rounds): a shared VM's speed drifts by tens of
+# percent between minutes. Each round takes about 2.5 minutes on a 2-core VM at the default sizes.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-OUT=${1:?usage: cpu-comparison.sh REPORT.json [-n SIZES] [-t DTYPES] [--build DIR] [-- actbench-peers flags]}
+OUT=${1:?usage: cpu-comparison.sh REPORT.json [-n SIZES] [-t DTYPES] [-r ROUNDS] [--build DIR] [-- actbench-peers flags]}
 shift
 SIZES=2^22,2^24
 DTYPES=f32,f16,bf16

@@ -283,9 +283,14 @@ def test_combine_keeps_each_cases_fastest_round_against_the_fastest_copy(tmp_pat
     _set_speed(find(r1, "relu", "fwd"), 30.0)      # round 1 faster
     _set_speed(find(r0, "sigmoid", "fwd"), 20.0)   # round 0 faster
     _set_speed(find(r1, "sigmoid", "fwd"), 5.0)
-    r0.roofline[0]["copy"]["gbps"], r1.roofline[0]["copy"]["gbps"] = 40.0, 25.0  # round 0's copy kept
+    # round 1's copy is faster but marked unstable (and its records carry the reason, as the runner writes them):
+    # round 0's copy is kept, and the records kept from round 1 lose that reason
+    r0.roofline[0]["copy"]["gbps"], r1.roofline[0]["copy"]["gbps"] = 40.0, 60.0
     r0.roofline[0]["copy_kernel"]["gbps"] = 20.0
     r1.roofline[0]["suspect"] = ["roofline unstable: round 1's copy"]
+    r0.roofline[0]["suspect"] = []  # (the real copies' own timing may have marked it)
+    for b in r1.benchmarks:
+        b["suspect"] = [*b["suspect"], "roofline unstable: round 1's copy"]
     out = combine([r0, r1], 105.0)
 
     assert len(out.benchmarks) == len(r0.benchmarks) == 6  # one record per case
@@ -301,7 +306,7 @@ def test_combine_keeps_each_cases_fastest_round_against_the_fastest_copy(tmp_pat
     # suspect reasons are recomputed against the copy kept: round 1's unstable copy is not inherited
     assert not any("round 1's copy" in why for b in out.benchmarks for why in b["suspect"])
     roof = out.roofline[0]
-    assert roof["round"] == 0 and roof["copy"]["gbps"] == 40.0 and [x["copy_gbps"] for x in roof["rounds"]] == [40, 25]
+    assert roof["round"] == 0 and roof["copy"]["gbps"] == 40.0 and [x["copy_gbps"] for x in roof["rounds"]] == [40, 60]
     # tanh failed in both rounds: one not_run entry, not two
     assert [(x["activation"], x["direction"]) for x in out.not_run].count(("tanh", "fwd")) == 1
     ctx = context(backend="cpu", argv=["actbench-peers", "--rounds", "2"], start="2026-12-02T00:00:00Z", wall_s=1.0,
@@ -309,6 +314,8 @@ def test_combine_keeps_each_cases_fastest_round_against_the_fastest_copy(tmp_pat
     write_peers_report(tmp_path / "rounds.json", document(ctx, out), force=False)  # validates
     assert load_report(tmp_path / "rounds.json").records
     assert combine([r0], 105.0) is r0
+    alone = combine([r0], 105.0, annotate=True)  # a run of several rounds stopped after its first
+    assert all(b["round"] == 0 and len(b["rounds"]) == 1 for b in alone.benchmarks) and alone.roofline[0]["round"] == 0
     with pytest.raises(ValueError):
         combine([], 105.0)
 
@@ -336,7 +343,7 @@ def test_rounds_alternate_and_every_round_is_written(tmp_path, monkeypatch, caps
         def run(self, peers, groups=None):
             calls.append(self.c.accuracy)
             order.append(f"peers {groups[0][1]}")
-            if len(calls) == 5 and stop_in_round_3:
+            if len(calls) == stop["at"]:
                 raise KeyboardInterrupt
             return super().run(peers, groups)
 
@@ -353,7 +360,7 @@ def test_rounds_alternate_and_every_round_is_written(tmp_path, monkeypatch, caps
     out = tmp_path / "r.json"
     argv = ["-a", "relu,sigmoid", "-t", "f32", "-n", "1024,2048", "--threads", "1", "--max-time", "0.01", "-o",
             str(out)]
-    stop_in_round_3 = False
+    stop = {"at": 0}  # the peers' call that a Ctrl-C interrupts (0: none)
     assert run("actbench-peers", cli.main, [*argv, "--rounds", "3", "--with-actbench"]) == 0
     assert calls == ["sampled", "sampled", "off", "off", "off", "off"]
     # group by group (n = 1024, 2048), the side that goes first alternating between groups and rounds
@@ -363,13 +370,15 @@ def test_rounds_alternate_and_every_round_is_written(tmp_path, monkeypatch, caps
     assert len(fake.scored) == 6  # relu, sigmoid x fwd, deriv, bwd: once each, for both sizes, in round 1 only
     rep = load_report(out)
     assert not rep.partial and rep.context["rounds"]["done"] == 3 and rep.context["actbench_run"]["git_sha"] == "x"
+    assert rep.context["actbench_run"]["calls"] == 6  # 2 groups x 3 rounds
     assert all(len(r["rounds"]) == 3 and r["status"] == "pass" for r in rep.raw["benchmarks"])
-    calls.clear()
-    stop_in_round_3 = True
-    assert run("actbench-peers", cli.main, [*argv, "--rounds", "3", "--force"]) != 0
-    rep = load_report(out)
-    assert rep.partial and rep.context["rounds"]["done"] == 2 and "round 2 of 3" in rep.raw["partial_reason"]
-    assert all(len(r["rounds"]) == 2 for r in rep.raw["benchmarks"])
+    for stop["at"], done in ((5, 2), (3, 1)):  # stopped in round 3, in round 2
+        calls.clear()
+        assert run("actbench-peers", cli.main, [*argv, "--rounds", "3", "--force"]) != 0
+        rep = load_report(out)
+        assert rep.partial and rep.context["rounds"]["done"] == done
+        assert f"round {done} of 3" in rep.raw["partial_reason"]
+        assert all(len(r["rounds"]) == done for r in rep.raw["benchmarks"])
     capsys.readouterr()
     assert run("actbench-peers", cli.main, [*argv, "--rounds", "0", "--force"]) == 2
     assert "--rounds 0" in capsys.readouterr().err

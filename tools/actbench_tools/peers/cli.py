@@ -142,8 +142,8 @@ def build_parser():
     ap.add_argument("--force", action="store_true", help="replace --output if it exists")
     ap.add_argument("--with-actbench", action="store_true",
                     help="also run actbench's own kernels (impl actbench, precise) on the same cases, n, threads "
-                         "and seed (before the frameworks; with --rounds, after them every second round), and put "
-                         "their records in the same report")
+                         "and seed, the two sides taking turns per dtype and n (which goes first alternating), and "
+                         "put their records in the same report")
     ap.add_argument("--rounds", type=int, default=1, metavar="R",
                     help="measure everything R times, alternating which side runs first, and keep each "
                          "implementation's fastest round per case and per copy (default: %(default)s)")
@@ -229,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
             results.benchmarks[:0] = [b for o in own for b in o["benchmarks"]]
             results.not_run[:0] = [x for o in own for x in o.get("not_run", [])]
             results.roofline[:0] = [dict(e, impl="actbench") for o in own for e in o["roofline"]]
-            own_context = own_context or own[0]["context"]
+            own_context = own_context or dict(own[0]["context"], calls=0, wall_time_s=0.0)
+            for o in own:  # every call's wall time; the build of the first (one binary: the same for all)
+                own_context["calls"] += 1
+                own_context["wall_time_s"] += o["context"].get("wall_time_s", 0.0)
         rounds.append(results)
         last = r + 1 == args.rounds
         if not last:  # what the rounds so far measured, kept if the run stops here
@@ -247,7 +250,7 @@ def _write(args, start: str, t0: float, argv, threads: int, cpus: list[int], pee
            own_context: dict | None, rounds: list[PeerResults], partial_reason: str | None,
            force: bool) -> PeerResults:
     """The report of the rounds so far (each implementation's fastest round), written atomically."""
-    results = combine(rounds, MAX_PCT_OF_COPY)
+    results = combine(rounds, MAX_PCT_OF_COPY, annotate=args.rounds > 1)
     ctx = context(backend=args.backend, argv=[PROG, *argv], start=start, wall_s=time.monotonic() - t0,
                   accuracy=args.accuracy, threads=threads, cpus=cpus,
                   peers=[p.context() for p in peers], scorer=results.scorer,
@@ -261,8 +264,9 @@ def _write(args, start: str, t0: float, argv, threads: int, cpus: list[int], pee
                                    "against the fastest copy; accuracy scored in round 0"}
     if own_context is not None:  # what ran actbench's own cases: its build and ISA, the first call's command line
         ctx["actbench_run"] = {k: own_context[k] for k in ("argv", "git_sha", "cxx_flags", "host_isa",
-                                                           "wall_time_s", "compiler") if k in own_context}
-        ctx["actbench_run"]["calls"] = "one per dtype and n (the argv is the first), each beside the frameworks' group"
+                                                           "wall_time_s", "compiler", "calls") if k in own_context}
+        ctx["actbench_run"]["how"] = ("one call per dtype and n and round, each beside the frameworks' group: argv is "
+                                      "the first call's, wall_time_s the sum of all")
     write_report(args.output, document(ctx, results, partial_reason), force)
     return results
 

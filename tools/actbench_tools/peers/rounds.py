@@ -4,7 +4,8 @@ On a shared or virtual machine everything's speed drifts by tens of percent with
 clock, the allocator's state): more than most of the differences a comparison is after, and a case measured once
 carries that drift into its ratio. `actbench-peers --rounds R` measures every case and every in-run copy R times
 (the two sides taking turns group by group, the side that goes first alternating), and `combine` keeps, per
-implementation, the fastest round of each case and of each copy. Interference only ever slows a run down, so the
+implementation, the fastest round of each case and of each copy (of the copies not marked unstable, where there is
+one). Interference only ever slows a run down, so the
 fastest of R is the figure closest to what the code itself can do, and every implementation gets the same
 treatment. Nothing is dropped: a record and a roofline entry list every round's figures under `rounds`, and
 `round` names the one kept.
@@ -43,17 +44,21 @@ def _copy_gbps(roof: dict) -> float:
     return float(roof["copy"]["gbps"])
 
 
-def combine(rounds: list[PeerResults], max_pct_of_copy: float) -> PeerResults:
-    """One result from R rounds of the same comparison (the rounds in the order they ran)."""
+def combine(rounds: list[PeerResults], max_pct_of_copy: float, annotate: bool = False) -> PeerResults:
+    """One result from R rounds of the same comparison (the rounds in the order they ran). A single round is
+    returned as it is, unless `annotate` (a run of several rounds stopped after its first): then its records and
+    copies carry `round` and `rounds` as every round's do. A case or copy missing from a round (it failed there)
+    lists only the rounds it ran in."""
     if not rounds:
         raise ValueError("no rounds to combine")
-    if len(rounds) == 1:
+    if len(rounds) == 1 and not annotate:
         return rounds[0]
     out = PeerResults(scorer=next((r.scorer for r in rounds if r.scorer), {}))
 
     kept_roof: dict[tuple, dict] = {}
     for key, entries in _by([r.roofline for r in rounds], place).items():
-        i, fastest = max(entries, key=lambda e: _copy_gbps(e[1]))  # the first of equals
+        # the fastest copy not marked suspect (an unstable one: the copy changed during its group), else the fastest
+        i, fastest = max([e for e in entries if not e[1]["suspect"]] or entries, key=lambda e: _copy_gbps(e[1]))
         roof = dict(fastest, round=i, rounds=[
             {"round": j, "copy_gbps": _copy_gbps(e), "copy_source": e["copy"].get("source"),
              "memcpy_gbps": e["memcpy"]["gbps"], "suspect": list(e["suspect"])} for j, e in entries])

@@ -1,8 +1,8 @@
 """The peer run: for each dtype and n, each framework's copy (the roofline), then each case timed on actbench's
 benchmark data and scored on actbench's accuracy inputs; records in the report format (results/schema/FORMAT.md).
 
-Reusable as a library: `run_peers(config, peers, say)` returns the document's pieces; the CLI (cli.py) and
-a benchmark that runs actbench's own cpu kernels beside the frameworks call it the same way.
+Reusable as a library: `run_peers(config, peers, say)` returns the document's pieces; the CLI (cli.py) runs a
+PeerRunner group by group (`run(peers, groups)`), between its calls of actbench's own kernels.
 """
 
 from __future__ import annotations
