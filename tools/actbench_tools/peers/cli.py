@@ -261,7 +261,8 @@ def _write(args, start: str, t0: float, argv, threads: int, cpus: list[int], pee
                          "method": "every case and in-run copy measured once per round, the sides taking "
                                    "turns per dtype and n, the side that went first alternating; each record "
                                    "keeps its implementation's fastest round (round, rounds), its % of copy "
-                                   "against the fastest copy; accuracy scored in round 0"}
+                                   "against the kept copy (the fastest not marked unstable); accuracy scored in "
+                                   "round 0"}
     if own_context is not None:  # what ran actbench's own cases: its build and ISA, the first call's command line
         ctx["actbench_run"] = {k: own_context[k] for k in ("argv", "git_sha", "cxx_flags", "host_isa",
                                                            "wall_time_s", "compiler", "calls") if k in own_context}

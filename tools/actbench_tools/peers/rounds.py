@@ -5,10 +5,9 @@ clock, the allocator's state): more than most of the differences a comparison is
 carries that drift into its ratio. `actbench-peers --rounds R` measures every case and every in-run copy R times
 (the two sides taking turns group by group, the side that goes first alternating), and `combine` keeps, per
 implementation, the fastest round of each case and of each copy (of the copies not marked unstable, where there is
-one). Interference only ever slows a run down, so the
-fastest of R is the figure closest to what the code itself can do, and every implementation gets the same
-treatment. Nothing is dropped: a record and a roofline entry list every round's figures under `rounds`, and
-`round` names the one kept.
+one). Interference only ever slows a run down, so the fastest of R is the figure closest to what the code itself
+can do, and every implementation gets the same treatment. Nothing is dropped: a record and a roofline entry list
+every round's figures under `rounds`, and `round` names the one kept.
 
 The accuracy, status and output check of a case come from its first round (the only one scored: they do not
 depend on the timing); its timing, % of copy and suspect reasons from the round kept, against the kept copy.
