@@ -73,12 +73,12 @@ def combine(rounds: list[PeerResults], max_pct_of_copy: float, annotate: bool = 
         rec["rounds"] = [{"round": j, "median_ns": e["timing"]["hot"]["median_ns"], "gbps": e["gbps"],
                           "pct_of_copy_bw": e["pct_of_copy_bw"], "converged": e["timing"]["hot"]["converged"],
                           "suspect": list(e["suspect"])} for j, e in entries]
-        roof = kept_roof.get(place(rec))
-        if roof is None:  # no copy of this place in any round (not expected): the round's own figures stand
+        copy = kept_roof.get(place(rec))
+        if copy is None:  # no copy of this place in any round (not expected): the round's own figures stand
             rec.update({k: fastest[k] for k in ("pct_of_copy_bw", "pct_of_copy_kernel_bw", "suspect")})
         else:
             rec["suspect"] = []
-            apply_roofline(rec, _copy_gbps(roof), float(roof["copy_kernel"]["gbps"]), roof["suspect"],
+            apply_roofline(rec, _copy_gbps(copy), float(copy["copy_kernel"]["gbps"]), copy["suspect"],
                            max_pct_of_copy)
         out.benchmarks.append(rec)
 
