@@ -319,6 +319,13 @@ struct LeakyReluOf {
     if (x != x) return x;
     return x > C(0) ? C(1) : a;
   }
+  /// f' is 1, alpha or NaN: on 16-bit data the cpu runs it on the storage bits (kernels/bits16.hpp), with alpha
+  /// rounded once to B (the f32 path's float alpha, rounded back as its result would be).
+  static constexpr bool deriv_selects_only = true;
+  template <class B>
+  LeakyReluOf<B> on_bits() const {
+    return {B::rounded(static_cast<float>(alpha))};
+  }
 };
 using LeakyRelu = LeakyReluOf<double>;
 struct LeakyReluDef : Def<Activation::leaky_relu> {
@@ -856,8 +863,25 @@ struct Hardsigmoid {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
+    return deriv_given(x, C(1) / C(6));
+  }
+  /// f' with its one non-integer value given: C(1)/C(6) above, or on the bits that value rounded to the storage type.
+  template <class C, class K>
+  ACTBENCH_HD static C deriv_given(C x, K sixth) {
     if (x != x) return x;
-    return (x > C(-3) && x < C(3)) ? C(1) / C(6) : C(0);
+    return (x > C(-3) && x < C(3)) ? C(sixth) : C(0);
+  }
+  /// f' is 0, 1/6 or NaN: on 16-bit data the cpu runs it on the storage bits (kernels/bits16.hpp), with 1/6 as the
+  /// f32 path rounds its float result back to the storage type.
+  static constexpr bool deriv_selects_only = true;
+  template <class B>
+  struct DerivOnBits {
+    B sixth;
+    ACTBENCH_HOT B deriv(B x) const { return deriv_given(x, sixth); }
+  };
+  template <class B>
+  DerivOnBits<B> on_bits() const {
+    return {B::rounded(1.0f / 6.0f)};
   }
   // 16-bit: (c + 3) * (1/6), two roundings in f32.  NaN passes through the clamp and the arithmetic, as in fwd: its
   // own test slowed the cpu's 16-bit loops by 15% (f16) and 21% (bf16) (single-threaded, an uncommitted

@@ -26,6 +26,16 @@ struct selects_only : std::false_type {};
 template <class F>
 struct selects_only<F, std::void_t<decltype(F::selects_only)>> : std::integral_constant<bool, F::selects_only> {};
 
+/// Whether F declares `static constexpr bool deriv_selects_only = true`: its f' alone selects, among 1, NaN and a
+/// parameter (leaky_relu's and prelu's slope), and F provides `template <class B> auto on_bits() const`, the same
+/// functor with that parameter held as B = Bits16<S>, rounded as the f32 path rounds its result (Bits16::rounded).
+/// Its f' then runs on the bits; its fwd and bwd multiply by the parameter and keep the float path.
+template <class F, class = void>
+struct deriv_selects_only : std::false_type {};
+template <class F>
+struct deriv_selects_only<F, std::void_t<decltype(F::deriv_selects_only)>>
+    : std::integral_constant<bool, F::deriv_selects_only> {};
+
 /// A value of the 16-bit type S (f16_t or bf16_t) as its bits.
 template <class S>
 struct Bits16 {
@@ -48,6 +58,9 @@ struct Bits16 {
   ACTBENCH_HOT constexpr explicit Bits16(int v) : bits(bits_of(v)) {}
   Bits16(float) = delete;
   Bits16(double) = delete;
+  /// v rounded to S as the f32 path rounds a float result back to S (dtype_traits<S>::from_compute): a parameter
+  /// that a deriv_selects_only functor's f' returns.  Not for the loops: a functor's on_bits() rounds once.
+  static Bits16 rounded(float v) { return of(dtype_traits<S>::from_compute(v).bits); }
 
  private:
   struct Raw {};

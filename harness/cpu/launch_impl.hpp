@@ -106,12 +106,20 @@ void for_blocks(T* y, std::int64_t n, bool stream, MakeState make_state, Body bo
 /// k < channels + kBlock, and element b + j uses ext[b % channels + j] - a unit-stride load where the index
 /// form costs a remainder per element.  Above kMaxTableChannels channels such a table would not stay in the
 /// cache: the block's own functors are then written into a block-sized table first.
+/// Conv::apply(op.functor(i)) is what the table holds: the functor as built (AsBuilt), or run_bits' copy of it with
+/// its parameter as storage bits (OnBits).
 constexpr std::int64_t kMaxTableChannels = 4096;
-template <class Op, bool PerChannel = Op::per_channel>
+struct AsBuilt {
+  template <class F>
+  static F apply(const F& f) {
+    return f;
+  }
+};
+template <class Op, bool PerChannel = Op::per_channel, class Conv = AsBuilt>
 class BlockFunctors {
  public:
-  using F = std::decay_t<decltype(std::declval<const Op&>().functor(0))>;
-  explicit BlockFunctors(const Op& op) : f_(op.functor(0)) {}
+  using F = std::decay_t<decltype(Conv::apply(std::declval<const Op&>().functor(0)))>;
+  explicit BlockFunctors(const Op& op) : f_(Conv::apply(op.functor(0))) {}
   struct View {
     F f;
     const F& operator[](std::int64_t) const { return f; }
@@ -121,17 +129,18 @@ class BlockFunctors {
  private:
   F f_;
 };
-template <class Op>
-class BlockFunctors<Op, true> {
+template <class Op, class Conv>
+class BlockFunctors<Op, true, Conv> {
  public:
-  using F = std::decay_t<decltype(std::declval<const Op&>().functor(0))>;
+  using F = std::decay_t<decltype(Conv::apply(std::declval<const Op&>().functor(0)))>;
   explicit BlockFunctors(const Op& op) : op_(op), channels_(op.act.channels) {
     const bool whole = channels_ <= kMaxTableChannels;
-    for (std::int64_t k = 0; k < (whole ? channels_ + kBlock : kBlock); ++k) table_.push_back(op.functor(k));
+    for (std::int64_t k = 0; k < (whole ? channels_ + kBlock : kBlock); ++k)
+      table_.push_back(Conv::apply(op.functor(k)));
   }
   const F* block(std::int64_t b) {
     if (channels_ <= kMaxTableChannels) return table_.data() + b % channels_;
-    for (std::int64_t j = 0; j < kBlock; ++j) table_[static_cast<std::size_t>(j)] = op_.functor(b + j);
+    for (std::int64_t j = 0; j < kBlock; ++j) table_[static_cast<std::size_t>(j)] = Conv::apply(op_.functor(b + j));
     return table_.data();
   }
 
@@ -440,15 +449,30 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
   if (fuse_dalpha) dalpha.write(l);
 }
 
-/// Whether Op runs on the storage bits (kernels/bits16.hpp): a selecting functor (relu, relu6) on 16-bit data.
-template <class Op>
-constexpr bool kOnBits = sizeof(typename Op::storage_t) == 2 && !Op::per_channel &&
-                         selects_only<typename Op::activation_t>::value;
+/// Whether Op runs on the storage bits (kernels/bits16.hpp) on 16-bit data: every direction of a selecting functor
+/// (relu, relu6), and f' of one whose element functor's f' alone selects (leaky_relu; prelu, whose channels'
+/// functors are leaky_relu's).
+template <class Op, class F = std::decay_t<decltype(std::declval<const Op&>().functor(0))>>
+constexpr bool kOnBits = sizeof(typename Op::storage_t) == 2 &&
+                         ((selects_only<F>::value && !Op::per_channel) ||
+                          (Op::direction == Direction::deriv && deriv_selects_only<F>::value));
+
+/// run_bits' functors: a deriv_selects_only functor's copy with its parameter rounded to the bits B, once per
+/// functor (per thread, or per channel of the thread's table).
+template <class B>
+struct OnBits {
+  template <class F>
+  static auto apply(const F& f) {
+    return f.template on_bits<B>();
+  }
+};
 
 /// A selecting functor on 16-bit data: its own fwd / f' on Bits16, the storage bits, in one vectorized loop (16
 /// elements per AVX2 vector, nothing to convert), and bwd's dy * f'(x) exactly on the bits (a NaN product is
 /// already quiet: no stored() pass, which GCC compiled to a second NaN test of the result).  Memory-bound, so
 /// the store policy is the copy's.  Loops over the bits as integers: GCC vectorizes no loop of 16-bit structs.
+/// f' of a deriv_selects_only functor runs here too, from functors holding its parameter as bits (OnBits): one
+/// for the op, or prelu's per-channel table (BlockFunctors, as run_blocks indexes it).
 template <class Op>
 void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {
   using T = typename Op::storage_t;
@@ -457,19 +481,23 @@ void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {
   constexpr Direction kDir = Op::direction;
   const U* x = static_cast<const U*>(l.x);
   const U* dy = static_cast<const U*>(l.dy);
-  for_blocks(static_cast<U*>(l.y), l.n, streams(sp, l.n, sizeof(T), Op::num_inputs), [&] { return op.act; },
-             [&](const auto& f, std::int64_t b, std::int64_t m, U* out) {
+  using F = std::decay_t<decltype(op.functor(0))>;
+  using Conv = std::conditional_t<selects_only<F>::value, AsBuilt, OnBits<B>>;
+  for_blocks(static_cast<U*>(l.y), l.n, streams(sp, l.n, sizeof(T), Op::num_inputs),
+             [&] { return BlockFunctors<Op, Op::per_channel, Conv>(op); },
+             [&](auto& s, std::int64_t b, std::int64_t m, U* out) {
+               const auto fs = s.block(b);
                const U* xb = x + b;
                if constexpr (kDir == Direction::fwd) {
 #pragma omp simd
-                 for (std::int64_t j = 0; j < m; ++j) out[j] = f.fwd(B::of(xb[j])).stored();
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = fs[j].fwd(B::of(xb[j])).stored();
                } else if constexpr (kDir == Direction::deriv) {
 #pragma omp simd
-                 for (std::int64_t j = 0; j < m; ++j) out[j] = f.deriv(B::of(xb[j])).stored();
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = fs[j].deriv(B::of(xb[j])).stored();
                } else {
                  const U* db = dy + b;
 #pragma omp simd
-                 for (std::int64_t j = 0; j < m; ++j) out[j] = (B::of(db[j]) * f.deriv(B::of(xb[j]))).bits;  // quiet
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = (B::of(db[j]) * fs[j].deriv(B::of(xb[j]))).bits;  // quiet
                }
              });
 }

@@ -256,6 +256,7 @@ TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
   static_assert(cpu::detail::kOnBits<ElementOp<Relu6, Direction::fwd, bf16_t>>, "relu6 bf16 runs on the bits");
   static_assert(!cpu::detail::kOnBits<ElementOp<Relu, Direction::fwd, float>>, "f32 keeps the float path");
   static_assert(!cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::fwd, f16_t>>, "leaky_relu multiplies");
+  static_assert(!cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::bwd, bf16_t>>, "... in bwd too");
   // the functors' integer constants, exactly; one a type cannot hold is NaN
   static_assert(Bits16<f16_t>(6).bits == 0x4600 && Bits16<bf16_t>(6).bits == 0x40c0, "6");
   static_assert(Bits16<f16_t>(-1).bits == 0xbc00 && Bits16<bf16_t>(1).bits == 0x3f80, "1");
@@ -301,6 +302,45 @@ TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
       }
   }
   EXPECT_EQ(checked, static_cast<int>(2 * selecting.size() * (2 + 48)));
+}
+
+// f' of a functor whose f' alone selects (leaky_relu: 1, its slope or NaN; prelu's channels: the same with the
+// channel's slope; hardsigmoid: 0, 1/6 or NaN) runs on the bits with that value rounded once to the storage type
+// (a slope: per thread, or per channel of the table); on every one of the 2^16
+// inputs it gives the f32 path's bits, for slopes that round (0.01, -0.3), one exact in both types (0.5), one below
+// the types' normals and one past f16's range (inf there); prelu with 7 channels (the per-thread table) and with
+// 5000 (more than the table holds: per-block functors).
+TEST(CpuBackend, SlopeDerivativesOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
+  static_assert(cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::deriv, f16_t>>, "leaky_relu f' on the bits");
+  static_assert(cpu::detail::kOnBits<ElementOp<Prelu, Direction::deriv, bf16_t>>, "prelu f' too");
+  static_assert(!cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::deriv, float>>, "f32 keeps the float path");
+  static_assert(!cpu::detail::kOnBits<ElementOp<Prelu, Direction::fwd, f16_t>>, "prelu multiplies");
+  static_assert(cpu::detail::kOnBits<ElementOp<Hardsigmoid, Direction::deriv, f16_t>>, "hardsigmoid f': 0, 1/6");
+  auto backend = make_cpu_backend();
+  const std::size_t n = 65536;
+  std::vector<std::uint64_t> xs(n);
+  std::iota(xs.begin(), xs.end(), std::uint64_t{0});
+  int checked = 0;
+  for (Activation a : {Activation::leaky_relu, Activation::prelu, Activation::hardsigmoid})
+    for (std::int64_t channels : {7, 5000})
+      for (double alpha : {0.01, -0.3, 0.5, 3e-39, 1e6})
+        for (DType t : {DType::f16, DType::bf16}) {
+          if (a != Activation::prelu && channels != 7) continue;
+          if (a == Activation::hardsigmoid && alpha != 0.01) continue;  // no parameter
+          Params p;
+          p.leaky_relu_alpha = alpha;
+          p.prelu_alpha = alpha;
+          p.prelu_channels = channels;
+          const Case c{a, Direction::deriv, t, Variant::precise, Impl::actbench, BackendKind::cpu, 0,
+                       static_cast<std::int64_t>(n)};
+          const auto got = run_on_inputs(*backend, c, p, xs, {});
+          const auto want = host_expected(c, p, prelu_slopes(p), xs, {});
+          for (std::size_t i = 0; i < n; ++i)
+            ASSERT_EQ(got[i], want[i]) << std::hex << c.name() << " alpha " << alpha << " channels " << channels
+                                       << " x 0x" << i;
+          ++checked;
+        }
+  EXPECT_EQ(checked, 32);
 }
 
 // In place (y = x, and y = dy for bwd), the split loops still give the functor's bits: the slow path reads the
