@@ -16,7 +16,6 @@ that hand-added facts survive until the binary emits the full format.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -183,8 +182,10 @@ def dumps(doc: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m actbench_tools.catalog",
-                                 description="Regenerate catalog.json from `actbench list --json`.")
+    from .cli_common import OneLineParser  # here: cli_common's imports reach this module
+
+    ap = OneLineParser(prog="python -m actbench_tools.catalog",
+                       description="Regenerate catalog.json from `actbench list --json`.")
     ap.add_argument("--actbench", required=True, metavar="BIN", help="the actbench binary")
     ap.add_argument("-o", "--output", type=Path, metavar="FILE",
                     help="where to write (default: the package's catalog.json)")

@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .load import Report, ReportError, load_reports, warnings_for
@@ -64,10 +65,18 @@ def note(prog: str, message: str) -> None:
     print(f"{prog}: {message}", file=sys.stderr)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's parser, but a bad command line (an unknown flag, '--rounds x') gets one error line and exit status
+    2, as every other usage error of the tools does, rather than the usage block followed by the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (--help for the usage)\n")
+
+
 def parser(prog: str, doc: str, *, raw_epilog: bool = False) -> argparse.ArgumentParser:
     """A parser whose description is the first paragraph of `doc` and epilog the rest, with --version."""
     first, _, rest = doc.strip().partition("\n\n")
-    ap = argparse.ArgumentParser(
+    ap = OneLineParser(
         prog=prog, description=first, epilog=rest or None,
         formatter_class=argparse.RawDescriptionHelpFormatter if raw_epilog else argparse.HelpFormatter)
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

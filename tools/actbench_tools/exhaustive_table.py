@@ -10,14 +10,13 @@ bound and the mismatch counts, from the JSON summaries `actbench_exhaustive_f32 
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli_common import EXIT_OK, UsageError, replace_readme_block, run, write_output
+from .cli_common import EXIT_OK, OneLineParser, UsageError, replace_readme_block, run, write_output
 from .load import ACTIVATION_ORDER, order_index
 
 PROG = "actbench-exhaustive-table"
@@ -130,7 +129,7 @@ def replace_block(readme: str, block: str, folder: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m actbench_tools.exhaustive_table",
+    ap = OneLineParser(prog="python -m actbench_tools.exhaustive_table",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", type=Path, help="the folder of actbench_exhaustive_f32 --json summaries")
     ap.add_argument("--variant", default="precise")

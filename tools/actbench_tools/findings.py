@@ -14,14 +14,13 @@ with default parameters are read; a dtype the f32 folder covers is taken from th
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog
-from .cli_common import EXIT_OK, UsageError, replace_readme_block, run, write_output
+from .cli_common import EXIT_OK, OneLineParser, UsageError, replace_readme_block, run, write_output
 from .exhaustive_table import Case, load_dir
 from .load import ACTIVATION_ORDER, DTYPE_ORDER, VARIANT_ORDER, Record, load_report, order_index
 
@@ -288,7 +287,7 @@ def readme_block(findings: list[Finding]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m actbench_tools.findings", description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="python -m actbench_tools.findings", description=__doc__.split("\n\n")[0])
     ap.add_argument("reports", nargs="*", type=Path, metavar="REPORT.json",
                     help="actbench reports with exhaustive (f16/bf16) or dense (f64) accuracy records")
     ap.add_argument("--f32", type=Path, metavar="FOLDER", help="the exhaustive f32 summaries")

@@ -17,14 +17,13 @@ kernel function perf can annotate, its hot loop; then the kernels' share of all 
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .cli_common import UsageError, run
+from .cli_common import OneLineParser, UsageError, run
 
 PROG = "actbench-hotloop"
 
@@ -211,7 +210,7 @@ def profile_table(data: str, limit: float) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
     p.add_argument("input", nargs="?", default="-", help="perf annotate --stdio output (default: standard input)")
     p.add_argument("--label", default="", help="a name printed before the summary")
     p.add_argument("--perf-data", help="a perf.data: print the table of its functions instead")

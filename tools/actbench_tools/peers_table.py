@@ -13,13 +13,12 @@ of the row measured (an impl without it shows "—").
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cli_common import UsageError, load_with_warnings, replace_readme_block, run, write_output
+from .cli_common import OneLineParser, UsageError, load_with_warnings, replace_readme_block, run, write_output
 from .compare import ulp_text
 from .load import (
     ACTIVATION_ORDER,
@@ -244,7 +243,7 @@ def write_figure(reports: Sequence[Report], path: Path, direction: str, n: int |
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m actbench_tools.peers_table", description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="python -m actbench_tools.peers_table", description=__doc__.split("\n\n")[0])
     ap.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
     ap.add_argument("--direction", action="append", choices=DIRECTION_ORDER, help="default: all")
     ap.add_argument("--n", type=int, help="the size to show (default: the largest every impl of a row measured)")

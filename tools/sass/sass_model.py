@@ -52,7 +52,7 @@ if str(ROOT / "tools") not in sys.path:  # the package beside this folder, insta
     sys.path.insert(0, str(ROOT / "tools"))
 
 from actbench_tools import catalog, model  # noqa: E402
-from actbench_tools.cli_common import UsageError, run  # noqa: E402
+from actbench_tools.cli_common import OneLineParser, UsageError, run  # noqa: E402
 
 PROG = "sass_model"
 
@@ -702,7 +702,7 @@ def build_rows(arch: str, variants: list[str], dtypes: list[str], jobs: int, nvc
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+    ap = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                  epilog="\n\n".join(__doc__.split("\n\n")[1:]),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", default="90", help="SASS architecture, e.g. 80, 90, 100 (default 90)")

@@ -9,7 +9,6 @@ The op and its arguments are the ones actbench-peers times (the same Peer classe
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
@@ -18,7 +17,7 @@ import time
 import numpy as np
 
 from .. import catalog
-from ..cli_common import UsageError, run
+from ..cli_common import OneLineParser, UsageError, run
 from .cli import activation_params, parse_size
 from .exchange import bits_type
 from .frameworks import FrameworkMissing, Unsupported, peer_class, pin_threads
@@ -28,7 +27,7 @@ PROG = "actbench-peers-loop"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--impl", required=True, choices=("torch-eager", "torch-compile", "jax-jit"))
     ap.add_argument("-a", "--activation", required=True)
     ap.add_argument("--direction", required=True, choices=("fwd", "deriv", "bwd"))
