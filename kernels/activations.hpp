@@ -257,6 +257,17 @@ using fp::two_sum;
 // Piecewise-linear activations: comparisons and at most one multiply, one formula, precise only.
 // ---------------------------------------------------------------------------------------------
 
+namespace detail {
+/// What a deriv_selects_only functor F's on_bits<B>() gives the cpu's 16-bit loop (kernels/bits16.hpp): F's own
+/// f' logic (F::deriv_given) with its one non-integer value already held as the storage bits B.  It has f' only:
+/// fwd and bwd multiply by that value, which B cannot do, so they cannot be called on it by mistake.
+template <class F, class B>
+struct DerivOnBits {
+  B value;
+  B deriv(B x) const { return F::deriv_given(x, value); }
+};
+}  // namespace detail
+
 /// relu: f = max(x, 0), f' = [x > 0].  relu(-0) = +0 and f'(0) = 0 as PyTorch; NaN propagates.
 /// selects_only: f is x, 0 or NaN and f' is 0, 1 or NaN, so 16-bit data run this code on their bits
 /// (kernels/bits16.hpp); the same holds for relu6.
@@ -315,15 +326,19 @@ struct LeakyReluOf {
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
-    const C a = C(alpha);  // as in fwd
+    return deriv_given(x, C(alpha));  // alpha read for every x, as in fwd
+  }
+  /// f' with its one non-integer value (alpha) given: C(alpha) above, or on the bits alpha rounded to the storage.
+  template <class C, class K>
+  ACTBENCH_HD static C deriv_given(C x, K a) {
     if (x != x) return x;
-    return x > C(0) ? C(1) : a;
+    return x > C(0) ? C(1) : C(a);
   }
   /// f' is 1, alpha or NaN: on 16-bit data the cpu runs it on the storage bits (kernels/bits16.hpp), with alpha
   /// rounded once to B (the f32 path's float alpha, rounded back as its result would be).
   static constexpr bool deriv_selects_only = true;
   template <class B>
-  LeakyReluOf<B> on_bits() const {
+  detail::DerivOnBits<LeakyReluOf, B> on_bits() const {
     return {B::rounded(static_cast<float>(alpha))};
   }
 };
@@ -875,12 +890,7 @@ struct Hardsigmoid {
   /// f32 path rounds its float result back to the storage type.
   static constexpr bool deriv_selects_only = true;
   template <class B>
-  struct DerivOnBits {
-    B sixth;
-    ACTBENCH_HOT B deriv(B x) const { return deriv_given(x, sixth); }
-  };
-  template <class B>
-  DerivOnBits<B> on_bits() const {
+  detail::DerivOnBits<Hardsigmoid, B> on_bits() const {
     return {B::rounded(1.0f / 6.0f)};
   }
   // 16-bit: (c + 3) * (1/6), two roundings in f32.  NaN passes through the clamp and the arithmetic, as in fwd: its

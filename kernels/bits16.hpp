@@ -26,10 +26,11 @@ struct selects_only : std::false_type {};
 template <class F>
 struct selects_only<F, std::void_t<decltype(F::selects_only)>> : std::integral_constant<bool, F::selects_only> {};
 
-/// Whether F declares `static constexpr bool deriv_selects_only = true`: its f' alone selects, among 1, NaN and a
-/// parameter (leaky_relu's and prelu's slope), and F provides `template <class B> auto on_bits() const`, the same
-/// functor with that parameter held as B = Bits16<S>, rounded as the f32 path rounds its result (Bits16::rounded).
-/// Its f' then runs on the bits; its fwd and bwd multiply by the parameter and keep the float path.
+/// Whether F declares `static constexpr bool deriv_selects_only = true`: its f' alone selects, among NaN, small
+/// integers and one other value (leaky_relu's and prelu's slope; hardsigmoid's 1/6), and F provides
+/// `template <class B> auto on_bits() const`: an object with F's f' alone (detail::DerivOnBits in activations.hpp)
+/// holding that value as B = Bits16<S>, rounded as the f32 path rounds its result (Bits16::rounded).  Its f' then
+/// runs on the bits; its fwd and bwd multiply by the value and keep the float path.
 template <class F, class = void>
 struct deriv_selects_only : std::false_type {};
 template <class F>

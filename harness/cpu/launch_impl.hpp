@@ -171,8 +171,8 @@ class DalphaTotal {
 };
 /// Whether prelu's dalpha is summed in the pass that writes dx (run_blocks: x and dy read once) rather than by
 /// prelu_dalpha's own pass first: where the per-channel functor table holds every channel (its indexing is the
-/// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).  Every per-channel op of
-/// actbench's runs through run_blocks: kOnBits excludes them, and run_split takes the f32 exp family only.
+/// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).  Every per-channel bwd of
+/// actbench's runs through run_blocks: kOnBits admits prelu's f' only, and run_split takes the f32 exp family only.
 inline bool dalpha_in_dx_pass(const Launch& l) {
   return wants_prelu_dalpha(l) && l.impl == Impl::actbench && prelu_channels(l) <= kMaxTableChannels;
 }
@@ -450,15 +450,15 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
 }
 
 /// Whether Op runs on the storage bits (kernels/bits16.hpp) on 16-bit data: every direction of a selecting functor
-/// (relu, relu6), and f' of one whose element functor's f' alone selects (leaky_relu; prelu, whose channels'
-/// functors are leaky_relu's).
+/// (relu, relu6), and f' of one whose element functor's f' alone selects (leaky_relu, hardsigmoid; prelu, whose
+/// channels' functors are leaky_relu's; launch() keeps prelu with more channels than the table holds on run_blocks).
 template <class Op, class F = std::decay_t<decltype(std::declval<const Op&>().functor(0))>>
 constexpr bool kOnBits = sizeof(typename Op::storage_t) == 2 &&
                          ((selects_only<F>::value && !Op::per_channel) ||
                           (Op::direction == Direction::deriv && deriv_selects_only<F>::value));
 
-/// run_bits' functors: a deriv_selects_only functor's copy with its parameter rounded to the bits B, once per
-/// functor (per thread, or per channel of the thread's table).
+/// run_bits' functors for a deriv_selects_only functor: its on_bits<B>() (f' alone, its value rounded to the bits B),
+/// once per thread, or per channel of the thread's table.
 template <class B>
 struct OnBits {
   template <class F>
@@ -471,8 +471,8 @@ struct OnBits {
 /// elements per AVX2 vector, nothing to convert), and bwd's dy * f'(x) exactly on the bits (a NaN product is
 /// already quiet: no stored() pass, which GCC compiled to a second NaN test of the result).  Memory-bound, so
 /// the store policy is the copy's.  Loops over the bits as integers: GCC vectorizes no loop of 16-bit structs.
-/// f' of a deriv_selects_only functor runs here too, from functors holding its parameter as bits (OnBits): one
-/// for the op, or prelu's per-channel table (BlockFunctors, as run_blocks indexes it).
+/// f' of a deriv_selects_only functor runs here too, from functors holding its value as bits (OnBits): one for the
+/// op, or prelu's per-channel table (BlockFunctors, as run_blocks indexes it; at most kMaxTableChannels channels).
 template <class Op>
 void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {
   using T = typename Op::storage_t;
@@ -482,6 +482,7 @@ void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {
   const U* x = static_cast<const U*>(l.x);
   const U* dy = static_cast<const U*>(l.dy);
   using F = std::decay_t<decltype(op.functor(0))>;
+  static_assert(selects_only<F>::value || kDir == Direction::deriv, "Bits16's product is exact for 0, +-1, NaN only");
   using Conv = std::conditional_t<selects_only<F>::value, AsBuilt, OnBits<B>>;
   for_blocks(static_cast<U*>(l.y), l.n, streams(sp, l.n, sizeof(T), Op::num_inputs),
              [&] { return BlockFunctors<Op, Op::per_channel, Conv>(op); },
@@ -640,10 +641,13 @@ void launch(const Launch& l, const StorePolicy& sp) {
       return;
   }
   dispatch_op<T>(l.op, [&](const auto& op) {
-    if constexpr (detail::kOnBits<std::decay_t<decltype(op)>>)
-      detail::run_bits(op, l, sp);  // memory-bound: stores as the copy does
-    else
-      detail::run_blocks(op, l, sizeof(T) == 2 ? compute_bound : sp);
+    using Op = std::decay_t<decltype(op)>;
+    // prelu beyond the per-thread table would round each block's slopes anew: the float path's table is cheaper
+    if constexpr (detail::kOnBits<Op>) {
+      if (!Op::per_channel || detail::prelu_channels(l) <= detail::kMaxTableChannels)
+        return detail::run_bits(op, l, sp);  // memory-bound: stores as the copy does
+    }
+    detail::run_blocks(op, l, sizeof(T) == 2 ? compute_bound : sp);
   });
 }
 

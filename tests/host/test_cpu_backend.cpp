@@ -308,14 +308,18 @@ TEST(CpuBackend, SelectingFunctorsOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
 // channel's slope; hardsigmoid: 0, 1/6 or NaN) runs on the bits with that value rounded once to the storage type
 // (a slope: per thread, or per channel of the table); on every one of the 2^16
 // inputs it gives the f32 path's bits, for slopes that round (0.01, -0.3), one exact in both types (0.5), one below
-// the types' normals and one past f16's range (inf there); prelu with 7 channels (the per-thread table) and with
-// 5000 (more than the table holds: per-block functors).
+// the types' normals and one past f16's range (inf there); prelu with 7 channels (on the bits, from the per-thread
+// table) and with 5000 (more than the table holds: the float path).
 TEST(CpuBackend, SlopeDerivativesOnSixteenBitBitsMatchTheF32PathOnEveryInput) {
   static_assert(cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::deriv, f16_t>>, "leaky_relu f' on the bits");
   static_assert(cpu::detail::kOnBits<ElementOp<Prelu, Direction::deriv, bf16_t>>, "prelu f' too");
   static_assert(!cpu::detail::kOnBits<ElementOp<LeakyRelu, Direction::deriv, float>>, "f32 keeps the float path");
   static_assert(!cpu::detail::kOnBits<ElementOp<Prelu, Direction::fwd, f16_t>>, "prelu multiplies");
   static_assert(cpu::detail::kOnBits<ElementOp<Hardsigmoid, Direction::deriv, f16_t>>, "hardsigmoid f': 0, 1/6");
+  static_assert(cpu::detail::kOnBits<ElementOp<Hardsigmoid, Direction::deriv, bf16_t>>, "bf16 too");
+  static_assert(!cpu::detail::kOnBits<ElementOp<Hardsigmoid, Direction::fwd, f16_t>>, "hardsigmoid f multiplies");
+  static_assert(!cpu::detail::kOnBits<ElementOp<Hardsigmoid, Direction::bwd, bf16_t>>, "... and so does bwd");
+  static_assert(!cpu::detail::kOnBits<ElementOp<Prelu, Direction::bwd, f16_t>>, "prelu bwd multiplies");
   auto backend = make_cpu_backend();
   const std::size_t n = 65536;
   std::vector<std::uint64_t> xs(n);

@@ -129,8 +129,7 @@ def replace_block(readme: str, block: str, folder: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = OneLineParser(prog="python -m actbench_tools.exhaustive_table",
-                                 description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", type=Path, help="the folder of actbench_exhaustive_f32 --json summaries")
     ap.add_argument("--variant", default="precise")
     ap.add_argument("--format", choices=("md",), default="md")

@@ -287,7 +287,7 @@ def readme_block(findings: list[Finding]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = OneLineParser(prog="python -m actbench_tools.findings", description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("reports", nargs="*", type=Path, metavar="REPORT.json",
                     help="actbench reports with exhaustive (f16/bf16) or dense (f64) accuracy records")
     ap.add_argument("--f32", type=Path, metavar="FOLDER", help="the exhaustive f32 summaries")

@@ -14,20 +14,23 @@ PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 SCRIPTS = tomllib.loads(PYPROJECT.read_text())["project"]["scripts"]
 
 
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    """The console script `name` (pyproject's [project.scripts]) with these arguments, in a fresh interpreter."""
+    module, func = SCRIPTS[name].split(":")
+    code = f"import sys; from {module} import {func} as f; sys.argv = {[name, *args]!r}; sys.exit(f())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+
+
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_help_prints_usage(name):
-    module, func = SCRIPTS[name].split(":")
-    code = f"import sys; from {module} import {func} as f; sys.argv = [{name!r}, '--help']; sys.exit(f())"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    proc = run_script(name, "--help")
     assert proc.returncode == 0, proc.stderr
     assert "usage:" in proc.stdout and "internal error" not in proc.stderr
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_bad_flag_gets_one_error_line(name):
-    module, func = SCRIPTS[name].split(":")
-    code = f"import sys; from {module} import {func} as f; sys.argv = [{name!r}, '--no-such-flag']; sys.exit(f())"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    proc = run_script(name, "--no-such-flag")
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and ": error: " in lines[0], proc.stderr  # the usage block is --help's, not an error's
@@ -35,8 +38,6 @@ def test_bad_flag_gets_one_error_line(name):
 
 def test_bad_integer_gets_one_error_line(tmp_path):
     """actbench-peers --rounds x: argparse's own type check, one line naming the option."""
-    code = ("import sys; from actbench_tools.peers.cli import cli; "
-            f"sys.argv = ['actbench-peers', '-o', {str(tmp_path / 'r.json')!r}, '--rounds', 'x']; sys.exit(cli())")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    proc = run_script("actbench-peers", "-o", str(tmp_path / "r.json"), "--rounds", "x")
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and "--rounds" in lines[0], proc.stderr
