@@ -41,3 +41,16 @@ def test_bad_integer_gets_one_error_line(tmp_path):
     proc = run_script("actbench-peers", "-o", str(tmp_path / "r.json"), "--rounds", "x")
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and "--rounds" in lines[0], proc.stderr
+
+
+#: The tools run as `python -m` or as a script (no console script).
+COMMANDS = [["-m", "actbench_tools.peers_table"], ["-m", "actbench_tools.hotloop"], ["-m", "actbench_tools.catalog"],
+            ["-m", "actbench_tools.peers.loop"], [str(PYPROJECT.parent / "sass" / "sass_model.py")]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[-1].rsplit("/", 1)[-1])
+def test_module_bad_flag_gets_one_error_line(command):
+    proc = subprocess.run([sys.executable, *command, "--no-such-flag"], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=PYPROJECT.parent)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and ": error: " in lines[0], proc.stderr
