@@ -898,7 +898,7 @@ struct Hardsigmoid {
   // micro-benchmark).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
-    const float c = x < -3.0f ? -3.0f : (x > 3.0f ? 3.0f : x);
+    const float c = f32::detail::clamp_above(f32::detail::clamp_below(x, -3.0f), 3.0f);  // selects, as in fwd
     return (c + 3.0f) * (1.0f / 6.0f);
   }
   template <class S>
