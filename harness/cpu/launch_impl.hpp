@@ -173,8 +173,10 @@ class DalphaTotal {
 /// prelu_dalpha's own pass first: where the per-channel functor table holds every channel (its indexing is the
 /// sums'), for actbench's kernels (the thrust peer runs thrust::transform and the pass).  Every per-channel bwd of
 /// actbench's runs through run_blocks: kOnBits admits prelu's f' only, and run_split takes the f32 exp family only.
+/// Whether BlockFunctors' per-thread table holds every one of prelu's channels (its whole-table form).
+inline bool table_holds_all_channels(const Launch& l) { return prelu_channels(l) <= kMaxTableChannels; }
 inline bool dalpha_in_dx_pass(const Launch& l) {
-  return wants_prelu_dalpha(l) && l.impl == Impl::actbench && prelu_channels(l) <= kMaxTableChannels;
+  return wants_prelu_dalpha(l) && l.impl == Impl::actbench && table_holds_all_channels(l);
 }
 
 /// Whether F{} is a constant expression (the functors of the catalog: parameters with default initializers).
@@ -644,7 +646,7 @@ void launch(const Launch& l, const StorePolicy& sp) {
     using Op = std::decay_t<decltype(op)>;
     // prelu beyond the per-thread table would round each block's slopes anew: the float path's table is cheaper
     if constexpr (detail::kOnBits<Op>) {
-      if (!Op::per_channel || detail::prelu_channels(l) <= detail::kMaxTableChannels)
+      if (!Op::per_channel || detail::table_holds_all_channels(l))
         return detail::run_bits(op, l, sp);  // memory-bound: stores as the copy does
     }
     detail::run_blocks(op, l, sizeof(T) == 2 ? compute_bound : sp);
