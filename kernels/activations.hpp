@@ -1660,15 +1660,16 @@ struct GeluTanh {
   // a^2 is exact (a has at most 11 significant bits; or, bf16 below 2^-63, it is far below ulp(c1)), and c1's
   // high part is a multiple of 2^-19 (ulp(gh) is 2^-19 at most), so that c1h - gh is exact for every
   // gh = fma(c3, a^2, c1h) in [2, 32) (on the device, bf16's constants, and so gh and its ulp, are halved: kEx2Arg;
-  // the same argument): g and then t = -a g come as pairs from 8 instructions (f16) or 7 (bf16) (the residual,
-  // |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a pair took ~22.  Left out
-  // of the pair: c3's low part (both), and c1's (bf16), a v (c1lo + c3lo v^2) that moves 2^t by at most 2^-21.9
-  // where an f16 result is nonzero (|v| <= 5.2; f' up to x = 9.5: 2^-19.3, damped there by sigma(-z) < e^-28) and
-  // 2^-20.0 where a bf16 one is (|v| <= 10.4), inside their budgets (2^-21, 2^-18; tests/host/test_sfu_model.cpp:
-  // with the SFU at its worst f' stays at 0.5004 ulp for f16, 0.4999 for bf16).  This spares the device 1 (f16) and
-  // 2 (bf16) instructions.  |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.
-  // r = 1/(1 + E) by rcp alone in f (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f'
-  // (0.5009 without: too close to the bound).  f' takes E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1;
+  // the same argument): g and then t = -a g come as pairs to ~2^-41 from 9 instructions for f16 data (the residual,
+  // |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a pair took ~22.  bf16
+  // data, whose budget is 2^-18, leave out the low parts of c1 and c3 (7 instructions, 2 fewer on the device): the
+  // term left out, v (c1lo + c3lo v^2), moves 2^t by at most 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93)
+  // wherever 2^t is nonzero, whatever the gradient that bwd multiplies; with the SFU at its worst
+  // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.  (For f16, leaving out c3lo alone would add up to
+  // 2^-21.3 where a large gradient makes dy f' a normal f16, |x| up to 6: over f16's 2^-21.)  |x| is clamped to 16
+  // (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f (f16 too: with the SFU
+  // at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without: too close to the bound).  f' takes
+  // E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1;
   // E' < 2^111): with r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
   //   f' = E' r' (1 + r' x z'(x))
   // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
@@ -1678,12 +1679,12 @@ struct GeluTanh {
   ACTBENCH_HOT static float narrow_e(float v) {
     // c1h: a multiple of 2^-17; c3 = c1 a_C, a_C = 0.044715 rounded to f32; kEx2Arg folded in (device bf16: halved)
     constexpr float s = narrow::kEx2Arg<kTinyResults<S>>;
-    constexpr float kC1 = 0x1.26aecp+1f * s, kC1lo = 0x1.5423c2p-22f * s;  // c1 = kC1 + kC1lo
-    constexpr float kC3 = 0x1.a5a7dp-4f * s;  // c3 within 2^-28.5 (its low part is left out: see above)
+    constexpr float kC1 = 0x1.26aecp+1f * s, kC1lo = 0x1.5423c2p-22f * s;
+    constexpr float kC3 = 0x1.a5a7dp-4f * s, kC3lo = -0x1.6c533p-29f * s;
     const float p = v * v;                                            // exact
     const float gh = ::fmaf(kC3, p, kC1);
-    const float gm = ::fmaf(kC3, p, kC1 - gh);  // kC1 - gh exact (see above)
-    const float gl = kTinyResults<S> ? gm : gm + kC1lo;  // bf16: c1's low part left out too
+    float gl = ::fmaf(kC3, p, kC1 - gh);                              // kC1 - gh exact (see above)
+    if constexpr (!kTinyResults<S>) gl += ::fmaf(kC3lo, p, kC1lo);    // bf16: left out (see above)
     const float th = fp::mul(v, gh);                                  // unfused: host and device agree
     const float tl = ::fmaf(v, gl, ::fmaf(v, gh, -th));
     return narrow::exp2_scaled<kTinyResults<S>>(th, tl);

@@ -80,6 +80,39 @@ TEST_P(PreciseVsReferenceSfuWorstCase, WithinBound) {
   }
 }
 
+/// f16 bwd with the gradients of loss-scaled training (f16 gradients are scaled up to keep them out of f16's
+/// subnormals): dy log-uniform in [2^-4, 2^15] with both signs, every f16 x, the SFU at its worst as above.  Where dy
+/// is large, dy f' is a normal f16 although f' alone would round to an f16 subnormal or to 0, so f' must keep its
+/// relative accuracy further out than the accuracy inputs' dy (|dy| < 4) reach.  (bf16 does not hold its bound there:
+/// docs/ACCURACY.md, "bwd".)
+TEST(PreciseVsReferenceSfuWorstCaseF16, BwdWithLossScaledGradients) {
+  const DType t = DType::f16;
+  const auto xs = accuracy_inputs(t, AccuracyMode::sampled, 1);
+  std::vector<std::uint64_t> dys;
+  for (std::uint64_t i = 0; i < 4099; ++i) {  // 4099 magnitudes spread over the range (a stride coprime to 4099)
+    const long double mag = std::pow(2.0L, -4.0L + 19.0L * static_cast<long double>((i * 1543u) % 4099u) / 4099.0L);
+    dys.push_back(encode(t, (i & 1u) ? -mag : mag));
+  }
+  auto& p = narrow::host_perturbation();
+  std::printf("\nprecise f16 bwd, every input, dy log-uniform in [2^-4, 2^15], the SFU at its worst: max ULP\n");
+  for (const auto& info : kCatalog) {
+    double worst = 0;
+    for (int sx : {-1, 1}) {
+      for (int sr : {-1, 1}) {
+        p.exp = float(sx) * narrow::kExpRelErr;
+        p.rcp = float(sr) * narrow::kRcpRelErr;
+        const AccuracyRecord r =
+            test::measure_typed<f16_t>(info.id, Direction::bwd, Variant::precise, xs, dys, true, Params{});
+        worst = std::max(worst, r.max_ulp);
+        EXPECT_TRUE(r.pass) << info.name << " bwd f16, ex2 " << sx << " rcp " << sr << ": " << describe(r);
+      }
+    }
+    p = narrow::Perturbation{};
+    std::printf("%-12s %12.4g\n", info.name, worst);
+  }
+  std::fflush(stdout);
+}
+
 INSTANTIATE_TEST_SUITE_P(SixteenBit, PreciseVsReferenceSfuWorstCase, ::testing::Values(DType::f16, DType::bf16),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
