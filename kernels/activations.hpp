@@ -264,7 +264,7 @@ namespace detail {
 template <class F, class B>
 struct DerivOnBits {
   B value;
-  B deriv(B x) const { return F::deriv_given(x, value); }
+  ACTBENCH_HOT B deriv(B x) const { return F::deriv_given(x, value); }
 };
 }  // namespace detail
 
@@ -1666,11 +1666,11 @@ struct GeluTanh {
   // term left out, v (c1lo + c3lo v^2), moves 2^t by at most 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93)
   // wherever 2^t is nonzero, whatever the gradient that bwd multiplies; with the SFU at its worst
   // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.  (For f16, leaving out c3lo alone would add up to
-  // 2^-21.3 where a large gradient makes dy f' a normal f16, |x| up to 6: over f16's 2^-21.)  |x| is clamped to 16
-  // (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f (f16 too: with the SFU
-  // at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without: too close to the bound).  f' takes
-  // E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1;
-  // E' < 2^111): with r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
+  // 2^-21.3 where a large gradient makes dy f' a normal f16, |x| up to 6: with the SFU's 2^-22, past f16's 2^-21.)
+  // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f
+  // (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without: too close to the
+  // bound).  f' takes E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1; E' < 2^111): with
+  // r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
   //   f' = E' r' (1 + r' x z'(x))
   // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
   // it a polynomial is selected (computed for every element: no divergent branch).
