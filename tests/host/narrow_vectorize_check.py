@@ -4,10 +4,11 @@
 Compiles harness/cpu/launch_f16.cpp and launch_bf16.cpp as the build does (-O3 -ffp-contract=off -fopenmp
 -fno-trapping-math) with -fdump-tree-vect-details and reads, for each run_blocks instantiation of those
 functions (fwd, deriv, bwd; its loop sits in for_blocks' OpenMP body), or run_bits for the ops that run on the
-16-bit bits (relu, relu6; f' of leaky_relu, prelu, hardsigmoid: kernels/bits16.hpp), whether its loop was vectorized: a libm call, an outlined call,
-a branch the compiler cannot if-convert (a constant it did not fold: bf16 relu's bwd once) or prelu's per-element
-channel remainder leaves it scalar (kernels/narrow.hpp, kernels/dtype.hpp, harness/cpu/launch_impl.hpp).  Prints one line per loop;
-exit status 1 if any stays scalar, 2 if the compiler fails.
+16-bit bits (relu, relu6; f' of leaky_relu, prelu, hardsigmoid: kernels/bits16.hpp), whether its loop was
+vectorized: a libm call, an outlined call, a branch the compiler cannot if-convert (a constant it did not fold:
+bf16 relu's bwd once) or prelu's per-element channel remainder leaves it scalar (kernels/narrow.hpp,
+kernels/dtype.hpp, harness/cpu/launch_impl.hpp).  Prints one line per loop; exit status 1 if any stays scalar, 2 if
+the compiler fails.
 
     python3 tests/host/narrow_vectorize_check.py --cxx g++ --cccl /usr/local/cuda/include/cccl [--flags "..."]
 """

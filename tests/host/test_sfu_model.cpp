@@ -50,9 +50,28 @@ TEST(Narrow, PerturbationReachesTheFunctors) {
 // still hold, so it does not rest on the host's libm being better than the device's SFU.
 class PreciseVsReferenceSfuWorstCase : public ::testing::TestWithParam<DType> {};
 
+/// measure() (an AccuracyRecord) run with the host's exp scaled by (1 +- exp_err) and rcp by (1 +- kRcpRelErr), in
+/// the four sign combinations; each must pass (what names the case in a failure).  The worst max ULP; the
+/// perturbation is reset after.
+template <class Measure>
+double worst_with_sfu_at_its_worst(float exp_err, Measure measure, const std::string& what) {
+  auto& p = narrow::host_perturbation();
+  double worst = 0;
+  for (int sx : {-1, 1}) {
+    for (int sr : {-1, 1}) {
+      p.exp = float(sx) * exp_err;
+      p.rcp = float(sr) * narrow::kRcpRelErr;
+      const AccuracyRecord r = measure();
+      worst = std::max(worst, r.max_ulp);
+      EXPECT_TRUE(r.pass) << what << " ex2 " << sx << " rcp " << sr << ": " << describe(r);
+    }
+  }
+  p = narrow::Perturbation{};
+  return worst;
+}
+
 TEST_P(PreciseVsReferenceSfuWorstCase, WithinBound) {
   const DType t = GetParam();
-  auto& p = narrow::host_perturbation();
   // bf16 data take exp<true>, ex2(t/2) squared on the device: twice ex2's error (f16: exp<false>)
   const float exp_err = t == DType::bf16 ? narrow::kExpTinyRelErr : narrow::kExpRelErr;
   std::printf("\nprecise %s, all 65536 inputs, exp perturbed by +-%.3g*2^-22, rcp by +-2^-23: max ULP over "
@@ -61,18 +80,9 @@ TEST_P(PreciseVsReferenceSfuWorstCase, WithinBound) {
   for (const auto& info : kCatalog) {
     std::printf("%-12s", info.name);
     for (Direction d : kAllDirections) {
-      double worst = 0;
-      for (int sx : {-1, 1}) {
-        for (int sr : {-1, 1}) {
-          p.exp = float(sx) * exp_err;
-          p.rcp = float(sr) * narrow::kRcpRelErr;
-          const AccuracyRecord r = measure(t, info.id, d, Variant::precise);
-          worst = std::max(worst, r.max_ulp);
-          EXPECT_TRUE(r.pass) << info.name << " " << to_string(d) << " " << to_string(t) << " ex2 " << sx << " rcp "
-                              << sr << ": " << describe(r);
-        }
-      }
-      p = narrow::Perturbation{};
+      const double worst = worst_with_sfu_at_its_worst(
+          exp_err, [&] { return measure(t, info.id, d, Variant::precise); },
+          std::string(info.name) + " " + to_string(d) + " " + to_string(t));
       std::printf(" %12.4g", worst);
     }
     std::printf("\n");
@@ -93,21 +103,12 @@ TEST(PreciseVsReferenceSfuWorstCaseF16, BwdWithLossScaledGradients) {
     const long double mag = std::pow(2.0L, -4.0L + 19.0L * static_cast<long double>((i * 1543u) % 4099u) / 4099.0L);
     dys.push_back(encode(t, (i & 1u) ? -mag : mag));
   }
-  auto& p = narrow::host_perturbation();
   std::printf("\nprecise f16 bwd, every input, dy log-uniform in [2^-4, 2^15], the SFU at its worst: max ULP\n");
   for (const auto& info : kCatalog) {
-    double worst = 0;
-    for (int sx : {-1, 1}) {
-      for (int sr : {-1, 1}) {
-        p.exp = float(sx) * narrow::kExpRelErr;
-        p.rcp = float(sr) * narrow::kRcpRelErr;
-        const AccuracyRecord r =
-            test::measure_typed<f16_t>(info.id, Direction::bwd, Variant::precise, xs, dys, true, Params{});
-        worst = std::max(worst, r.max_ulp);
-        EXPECT_TRUE(r.pass) << info.name << " bwd f16, ex2 " << sx << " rcp " << sr << ": " << describe(r);
-      }
-    }
-    p = narrow::Perturbation{};
+    const double worst = worst_with_sfu_at_its_worst(
+        narrow::kExpRelErr,
+        [&] { return test::measure_typed<f16_t>(info.id, Direction::bwd, Variant::precise, xs, dys, true, Params{}); },
+        std::string(info.name) + " bwd f16");
     std::printf("%-12s %12.4g\n", info.name, worst);
   }
   std::fflush(stdout);

@@ -703,8 +703,8 @@ def build_rows(arch: str, variants: list[str], dtypes: list[str], jobs: int, nvc
 
 def main(argv: list[str] | None = None) -> int:
     ap = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", default="90", help="SASS architecture, e.g. 80, 90, 100 (default 90)")
     ap.add_argument("--variants", default="precise,fast,textbook", help="comma-separated (default: all)")
     ap.add_argument("--dtypes", default="f16,bf16,f32,f64", help="comma-separated (default: all)")
