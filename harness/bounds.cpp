@@ -43,7 +43,8 @@ constexpr double kFltMin = 1.1754943508222875e-38;      // 2^-126
 /// ulp|abs), with margin: a wider allowance would also hide real failures in the derivative's tail
 /// (textbook gelu'(-6)).  Today only swish' with beta != 1, whose zero moves off the expansions: f16 2^-20,
 /// f64 2^-52.  f32 needs none (kernels/f32 expands f' around its zero in z = beta x, so for every beta); the
-/// f64 and 16-bit gelu', gelu_tanh', mish' and silu' are expanded around their zeros (kernels/activations.hpp).
+/// f64 and 16-bit gelu_tanh', mish' and silu' are expanded around their zeros, and gelu' carries its zero in a factor
+/// a0 - |x| (kernels/activations.hpp).
 double interior_zero_abs(Activation a, DType t, const Params& params) {
   // swish' at beta = 1 (silu') is expanded around its zero in every dtype: no allowance
   if (a == Activation::swish && params.swish_beta == 1.0) return 0.0;
@@ -84,9 +85,10 @@ AccuracyBound precise_bound(Activation a, Direction d, DType t, const Params& pa
       break;
     case DType::f64:
       b.ulp = info(a).bounds.f64_ulp;
-      b.why = "f64: the same formulas in double (fma-compensated arguments and divisions); bound = the maximum "
-              "measured on the host against the long-double reference, rounded up, plus CUDA's extra error over "
-              "glibc (exp/expm1/log1p/tanh 1 ulp, erfc 5 ulp on CUDA)";
+      b.why = "f64: the stable formulas in double (fma-compensated arguments and divisions; kernels/f64/ and "
+              "fitted rational functions where a library call was the cost); bound = the maximum measured on the "
+              "host against the long-double reference, rounded up, plus CUDA's extra error over glibc where a "
+              "library function remains (exp/expm1/log1p/tanh 1 ulp, erfc 5 ulp on CUDA)";
       if (zero)
         b.why += "; for beta != 1, near the interior zero of f' (off the beta = 1 expansion) the terms cancel in "
                  "f64: abs 2^-52 (measured <= 1e-16)";

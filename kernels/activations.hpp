@@ -172,8 +172,9 @@ ACTBENCH_HOT float select_near_zero(float x, float hi, float lo, float w, const 
   return f32::select(::fabsf(u) < w, fp::fma(u, fp::horner(u, q), -lo * q[N - 1]), y);
 }
 
-/// The same for f64 derivatives (gelu', gelu_tanh', silu', mish'): next to their zero the terms of the
-/// formula cancel in double (~1e-16 absolute, many ulp of a small result).  There, for |x - x0| <= 3/8,
+/// The same for f64 derivatives (gelu_tanh', silu', mish'; gelu' carries its zero in a factor instead,
+/// Gelu::deriv_f64_hot): next to their zero the terms of the formula cancel in double (~1e-16 absolute, many ulp
+/// of a small result).  There, for |x - x0| <= 3/8,
 /// f'(x) = u p(u), p the Taylor polynomial at x0 (truncation < 2^-60 relative; tools/gen_f64_zero_coeffs.py),
 /// coefficients highest first: u exact to 0.5 ulp, Horner by explicit fma (no cancellation: p(u) stays
 /// near p(0) on the band), so ~2 ulp, on the host and the device alike.  The band test is on the hot path;
@@ -1281,12 +1282,32 @@ struct HardswishDef : Def<Activation::hardswish> {
   using textbook = HardswishTextbook;
 };
 
+namespace detail {
+// f64 gelu's rational functions P/Q on a = |x| in [0, 37] (Gelu::fwd_f64_hot, deriv_f64_hot), highest degree first,
+// as tools/gen_gelu_coeffs.py prints them; every coefficient is positive (Horner's scheme does not cancel):
+//   K(a) = 1/G(a) - sqrt(2 pi) a = KP/KQ, 2^-56.2 of G, scaled so that KQ(0) = 1.9 and KP(0) = 2 KQ(0) (G(0) = 1/2
+//          exactly; for small a both sit just under a power of two, where a rounding is relatively smallest);
+//   S(a) = L(a) - C = SP/SQ (C = 1/sqrt(2 pi) as a double), 2^-54.4 of L.
+ACTBENCH_TABLE(kGeluF64KP, 2.3797537878559652e-06, 7.310476848111728e-05, 0.0010988290593979919, 0.010500260409304385,
+                0.069980184957867439, 0.33712045374610888, 1.1776368460492905, 2.8994505297100512, 4.6358941358764092,
+                3.7999999999999998);
+ACTBENCH_TABLE(kGeluF64KQ, 9.4938440308438664e-07, 2.9164583016683288e-05, 0.00044026814192928772,
+                0.0042473268806250564, 0.028789100965654714, 0.14269451364005792, 0.52305671404626342,
+                1.4017607418992626, 2.6398999372951395, 3.1832632633122109, 1.8999999999999999);
+ACTBENCH_TABLE(kGeluF64SP, 5.5641425424127365e-07, 1.6310379091284685e-05, 0.00022971871535182049,
+                0.0020217110470447434, 0.012187707815146586, 0.052055797269174447, 0.15750837072394822,
+                0.32645713881168187, 0.42351416945977188, 0.26613571473000158);
+ACTBENCH_TABLE(kGeluF64SQ, 1.8552000871061132e-06, 5.5455155661975263e-05, 0.0007988096105456964,
+                0.0072250565939541182, 0.045105346529508691, 0.20195673210936105, 0.65392584952168897,
+                1.5066354451059738, 2.3569526371498513, 2.2551186673413732, 1.0);
+}  // namespace detail
+
 /// gelu (erf): f = x Phi(x) = x/2 (1 + erf(x/sqrt2)), f' = Phi(x) + x phi(x).
 /// stable: x/2 erfc(-x/sqrt2), with x/sqrt2 exact as hi + lo (erfc(-t - tl) = erfc(-t) +
 /// 2/sqrt(pi) e^-t^2 tl); f' = erfc(..)/2 + x e^(-x^2/2)/sqrt(2 pi) with x^2 exact as hi + lo.
 /// f32 precise: f32::gelu / f32::gelu_deriv (kernels/f32/gelu.hpp: float pairs, no double, <= 2 ulp on
-/// every input).  f64: the same formulas in double; below -37 a scaled tail (tail_f64) so that a subnormal
-/// result rounds once.
+/// every input).  f64: rational functions on |x| <= 37 (fwd_f64_hot, deriv_f64_hot); beyond, the formulas above in
+/// double, and below -37 a scaled tail (tail_f64) so that a subnormal result rounds once.
 /// Source: Hendrycks & Gimpel 2016; torch.nn.GELU(approximate='none').
 template <Variant V>
 struct Gelu {
@@ -1355,35 +1376,63 @@ struct Gelu {
     const C y = M::fma(C(0.5), erfc_neg<M>(x), xphi_c);
     return (y == C(0) && x < C(-1)) ? C(-0.0) : y;  // f' < 0 there: +0 + -0 must stay -0
   }
+  /// f64, |x| <= 37 (the benchmark's data are in [-8, 8]), with a = |x|, E = e^(-a^2/2), G(a) = e^(a^2/2) Phi(-a),
+  /// C = 1/sqrt(2 pi) and a0 the zero of G(a) - a C (f'(-a0) = 0):
+  ///   f  = x - a E G(a) (x < 0: -a E G(a)),  a G = t/(sqrt(2 pi) t + KP(a)), t = a KQ(a)  (KP/KQ = 1/G - sqrt(2 pi) a),
+  ///   f' = x < 0 ? y : 1 - y,  y = E (a0 - a) L(a),  L(a) = (G(a) - a C)/(a0 - a) = C + SP(a)/SQ(a),
+  /// E by f64::exp_pair (-a^2/2 an exact pair), the rational functions of detail::kGeluF64* by Horner's scheme and
+  /// f64::recip, a0 - a exact next to a0 (a0 a double pair): no band around f''s zero.  The forms keep Horner's
+  /// roundings (a few ulp of KQ and KP where their highest terms dominate) small in the result: the relative errors
+  /// of t and of KP enter a G times KP/(sqrt(2 pi) t + KP) (t is in the numerator and the denominator alike; the
+  /// weight is 1 at a = 0, < 0.1 past a = 3); S's enters L times S/L (0.40 at a = 0, less beyond).  f's quotient
+  /// takes one residual step.  No libm call and no branch; the coefficients are ACTBENCH_TABLEs (constant memory on
+  /// the device).  The same bits on host and device but where a reciprocal lies within ~2^-86 of a rounding midpoint
+  /// (f64::recip's seed is the SFU's on the device).  |x| > 37, +-inf, NaN: eval_fwd / eval_deriv, out of line.
+  ACTBENCH_HOT static double e_f64(double a) {  // e^(-a^2/2), a <= 37 (exp_pair's domain ends at a = 37.65)
+    const double m = fp::mul(-0.5, a);  // exact (a subnormal: a^2 vanishes anyway)
+    const double h = fp::mul(a, m);
+    return f64::exp_pair(h, fp::fma(a, m, -h));
+  }
+  static constexpr double kC = 0x1.9884533d43651p-2, kSqrt2Pi = 0x1.40d931ff62706p+1;  // both correctly rounded
+  ACTBENCH_HOT static double fwd_f64_hot(double x) {
+    const double a = ::fabs(x);
+    const double t = fp::mul(a, fp::horner(a, ACTBENCH_TABLE_REF(detail::kGeluF64KQ)));
+    const double d = fp::fma(kSqrt2Pi, t, fp::horner(a, ACTBENCH_TABLE_REF(detail::kGeluF64KP)));
+    const double r = f64::recip(d);
+    const double h0 = fp::mul(t, r);
+    const double h = fp::fma(fp::fma(-d, h0, t), r, h0);  // t/d = a G
+    return fp::fma(-e_f64(a), h, x < 0.0 ? -0.0 : x);  // -0 + -0 for x = -0
+  }
+  ACTBENCH_HOT static double deriv_f64_hot(double x) {
+    constexpr double kA0 = 0x1.80ead197f00b4p-1, kA0lo = -0x1.13e74c58cada8p-56;
+    const double a = ::fabs(x);
+    const double sq = fp::horner(a, ACTBENCH_TABLE_REF(detail::kGeluF64SQ));
+    const double L = fp::fma(fp::horner(a, ACTBENCH_TABLE_REF(detail::kGeluF64SP)), f64::recip(sq), kC);
+    const double d = fp::add(fp::sub(kA0, a), kA0lo);  // a0 - a: kA0 - a exact for a in [a0/2, 2 a0]
+    const double y = fp::mul(fp::mul(e_f64(a), d), L);
+    return x < 0.0 ? y : fp::sub(1.0, y);
+  }
+  ACTBENCH_COLD static double fwd_f64_slow(double x) { return eval_fwd<math<V>, double>(x); }
+  ACTBENCH_COLD static double deriv_f64_slow(double x) { return eval_deriv<math<V>, double>(x); }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
       return f32_parts<false>()(x);
+    } else if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
+      return ::fabs(x) <= 37.0 ? fwd_f64_hot(x) : fwd_f64_slow(x);
     } else {
       return eval_fwd<M, C>(x);
     }
-  }
-  /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
-  ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
-    constexpr double q[20] = {1.4506418938779425e-10, 1.9031984050131398e-9, -1.3969420864262021e-9,
-                              -3.5459866461783866e-8, -1.6044265494246428e-9, 5.7027649792421072e-7,
-                              4.3284506257392275e-7, -7.7484613070037191e-6, -1.1214380188426641e-5,
-                              8.6159478611165716e-5, 0.00018633974623233513, -0.00074482683867468162,
-                              -0.0022395380680734972, 0.0045392283791254156, 0.019421679838189066,
-                              -0.014771522148244338, -0.11400823329722171, -0.018199676398671087,
-                              0.38828498299055200, 0.43149399231404692};
-    return detail::near_zero_f64(x, -0.751791524693564472415, 1.4956759177009883e-17, q);
   }
   template <class C>
   ACTBENCH_HD C deriv(C x) const {
     using M = math<V>;
     if constexpr (detail::kF32<V, C>) {
       return f32_parts<true>()(x);
+    } else if constexpr (V == Variant::precise && std::is_same<C, double>::value) {
+      return ::fabs(x) <= 37.0 ? deriv_f64_hot(x) : deriv_f64_slow(x);
     } else {
-      if constexpr (std::is_same<C, double>::value) {  // next to the zero -0.7518: the expansion
-        if (detail::in_zero_band(x, -0.751791524693564472415)) return deriv_near_zero_f64(x);
-      }
       return eval_deriv<M, C>(x);
     }
   }
@@ -1494,7 +1543,7 @@ struct GeluTextbook {
 struct GeluDef : Def<Activation::gelu> {
   static constexpr ActivationInfo info = {
       id, "gelu", nullptr, "x*Phi(x) = 0.5*x*(1+erf(x/sqrt2))", "Phi(x) + x*phi(x)", "0.5*x*erfc(-x/sqrt2)",
-      "0.5*x*(1+erf(x/sqrt2))", {}, false, true, {kNone, kNone}, -0.7517915241229171, {6.0, 16, 16, 0, 0, 0}};
+      "0.5*x*(1+erf(x/sqrt2))", {}, false, true, {kNone, kNone}, -0.75179152469356447, {5.0, 16, 16, 0, 0, 0}};
   template <Variant V>
   using functor = Gelu<V>;
   using textbook = GeluTextbook;

@@ -28,10 +28,31 @@
 #define ACTBENCH_DEVICE_PASS 0
 #endif
 
-// Hot paths of the f32 kernels and everything they call: always inlined (on the host; ACTBENCH_HD on the device).  On the host GCC's inliner may stop at a large
-// branch-free body, and the outlined call keeps the caller's loop from vectorizing.
+// Hot paths of the f32 kernels and everything they call: always inlined (on the host; ACTBENCH_HD on the device).  On
+// the host GCC's inliner may stop at a large branch-free body, and the outlined call keeps the caller's loop from
+// vectorizing.
 #if defined(__CUDACC__)
 #define ACTBENCH_HOT ACTBENCH_HD
 #else
 #define ACTBENCH_HOT [[gnu::always_inline]] inline
+#endif
+
+// Coefficient tables of the f64 hot paths: ACTBENCH_TABLE(name, c0, c1, ...) declares one at namespace scope, and
+// ACTBENCH_TABLE_REF(name) names it where it is used.  Under nvcc there are two: name_device in constant memory (not
+// const, so that nvcc does not fold it back into literals; static, as whole-program compilation wants), which nvcc
+// loads into uniform registers before a kernel's loop over its elements (or with one LDC per use where those run
+// short) rather than materializing each literal double by immediate moves at every use (sm_90 SASS), and name_host,
+// an inline constexpr twin: constants of the code that the host compiler vectorizes.  Only the use depends on
+// __CUDA_ARCH__, not the declarations (the CUDA Programming Guide's rule for __constant__ variables).
+#if defined(__CUDACC__)
+#define ACTBENCH_TABLE(name, ...)                             \
+  static __constant__ double name##_device[] = {__VA_ARGS__}; \
+  inline constexpr double name##_host[] = {__VA_ARGS__}
+#else
+#define ACTBENCH_TABLE(name, ...) inline constexpr double name##_host[] = {__VA_ARGS__}
+#endif
+#if defined(__CUDA_ARCH__)
+#define ACTBENCH_TABLE_REF(name) name##_device
+#else
+#define ACTBENCH_TABLE_REF(name) name##_host
 #endif

@@ -4,7 +4,9 @@
 gelu', gelu_tanh', silu' (swish' at beta = 1) and mish' each have one zero x0 on the negative axis; next to it
 the terms of f' cancel in double and the relative error explodes.  There f'(x) = u p(u) with u = x - x0
 (x0 = hi + lo as a double pair, x - hi exact), p the Taylor polynomial of f'(x)/u at x0 of the degree that
-makes its truncation < 2^-60 relative on |u| <= R.  Prints the C++ arrays (highest coefficient first).
+makes its truncation < 2^-60 relative on |u| <= R.  Prints the C++ arrays (highest coefficient first): the f64
+kernels' (not gelu's, whose f64 f' carries the zero in a factor a0 - a, tools/gen_gelu_coeffs.py) and the
+long-double reference's.
 
     python3 tools/gen_f64_zero_coeffs.py
 """
@@ -32,7 +34,7 @@ FUNCS = {
 
 
 def main():
-    """Per function: the f64 kernel's arrays (truncation < 2^-60) and the long-double reference's
+    """Per function: the f64 kernel's arrays (truncation < 2^-60; none for gelu) and the long-double reference's
     (harness/reference.cpp: truncation < 2^-68, coefficients to 21 digits, x0 as a long-double pair)."""
     for name, (fp, guess) in FUNCS.items():
         x0 = mp.findroot(fp, guess)
@@ -40,6 +42,8 @@ def main():
         assert abs(c[0]) < mp.mpf(10) ** -50, (name, c[0])
         q = c[1:]  # f'/u = q[0] + q[1] u + ...
         for kind, bits, digits, suffix in (("kernel, double", 60, 17, ""), ("reference, long double", 68, 21, "L")):
+            if name == "gelu" and not suffix:  # Gelu::deriv_f64_hot carries the zero in a0 - a: no band
+                continue
             deg = next(k for k in range(4, 42) if all(abs(q[j]) * R**j < abs(q[0]) * mp.mpf(2) ** -bits
                                                      for j in range(k + 1, 43)))
             if suffix:  # long double: hi to its 64-bit significand

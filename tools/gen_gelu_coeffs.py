@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Coefficients of kernels/f32/gelu.hpp (f32 gelu, gelu_tanh), of the short exp in kernels/f32/exp.hpp (exp_m1r2)
-and of the 16-bit Gelu paths (kernels/activations.hpp).
+"""Coefficients of kernels/f32/gelu.hpp (f32 gelu, gelu_tanh), of the short exp in kernels/f32/exp.hpp (exp_m1r2),
+of the 16-bit Gelu paths and of f64 gelu's rational functions (kernels/activations.hpp).
 
 Every polynomial is fitted with mpmath (50 digits) by weighted least squares on Chebyshev nodes, pushed towards minimax
 by Lawson's reweighting, and its coefficients are rounded to f32 one at a time from the lowest degree up, the others
 refitted after each rounding (so that the rounding of the leading terms is compensated).  Printed per polynomial:
 the f32 coefficients, lowest degree first (the kernels evaluate them highest first), and the maximum error of the
-polynomial with those coefficients on a dense grid (relative to the quantity named), in powers of 2.
+polynomial with those coefficients on a dense grid (relative to the quantity named), in powers of 2.  f64 gelu's
+rational functions (below) are printed as the kernel holds them: doubles, highest degree first.
 
 Notation (kernels/f32/gelu.hpp): a = |x|, c = 1/sqrt(2 pi), G(a) = e^(a^2/2) Phi(-a) (so Phi(-a) = e^(-a^2/2) G(a)),
 a0 = 0.7517915... the zero of G(a) - a c (gelu'(-a0) = 0), w_d = a/(a + d).
@@ -15,6 +16,10 @@ a0 = 0.7517915... the zero of G(a) - a c (gelu'(-a0) = 0), w_d = a/(a + d).
     gelu_tanh z = x (K + c3 x^2), K = Kh + Kl (Kh a multiple of 2^-20), c3 = K a as an exact f32 pair
     gelu_tanh' next to its zero x0: f'(x0 + u) = u (c0 + u P1(u))
     exp       e^r = 1 + r + r^2 p(r) on |r| <= ln2/2 (p of degree 4)
+    f64 gelu  K = 1/G(a) - sqrt(2 pi) a and S = L(a) - C as rational functions P/Q of degrees 9/10 on [0, 37],
+              double coefficients: a linearized least-squares fit (Loeb: P - target Q, weighted by 1/(target Q) of
+              the last iteration and by what the error costs f or f') with Lawson's reweighting towards minimax;
+              the printed error is with the double coefficients, relative to G or L, on a dense grid
 
     python3 tools/gen_gelu_coeffs.py          (needs mpmath and numpy; about a minute)
 """
@@ -127,6 +132,56 @@ def gelu_deriv_poly(d, amax, deg, wc, name, half=0.5):
     show(f"{name} (a/(a+{d}), a <= {amax}, v = w - {wc})", coeffs, err, "relative to L")
 
 
+def rational_f64(target, weight, hi, m, n, p0=None, scale=1, iters=25):
+    """Double coefficients (lowest degree first) of P (degree m) and Q (degree n) with P/Q ~ target on [0, hi]: the
+    relative error times weight near minimax; Q(0) = 1 (P(0) = p0 when given) in the fit, then both multiplied by
+    scale and rounded to double; and that error with the rounded coefficients on a dense grid."""
+    hi = mp.mpf(hi)
+    nodes = 8 * (m + n + 2)
+    xs = [hi / 2 + hi / 2 * mp.cos(mp.pi * (k + mp.mpf(0.5)) / nodes) for k in range(nodes)] + [mp.mpf(0), hi]
+    ys = [target(x) for x in xs]
+    ws = [weight(x) for x in xs]
+    first = 0 if p0 is None else 1  # P(0) fixed: not a free coefficient
+    q_prev = [mp.mpf(1)] * len(xs)
+    lw = [mp.mpf(1)] * len(xs)
+    best = None
+    for _ in range(iters):
+        A = mp.matrix(len(xs), m + 1 + n - first)
+        b = mp.matrix(len(xs), 1)
+        for i, x in enumerate(xs):
+            s = mp.sqrt(lw[i]) * ws[i] / (abs(ys[i]) * q_prev[i])
+            for k in range(first, m + 1):
+                A[i, k - first] = s * x**k
+            for k in range(1, n + 1):
+                A[i, m + k - first] = -s * ys[i] * x**k
+            b[i] = s * (ys[i] - (p0 or 0))
+        sol = mp.qr_solve(A, b)[0]
+        p = ([mp.mpf(p0)] if first else []) + [sol[k - first] for k in range(first, m + 1)]
+        q = [mp.mpf(1)] + [sol[m + k - first] for k in range(1, n + 1)]
+        p = [mp.mpf(float(c * scale)) for c in p]
+        q = [mp.mpf(float(c * scale)) for c in q]
+        qv = [mp.polyval(q[::-1], x) for x in xs]
+        errs = [abs(mp.polyval(p[::-1], x) / (qv[i] * ys[i]) - 1) * ws[i] for i, x in enumerate(xs)]
+        e = max(errs)
+        if best is None or e < best[0]:
+            best = (e, p, q)
+        q_prev = [abs(v) / scale for v in qv]
+        lw = [v * (er / e) + mp.mpf(10) ** -30 for v, er in zip(lw, errs, strict=True)]
+        total = sum(lw)
+        lw = [v / total * len(xs) for v in lw]
+    _, p, q = best
+    err = max(abs(mp.polyval(p[::-1], x) / (mp.polyval(q[::-1], x) * target(x)) - 1) * weight(x)
+              for x in (hi * i / 4000 for i in range(4001)))
+    return [float(c) for c in p], [float(c) for c in q], float(err)
+
+
+def show_rational(name, p, q, err, what):
+    """The arrays as kernels/activations.hpp holds them (highest degree first)."""
+    print(f"{name}: max error {what} 2^{np.log2(err):.1f}")
+    for label, cs in (("P", p), ("Q", q)):
+        print(f"  {label}: " + ", ".join(f"{c:.17g}" for c in reversed(cs)))
+
+
 KC = mp.mpf(f32(mp.sqrt(2 / mp.pi)))  # the kernel's and the reference's rounded constants
 AC = mp.mpf(f32(0.044715))
 
@@ -188,6 +243,27 @@ def main():
     gelu_fwd_poly(3, 14.6, 6, mp.mpf(0.375), "Gelu::fwd_narrow bf16 P")
     gelu_deriv_poly(4, 6, 7, mp.mpf(0.3125), "Gelu::deriv_narrow f16 L", half=0)
     gelu_deriv_poly(3, 14.6, 5, mp.mpf(0.375), "Gelu::deriv_narrow bf16 L", half=0)
+
+    # f64 (kernels/activations.hpp, Gelu::fwd_f64_hot / deriv_f64_hot), with C and sqrt(2 pi) as the kernel rounds
+    # them: a G(a) = t/(sqrt(2 pi) t + P) with t = a Q, i.e. P/Q = 1/G(a) - sqrt(2 pi) a (P(0) = 2: G(0) = 1/2 exactly;
+    # P and Q scaled by 1.9, so that Q and P start just under a power of two, where their roundings are the
+    # smallest relative ones); its error enters G times P/(sqrt(2 pi) t + P) = K G.  f' = E (a0 - a) L with L = C + S,
+    # S(a) = (G(a) - a0 C)/(a0 - a) + (C - fl(C)): S's error enters L times S/L.
+    a0h = float(A0)
+    print(f"f64 a0: hi {a0h.hex()}, lo {float(A0 - mp.mpf(a0h)).hex()}")
+    cd, sqrt2pi = mp.mpf(float(C)), mp.mpf(float(mp.sqrt(2 * mp.pi)))
+    print(f"f64 C = {float(cd).hex()}, sqrt(2 pi) = {float(sqrt2pi).hex()}")
+
+    def k64(a):
+        return 1 / G(a) - sqrt2pi * a
+
+    def s64(a):
+        return L(a) - cd
+
+    show_rational("Gelu f64 K = P/Q on [0, 37]", *rational_f64(k64, lambda a: k64(a) * G(a), 37, 9, 10, p0=2,
+                                                                scale=mp.mpf(1.9)), "relative to G")
+    show_rational("Gelu f64 S = P/Q on [0, 37]", *rational_f64(s64, lambda a: s64(a) / L(a), 37, 9, 10),
+                  "relative to L")
 
 
 if __name__ == "__main__":

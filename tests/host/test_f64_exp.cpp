@@ -1,7 +1,7 @@
 // kernels/f64/exp.hpp: f64::exp_pair against long double's expl over xh in [-708, 709] and |xh| <= 1/2, with
-// and without a low part; kernels/f64/recip.hpp: f64::recip_pair, and its independence of the seed;
-// kernels/f64/log.hpp: f64::log1p_unit; and the f64 paths that use them (softplus fwd, gelu_tanh fwd and deriv,
-// mish fwd and deriv) against the reference over their hot ranges.
+// and without a low part; kernels/f64/recip.hpp: f64::recip_pair and f64::recip, and their independence of the
+// seed; kernels/f64/log.hpp: f64::log1p_unit; and the f64 paths that use them (softplus fwd, gelu fwd and deriv,
+// gelu_tanh fwd and deriv, mish fwd and deriv) against the reference over their hot ranges.
 #include "harness/bounds.hpp"
 #include "harness/reference.hpp"
 #include "harness/ulp.hpp"
@@ -71,7 +71,7 @@ TEST(F64RecipPair, CorrectlyRoundedWhateverTheSeed) {
   std::uniform_real_distribution<double> unit(1.0, 2.0), low(-1.0, 1.0);
   std::uniform_int_distribution<int> scale(-120, 120);
   double worst = 0;
-  int differ = 0;
+  int differ = 0, checks = 0;
   for (int i = 0; i < 2000000; ++i) {
     // [1, 2] (gelu_tanh's 1 + e) and the whole documented range; a low part up to an ulp of d, or none
     const double d = std::ldexp(unit(gen), i % 2 ? 0 : scale(gen));
@@ -85,15 +85,29 @@ TEST(F64RecipPair, CorrectlyRoundedWhateverTheSeed) {
     // the device's seed (rcp.approx.ftz.f32, 2^-23) differs from the host's IEEE quotient: seeds 2 float ulps off
     // either way give the same double
     const double seed = static_cast<double>(static_cast<float>(1.0 / static_cast<float>(d)));
-    for (double f : {1.0 - 0x1p-22, 1.0 + 0x1p-22}) differ += f64::recip_pair_from(d, dl, seed * f) != y;
+    for (double f : {1.0 - 0x1p-22, 1.0 + 0x1p-22}) {
+      differ += f64::recip_pair_from(d, dl, seed * f) != y;
+      ++checks;
+      if (dl == 0.0) {  // f64::recip: recip_pair less dl's steps
+        differ += f64::recip_from(d, seed * f) != y;
+        ++checks;
+      }
+    }
+    if (dl == 0.0) {
+      differ += f64::recip(d) != y;
+      ++checks;
+    }
   }
-  std::printf("f64::recip_pair: max %.6f ulp; %d of 4000000 perturbed seeds changed the result\n", worst, differ);
+  std::printf("f64::recip_pair: max %.6f ulp; %d of %d results from perturbed seeds (and f64::recip's) differ\n", worst,
+              differ, checks);
   EXPECT_LT(worst, 0.5 + 0x1p-9);  // the reference's own: d + dl can need 106 bits, long double has 64
   EXPECT_EQ(differ, 0);
   EXPECT_EQ(f64::recip_pair(1.0, 0.0), 1.0);
   EXPECT_EQ(f64::recip_pair(2.0, 0.0), 0.5);
   EXPECT_EQ(f64::recip_pair(3.0, 0.0), 1.0 / 3.0);
   EXPECT_TRUE(std::isnan(f64::recip_pair(NAN, 0.0)));
+  EXPECT_EQ(f64::recip(3.0), 1.0 / 3.0);
+  EXPECT_TRUE(std::isnan(f64::recip(NAN)));
 }
 
 TEST(F64Log1pUnit, WithinAnUlp) {
@@ -154,6 +168,47 @@ TEST(F64Softplus, HotRangeWithinBound) {
   EXPECT_EQ(sp.fwd(INFINITY), INFINITY);
   EXPECT_EQ(sp.fwd(-INFINITY), 0.0);
   EXPECT_TRUE(std::isnan(sp.fwd(std::nan(""))));
+}
+
+TEST(F64Gelu, HotRangeWithinBound) {
+  const Gelu<Variant::precise> g;
+  std::mt19937_64 gen(20261206);
+  std::uniform_real_distribution<double> data(-8.0, 8.0), small(-1.0, 1.0);
+  // the worst inputs of random searches with this code: f 4.16 ulp (30M points of [-1, 1]), f' 3.79 (30M of
+  // [-8.5, 8.5])
+  const double known[] = {-0.065836525433933368, -4.992092746977681};
+  for (Direction d : {Direction::fwd, Direction::deriv}) {
+    const int n = 1000000;
+    // the hot range |x| <= 37 (a grid, both ends), the benchmark's [-8, 8] and [-1, 1], where f's roundings weigh
+    // most, at random, f''s zero at -0.7518, the least subnormals, the known inputs
+    expect_within_bound(
+        Activation::gelu, d, "[-37, 37]", 3 * n + 5,
+        [&](int i) {
+          return i <= n           ? -37.0 + 74.0 * i / n
+                 : i <= 2 * n     ? data(gen)
+                 : i < 3 * n      ? small(gen)
+                 : i == 3 * n     ? -0.75179152469356447
+                 : i == 3 * n + 1 ? 0x1p-1074
+                 : i == 3 * n + 2 ? -0x1p-1074
+                                  : known[i - 3 * n - 3];
+        },
+        [&](double x) { return d == Direction::fwd ? g.fwd(x) : g.deriv(x); });
+  }
+  EXPECT_TRUE(std::signbit(g.fwd(-0.0)));
+  EXPECT_FALSE(std::signbit(g.fwd(0.0)));
+  EXPECT_EQ(g.fwd(37.0), 37.0);
+  EXPECT_EQ(g.fwd(std::nextafter(37.0, 38.0)), std::nextafter(37.0, 38.0));  // past the hot range: eval_fwd
+  EXPECT_LT(g.fwd(-37.0), 0.0);
+  EXPECT_EQ(g.deriv(0.0), 0.5);
+  EXPECT_EQ(g.deriv(-0.0), 0.5);
+  EXPECT_EQ(g.deriv(37.0), 1.0);
+  EXPECT_LT(g.deriv(-37.0), 0.0);
+  EXPECT_EQ(g.fwd(INFINITY), INFINITY);
+  EXPECT_TRUE(std::signbit(g.fwd(-INFINITY)));
+  EXPECT_TRUE(std::isnan(g.fwd(std::nan(""))));
+  EXPECT_TRUE(std::isnan(g.deriv(std::nan(""))));
+  // the hot path's E at its end, a = 37, is normal (exp_pair's domain ends at a = 37.65)
+  EXPECT_GE(Gelu<Variant::precise>::e_f64(37.0), 0x1p-1022);
 }
 
 TEST(F64GeluTanh, HotRangeWithinBound) {
