@@ -2,7 +2,7 @@
 //
 // The f64 precise paths otherwise call the CUDA/libm double exp, whose device code is long (integer work
 // for the scaling and the range checks) and whose result the host cannot reproduce bit for bit.  This one
-// is a Cody-Waite reduction and a short fitted polynomial: the same bits on host and device, no branch, no table.
+// is a Cody-Waite reduction and a short fitted polynomial: the same bits on host and device, no branch, no lookup.
 #pragma once
 
 #include "kernels/config.hpp"
@@ -21,6 +21,13 @@ inline constexpr double kLn2Lo = 0x1.abc9ep-56;                   // ln2 - kLn2 
 inline constexpr double kShift = 0x1.8p52;                        // 1.5 * 2^52: adding it rounds to an integer
 inline constexpr std::uint64_t kShiftBits = 0x4338000000000000u;  // its bits
 
+/// exp_pair's Q, r^12 .. r^3 then 1/2, (e^r - 1 - r)/r^2 (highest first), as an ACTBENCH_TABLE (kernels/config.hpp):
+/// in constant memory on the device, where its full-width doubles would otherwise be built by immediate moves at
+/// every use.
+ACTBENCH_TABLE(kExpQ, 0x1.1f678p-29, 0x1.af246p-26, 0x1.27e4e0f43a39bp-22, 0x1.71de164229c36p-19,
+               0x1.a01a01a515263p-16, 0x1.a01a01a5b3952p-13, 0x1.6c16c16c1663fp-10, 0x1.1111111110ba9p-7,
+               0x1.5555555555555p-5, 0x1.5555555555556p-3, 0.5);
+
 /// e^(xh + xl) for xh in [-708.74, 709.43], where j = round(xh kL2E) is in [-1022, 1023] (below -708.40, the
 /// result is under 2^-1022 and rounded twice, into m and into the subnormal range; past the ends the scale's
 /// bits give 0 or inf, then wrap: callers keep xh inside, theirs stay within [-700, 603]) and |xl| <= 2^-30
@@ -35,18 +42,7 @@ ACTBENCH_HOT double exp_pair(double xh, double xl) {
   const double j = fp::sub(T, kShift);
   const double rh = fp::fma(-j, kLn2, xh);  // exact
   const double rl = fp::fma(-j, kLn2Lo, xl);
-  constexpr double kQ[] = {0x1.1f678p-29,
-                           0x1.af246p-26,
-                           0x1.27e4e0f43a39bp-22,
-                           0x1.71de164229c36p-19,
-                           0x1.a01a01a515263p-16,
-                           0x1.a01a01a5b3952p-13,
-                           0x1.6c16c16c1663fp-10,
-                           0x1.1111111110ba9p-7,
-                           0x1.5555555555555p-5,
-                           0x1.5555555555556p-3,
-                           0.5};  // r^12 .. r^3, then 1/2: (e^r - 1 - r)/r^2
-  const double p = fp::horner(rh, kQ);
+  const double p = fp::horner(rh, ACTBENCH_TABLE_REF(kExpQ));
   // e^(rh + rl) = (1 + rh) + rh^2 p + rl e^rh: 1 + rh = A + Al exactly (Fast2Sum, |rh| < 1), the small terms
   // (< 0.07) summed into Al, and A + that rounded once
   const double A = fp::add(1.0, rh);
