@@ -36,15 +36,16 @@ def simd_lines():
 
 def loops(dump, element_lines):
     """{(function, direction): vectorized} for the precise run_blocks / run_bits loops in a vect dump (functors with a
-    Variant parameter: the precise one, 0; LeakyReluOf: its double form; functors without one have a single form).  Vectorized: a loop of the
-    function was, and no element loop (element_lines: one body can hold several, e.g. prelu bwd's with and without
-    the dalpha sums) was left scalar."""
+    Variant parameter: the precise one, 0; LeakyReluOf: its double form; functors without one have a single form).
+    Vectorized: a loop of the function was, and no element loop (element_lines: one body can hold several, e.g.
+    prelu bwd's with and without the dalpha sums) was left scalar."""
     found = {}
     for part in re.split(r"\n;; Function ", dump)[1:]:
         name = part.split("\n", 1)[0]
         if "for_blocks" not in name or "_omp_fn" not in name:
             continue
-        m = re.search(r"run_(?:blocks|bits)INS_9ElementOpINS_\d+(\w+?)(?:I(?:LNS_7VariantE0E|d)E)?ELNS_9DirectionE(\d)", name)
+        m = re.search(r"run_(?:blocks|bits)INS_9ElementOpINS_\d+(\w+?)(?:I(?:LNS_7VariantE0E|d)E)?ELNS_9DirectionE(\d)",
+                      name)
         if m and m.group(1) in FUNCTIONS:
             scalar = {int(x) for x in re.findall(r"launch_impl\.hpp:(\d+):\d+: missed: +couldn't vectorize loop", part)}
             found[(m.group(1), DIRECTIONS[int(m.group(2))])] = "LOOP VECTORIZED" in part and not scalar & element_lines
@@ -64,11 +65,12 @@ def main():
         # inside the element loop); bf16's chunks need AVX2 only
         for t, extra in [("f16", ["-mf16c"]), ("f16", []), ("bf16", [])]:
             dump = os.path.join(tmp, f"{t}{len(extra)}.vect")
-            cmd = [a.cxx, "-std=c++17", "-O3", "-ffp-contract=off", "-fopenmp", "-fno-trapping-math", *a.flags.split(), *extra,
+            cmd = [a.cxx, "-std=c++17", "-O3", "-ffp-contract=off", "-fopenmp", "-fno-trapping-math", *a.flags.split(),
+                   *extra,
                    "-DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP", "-DTHRUST_HOST_SYSTEM=THRUST_HOST_SYSTEM_CPP",
                    "-I", ROOT, "-isystem", a.cccl, f"-fdump-tree-vect-details={dump}", "-c",
                    os.path.join(ROOT, "harness", "cpu", f"launch_{t}.cpp"), "-o", os.path.join(tmp, f"{t}.o")]
-            r = subprocess.run(cmd, capture_output=True, text=True)
+            r = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if r.returncode != 0:
                 print(r.stderr[-4000:])
                 return 2
@@ -78,7 +80,8 @@ def main():
             for fn in FUNCTIONS:
                 for d in DIRECTIONS:
                     v = found.get((fn, d))
-                    print(f"{label:9} {fn:10} {d:6} {'vectorized' if v else ('SCALAR' if v is not None else 'NOT FOUND')}")
+                    state = "vectorized" if v else ("SCALAR" if v is not None else "NOT FOUND")
+                    print(f"{label:9} {fn:10} {d:6} {state}")
                     bad += not v
     print(f"{bad} loop(s) not vectorized" if bad else "every loop vectorized")
     return 1 if bad else 0
