@@ -1389,9 +1389,8 @@ struct Gelu {
   /// the device).  The same bits on host and device but where a reciprocal lies within ~2^-86 of a rounding midpoint
   /// (f64::recip's seed is the SFU's on the device).  |x| > 37, +-inf, NaN: eval_fwd / eval_deriv, out of line.
   ACTBENCH_HOT static double e_f64(double a) {  // e^(-a^2/2), a <= 37 (exp_pair's domain ends at a = 37.65)
-    const double m = fp::mul(-0.5, a);  // exact (a subnormal: a^2 vanishes anyway)
-    const double h = fp::mul(a, m);
-    return f64::exp_pair(h, fp::fma(a, m, -h));
+    const auto h = fp::two_prod(a, fp::mul(-0.5, a));  // -0.5 a exact (a subnormal: a^2 vanishes anyway)
+    return f64::exp_pair(h.hi, h.lo);
   }
   static constexpr double kC = 0x1.9884533d43651p-2, kSqrt2Pi = 0x1.40d931ff62706p+1;  // both correctly rounded
   ACTBENCH_HOT static double fwd_f64_hot(double x) {

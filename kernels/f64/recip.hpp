@@ -14,9 +14,15 @@
 namespace actbench {
 namespace f64 {
 
+/// One Newton step for 1/d from r ~ 1/d: r + r (1 - d r), two fma.
+ACTBENCH_HOT double newton_step(double d, double r) { return fp::fma(r, fp::fma(-d, r, 1.0), r); }
+
+/// The seed of 1/d: the f32 reciprocal of d rounded to float (narrow::rcp_normal: the SFU's on the device).
+ACTBENCH_HOT double recip_seed(double d) { return static_cast<double>(narrow::rcp_normal(static_cast<float>(d))); }
+
 /// The two Newton steps from a seed r0 ~ 1/d (the second one takes dl in).
 ACTBENCH_HOT double recip_pair_from(double d, double dl, double r0) {
-  const double r1 = fp::fma(r0, fp::fma(-d, r0, 1.0), r0);
+  const double r1 = newton_step(d, r0);
   return fp::fma(r1, fp::fma(-dl, r1, fp::fma(-d, r1, 1.0)), r1);
 }
 
@@ -27,18 +33,15 @@ ACTBENCH_HOT double recip_pair_from(double d, double dl, double r0) {
 /// (whose seeds differ) agree bit for bit except in such cases (tests/host/test_f64_exp.cpp perturbs the seed).
 /// NaN propagates.
 ACTBENCH_HOT double recip_pair(double d, double dl) {
-  return recip_pair_from(d, dl, static_cast<double>(narrow::rcp_normal(static_cast<float>(d))));
+  return recip_pair_from(d, dl, recip_seed(d));
 }
 
 /// 1/d without a low part: recip_pair's steps less the fma that takes dl in (4 fma), from a seed r0 ~ 1/d.
-ACTBENCH_HOT double recip_from(double d, double r0) {
-  const double r1 = fp::fma(r0, fp::fma(-d, r0, 1.0), r0);
-  return fp::fma(r1, fp::fma(-d, r1, 1.0), r1);
-}
+ACTBENCH_HOT double recip_from(double d, double r0) { return newton_step(d, newton_step(d, r0)); }
 
 /// recip_pair(d, 0) in one fma fewer: the same range, rounding and seed independence.
 ACTBENCH_HOT double recip(double d) {
-  return recip_from(d, static_cast<double>(narrow::rcp_normal(static_cast<float>(d))));
+  return recip_from(d, recip_seed(d));
 }
 
 }  // namespace f64
