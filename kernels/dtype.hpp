@@ -104,6 +104,13 @@ ACTBENCH_HD float bf16_bits_to_f32(std::uint16_t b) {
   return bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
 }
 
+/// Lane k of two bf16 values packed in a 32-bit word (k = 0: the low half, the element at the lower address) as a
+/// float: a shift, or for k = 1 a mask, one instruction each (elementwise.cuh; widened from 16-bit halves, the
+/// high one took a PRMT and a shift on sm_90).
+ACTBENCH_HD float bf16_word_lane(std::uint32_t w, int k) {
+  return bit_cast<float>(k == 0 ? w << 16 : w & 0xffff0000u);
+}
+
 }  // namespace detail
 
 /// Runtime tag of an element type; codes ("f32", "bf16", ...) are used everywhere.

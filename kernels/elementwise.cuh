@@ -103,14 +103,36 @@ __device__ __forceinline__ void apply_one(const Op& op, const typename Op::stora
   }
 }
 
+/// Whether an op takes its inputs in the compute type too (ElementOp::at_compute; the copies do not).
+template <class Op, class = void>
+struct takes_compute : std::false_type {};
+template <class Op>
+struct takes_compute<Op, std::void_t<decltype(std::declval<const Op&>().at_compute(
+                             std::int64_t{}, std::declval<typename Op::compute_t>()))>> : std::true_type {};
+
+/// Element k of a bf16 vector as a float, from the 32-bit words of the load itself (a word rebuilt from the
+/// vector's 16-bit elements, as vec_word does, reaches ptxas as two halves, and the high one is widened by a PRMT
+/// and a shift): half an instruction per element fewer in every bf16 op (tools/sass/sass_model.py).
+__device__ __forceinline__ float bf16_lane(const Vec<bf16_t>& v, int k) {
+  const uint4 u = actbench::bit_cast<uint4>(v);
+  const unsigned int w[4] = {u.x, u.y, u.z, u.w};
+  return actbench::detail::bf16_word_lane(w[k / 2], k % 2);
+}
+
 /// The kW elements of one vector whose first element has global index i0.
 template <class Op, class T = typename Op::storage_t>
 __device__ __forceinline__ Vec<T> apply_vec(const Op& op, const Vec<T>& a, const Vec<T>& b, std::int64_t i0) {
+  constexpr bool kWords = std::is_same<T, bf16_t>::value && takes_compute<Op>::value;
   Vec<T> r;
 #pragma unroll
   for (int k = 0; k < Vec<T>::width; ++k) {
-    if constexpr (Op::direction == Direction::bwd) {
+    if constexpr (Op::direction == Direction::bwd && kWords) {
+      r.v[k] = op.at_compute(i0 + k, bf16_lane(a, k), bf16_lane(b, k));
+    } else if constexpr (Op::direction == Direction::bwd) {
       r.v[k] = op.at(i0 + k, a.v[k], b.v[k]);
+    } else if constexpr (kWords) {
+      (void)b;
+      r.v[k] = op.at_compute(i0 + k, bf16_lane(a, k));
     } else {
       (void)b;
       r.v[k] = op.at(i0 + k, a.v[k]);

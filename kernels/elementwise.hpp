@@ -124,12 +124,15 @@ struct ElementOp {
     return dy * parts().hot(x);  // as eval()
   }
   /// fwd / deriv of element i.
-  ACTBENCH_HOT T at(std::int64_t i, T x) const {
-    return traits::from_compute(eval(functor(i), traits::to_compute(x)));
-  }
+  ACTBENCH_HOT T at(std::int64_t i, T x) const { return at_compute(i, traits::to_compute(x)); }
   /// bwd of element i: dx = dy * f'(x).
   ACTBENCH_HOT T at(std::int64_t i, T x, T dy) const {
-    return traits::from_compute(eval(functor(i), traits::to_compute(x), traits::to_compute(dy)));
+    return at_compute(i, traits::to_compute(x), traits::to_compute(dy));
+  }
+  /// The same from inputs already in compute_t (a loop that widens its storage words itself, elementwise.cuh).
+  ACTBENCH_HOT T at_compute(std::int64_t i, compute_t x) const { return traits::from_compute(eval(functor(i), x)); }
+  ACTBENCH_HOT T at_compute(std::int64_t i, compute_t x, compute_t dy) const {
+    return traits::from_compute(eval(functor(i), x, dy));
   }
   // Index-free forms for thrust::transform (not for per-channel activations).
   template <bool PC = per_channel, std::enable_if_t<!PC, int> = 0>

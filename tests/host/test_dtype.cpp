@@ -1,7 +1,7 @@
 // The host's f16 <-> f32 conversions (kernels/dtype.hpp), branch-free so that the cpu backend's loops
 // vectorize, against the plain algorithm they replaced (branches, a normalising loop): every f16 bit
 // pattern, and f32 values on and next to every f16 rounding boundary, the special values, and a
-// pseudo-random sweep of f32 bit patterns.
+// pseudo-random sweep of f32 bit patterns; and the device's bf16 widening from packed words.
 #include "kernels/bits16.hpp"
 #include "kernels/dtype.hpp"
 
@@ -59,6 +59,18 @@ TEST(DType, F16ToF32EveryBitPattern) {
   for (std::uint32_t h = 0; h < 0x10000u; ++h) {
     const auto b = static_cast<std::uint16_t>(h);
     ASSERT_EQ(bit_cast<std::uint32_t>(detail::f16_bits_to_f32(b)), ref_f16_to_f32_bits(b)) << std::hex << h;
+  }
+}
+
+// The device kernel widens bf16 elements two at a time from 32-bit words (elementwise.cuh: bf16_lane): each lane
+// of every word whose other half is a few patterns, bit for bit the element widened on its own.
+TEST(DType, Bf16WordLanesAreTheElements) {
+  for (std::uint32_t b = 0; b < 0x10000u; ++b) {
+    const std::uint32_t want = bit_cast<std::uint32_t>(detail::bf16_bits_to_f32(static_cast<std::uint16_t>(b)));
+    for (const std::uint32_t other : {0x0000u, 0x0001u, 0x8000u, 0x7fc0u, 0xffffu, b ^ 0x5a5au}) {
+      ASSERT_EQ(bit_cast<std::uint32_t>(detail::bf16_word_lane(b | (other << 16), 0)), want) << std::hex << b;
+      ASSERT_EQ(bit_cast<std::uint32_t>(detail::bf16_word_lane(other | (b << 16), 1)), want) << std::hex << b;
+    }
   }
 }
 
