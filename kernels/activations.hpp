@@ -630,23 +630,22 @@ struct Celu {
     return e == M::template infinity<C>() ? e : M::fma(e, ql, e);  // alpha < 0: inf, not inf - inf
   }
   // 16-bit: q = x/alpha by narrow::div (fwd: narrow::expm1_ratio_times); the derivative carries q's rounding
-  // (e^q's tail needs it).
+  // (e^q's tail needs it).  alpha = 1, the default: elu's code (q = x exactly, ql = 0), where the test is free
+  // (ACTBENCH_IF_KNOWN: on the device, and in the cpu backend's loops over the default functor).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     if (!(x < 0.0f)) return x;  // x >= 0, NaN
     const float a = float(alpha);
+    if (ACTBENCH_IF_KNOWN(a == 1.0f)) return narrow::expm1_neg(x);
     return narrow::expm1_ratio_times(x, a);
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
     if (x > 0.0f) return 1.0f;
     const float a = float(alpha);
-#if ACTBENCH_DEVICE_PASS
-    // The default: q = x exactly, ql = 0, so e^x is what the general path below gives at alpha = 1, bit for bit
-    // (e^-inf = 0, NaN kept), in 10 instructions fewer.  Not on the cpu backend, whose loop ran 1.3-1.5x slower
-    // with this early return (GCC, 16-bit data, 2^22 elements) and at par without it.
-    if (a == 1.0f) return narrow::exp<kTinyResults<S>>(x);
-#endif
+    // e^x is what the general path below gives at alpha = 1, bit for bit (e^-inf = 0, NaN kept), in 10 device
+    // instructions fewer
+    if (ACTBENCH_IF_KNOWN(a == 1.0f)) return narrow::exp<kTinyResults<S>>(x);
     if (x == -INFINITY) return a > 0.0f ? 0.0f : INFINITY;  // e^(-inf/alpha)
     const float q = narrow::div(x, a);
     const float ql = (q - q == 0.0f) ? ::fmaf(-q, a, x) * narrow::rcp(a) : 0.0f;
