@@ -631,12 +631,15 @@ struct Celu {
   }
   // 16-bit: q = x/alpha by narrow::div (fwd: narrow::expm1_ratio_times); the derivative carries q's rounding
   // (e^q's tail needs it).  alpha = 1, the default: elu's code (q = x exactly, ql = 0), where the test is free
-  // (ACTBENCH_IF_KNOWN: on the device, and in the cpu backend's loops over the default functor).
+  // (ACTBENCH_IF_KNOWN: in the cpu backend's loops over the default functor; f' on the device too, where nvcc keeps
+  // one uniform branch per element: fwd there keeps its one path, so that other alphas pay no test).
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
     if (!(x < 0.0f)) return x;  // x >= 0, NaN
     const float a = float(alpha);
-    if (ACTBENCH_IF_KNOWN(a == 1.0f)) return narrow::expm1_neg(x);
+#if !ACTBENCH_DEVICE_PASS
+    if (ACTBENCH_IF_KNOWN(a == 1.0f)) return narrow::expm1_neg(x);  // the same bits as below at a = 1
+#endif
     return narrow::expm1_ratio_times(x, a);
   }
   template <class S>

@@ -36,7 +36,7 @@
 #if ACTBENCH_DEVICE_PASS
 #define ACTBENCH_IF_KNOWN(cond) (cond)
 #else
-#define ACTBENCH_IF_KNOWN(cond) (__builtin_constant_p(cond) && (cond))
+#define ACTBENCH_IF_KNOWN(cond) (__builtin_constant_p(cond) && (cond))  // GCC, Clang
 #endif
 
 // Hot paths of the f32 kernels and everything they call: always inlined (on the host; ACTBENCH_HD on the device).  On

@@ -159,6 +159,30 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
       Sigmoid<Variant::precise>{})));
 }
 
+// celu at alpha = 1 on 16-bit data takes elu's code where the test folds (ACTBENCH_IF_KNOWN: a functor whose alpha is a
+// constant, as the block loops' default functor) and the general path where alpha is a runtime value: the same bits,
+// f and f', on every f16 and bf16 input.
+template <class S>
+void expect_celu_paths_agree() {
+  static constexpr Celu<Variant::precise> kFolded{};
+  volatile double one = 1.0;
+  Celu<Variant::precise> runtime;
+  runtime.alpha = one;
+  for (std::uint32_t b = 0; b < 0x10000u; ++b) {
+    const float x = dtype_traits<S>::to_compute(S{static_cast<std::uint16_t>(b)});
+    const float pairs[2][2] = {{kFolded.template fwd_narrow<S>(x), runtime.template fwd_narrow<S>(x)},
+                               {kFolded.template deriv_narrow<S>(x), runtime.template deriv_narrow<S>(x)}};
+    for (const auto& p : pairs) {
+      if (std::isnan(p[0]) && std::isnan(p[1])) continue;
+      ASSERT_EQ(bit_cast<std::uint32_t>(p[0]), bit_cast<std::uint32_t>(p[1])) << std::hex << b;
+    }
+  }
+}
+TEST(CpuBackend, CeluAtAlphaOneFoldedIsTheGeneralPath) {
+  expect_celu_paths_agree<f16_t>();
+  expect_celu_paths_agree<bf16_t>();
+}
+
 // The block loop's bf16 conversions by AVX2 or AVX-512 (cpu::detail::widen_bf16 / narrow_bf16) give dtype.hpp's bits:
 // every bf16 widened, and f32 values with every high half and the low halves that decide the rounding (0, ties with
 // an even and an odd high half, just below and above them, all ones) narrowed - NaNs (quiet, signalling, either
