@@ -1611,8 +1611,9 @@ struct GeluTanh {
   /// 1/(1 + E) lies within ~2^-86 of a rounding midpoint, for recip_pair's seed is the SFU's on the device).
   /// Far tails, +-inf, NaN: eval_fwd / eval_deriv, out of line;
   /// f' next to its zero: deriv_near_zero_f64.
-  /// e^-|z| for ax = |x|, p + pl = x^2 exactly (the callers' pair, which f' reuses).
-  ACTBENCH_HOT static double e_f64(double ax, double p, double pl) {
+  /// e^-|z| for ax = |x|, p + pl = x^2 exactly (the callers' pair, fp::two_prod, which f' reuses).
+  ACTBENCH_HOT static double e_f64(double ax, fp::Pair<double> sq) {
+    const double p = sq.hi, pl = sq.lo;
     constexpr double kK = 0x1.9884533d43650p+0, kKlo = 0x1p-52;                  // 2k = kK + kKlo exactly
     constexpr double kK3 = 0x1.2444f2a4d8b4bp-4, kK3lo = 0x1.8c953p-62;  // 2k a to 2^-83 (k, a as doubles)
     const double gh = fp::fma(kK3, p, kK);
@@ -1622,8 +1623,7 @@ struct GeluTanh {
   }
   ACTBENCH_HOT static double fwd_f64_hot(double x) {
     const double ax = ::fabs(x);
-    const double p = fp::mul(ax, ax);
-    const double e = e_f64(ax, p, fp::fma(ax, ax, -p));
+    const double e = e_f64(ax, fp::two_prod(ax, ax));
     const double q = e / fp::add(1.0, e);  // sigma(-|z|), IEEE
     return fp::fma(-ax, q, x < 0.0 ? -0.0 : x);
   }
@@ -1636,9 +1636,9 @@ struct GeluTanh {
   /// IEEE 1/(1 + E) corrected afterwards it was 6.03.
   ACTBENCH_HOT static double deriv_f64_hot(double x) {
     constexpr double kK = 0x1.9884533d43651p+0, kK3 = 0x1.b6676bf7450f1p-3;  // 2k, 6k a: x z'(x) = x (kK + kK3 x^2)
-    const double p = fp::mul(x, x);
-    const double pl = fp::fma(x, x, -p);
-    const double e = e_f64(::fabs(x), p, pl);
+    const auto sq = fp::two_prod(x, x);
+    const double p = sq.hi, pl = sq.lo;
+    const double e = e_f64(::fabs(x), sq);
     const double d = fp::add(1.0, e);
     const double r = f64::recip_pair(d, fp::add(fp::sub(1.0, d), e));  // 1/(1 + e), 1 + e = d + dl exactly
     const double q = fp::mul(e, r);
