@@ -41,6 +41,13 @@ def hexf(v):
     return mant.rstrip("0").rstrip(".") + "p" + exp + "f"
 
 
+def lawson(lw, errs, worst):
+    """Lawson's reweighting towards minimax: each node's weight times its error over the worst, renormalized."""
+    lw = [v * (e / worst) + mp.mpf(10) ** -30 for v, e in zip(lw, errs, strict=True)]
+    total = sum(lw)
+    return [v / total * len(lw) for v in lw]
+
+
 def fit(target, lo, hi, deg, weight, n_nodes=None, iters=25):
     """Coefficients (lowest first, f32) of a degree-deg polynomial p, max |p - target| * weight small on [lo, hi]."""
     n = n_nodes or 12 * (deg + 1)
@@ -68,9 +75,7 @@ def fit(target, lo, hi, deg, weight, n_nodes=None, iters=25):
             m = max(errs)
             if best is None or m < best[0]:
                 best = (m, cs)
-            lw = [v * (e / m) + mp.mpf(10) ** -30 for v, e in zip(lw, errs, strict=True)]
-            total = sum(lw)
-            lw = [v / total * len(xs) for v in lw]
+            lw = lawson(lw, errs, m)
         return best[1]
 
     for k in range(deg + 1):
@@ -166,9 +171,7 @@ def rational_f64(target, weight, hi, m, n, p0=None, scale=1, iters=25):
         if best is None or e < best[0]:
             best = (e, p, q)
         q_prev = [abs(v) / scale for v in qv]
-        lw = [v * (er / e) + mp.mpf(10) ** -30 for v, er in zip(lw, errs, strict=True)]
-        total = sum(lw)
-        lw = [v / total * len(xs) for v in lw]
+        lw = lawson(lw, errs, e)
     _, p, q = best
     err = max(abs(mp.polyval(p[::-1], x) / (mp.polyval(q[::-1], x) * target(x)) - 1) * weight(x)
               for x in (hi * i / 4000 for i in range(4001)))
