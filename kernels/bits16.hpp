@@ -91,11 +91,16 @@ struct Bits16 {
   ACTBENCH_HOT static constexpr std::int16_t signed_of(std::uint16_t b) { return static_cast<std::int16_t>(b); }
   ACTBENCH_HOT static constexpr std::int16_t mag(std::uint16_t b) { return static_cast<std::int16_t>(b & 0x7fff); }
   ACTBENCH_HOT static constexpr bool nan(std::uint16_t b) { return mag(b) > static_cast<std::int16_t>(kInf); }
-  /// a > b for non-NaN a, b, with -0 == +0.  Written by b's sign so that a constant b folds to one compare.
+  /// a > b for non-NaN a, b, with -0 == +0.  Each rule below holds for every value of the other side, so that a
+  /// constant on either side (a functor's 0, 6 or -3) folds the test to one integer compare:
+  ///   a > +0 or b >= +0: the signed order of the bits is the order (every negative, -0 included, is below +0's
+  ///     bits as a signed integer);
+  ///   b < -0: the unsigned order is (the non-negatives lie below 0x8000, the negatives above it, by magnitude);
+  ///   otherwise a <= +0 and b <= -0: a with its sign bit set (+0 taken as -0) is above b if its bits are below.
   ACTBENCH_HOT static constexpr bool greater(std::uint16_t a, std::uint16_t b) {
-    if (signed_of(b) >= 0) return signed_of(a) > signed_of(b);  // b >= +0: a negative a (-0 too) is not above it
-    if (signed_of(a) >= 0) return (mag(a) | mag(b)) != 0;       // a >= +0 > b, but not +0 > -0
-    return mag(a) < mag(b);                                     // both negative
+    if (ACTBENCH_IF_KNOWN(b > kSign)) return a < b;  // a constant b < -0 (hardsigmoid's -3)
+    if (signed_of(a) > 0 || signed_of(b) >= 0) return signed_of(a) > signed_of(b);
+    return (a | kSign) < b;
   }
   /// a == b for non-NaN a, b.
   ACTBENCH_HOT static constexpr bool equal(std::uint16_t a, std::uint16_t b) {

@@ -270,6 +270,60 @@ TEST(CpuBackend, Bf16VectorConversionsAreDtypeHppsBitForBit) {
 #endif
 }
 
+// run_blocks' in-register step (AVX-512 builds) widens sixteen 16-bit elements into one vector and rounds one vector
+// back (cpu::detail::widen16 / narrow16): every 16-bit pattern widens to dtype.hpp's float, and f32 values - every
+// f32 pattern at a stride, and around each 16-bit value (the pattern b << 16 with low halves that make ties, values
+// just off them, and f32 subnormals) - round back to dtype.hpp's bits (NaN to a NaN of the same sign: vcvtps2ph
+// keeps the high payload bits, which for f16 EveryOpMatchesTheHostFunctor... does not compare either).
+TEST(CpuBackend, SixteenLaneConversionsAreDtypeHppsBitForBit) {
+#if defined(__AVX512F__)
+  const auto check = [](auto tag) {
+    using T = decltype(tag);
+    using tr = dtype_traits<T>;
+    const char* name = std::is_same<T, f16_t>::value ? "f16" : "bf16";
+    alignas(64) T h[16];
+    alignas(64) float w[16];
+    for (std::uint32_t b = 0; b < 65536; b += 16) {
+      for (std::uint32_t k = 0; k < 16; ++k) h[k].bits = static_cast<std::uint16_t>(b + k);
+      _mm512_store_ps(w, cpu::detail::widen16(h));
+      for (std::uint32_t k = 0; k < 16; ++k) {
+        const float want = tr::to_compute(h[k]);
+        if (std::isnan(want)) {
+          ASSERT_TRUE(std::isnan(w[k])) << name << " widen 0x" << std::hex << b + k;
+        } else {
+          ASSERT_EQ(std::memcmp(&w[k], &want, 4), 0) << name << " widen 0x" << std::hex << b + k;
+        }
+      }
+    }
+    std::vector<std::uint32_t> patterns;
+    for (std::uint64_t u = 0; u < (1ull << 32); u += 0x1003) patterns.push_back(static_cast<std::uint32_t>(u));
+    for (std::uint32_t b = 0; b < 65536; ++b)
+      for (std::uint32_t low : {0x0000u, 0x0001u, 0x1000u, 0x0fffu, 0x1001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu})
+        patterns.push_back(b << 16 | low);
+    while (patterns.size() % 16) patterns.push_back(0x3f800000u);
+    for (std::size_t i = 0; i < patterns.size(); i += 16) {
+      alignas(64) float f[16];
+      std::memcpy(f, &patterns[i], sizeof f);
+      cpu::detail::narrow16(_mm512_load_ps(f), h);
+      for (std::size_t k = 0; k < 16; ++k) {
+        const std::uint16_t want = tr::from_compute(f[k]).bits, got = h[k].bits;
+        if (std::isnan(f[k])) {
+          ASSERT_TRUE(std::isnan(tr::to_compute(h[k])) && (got & 0x8000) == (want & 0x8000))
+              << name << " narrow 0x" << std::hex << patterns[i + k];
+        } else {
+          ASSERT_EQ(got, want) << name << " narrow 0x" << std::hex << patterns[i + k];
+        }
+      }
+    }
+  };
+  check(f16_t{});
+  check(bf16_t{});
+#else
+  GTEST_SKIP() << "this build has no AVX-512: run_blocks takes 16-bit data in 32-element chunks through L1 "
+                  "(Bf16VectorConversionsAreDtypeHppsBitForBit, EveryOpMatchesTheHostFunctor...)";
+#endif
+}
+
 // relu and relu6 on 16-bit data run their own code on the storage bits (kernels/bits16.hpp, cpu::detail::run_bits):
 // on every one of the 2^16 inputs, fwd and f' give the f32 path's bits (widen, compute in float, round back; its NaNs
 // quiet, with their sign and payload), and bwd's dy * f'(x) gives them too for every x and a grid of dy: zeros,
