@@ -218,7 +218,9 @@ constexpr std::int64_t kChunk = 32;
 /// build has (a narrower load inside one store forwards), and the rounding back loads 256 bits at a time (inside
 /// whatever the element loop stored; with 128-bit loads the rounding itself cost ~20% more in an uncommitted
 /// micro-benchmark).  Every full chunk's element loop is vectorized at 256 or 512 bits; a partial chunk's scalar
-/// epilogue may still wait, once per block at most.
+/// epilogue may still wait, once per block at most.  In a build for AVX-512, run_blocks takes sixteen elements a
+/// step in registers instead (widen16 / narrow16) and the chunks only a block's last few elements (fewer than 16:
+/// narrow_bf16 then rounds them by its scalar tail) and prelu's dalpha pass.
 
 #if defined(__AVX512F__)
 /// The AVX-512 code below writes every intrinsic whose plain form passes an undefined source vector in its
@@ -443,9 +445,10 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
       // it.  The arrays are locals that the compiler keeps in the vector registers (no store, no reload): 7 or 8
       // instructions per 16 elements for leaky_relu f16, where the chunk above passes through L1 (DESIGN.md).
       for (; c + 16 <= m; c += 16) {
-        alignas(64) C t[16], d[kBwd ? 16 : 1];
+        alignas(64) C t[16];
         _mm512_store_ps(t, widen16(xb + c));
         if constexpr (kBwd) {
+          alignas(64) C d[16];
           _mm512_store_ps(d, widen16(db + c));
 #pragma omp simd simdlen(16)
           for (std::int64_t j = 0; j < 16; ++j) {
@@ -515,7 +518,8 @@ struct OnBits {
 
 /// A selecting functor on 16-bit data: its own fwd / f' on Bits16, the storage bits, in one vectorized loop (16
 /// elements per AVX2 vector, nothing to convert), and bwd's dy * f'(x) exactly on the bits (a NaN product is
-/// already quiet: no stored() pass, which GCC compiled to a second NaN test of the result).  Memory-bound, so
+/// already quiet: no stored() pass, which GCC compiled to a second NaN test of the result; f and f' quiet a NaN
+/// input, which they return, by Bits16::stored_at).  Memory-bound, so
 /// the store policy is the copy's.  Loops over the bits as integers: GCC vectorizes no loop of 16-bit structs.
 /// f' of a deriv_selects_only functor runs here too, from functors holding its value as bits (OnBits): one for the
 /// op, or prelu's per-channel table (BlockFunctors, as run_blocks indexes it; at most kMaxTableChannels channels).
@@ -537,10 +541,10 @@ void run_bits(const Op& op, const Launch& l, const StorePolicy& sp) {
                const U* xb = x + b;
                if constexpr (kDir == Direction::fwd) {
 #pragma omp simd
-                 for (std::int64_t j = 0; j < m; ++j) out[j] = fs[j].fwd(B::of(xb[j])).stored();
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = B::stored_at(B::of(xb[j]), fs[j].fwd(B::of(xb[j])));
                } else if constexpr (kDir == Direction::deriv) {
 #pragma omp simd
-                 for (std::int64_t j = 0; j < m; ++j) out[j] = fs[j].deriv(B::of(xb[j])).stored();
+                 for (std::int64_t j = 0; j < m; ++j) out[j] = B::stored_at(B::of(xb[j]), fs[j].deriv(B::of(xb[j])));
                } else {
                  const U* db = dy + b;
 #pragma omp simd

@@ -155,6 +155,23 @@ void check_bits16() {
 static_assert(Bits16<f16_t>::kInf == 0x7c00 && Bits16<bf16_t>::kInf == 0x7f80, "infinity");
 static_assert(Bits16<f16_t>::kQuiet == 0x0200 && Bits16<bf16_t>::kQuiet == 0x0040, "the quiet bit");
 
+// greater() with both sides constants (the compile-time evaluation, where ACTBENCH_IF_KNOWN's constant test holds,
+// as it does in the loops for a functor's constant): -3 against values below, at and above it, the zeros of both
+// signs, +-inf, on either side of the comparison.  The runtime grid above runs the general rules.
+constexpr bool f16_greater(std::uint16_t a, std::uint16_t b) { return Bits16<f16_t>::greater(a, b); }
+constexpr std::uint16_t kM3 = 0xc200, kM4 = 0xc400, kM2 = 0xc000, kP3 = 0x4200, kPz = 0x0000, kNz = 0x8000;
+static_assert(f16_greater(kM2, kM3) && !f16_greater(kM3, kM3) && !f16_greater(kM4, kM3) && f16_greater(kPz, kM3) &&
+                  f16_greater(kNz, kM3) && f16_greater(kP3, kM3) && !f16_greater(0xfc00, kM3) &&
+                  f16_greater(0x7c00, kM3),
+              "x > -3");
+static_assert(f16_greater(kM3, kM4) && !f16_greater(kM3, kM3) && !f16_greater(kM3, kM2) && !f16_greater(kM3, kPz) &&
+                  !f16_greater(kM3, kNz) && !f16_greater(kM3, kP3) && f16_greater(kM3, 0xfc00) &&
+                  !f16_greater(kM3, 0x7c00),
+              "-3 > x");
+static_assert(!f16_greater(kNz, kPz) && !f16_greater(kPz, kNz) && !f16_greater(kNz, kNz) && f16_greater(kNz, kM3) &&
+                  !f16_greater(kNz, 0x0001) && f16_greater(0x0001, kNz) && f16_greater(kPz, 0x8001),
+              "the zeros");
+
 TEST(Bits16, ComparisonsAndProductsAreTheFloatOnes) {
   check_bits16<f16_t>();
   check_bits16<bf16_t>();
