@@ -48,23 +48,29 @@ class Row:
     n: int
     cells: dict[str, Record] = field(default_factory=dict)  # impl -> its record at n
 
-    def best_peer(self) -> Record | None:
-        """The fastest framework peer, passing over those marked faster than their own in-run copy (when every
-        peer is, the fastest of those). Other suspect timings (not converged, a drifting copy) still count: on a
-        noisy machine most timings are, and skipping them would let the ratio pick whichever peer converged
-        (ratio_suspect() says when the ratio rests on one)."""
-        peers = [r for impl, r in self.cells.items() if impl in PEER_IMPLS]
+    def peers(self, *, passing: bool = False) -> list[Record]:
+        """The framework peers of this row; passing: only those whose outputs pass actbench's precise bound (an
+        accuracy verdict that passed; a peer scored on no accuracy inputs does not count as passing)."""
+        return [r for impl, r in self.cells.items()
+                if impl in PEER_IMPLS and (not passing or (r.accuracy is not None and r.accuracy.passed))]
+
+    def best_peer(self, *, passing: bool = False) -> Record | None:
+        """The fastest framework peer (passing: the fastest that passes the bound), passing over those marked
+        faster than their own in-run copy (when every one is, the fastest of those). Other suspect timings (not
+        converged, a drifting copy) still count: on a noisy machine most timings are, and skipping them would let
+        the ratio pick whichever peer converged (ratio_suspect() says when the ratio rests on one)."""
+        peers = self.peers(passing=passing)
         return max([r for r in peers if not r.faster_than_copy] or peers, key=lambda r: r.gbps, default=None)
 
-    def actbench_vs_best_peer(self) -> float | None:
-        ours, peer = self.cells.get("actbench"), self.best_peer()
+    def actbench_vs_best_peer(self, *, passing: bool = False) -> float | None:
+        ours, peer = self.cells.get("actbench"), self.best_peer(passing=passing)
         if ours is None or peer is None or peer.gbps <= 0:
             return None
         return ours.gbps / peer.gbps
 
-    def ratio_suspect(self) -> bool:
+    def ratio_suspect(self, *, passing: bool = False) -> bool:
         """The ratio rests on a suspect timing (actbench's or the peer's)."""
-        ours, peer = self.cells.get("actbench"), self.best_peer()
+        ours, peer = self.cells.get("actbench"), self.best_peer(passing=passing)
         return bool((ours and ours.is_suspect) or (peer and peer.is_suspect))
 
 
@@ -138,22 +144,27 @@ def table(rows: Sequence[Row], caption: str = "") -> Table:
     for impl in impls:
         header += [f"{impl} GB/s (% copy)", f"{impl} max ULP"]
     if ratio:
-        header.append("actbench / best peer")
+        header += ["actbench / best peer", "actbench / best passing peer"]
     out = []
     for r in rows:
         cells: list[Cell | str] = [r.backend, r.activation, r.direction, r.dtype, format_n(r.n)]
         for impl in impls:
             cells += [speed_cell(r.cells.get(impl)), ulp_cell(r.cells.get(impl))]
         if ratio:
-            v = r.actbench_vs_best_peer()
-            if v is None:
-                cells.append(Cell("—"))
-            else:
-                q = r.ratio_suspect()
-                cells.append(Cell(f"{v:.2g}x" + (" ?" if q else ""), "suspect" if q else ("num" if v >= 1 else "warn"),
-                                  sort=v, title="from a suspect timing" if q else ""))
+            cells += [ratio_cell(r), ratio_cell(r, passing=True)]
         out.append(cells)
     return Table(header, out, caption or CAPTION)
+
+
+def ratio_cell(r: Row, *, passing: bool = False) -> Cell:
+    """actbench / the best peer (passing: the best of those that pass the bound; "none passes" where peers ran and
+    every one failed)."""
+    v = r.actbench_vs_best_peer(passing=passing)
+    if v is None:
+        return Cell("none passes" if passing and r.peers() and "actbench" in r.cells else "—")
+    q = r.ratio_suspect(passing=passing)
+    return Cell(f"{v:.2g}x" + (" ?" if q else ""), "suspect" if q else ("num" if v >= 1 else "warn"),
+                sort=v, title="from a suspect timing" if q else "")
 
 
 CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes; ? = suspect timing) and the max "
@@ -161,7 +172,9 @@ CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes;
            "because of: bound = errors over the bound, nan/inf = a NaN or infinity where the value is finite (or "
            "the reverse), ±0 = a zero of the wrong sign, flush = a subnormal result flushed to zero. "
            "actbench / best peer: GB/s ratio to the fastest framework peer, those faster than their own in-run "
-           "copy passed over (when every peer is, to the fastest one; ? = the ratio rests on a suspect timing).")
+           "copy passed over (when every peer is, to the fastest one; ? = the ratio rests on a suspect timing); "
+           "best passing peer: the same among the peers whose outputs pass actbench's precise bound (none passes: "
+           "every peer of the row fails it).")
 
 
 def not_ahead(rows: Sequence[Row]) -> list[str]:
@@ -175,6 +188,13 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
         why = []
         if v is not None and v < 1:
             why.append(f"{v:.2g}x the GB/s of {peer.key.impl}" + (" (suspect timing)" if r.ratio_suspect() else ""))
+            passing = r.best_peer(passing=True)
+            if passing is None:
+                why.append("no peer passes the bound")
+            elif passing is not peer:
+                vp = r.actbench_vs_best_peer(passing=True)
+                why.append(f"{vp:.2g}x the GB/s of {passing.key.impl}, the fastest that passes the bound"
+                           + (" (suspect timing)" if r.ratio_suspect(passing=True) else ""))
         if ours.accuracy and peer.accuracy and not ours.accuracy.passed and peer.accuracy.passed:
             why.append(f"fails its bound where {peer.key.impl} passes")
         if why:

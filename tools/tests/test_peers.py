@@ -426,11 +426,28 @@ def test_rows_put_every_impl_of_a_case_together(machine):
     assert gelu.n == max(k.n for k in reports[0].records)
     assert gelu.actbench_vs_best_peer() == pytest.approx(0.5, rel=1e-4)  # fixtures keep 6 digits
     t = peers_table.table(rows)
-    assert t.header[-1] == "actbench / best peer"
+    assert t.header[-2:] == ["actbench / best peer", "actbench / best passing peer"]
     row = t.rows[[r.activation for r in rows].index("gelu")]
     assert "FAIL" in str(row[t.header.index("torch-eager max ULP")])
+    # torch-eager, 2x as fast, fails gelu's bound: the passing peer is jax-jit at half actbench's speed
+    assert gelu.best_peer(passing=True).key.impl == "jax-jit"
+    assert gelu.actbench_vs_best_peer(passing=True) == pytest.approx(2.0, rel=1e-4)
+    assert row[-2].text.startswith("0.5x") and row[-1].text.startswith("2x")
+    relu = next(r for r in rows if (r.activation, r.dtype) == ("relu", "f32"))
+    assert relu.best_peer(passing=True).key.impl == "torch-eager"  # it passes relu
+    assert relu.actbench_vs_best_peer(passing=True) == pytest.approx(0.5, rel=1e-4)
+    # without jax-jit, no peer of gelu passes
+    alone = peers_table.collect(reports[:2], directions=["fwd"])
+    t2 = peers_table.table(alone)
+    g2 = [r.activation for r in alone].index("gelu")
+    assert alone[g2].best_peer(passing=True) is None and t2.rows[g2][-1].text == "none passes"
+    assert "no peer passes the bound" in next(x for x in peers_table.not_ahead(alone) if x.startswith("gelu fwd f32"))
     behind = peers_table.not_ahead(rows)
-    assert any(line.startswith("gelu fwd f32") and "torch-eager" in line for line in behind)
+    gelu_line = next(line for line in behind if line.startswith("gelu fwd f32"))
+    assert "0.5x the GB/s of torch-eager" in gelu_line
+    assert "2x the GB/s of jax-jit, the fastest that passes" in gelu_line
+    relu_line = next(line for line in behind if line.startswith("relu fwd f32"))
+    assert "passes the bound" not in relu_line  # its fastest peer passes: one ratio says it all
     assert peers_table.has_peers(reports) and not peers_table.has_peers(reports[:1])
 
 
