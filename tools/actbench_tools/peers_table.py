@@ -156,12 +156,22 @@ def table(rows: Sequence[Row], caption: str = "") -> Table:
     return Table(header, out, caption or CAPTION)
 
 
+def scored_peers_all_fail(r: Row) -> bool:
+    """Some peer of the row has an accuracy verdict, and no peer passes."""
+    return any(p.accuracy is not None for p in r.peers()) and r.best_peer(passing=True) is None
+
+
 def ratio_cell(r: Row, *, passing: bool = False) -> Cell:
-    """actbench / the best peer (passing: the best of those that pass the bound; "none passes" where peers ran and
-    every one failed)."""
+    """actbench / the best peer (passing: the best of those that pass the bound; "none passes" where peers were
+    scored and every one failed, "unscored" where no peer has an accuracy verdict)."""
     v = r.actbench_vs_best_peer(passing=passing)
     if v is None:
-        return Cell("none passes" if passing and r.peers() and "actbench" in r.cells else "—")
+        if passing and "actbench" in r.cells and r.peers():
+            if scored_peers_all_fail(r):
+                return Cell("none passes")
+            if all(p.accuracy is None for p in r.peers()):
+                return Cell("unscored")
+        return Cell("—")
     q = r.ratio_suspect(passing=passing)
     return Cell(f"{v:.2g}x" + (" ?" if q else ""), "suspect" if q else ("num" if v >= 1 else "warn"),
                 sort=v, title="from a suspect timing" if q else "")
@@ -174,7 +184,7 @@ CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes;
            "actbench / best peer: GB/s ratio to the fastest framework peer, those faster than their own in-run "
            "copy passed over (when every peer is, to the fastest one; ? = the ratio rests on a suspect timing); "
            "best passing peer: the same among the peers whose outputs pass actbench's precise bound (none passes: "
-           "every peer of the row fails it).")
+           "every peer of the row that was scored fails it; unscored: no peer of the row was scored).")
 
 
 def not_ahead(rows: Sequence[Row]) -> list[str]:
@@ -189,9 +199,9 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
         if v is not None and v < 1:
             why.append(f"{v:.2g}x the GB/s of {peer.key.impl}" + (" (suspect timing)" if r.ratio_suspect() else ""))
             passing = r.best_peer(passing=True)
-            if passing is None:
+            if scored_peers_all_fail(r):
                 why.append("no peer passes the bound")
-            elif passing is not peer:
+            elif passing is not None and passing is not peer and passing.gbps > 0:
                 vp = r.actbench_vs_best_peer(passing=True)
                 why.append(f"{vp:.2g}x the GB/s of {passing.key.impl}, the fastest that passes the bound"
                            + (" (suspect timing)" if r.ratio_suspect(passing=True) else ""))

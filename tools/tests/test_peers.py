@@ -502,10 +502,28 @@ def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
     assert row.best_peer().key.impl == "jax-jit"  # the fastest whose GB/s is not in doubt
     assert row.actbench_vs_best_peer() == pytest.approx(0.25, rel=1e-4) and row.ratio_suspect()
     t = peers_table.table([row])
-    assert str(t.rows[0][-1].text) == "0.25x ?"
+    assert str(t.rows[0][-2].text) == "0.25x ?"
+    assert str(t.rows[0][-1].text) == "0.25x ?"  # every peer passes: the best passing one is the best one
     assert any("(suspect timing)" in line for line in peers_table.not_ahead([row]))
     only_implausible = peers_table.collect(reports[::3], directions=["fwd"])  # actbench and torch-compile
     assert next(r for r in only_implausible if r.dtype == "f32").best_peer().key.impl == "torch-compile"
+
+
+def test_unscored_peers_are_not_failing_ones(tmp_path):
+    """A peer without an accuracy verdict (run with --accuracy off) is not counted as passing, and a row whose peers
+    were none of them scored says so ("unscored"), not that they fail."""
+    ours = make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",))
+    for b in ours["benchmarks"]:
+        b["suspect"] = []
+    unscored = peer_copy(ours, "torch-eager", 2.0)
+    for b in unscored["benchmarks"]:
+        b["accuracy"], b["status"] = None, "unchecked"
+    reports = [load_report(write_report(tmp_path / "a.json", ours)),
+               load_report(write_report(tmp_path / "t.json", unscored))]
+    rows = peers_table.collect(reports, directions=["fwd"])
+    t = peers_table.table(rows)
+    assert [str(r[-1].text) for r in t.rows] == ["unscored"] * len(rows)
+    assert all("passes" not in line for line in peers_table.not_ahead(rows))
 
 
 def test_a_fixed_n_shows_missing_cells(machine):
