@@ -134,13 +134,12 @@ struct Bits16 {
     return of(r_nan ? static_cast<std::uint16_t>(kSign | kInf | kQuiet) : r);
   }
 
-  /// The bits to store: NaN made quiet, as the f32 path's rounding back returns it.
-  ACTBENCH_HOT std::uint16_t stored() const { return nan(bits) ? static_cast<std::uint16_t>(bits | kQuiet) : bits; }
-  /// stored() of r, the result of a selecting functor at x, for a functor that returns its input where that is NaN
-  /// (IEEE's propagation; every other result is an integer constant or a parameter's stored bits, already quiet):
-  /// x quieted where x is NaN, r elsewhere.  The NaN test is then x's, which the functor made already, where
-  /// stored() tested r again: relu's and relu6's f and f' loops took 15-21 instructions per 32 elements with it,
-  /// 11-17 without (objdump of the cpu backend's build; results/cpu-inregister/stored/).
+  /// The bits to store for r, the result of a selecting functor at x: NaN made quiet, as the f32 path's rounding
+  /// back returns it, for a functor that returns its input where that is NaN (IEEE's propagation; every other
+  /// result is an integer constant or a parameter's stored bits, already quiet): x quieted where x is NaN, r
+  /// elsewhere.  The NaN test is then x's, which the functor made already; a test of r (a stored() of the result,
+  /// removed) took relu's and relu6's f and f' loops to 15-21 instructions per 32 elements, 11-17 without (objdump
+  /// of the cpu backend's build; results/cpu-inregister/stored/).
   ACTBENCH_HOT static std::uint16_t stored_at(Bits16 x, Bits16 r) {
     return nan(x.bits) ? static_cast<std::uint16_t>(x.bits | kQuiet) : r.bits;
   }

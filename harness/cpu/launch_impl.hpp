@@ -518,7 +518,7 @@ struct OnBits {
 
 /// A selecting functor on 16-bit data: its own fwd / f' on Bits16, the storage bits, in one vectorized loop (16
 /// elements per AVX2 vector, nothing to convert), and bwd's dy * f'(x) exactly on the bits (a NaN product is
-/// already quiet: no stored() pass, which GCC compiled to a second NaN test of the result; f and f' quiet a NaN
+/// already quiet: nothing to quiet, where a test of the result cost a second NaN test; f and f' quiet a NaN
 /// input, which they return, by Bits16::stored_at).  Memory-bound, so
 /// the store policy is the copy's.  Loops over the bits as integers: GCC vectorizes no loop of 16-bit structs.
 /// f' of a deriv_selects_only functor runs here too, from functors holding its value as bits (OnBits): one for the
