@@ -479,7 +479,9 @@ struct Elu {
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    return x > 0.0f ? 1.0f : float(alpha) * narrow::exp<kTinyResults<S>>(x);
+    // e^x is used only where x <= 0 (or NaN): narrow::exp's kNonPositive (on the cpu, no upper clamp and for f16 one
+    // scaling product; whatever it gives for x > 0 is discarded by the select)
+    return x > 0.0f ? 1.0f : float(alpha) * narrow::exp<kTinyResults<S>, false, true>(x);
   }
 };
 /// textbook elu: alpha*(exp(x) - 1) (cancellation near 0); derivative from the output, y + alpha
@@ -552,7 +554,7 @@ struct Selu : SeluConstants {
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>>(x);
+    return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>, false, true>(x);  // as elu's
   }
 };
 /// textbook selu: lambda*alpha*(exp(x) - 1); derivative from the output, y + lambda*alpha.
@@ -647,8 +649,9 @@ struct Celu {
     if (x > 0.0f) return 1.0f;
     const float a = float(alpha);
     // e^x is what the general path below gives at alpha = 1, bit for bit (e^-inf = 0, NaN kept), in 10 device
-    // instructions fewer
-    if (ACTBENCH_IF_KNOWN(a == 1.0f)) return narrow::exp<kTinyResults<S>>(x);
+    // instructions fewer; on the cpu, for f16 data, but for e^x in [2^-126.5, 2^-126), unflushed here (narrow::exp's
+    // kNonPositive): the same stored value, 0
+    if (ACTBENCH_IF_KNOWN(a == 1.0f)) return narrow::exp<kTinyResults<S>, false, true>(x);  // x <= 0 here: elu's
     if (x == -INFINITY) return a > 0.0f ? 0.0f : INFINITY;  // e^(-inf/alpha)
     const float q = narrow::div(x, a);
     const float ql = (q - q == 0.0f) ? ::fmaf(-q, a, x) * narrow::rcp(a) : 0.0f;

@@ -127,7 +127,7 @@ ACTBENCH_HOT float exp_reduced_p(float r) {  // (e^r - 1)/r
 ACTBENCH_HOT float exp_reduced(float r) { return fp::fma(r, exp_reduced_p(r), 1.0f); }
 /// m 2^j for the integer j that s = j + 1.5 2^23 carries in its low bits, j in [-152, 129]: as m 2^j1 2^j2
 /// (j1 = j/2 floored, both factors normal), so that a subnormal result is rounded once, from m 2^j1.
-/// kNormal: j in [-126, 127], one product (f16 data, whose results below 2^-126 are flushed anyway).
+/// kNormal: j in [-127, 127], one product (f16 data, whose results below 2^-126 round to 0); 2^-127 comes out as +0.
 template <bool kNormal = false>
 ACTBENCH_HOT float times_2j(float m, float s) {
   const std::uint32_t j = bit_cast<std::uint32_t>(s) - 0x4b400000u;  // mod 2^32
@@ -138,8 +138,8 @@ ACTBENCH_HOT float times_2j(float m, float s) {
   return fp::mul(fp::mul(m, s1), s2);
 }
 /// e^x for x in [-104, 89] (or NaN), not flushed: x = j ln2 + r by Cody-Waite (j ln2's high part exact, as in
-/// f32::exp_core; r rounded once, 2^-26 absolute at most), e^r by exp_reduced.  kNormal: 2^j normal, j in
-/// [-126, 127] (x in [-87.5, 88]; times_2j's one product).
+/// f32::exp_core; r rounded once, 2^-26 absolute at most), e^r by exp_reduced.  kNormal: j in [-127, 127] (x in
+/// [-88.03, 88]; times_2j's one product, +0 for j = -127).
 template <bool kNormal = false>
 ACTBENCH_HOT float exp_fast(float x) {
   const float s = fp::fma(x, f32::kLog2e, f32::kShift);
@@ -180,7 +180,7 @@ ACTBENCH_HOT float tanh_f16(float x) {
   return f32::detail::with_sign_of(f32::select(a < 0.7f, near, far), x);
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
-/// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-126.4, 126].
+/// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-127, 126] (+0 for j = -127).
 template <bool kNormal = false>
 ACTBENCH_HOT float exp2_fast(float t, float tl) {
   const float s = fp::add(t, f32::kShift);
@@ -320,9 +320,11 @@ ACTBENCH_HOT float exp_split(float x) {
 }
 
 /// e^x: exp_split on the device; in the host model's test build e^x to ~0.7 ulp (host::exp_unflushed) scaled by
-/// the host perturbation, on the cpu backend host::exp_fast (inside the SFU's error); flushed as the SFU flushes.
-/// kNonPositive: the caller's x is <= 0 (or NaN), e.g. -|z|: on the cpu backend no upper clamp, and for f16 data
-/// (!kTiny) one scale by 2^j (exp_fast<true>) - the same values.
+/// the host perturbation, on the cpu backend host::exp_fast (inside the SFU's error); flushed as the SFU flushes
+/// (on the cpu with kNonPositive for f16 data: +0 below -87.68, subnormals above kept).
+/// kNonPositive: the caller's x is <= 0 (or NaN), e.g. -|z|, or the caller discards the result wherever x > 0 (elu's,
+/// selu's and celu's f', a select on x > 0 that a vectorized loop computes for every lane): on the cpu backend no upper
+/// clamp, and for f16 data (!kTiny) one scale by 2^j (exp_fast<true>) - the same values where x <= 0.
 template <bool kTiny, bool kInRange = false, bool kNonPositive = false>
 ACTBENCH_HOT float exp(float x) {
 #if ACTBENCH_DEVICE_PASS
@@ -331,20 +333,29 @@ ACTBENCH_HOT float exp(float x) {
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   const float y = host::exp_unflushed(x, 0.0f);
-#else
-  constexpr bool kNormal = kNonPositive && !kTiny;  // e^-87.5 < 2^-126: flushed below
-  x = f32::select(x < (kNormal ? -87.5f : -104.0f), kNormal ? -87.5f : -104.0f, x);  // NaN kept
-  if (!kNonPositive) x = f32::select(x > 89.0f, 89.0f, x);
-  const float y = host::exp_fast<kNormal>(x);
-#endif
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
+#else
+  // kNormal (f16 data, x <= 0): clamped at -88, where j = -127, whose 2^j has the bits of +0 (times_2j<true>): e^x is
+  // +0 for every x below -87.68 (j <= -127; the SFU flushes those too) with no flush test of its own, which cost the
+  // cpu's vectorized f16 loops ~13% (sigmoid', an uncommitted micro-benchmark); the results in
+  // [2^-126.5, 2^-126) come out unflushed (subnormals, rounded once), which f16 data round to 0 unless a factor past
+  // 2^100 multiplies them
+  // kInRange (x in [-104, 89], exp_fast's domain) spares the clamps but kNormal's
+  constexpr bool kNormal = kNonPositive && !kTiny;
+  constexpr float kLow = kNormal ? -88.0f : -104.0f;
+  if (!kInRange || kNormal) x = f32::select(x < kLow, kLow, x);  // NaN kept
+  if (!kInRange && !kNonPositive) x = f32::select(x > 89.0f, 89.0f, x);
+  const float y = host::exp_fast<kNormal>(x);
+  return (kTiny || kNormal ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
+#endif
 #endif
 }
 
 /// 2^(t + tl), |tl| < 2^-10, t <= 126 (gelu_tanh's v g(v), v <= 9.5), given h = t kEx2Arg and hl = tl kEx2Arg (the
 /// callers fold kEx2Arg into their constants; on the host it is 1): exp2_split on the device; in the host model's
 /// test build 2^t to ~0.7 ulp (host::ex2_unflushed) times (1 + tl ln2), scaled by the host perturbation, on the cpu
-/// backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes.
+/// backend host::exp2_fast (one scale for f16 data, as exp's kNonPositive); flushed as the SFU flushes (on the cpu
+/// for f16 data as exp's kNonPositive: +0 below t = -126.5, subnormals above kept).
 template <bool kTiny>
 ACTBENCH_HOT float exp2_scaled(float h, float hl) {
 #if ACTBENCH_DEVICE_PASS
@@ -355,11 +366,14 @@ ACTBENCH_HOT float exp2_scaled(float h, float hl) {
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   float y = host::ex2_unflushed(t);
   y = ::fmaf(y, tl * kLn2, y);
-#else
-  t = f32::select(t < (kTiny ? -152.0f : -126.4f), kTiny ? -152.0f : -126.4f, t);  // NaN kept; 2^-126.4 is flushed
-  const float y = host::exp2_fast<!kTiny>(t, tl);
-#endif
   return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
+#else
+  // f16 data: clamped at -127, where 2^j (j = -127) has the bits of +0, so that 2^t is +0 below t = -126.5 without a
+  // flush test, as exp's kNonPositive (results in [2^-126.5, 2^-126) come out as subnormals)
+  constexpr float kLow = kTiny ? -152.0f : -127.0f;
+  t = f32::select(t < kLow, kLow, t);  // NaN kept
+  return host::exp2_fast<!kTiny>(t, tl) * host_exp_scale();
+#endif
 #endif
 }
 

@@ -214,7 +214,25 @@ TEST(Narrow, HostFastExpOneScaleSameNormalValues) {
   EXPECT_GT(checked, std::int64_t(1) << 26);
   EXPECT_EQ(bad, 0);
   EXPECT_EQ((narrow::exp<false, false, true>(-87.3f)), narrow::exp<false>(-87.3f));  // e^-87.3 > 2^-126
-  EXPECT_EQ((narrow::exp<false, false, true>(-87.4f)), 0.0f);
+  // below 2^-126 the kNonPositive path (f16 data) does not flush: e^x within 2^-149 (rounded once into the subnormals)
+  // down to -87.68, where 2^j is 2^-127 (the bits of +0), and +0 below, as for -inf; NaN kept
+  std::int64_t subnormal = 0;
+  for (float x = -87.2f; x >= -88.5f; x = std::nextafter(x, -100.0f)) {
+    const float e = narrow::exp<false, false, true>(x);
+    const double ref = std::exp(double(x));
+    if (ref >= 0x1p-126) {
+      ASSERT_EQ(e, narrow::exp<false>(x)) << x;
+    } else if (x > -87.68f) {
+      ASSERT_NEAR(e, ref, 0x1p-149) << x;
+      ++subnormal;
+    } else if (x < -87.69f) {
+      ASSERT_EQ(bit_cast<std::uint32_t>(e), 0u) << x;
+    }
+  }
+  EXPECT_GT(subnormal, 1000);
+  EXPECT_EQ(bit_cast<std::uint32_t>(narrow::exp<false, false, true>(-INFINITY)), 0u);
+  EXPECT_EQ(bit_cast<std::uint32_t>(narrow::exp<false, false, true>(-1e30f)), 0u);
+  EXPECT_TRUE(std::isnan(narrow::exp<false, false, true>(NAN)));
 }
 
 // The f32 exp of the precise functors (kernels/math.hpp): plain arithmetic, the same bits on the device.
