@@ -26,7 +26,8 @@
 //              identity (no rounding of 1 + e), and a degree-3 polynomial in s^2 (2^-27.5 relative).
 //   sig(z)     sigma(z) and sigma(-z) from exp and rcp (refined once for f16 data).
 //
-// On the host ex2/exp/exp2_scaled are inline float code flushed like the SFU: exp and exp2_scaled on the cpu
+// On the host ex2/exp/exp2_scaled are inline float code flushed like the SFU (on the cpu for f16 data: +0 from the
+// scale itself below 2^-126.5, subnormals in [2^-126.5, 2^-126) kept, see exp): exp and exp2_scaled on the cpu
 // backend a short Cody-Waite reduction and a degree-5 polynomial (host::exp_fast, 2^-23.4 relative: inside the
 // SFU's 2^-22); ex2 (the device's algorithms run on the host for their tests), and exp and exp2_scaled in the
 // host model's test build, ~0.7 ulp (the f32 path's exact reduction and polynomial, kernels/f32/exp.hpp), so that
@@ -127,7 +128,8 @@ ACTBENCH_HOT float exp_reduced_p(float r) {  // (e^r - 1)/r
 ACTBENCH_HOT float exp_reduced(float r) { return fp::fma(r, exp_reduced_p(r), 1.0f); }
 /// m 2^j for the integer j that s = j + 1.5 2^23 carries in its low bits, j in [-152, 129]: as m 2^j1 2^j2
 /// (j1 = j/2 floored, both factors normal), so that a subnormal result is rounded once, from m 2^j1.
-/// kNormal: j in [-127, 127], one product (f16 data, whose results below 2^-126 round to 0); 2^-127 comes out as +0.
+/// kNormal: j in [-127, 127], one product (f16 data, whose results below 2^-126 round to 0); 2^-127 comes out as +0,
+/// j = -128 as -inf and j = 128 as +inf (callers clamp before: exp's -88, exp2_scaled's -127).
 template <bool kNormal = false>
 ACTBENCH_HOT float times_2j(float m, float s) {
   const std::uint32_t j = bit_cast<std::uint32_t>(s) - 0x4b400000u;  // mod 2^32
@@ -139,7 +141,7 @@ ACTBENCH_HOT float times_2j(float m, float s) {
 }
 /// e^x for x in [-104, 89] (or NaN), not flushed: x = j ln2 + r by Cody-Waite (j ln2's high part exact, as in
 /// f32::exp_core; r rounded once, 2^-26 absolute at most), e^r by exp_reduced.  kNormal: j in [-127, 127] (x in
-/// [-88.03, 88]; times_2j's one product, +0 for j = -127).
+/// [-88.37, 88.37]; times_2j's one product, +0 for j = -127; beyond, -inf or +inf: the caller clamps).
 template <bool kNormal = false>
 ACTBENCH_HOT float exp_fast(float x) {
   const float s = fp::fma(x, f32::kLog2e, f32::kShift);
@@ -324,7 +326,10 @@ ACTBENCH_HOT float exp_split(float x) {
 /// (on the cpu with kNonPositive for f16 data: +0 below -87.68, subnormals above kept).
 /// kNonPositive: the caller's x is <= 0 (or NaN), e.g. -|z|, or the caller discards the result wherever x > 0 (elu's,
 /// selu's and celu's f', a select on x > 0 that a vectorized loop computes for every lane): on the cpu backend no upper
-/// clamp, and for f16 data (!kTiny) one scale by 2^j (exp_fast<true>) - the same values where x <= 0.
+/// clamp, and for f16 data (!kTiny) one scale by 2^j (exp_fast<true>) - the same values where x <= 0 and e^x >= 2^-126.
+/// On the cpu, for f16 data, results in [2^-126.5, 2^-126) are not flushed: a factor past 2^101 (elu's alpha, a finite
+/// parameter; no other caller's factor, gradient included, comes near) makes them nonzero f16 values, where the device
+/// gives 0 - closer to the exact value.
 template <bool kTiny, bool kInRange = false, bool kNonPositive = false>
 ACTBENCH_HOT float exp(float x) {
 #if ACTBENCH_DEVICE_PASS

@@ -161,16 +161,16 @@ TEST(CpuBackend, DefaultFunctorStandsInOnlyForTheDefaults) {
 
 // celu at alpha = 1 on 16-bit data takes elu's code where the test folds (ACTBENCH_IF_KNOWN: a functor whose alpha is a
 // constant, as the block loops' default functor) and the general path where alpha is a runtime value: the same bits,
-// f and f', on every f16 and bf16 input; f16 f' the same stored bits, alone and times the largest gradient (bwd), for
-// the folded e^x (narrow::exp's kNonPositive) leaves results in [2^-126.5, 2^-126) unflushed, which f16 rounds to 0.
+// f and f', on every f16 and bf16 input, but for f16 f' where the folded e^x (narrow::exp's kNonPositive) leaves a
+// result in [2^-126.5, 2^-126) unflushed and the general path flushes it to 0: the same stored f16 value, 0 (also
+// times the largest gradient, 2^16: 2^-110).  Those inputs exist only where ACTBENCH_IF_KNOWN folds (an optimized
+// build: __builtin_constant_p), so the count of them is checked there.
 template <class S>
 void expect_celu_paths_agree() {
   static constexpr Celu<Variant::precise> kFolded{};
   volatile double one = 1.0;
   Celu<Variant::precise> runtime;
   runtime.alpha = one;
-  const float dy_max = dtype_traits<S>::to_compute(S{0x7bffu});  // f16: 65504; bf16: ~2^120
-  const auto stored = [](float v) { return dtype_traits<S>::from_compute(v).bits; };
   std::uint32_t unflushed = 0;
   for (std::uint32_t b = 0; b < 0x10000u; ++b) {
     const float x = dtype_traits<S>::to_compute(S{static_cast<std::uint16_t>(b)});
@@ -181,16 +181,17 @@ void expect_celu_paths_agree() {
       if (std::isnan(p[0]) && std::isnan(p[1])) continue;
       if (std::is_same<S, f16_t>::value && k == 1 && p[1] == 0.0f && p[0] > 0.0f && p[0] < 0x1p-126f) {
         ++unflushed;
-        ASSERT_EQ(stored(p[0]), stored(p[1])) << std::hex << b;
-        ASSERT_EQ(stored(p[0] * dy_max), stored(p[1] * dy_max)) << std::hex << b;
+        ASSERT_GE(p[0], 0x1.6a09e6p-127f) << std::hex << b;  // 2^-126.5: +0 below it
         continue;
       }
       ASSERT_EQ(bit_cast<std::uint32_t>(p[0]), bit_cast<std::uint32_t>(p[1])) << std::hex << b;
     }
   }
+#if defined(__OPTIMIZE__)
   if (std::is_same<S, f16_t>::value) {
     EXPECT_GT(unflushed, 0u);  // the case exists among the f16 inputs
   }
+#endif
 }
 TEST(CpuBackend, CeluAtAlphaOneFoldedIsTheGeneralPath) {
   expect_celu_paths_agree<f16_t>();

@@ -191,8 +191,9 @@ TEST(Narrow, HostTanhF16RoundsEveryF16ToTheNearest) {
 }
 
 // One scale by 2^j (kNormal: f16 data, arguments <= 0) gives exp_fast's and exp2_fast's very values wherever they
-// are normal, and a value below 2^-126 (flushed by narrow::exp) where they are not: every 16th float of [-126.4, 0]
-// and every float next to the flush threshold.
+// are normal, and a value below 2^-126 where they are not: every 16th float of [-126.4, 0] and every float next to
+// 2^-126; then narrow::exp's and exp2_scaled's f16 paths on the cpu, which do not flush: +0 from the scale itself
+// below 2^-126.5, subnormals above.
 TEST(Narrow, HostFastExpOneScaleSameNormalValues) {
   std::int64_t checked = 0, bad = 0;
   const auto check = [&](float x) {
@@ -233,6 +234,23 @@ TEST(Narrow, HostFastExpOneScaleSameNormalValues) {
   EXPECT_EQ(bit_cast<std::uint32_t>(narrow::exp<false, false, true>(-INFINITY)), 0u);
   EXPECT_EQ(bit_cast<std::uint32_t>(narrow::exp<false, false, true>(-1e30f)), 0u);
   EXPECT_TRUE(std::isnan(narrow::exp<false, false, true>(NAN)));
+  // exp2_scaled's f16 path: the same at t = -126.5 (+0 below it, -inf included; subnormals within 2^-149 above)
+  std::int64_t subnormal2 = 0;
+  for (float t = -125.9f; t >= -127.5f; t = std::nextafter(t, -200.0f)) {
+    const float e = narrow::exp2_scaled<false>(t, 0.0f);
+    const double ref = std::exp2(double(t));
+    if (ref >= 0x1p-126) {
+      ASSERT_EQ(e, narrow::host::exp2_fast(t, 0.0f)) << t;
+    } else if (t >= -126.5f) {
+      ASSERT_NEAR(e, ref, 0x1p-149) << t;
+      ++subnormal2;
+    } else {
+      ASSERT_EQ(bit_cast<std::uint32_t>(e), 0u) << t;
+    }
+  }
+  EXPECT_GT(subnormal2, 1000);
+  EXPECT_EQ(bit_cast<std::uint32_t>(narrow::exp2_scaled<false>(-INFINITY, 0.0f)), 0u);
+  EXPECT_TRUE(std::isnan(narrow::exp2_scaled<false>(NAN, 0.0f)));
 }
 
 // The f32 exp of the precise functors (kernels/math.hpp): plain arithmetic, the same bits on the device.
