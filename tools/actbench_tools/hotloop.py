@@ -2,7 +2,8 @@
 
     perf annotate -i perf.data --stdio -s SYMBOL | python -m actbench_tools.hotloop [--label NAME]
 
-prints one line: the loop's share of the function's samples, its instructions per iteration, the vector width
+prints one line: the loop's share of the function's samples, its instructions per iteration (along the hotter side
+of each branch inside it, wherever the compiler placed that side), the vector width
 (the widest register it uses: xmm 128, ymm 256, zmm 512 bits) and the instruction mix by class (fma, mul,
 add/sub, div/sqrt, cmp/blend/logic, min/max, convert, integer, load/store/move, scalar/control). A function
 without a loop (a call such as SLEEF's expf8) is counted whole, "straight-line". tools/peers/cpu-profile.sh
@@ -89,9 +90,59 @@ def parse(text: str) -> list[Instr]:
     return out
 
 
+def _jump_target(instrs: Sequence[Instr], index: dict[int, int], ins: Instr) -> int | None:
+    """The position of a direct jump's target in the listing, or None (indirect, or outside the function)."""
+    m = _JUMP_TARGET.match(ins.args)
+    return index.get(int(m.group(1), 16)) if m else None
+
+
+def _block_samples(instrs: Sequence[Instr], pos: int | None) -> float:
+    """The samples of the straight run from pos to its first jump (inclusive): how hot a jump's successor is."""
+    if pos is None:
+        return -1.0
+    total = 0.0
+    for ins in instrs[pos:]:
+        total += ins.pct
+        if ins.op.startswith("j"):
+            break
+    return total
+
+
+def _hot_path(instrs: Sequence[Instr], start: int, latch: int) -> list[Instr] | None:
+    """One iteration of the loop from start to its latch along the hotter successor of every conditional jump:
+    what the loop executes per iteration where the compiler put a branch's hot side out of the address range (a
+    rare case inline, the common one after the loop: leaky_relu bwd bf16's rounding), which the range from the
+    target to the latch would count whole. None where the path leaves the function or does not close."""
+    index = {ins.addr: k for k, ins in enumerate(instrs)}
+    path: list[Instr] = []
+    seen: set[int] = set()
+    pos: int | None = start
+    while pos is not None and pos not in seen:
+        ins = instrs[pos]
+        path.append(ins)
+        seen.add(pos)
+        if pos == latch:
+            return path
+        if ins.op.startswith("ret"):
+            return None
+        if not ins.op.startswith("j"):
+            pos = pos + 1 if pos + 1 < len(instrs) else None
+            continue
+        target = _jump_target(instrs, index, ins)
+        if ins.op == "jmp":
+            pos = target
+            continue
+        if target == start:  # another back edge to the loop's head closes the iteration
+            return path
+        fall = pos + 1 if pos + 1 < len(instrs) else None
+        pos = target if _block_samples(instrs, target) > _block_samples(instrs, fall) else fall
+    return None
+
+
 def hot_loop(instrs: Sequence[Instr]) -> Loop:
     """The loop (a backward jump and the instructions from its target to it) with the most samples; of two
-    nested loops the inner one where it holds at least 80% of the outer's samples. No loop: the function."""
+    nested loops the inner one where it holds at least 80% of the outer's samples. No loop: the function. The
+    loop's instructions are one iteration along its hot path (_hot_path) where that closes, else the whole range."""
     if not instrs:
         raise UsageError("no annotated instructions in the input (perf annotate --stdio -s SYMBOL)")
     total = sum(i.pct for i in instrs) or 1.0
@@ -118,6 +169,10 @@ def hot_loop(instrs: Sequence[Instr]) -> Loop:
             if inside and cand[1] < best[1] and cand[0] >= 0.8 * best[0]:
                 best = cand
         chosen, straight = best[2], False
+        index = {ins.addr: k for k, ins in enumerate(instrs)}
+        path = _hot_path(instrs, index[chosen[0].addr], index[chosen[-1].addr])
+        if path:
+            chosen = path
     mix = {c: 0 for c in CLASSES}
     for i in chosen:
         mix[classify(i.op)] += 1

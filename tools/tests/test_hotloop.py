@@ -47,6 +47,45 @@ def test_inner_loop_preferred_when_it_holds_the_samples() -> None:
     assert loop.width_bits == 512
 
 
+def test_a_hot_side_placed_after_the_loop_is_followed() -> None:
+    # GCC put the common side of a branch (a store) after a cold block (three instructions standing for the rare
+    # case's many): the latch at 0x140 jumps back to 0x100, so the range 0x100..0x140 holds the cold block too; one
+    # iteration along the hot side is 0x100, 0x104, 0x108 (je to 0x138), 0x138, 0x13c, 0x140.
+    split = """\
+    0.00 :   f0: mov    %rdi,%rax
+   20.00 :   100: vmovups (%rdi,%rax,1),%zmm0
+   20.00 :   104: vfpclassps $0x20,%zmm0,%k0
+   10.00 :   108: je     138 <f+0x48>
+    0.00 :   10c: vpsrld $0x10,%zmm0,%zmm1
+    0.00 :   110: vpaddd %zmm1,%zmm0,%zmm0
+    0.00 :   114: vmovdqu %ymm0,(%rsi,%rax,2)
+    0.00 :   118: jmp    13c <f+0x4c>
+   30.00 :   138: vcvtneps2bf16 %zmm0,%ymm0
+   10.00 :   13c: add    $0x10,%rax
+   10.00 :   140: jne    100 <f+0x10>
+    0.00 :   146: ret
+"""
+    loop = hotloop.hot_loop(hotloop.parse(split))
+    assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x108, 0x138, 0x13C, 0x140]
+    assert loop.share == pytest.approx(100.0)
+    assert loop.mix["convert"] == 1 and loop.mix["integer"] == 0
+    # the same listing with the cold side hot: the path takes the fall-through and the unconditional jump
+    cold_hot = split.replace("   30.00 :   138", "    0.00 :   138").replace("    0.00 :   10c", "   30.00 :   10c")
+    loop = hotloop.hot_loop(hotloop.parse(cold_hot))
+    assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x108, 0x10C, 0x110, 0x114, 0x118, 0x13C, 0x140]
+
+
+def test_a_path_that_leaves_the_function_keeps_the_range() -> None:
+    leaves = """\
+   40.00 :   100: vmovups (%rdi),%zmm0
+   10.00 :   104: je     200 <g>
+   40.00 :   108: vaddps %zmm0,%zmm0,%zmm0
+   10.00 :   10c: jne    100 <f>
+"""
+    loop = hotloop.hot_loop(hotloop.parse(leaves))
+    assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x108, 0x10C]
+
+
 def test_a_function_without_a_loop_is_counted_whole() -> None:
     straight = """\
    50.00 :   10: vfmadd213ps %ymm1,%ymm2,%ymm0
