@@ -344,7 +344,7 @@ ACTBENCH_HOT float exp(float x) {
   // +0 for every x below -87.68 (j <= -127; the SFU flushes those too) with no flush test of its own, which cost the
   // cpu's vectorized f16 loops ~13% (sigmoid', an uncommitted micro-benchmark); the results in
   // [2^-126.5, 2^-126) come out unflushed (subnormals, rounded once), which f16 data round to 0 unless a factor past
-  // 2^100 multiplies them
+  // 2^101 multiplies them
   // kInRange (x in [-104, 89], exp_fast's domain) spares the clamps but kNormal's
   constexpr bool kNormal = kNonPositive && !kTiny;
   constexpr float kLow = kNormal ? -88.0f : -104.0f;
