@@ -1151,12 +1151,16 @@ struct Swish {
   // it s or sc is 0 and f' rounds to 1 or -0), which also spares exp its own clamp, and zl to [-1, 1] (NaN, at
   // inf - inf, taken as +1): it meets sc s = 0 wherever it is not tiny.  Next to the zero (beta = 1) the band's
   // polynomial is selected, both computed: no divergent branch.
+  // On the cpu, f16 data: zc by narrow::clamp_magnitude_bits (integer code where clamp_keep_nan's compares and selects
+  // cost ~1.1-1.4 cycles per 16 elements each) and sigma of z itself, whose e^x clamps at -88 for f16 data whatever
+  // kInRange says (the same e^-|z| for every |z| past 104 and for +-inf) and carries a NaN z: the same bits.
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
+    constexpr bool kBits = !ACTBENCH_DEVICE_PASS && !kTinyResults<S>;
     const float b = float(beta);
     const float z = b == 1.0f ? x : fp::mul(b, x);  // (fp::mul is not folded at b = 1)
-    const float zc = narrow::clamp_keep_nan(z, -104.0f, 104.0f);
-    const auto g = narrow::sig<kTinyResults<S>, true>(zc);
+    const float zc = kBits ? narrow::clamp_magnitude_bits(z, 104.0f) : narrow::clamp_keep_nan(z, -104.0f, 104.0f);
+    const auto g = narrow::sig<kTinyResults<S>, !kBits>(kBits ? z : zc);
     float B = ::fmaf(zc, g.sc, 1.0f);
     if (b != 1.0f) {
       // beta x's rounding, as detail::scaled's lo but without its guard (fewer instructions in the beta != 1

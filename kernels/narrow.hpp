@@ -222,6 +222,13 @@ ACTBENCH_HOT float clamp_keep_nan(float x, float lo, float hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 #endif
 }
+/// x clamped to [-hi, hi] on its bits, for a positive finite hi: the magnitude's bits through an unsigned min, the
+/// sign put back - integer code with no compare into a mask (a select cost the cpu's f16 loops ~1.1-1.4 cycles per
+/// 16 elements on a Zen 5).  A NaN x gives +-hi: its caller must take the NaN through another operand.
+ACTBENCH_HOT float clamp_magnitude_bits(float x, float hi) {
+  const std::uint32_t b = bit_cast<std::uint32_t>(x), m = b & 0x7fffffffu, h = bit_cast<std::uint32_t>(hi);
+  return bit_cast<float>((m < h ? m : h) | (b & 0x80000000u));
+}
 
 ACTBENCH_HOT float ex2(float t) {
 #if ACTBENCH_DEVICE_PASS

@@ -344,6 +344,40 @@ TEST(Narrow, Log1pUnitWithinTwoUlp) {
   EXPECT_EQ(narrow::log1p_unit(1e-40f), 1e-40f);  // subnormal e: log1p(e) = e
 }
 
+// clamp_magnitude_bits: the magnitude through an unsigned min, the sign kept; a NaN gives +-hi.  And what swish' on
+// f16 data builds on it on the cpu (Swish::deriv_narrow): z clamped on its bits and sigma of z itself (exp's own clamp)
+// are, for every f16 input and several betas, the bits of the device's form (clamp_keep_nan and sigma of the clamped
+// z with kInRange); a NaN z keeps its NaN in sigma, where the clamp no longer carries it.
+TEST(Narrow, SwishDerivClampOnBitsIsTheKeepNanClamp) {
+  const auto bits = [](float v) { return bit_cast<std::uint32_t>(v); };
+  EXPECT_EQ(bits(narrow::clamp_magnitude_bits(-1e30f, 104.0f)), bits(-104.0f));
+  EXPECT_EQ(bits(narrow::clamp_magnitude_bits(INFINITY, 104.0f)), bits(104.0f));
+  EXPECT_EQ(bits(narrow::clamp_magnitude_bits(-0.0f, 104.0f)), bits(-0.0f));
+  EXPECT_EQ(bits(narrow::clamp_magnitude_bits(-103.5f, 104.0f)), bits(-103.5f));
+  EXPECT_EQ(std::fabs(narrow::clamp_magnitude_bits(NAN, 104.0f)), 104.0f);
+  std::int64_t nans = 0, clamped = 0;
+  for (const float beta : {1.0f, 0.5f, 1.7f, -2.0f, 1e-3f, 300.0f}) {
+    for (std::uint32_t b = 0; b < 0x10000u; ++b) {
+      const float x = dtype_traits<f16_t>::to_compute(f16_t{static_cast<std::uint16_t>(b)});
+      const float z = beta == 1.0f ? x : fp::mul(beta, x);
+      const float zc = narrow::clamp_keep_nan(z, -104.0f, 104.0f);
+      const auto g = narrow::sig<false, true>(zc);
+      const auto gz = narrow::sig<false, false>(z);
+      if (std::isnan(z)) {
+        ++nans;
+        ASSERT_TRUE(std::isnan(gz.s) && std::isnan(gz.sc)) << b;
+        continue;
+      }
+      if (std::fabs(z) > 104.0f) ++clamped;
+      ASSERT_EQ(bits(narrow::clamp_magnitude_bits(z, 104.0f)), bits(zc)) << b << " " << beta;
+      ASSERT_EQ(bits(gz.s), bits(g.s)) << b << " " << beta;
+      ASSERT_EQ(bits(gz.sc), bits(g.sc)) << b << " " << beta;
+    }
+  }
+  EXPECT_GT(nans, 0);
+  EXPECT_GT(clamped, 0);
+}
+
 TEST(Narrow, DivAndSigma) {
   const double wd = max_ulp_over(1.0f, 4.0f, [](float d) { return ulps(narrow::div(3.0f, d), 3.0 / double(d)); });
   EXPECT_LE(wd, 1.0);
