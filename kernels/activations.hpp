@@ -1152,11 +1152,12 @@ struct Swish {
   // inf - inf, taken as +1): it meets sc s = 0 wherever it is not tiny.  Next to the zero (beta = 1) the band's
   // polynomial is selected, both computed: no divergent branch.
   // On the cpu, f16 data: zc by narrow::clamp_magnitude_bits (integer code where clamp_keep_nan's compares and selects
-  // cost ~1.1-1.4 cycles per 16 elements each) and sigma of z itself, whose e^x clamps at -88 for f16 data whatever
-  // kInRange says (the same e^-|z| for every |z| past 104 and for +-inf) and carries a NaN z: the same bits.
+  // cost ~1.1-1.4 cycles per 16 elements each in an uncommitted micro-benchmark on a Zen 5) and sigma of z itself,
+  // whose e^x clamps at -88 for f16 data whatever kInRange says (the same e^-|z| for every |z| past 104 and for +-inf)
+  // and carries a NaN z: the same bits for every input but a NaN, which gives a NaN (its sign may differ).
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    constexpr bool kBits = !ACTBENCH_DEVICE_PASS && !kTinyResults<S>;
+    constexpr bool kBits = narrow::kCpuForms && !kTinyResults<S>;
     const float b = float(beta);
     const float z = b == 1.0f ? x : fp::mul(b, x);  // (fp::mul is not folded at b = 1)
     const float zc = kBits ? narrow::clamp_magnitude_bits(z, 104.0f) : narrow::clamp_keep_nan(z, -104.0f, 104.0f);

@@ -222,6 +222,13 @@ ACTBENCH_HOT float clamp_keep_nan(float x, float lo, float hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 #endif
 }
+/// Whether this is the cpu backend's own code (neither the device pass nor the host model's test build, which runs
+/// the device's algorithms): where the cpu takes a form of its own (Swish::deriv_narrow's clamp).
+#if ACTBENCH_DEVICE_PASS || defined(ACTBENCH_NARROW_HOST_MODEL)
+inline constexpr bool kCpuForms = false;
+#else
+inline constexpr bool kCpuForms = true;
+#endif
 /// x clamped to [-hi, hi] on its bits, for a positive finite hi: the magnitude's bits through an unsigned min, the
 /// sign put back - integer code with no compare into a mask (a select cost the cpu's f16 loops ~1.1-1.4 cycles per
 /// 16 elements on a Zen 5).  A NaN x gives +-hi: its caller must take the NaN through another operand.

@@ -81,39 +81,60 @@ def classify(op: str) -> str:
     return next((c for p, c in _CLASS_PATTERNS if p.match(o)), "scalar/control")
 
 
+# prefixes objdump prints before a mnemonic ("bnd jmp", "notrack jmp", "repz ret"): the instruction is the next word
+_PREFIXES = {"bnd", "notrack", "repz", "rep", "repnz", "lock", "data16", "cs", "ds"}
+
+
 def parse(text: str) -> list[Instr]:
     out = []
     for line in text.splitlines():
         m = _LINE.match(line)
         if m:
-            out.append(Instr(float(m.group(1)), int(m.group(2), 16), m.group(3), m.group(4)))
+            op, args = m.group(3), m.group(4)
+            while op in _PREFIXES and args:
+                op, _, args = args.partition(" ")
+                args = args.strip()
+            out.append(Instr(float(m.group(1)), int(m.group(2), 16), op, args))
     return out
 
 
-def _jump_target(instrs: Sequence[Instr], index: dict[int, int], ins: Instr) -> int | None:
+def _is_jump(ins: Instr) -> bool:
+    return ins.op.startswith("j")
+
+
+def _is_unconditional(ins: Instr) -> bool:
+    return ins.op.startswith("jmp")  # jmp, jmpq
+
+
+def _jump_target(index: dict[int, int], ins: Instr) -> int | None:
     """The position of a direct jump's target in the listing, or None (indirect, or outside the function)."""
     m = _JUMP_TARGET.match(ins.args)
     return index.get(int(m.group(1), 16)) if m else None
 
 
-def _block_samples(instrs: Sequence[Instr], pos: int | None) -> float:
-    """The samples of the straight run from pos to its first jump (inclusive): how hot a jump's successor is."""
+def _side_samples(instrs: Sequence[Instr], pos: int | None, joins: set[int]) -> float:
+    """How hot one side of a conditional jump is: the samples from pos up to its first jump or ret (inclusive) or to the
+    first instruction another jump lands on (exclusive: where the two sides may join again). -1 outside the listing."""
     if pos is None:
         return -1.0
     total = 0.0
-    for ins in instrs[pos:]:
-        total += ins.pct
-        if ins.op.startswith("j"):
+    for k in range(pos, len(instrs)):
+        if k != pos and k in joins:
+            break
+        total += instrs[k].pct
+        if _is_jump(instrs[k]) or instrs[k].op.startswith("ret"):
             break
     return total
 
 
 def _hot_path(instrs: Sequence[Instr], start: int, latch: int) -> list[Instr] | None:
-    """One iteration of the loop from start to its latch along the hotter successor of every conditional jump:
-    what the loop executes per iteration where the compiler put a branch's hot side out of the address range (a
-    rare case inline, the common one after the loop: leaky_relu bwd bf16's rounding), which the range from the
-    target to the latch would count whole. None where the path leaves the function or does not close."""
+    """One iteration of the loop from start to its latch along the hotter side of every conditional jump (ties: the
+    fall-through): what the loop executes per iteration where the compiler put a branch's hot side out of the address
+    range (a rare case inline, the common one after the loop: leaky_relu bwd bf16's rounding), which the range from
+    the target to the latch would count whole. A jump back to start closes the iteration too. None where the path
+    leaves the function (ret, a jump out of the listing) or comes back into itself without closing."""
     index = {ins.addr: k for k, ins in enumerate(instrs)}
+    joins = {t for t in (_jump_target(index, i) for i in instrs if _is_jump(i)) if t is not None}
     path: list[Instr] = []
     seen: set[int] = set()
     pos: int | None = start
@@ -125,24 +146,28 @@ def _hot_path(instrs: Sequence[Instr], start: int, latch: int) -> list[Instr] | 
             return path
         if ins.op.startswith("ret"):
             return None
-        if not ins.op.startswith("j"):
+        if not _is_jump(ins):
             pos = pos + 1 if pos + 1 < len(instrs) else None
             continue
-        target = _jump_target(instrs, index, ins)
-        if ins.op == "jmp":
+        target = _jump_target(index, ins)
+        fall = pos + 1 if pos + 1 < len(instrs) else None
+        if target == start and (_is_unconditional(ins) or _side_samples(instrs, fall, joins) <= 0):
+            return path  # a back edge to the head closes the iteration (a conditional one: if nothing hot follows)
+        if _is_unconditional(ins):
             pos = target
             continue
-        if target == start:  # another back edge to the loop's head closes the iteration
-            return path
-        fall = pos + 1 if pos + 1 < len(instrs) else None
-        pos = target if _block_samples(instrs, target) > _block_samples(instrs, fall) else fall
+        if target == start:  # a conditional back edge with work after it: the iteration goes on
+            pos = fall
+            continue
+        pos = target if _side_samples(instrs, target, joins) > _side_samples(instrs, fall, joins) else fall
     return None
 
 
 def hot_loop(instrs: Sequence[Instr]) -> Loop:
     """The loop (a backward jump and the instructions from its target to it) with the most samples; of two
     nested loops the inner one where it holds at least 80% of the outer's samples. No loop: the function. The
-    loop's instructions are one iteration along its hot path (_hot_path) where that closes, else the whole range."""
+    loop's instructions are one iteration along its hot path (_hot_path) where that closes, else the whole range; its
+    share counts the range and any block of that path outside it."""
     if not instrs:
         raise UsageError("no annotated instructions in the input (perf annotate --stdio -s SYMBOL)")
     total = sum(i.pct for i in instrs) or 1.0
@@ -171,12 +196,17 @@ def hot_loop(instrs: Sequence[Instr]) -> Loop:
         chosen, straight = best[2], False
         index = {ins.addr: k for k, ins in enumerate(instrs)}
         path = _hot_path(instrs, index[chosen[0].addr], index[chosen[-1].addr])
+        region = {i.addr: i for i in chosen}  # the loop's samples: its range and any hot block placed outside it
         if path:
+            region.update((i.addr, i) for i in path)
             chosen = path
+        share = 100.0 * sum(i.pct for i in region.values()) / total
+    if straight:
+        share = 100.0 * sum(i.pct for i in chosen) / total
     mix = {c: 0 for c in CLASSES}
     for i in chosen:
         mix[classify(i.op)] += 1
-    return Loop(chosen, 100.0 * sum(i.pct for i in chosen) / total, straight, mix)
+    return Loop(chosen, share, straight, mix)
 
 
 def summary(loop: Loop, label: str = "") -> str:

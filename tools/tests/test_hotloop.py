@@ -75,12 +75,55 @@ def test_a_hot_side_placed_after_the_loop_is_followed() -> None:
     assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x108, 0x10C, 0x110, 0x114, 0x118, 0x13C, 0x140]
 
 
-def test_a_path_that_leaves_the_function_keeps_the_range() -> None:
-    leaves = """\
-   40.00 :   100: vmovups (%rdi),%zmm0
-   10.00 :   104: je     200 <g>
-   40.00 :   108: vaddps %zmm0,%zmm0,%zmm0
+def test_the_sides_are_weighed_up_to_where_they_join() -> None:
+    # the taken side (0x138) runs into the shared tail (0x13c, 0x140): weighed alone it holds 10 samples against the
+    # fall-through's 15, and the fall-through is the hot side
+    layout = """\
+   10.00 :   100: vmovups (%rdi,%rax,1),%zmm0
+   10.00 :   104: vfpclassps $0x20,%zmm0,%k0
+   10.00 :   108: je     138 <f+0x48>
+   15.00 :   10c: vpsrld $0x10,%zmm0,%zmm1
+    0.00 :   118: jmp    13c <f+0x4c>
+   10.00 :   138: vcvtneps2bf16 %zmm0,%ymm0
+   20.00 :   13c: add    $0x10,%rax
+   25.00 :   140: jne    100 <f+0x10>
+"""
+    loop = hotloop.hot_loop(hotloop.parse(layout))
+    assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x108, 0x10C, 0x118, 0x13C, 0x140]
+
+
+def test_a_jump_back_to_the_head_closes_the_iteration() -> None:
+    # the hot side lies past the latch and returns to the head by an unconditional jump (with a "bnd" prefix)
+    layout = """\
+   20.00 :   100: vmovups (%rdi,%rax,1),%zmm0
+   10.00 :   104: je     120 <f+0x20>
+    1.00 :   108: vpaddd %zmm0,%zmm0,%zmm0
+    1.00 :   10c: add    $0x10,%rax
+    1.00 :   110: jne    100 <f>
+    0.00 :   114: ret
+   40.00 :   120: vcvtneps2bf16 %zmm0,%ymm0
+   27.00 :   124: bnd jmp 100 <f>
+"""
+    instrs = hotloop.parse(layout)
+    assert instrs[-1].op == "jmp" and instrs[-1].args.startswith("100")
+    loop = hotloop.hot_loop(instrs)
+    # the range 0x100..0x110 is the loop found by its latch; the hot iteration leaves it and comes back
+    assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x120, 0x124]
+    assert loop.share == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("exit_line", ["    0.00 :   118: ret", "    0.00 :   118: jmp    900 <g>"])
+def test_a_path_that_leaves_the_function_keeps_the_range(exit_line: str) -> None:
+    # the hotter side of 0x104 (0x114: 40 samples against 30 for 0x108 and 0x10c) leaves by a ret or a jump out of
+    # the listing: the path does not close, and the loop is its range
+    leaves = f"""\
+   10.00 :   100: vmovups (%rdi),%zmm0
+   10.00 :   104: je     114 <f+0x14>
+   20.00 :   108: vaddps %zmm0,%zmm0,%zmm0
    10.00 :   10c: jne    100 <f>
+    0.00 :   110: nop
+   40.00 :   114: vmulps %zmm0,%zmm0,%zmm0
+{exit_line}
 """
     loop = hotloop.hot_loop(hotloop.parse(leaves))
     assert [i.addr for i in loop.instrs] == [0x100, 0x104, 0x108, 0x10C]
