@@ -554,7 +554,8 @@ struct Selu : SeluConstants {
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>, false, true>(x);  // as elu's
+    // e^x used only where x <= 0, as elu's
+    return x > 0.0f ? float(lambda) : (float(lambda) * float(alpha)) * narrow::exp<kTinyResults<S>, false, true>(x);
   }
 };
 /// textbook selu: lambda*alpha*(exp(x) - 1); derivative from the output, y + lambda*alpha.
