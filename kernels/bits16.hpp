@@ -99,8 +99,8 @@ struct Bits16 {
   ///     the negatives above it by magnitude), taken where that side is a constant;
   ///   otherwise a <= +0 and b <= -0: a with its sign bit set (+0 taken as -0) is above b if its bits are below.
   ACTBENCH_HOT static constexpr bool greater(std::uint16_t a, std::uint16_t b) {
-    if (ACTBENCH_IF_KNOWN(b > kSign)) return a < b;   // a constant b < -0 (hardsigmoid's x > -3)
-    if (ACTBENCH_IF_KNOWN(a >= kSign)) return a < b;  // a constant a <= -0 (x < -3; no functor on the bits yet)
+    // a constant b < -0 (hardsigmoid's x > -3) or a constant a <= -0 (x < -3; no functor on the bits yet)
+    if (ACTBENCH_IF_KNOWN(b > kSign) || ACTBENCH_IF_KNOWN(a >= kSign)) return a < b;
     if (signed_of(a) > 0 || signed_of(b) >= 0) return signed_of(a) > signed_of(b);
     return (a | kSign) < b;
   }

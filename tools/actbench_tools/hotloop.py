@@ -127,13 +127,13 @@ def _side_samples(instrs: Sequence[Instr], pos: int | None, joins: set[int]) -> 
     return total
 
 
-def _hot_path(instrs: Sequence[Instr], start: int, latch: int) -> list[Instr] | None:
+def _hot_path(instrs: Sequence[Instr], index: dict[int, int], start: int, latch: int) -> list[Instr] | None:
     """One iteration of the loop from start to its latch along the hotter side of every conditional jump (ties: the
     fall-through): what the loop executes per iteration where the compiler put a branch's hot side out of the address
     range (a rare case inline, the common one after the loop: leaky_relu bwd bf16's rounding), which the range from
     the target to the latch would count whole. A jump back to start closes the iteration too. None where the path
-    leaves the function (ret, a jump out of the listing) or comes back into itself without closing."""
-    index = {ins.addr: k for k, ins in enumerate(instrs)}
+    leaves the function (ret, a jump out of the listing) or comes back into itself without closing. index: each
+    instruction's position by its address."""
     joins = {t for t in (_jump_target(index, i) for i in instrs if _is_jump(i)) if t is not None}
     path: list[Instr] = []
     seen: set[int] = set()
@@ -173,7 +173,7 @@ def hot_loop(instrs: Sequence[Instr]) -> Loop:
     total = sum(i.pct for i in instrs) or 1.0
     loops: list[tuple[float, int, list[Instr]]] = []
     for k, ins in enumerate(instrs):
-        if not ins.op.startswith("j"):
+        if not _is_jump(ins):
             continue
         m = _JUMP_TARGET.match(ins.args)
         if not m:
@@ -195,7 +195,7 @@ def hot_loop(instrs: Sequence[Instr]) -> Loop:
                 best = cand
         chosen, straight = best[2], False
         index = {ins.addr: k for k, ins in enumerate(instrs)}
-        path = _hot_path(instrs, index[chosen[0].addr], index[chosen[-1].addr])
+        path = _hot_path(instrs, index, index[chosen[0].addr], index[chosen[-1].addr])
         region = {i.addr: i for i in chosen}  # the loop's samples: its range and any hot block placed outside it
         if path:
             region.update((i.addr, i) for i in path)
