@@ -1672,21 +1672,16 @@ struct GeluTanh {
       return eval_fwd<M, C>(x, C(k), C(a));
     }
   }
-  /// 16-bit f' next to its zero x0 = -0.7525, where B's terms cancel: u q(u), u = x - x0, on the band |u| < w
-  /// (tools/gen_narrow_coeffs.py), outside which the SFU's error, scaled by the cancellation (x z' sc / B, ~3.5 at
-  /// the band's edges for f16, ~6 for bf16), stays inside the 16-bit bound: f16 w = 0.21, q of degree 5
-  /// (2^-24.1); bf16 w = 0.1, degree 3 (2^-20.7).
-  template <class S>
+  /// 16-bit f' next to its zero x0 = -0.7525, where B's terms cancel: u q(u), u = x - x0, on the band |u| < 0.1,
+  /// q of degree 3 (2^-20.7; tools/gen_narrow_coeffs.py), for f16 and bf16 alike.  Outside it the SFU's error, scaled
+  /// by the cancellation (x z' sc / B: ~6 at the band's edges, ~3.5 at |u| = 0.21), can exceed the f32 error that a
+  /// rounding midpoint leaves f16 (2^-21): no f16 input lands there close enough to a midpoint, which
+  /// tests/host/test_sfu_model.cpp checks for every input with the SFU at its worst (f16 f' 0.5009 ulp, bound 0.50098;
+  /// a band of 0.21 with q of degree 5 gave the same maximum for two instructions more).
   ACTBENCH_HOT static float deriv_band(float x, float y) {
     constexpr float hi = -0.7524614334106445f, lo = 2.900192264121415e-08f;
-    if constexpr (kTinyResults<S>) {
-      constexpr float q[4] = {-1.136987880e-01f, -1.594854705e-02f, 3.875178397e-01f, 4.304003119e-01f};
-      return detail::select_near_zero(x, hi, lo, 0.1f, q, y);
-    } else {
-      constexpr float q[6] = {1.949648559e-02f,  -1.627445407e-02f, -1.139404103e-01f,
-                              -1.578853279e-02f, 3.875184357e-01f,  4.304001033e-01f};
-      return detail::select_near_zero(x, hi, lo, 0.21f, q, y);
-    }
+    constexpr float q[4] = {-1.136987880e-01f, -1.594854705e-02f, 3.875178397e-01f, 4.304003119e-01f};
+    return detail::select_near_zero(x, hi, lo, 0.1f, q, y);
   }
   /// f64 f' next to its zero (kernels/activations.hpp: near_zero_f64), out of line.
   ACTBENCH_COLD static double deriv_near_zero_f64(double x) {
@@ -1719,16 +1714,18 @@ struct GeluTanh {
   // a^2 is exact (a has at most 11 significant bits; or, bf16 below 2^-63, it is far below ulp(c1)), and c1's
   // high part is a multiple of 2^-19 (ulp(gh) is 2^-19 at most), so that c1h - gh is exact for every
   // gh = fma(c3, a^2, c1h) in [2, 32) (on the device, bf16's constants, and so gh and its ulp, are halved: kEx2Arg;
-  // the same argument): g and then t = -a g come as pairs to ~2^-41 from 9 instructions for f16 data (the residual,
-  // |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a pair took ~22.  bf16
-  // data, whose budget is 2^-18, leave out the low parts of c1 and c3 (7 instructions, 2 fewer on the device): the
+  // the same argument): g and then t = -a g come as pairs, but for the low part of c3 (below), from 8 instructions for
+  // f16 data (the residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a
+  // pair took ~22.  c3's low part is left out: a^3 c3lo moves 2^t by at most 2^-22.2 where f' is a normal f16
+  // (|x| < 4.8), and tests/host/test_sfu_model.cpp measures no change from it, also for bwd with the large gradients
+  // of loss scaling.  bf16 data, whose budget is 2^-18, leave out the low part of c1 too (7 instructions): the
   // term left out, v (c1lo + c3lo v^2), moves 2^t by at most 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93)
   // wherever 2^t is nonzero, whatever the gradient that bwd multiplies; with the SFU at its worst
-  // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.  (For f16, leaving out c3lo alone would add up to
-  // 2^-21.3 where a large gradient makes dy f' a normal f16, |x| up to 6: with the SFU's 2^-22, past f16's 2^-21.)
-  // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f
-  // (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (0.5009 without: too close to the
-  // bound).  f' takes E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1; E' < 2^111): with
+  // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
+  // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone, not
+  // refined (with the SFU at its worst: f16 f 0.5006 ulp, f' 0.5009, bound 0.50098; 0.5004 with a Newton step, whose
+  // two instructions would leave f' f16 short of the H200's copy speed in tools/sass's model).  f' takes E' = e^z
+  // itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1; E' < 2^111): with
   // r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
   //   f' = E' r' (1 + r' x z'(x))
   // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
@@ -1739,11 +1736,11 @@ struct GeluTanh {
     // c1h: a multiple of 2^-17; c3 = c1 a_C, a_C = 0.044715 rounded to f32; kEx2Arg folded in (device bf16: halved)
     constexpr float s = narrow::kEx2Arg<kTinyResults<S>>;
     constexpr float kC1 = 0x1.26aecp+1f * s, kC1lo = 0x1.5423c2p-22f * s;
-    constexpr float kC3 = 0x1.a5a7dp-4f * s, kC3lo = -0x1.6c533p-29f * s;
+    constexpr float kC3 = 0x1.a5a7dp-4f * s;  // c3's low part, -0x1.6c533p-29, left out (see above)
     const float p = v * v;                                            // exact
     const float gh = ::fmaf(kC3, p, kC1);
     float gl = ::fmaf(kC3, p, kC1 - gh);                              // kC1 - gh exact (see above)
-    if constexpr (!kTinyResults<S>) gl += ::fmaf(kC3lo, p, kC1lo);    // bf16: left out (see above)
+    if constexpr (!kTinyResults<S>) gl += kC1lo;                      // bf16: left out (see above)
     const float th = fp::mul(v, gh);                                  // unfused: host and device agree
     const float tl = ::fmaf(v, gl, ::fmaf(v, gh, -th));
     return narrow::exp2_scaled<kTinyResults<S>>(th, tl);
@@ -1761,10 +1758,10 @@ struct GeluTanh {
     constexpr float kK = 0x1.988454p+0f, kK3 = 0x1.b6676cp-3f;  // 2k, 6k a_C: x z'(x) = x (kK + kK3 x^2)
     const float xc = narrow::clamp_keep_nan(x, -16.0f, 9.5f);
     const float e = narrow_e<S>(xc);  // e^z
-    const float r = narrow::recip_one_plus<kTinyResults<S>>(e);
+    const float r = narrow::rcp_normal(1.0f + e);
     // x < 0 in the far tail: sigma(z) = +0 and a negative sum give f' = -0, its sign
     const float y = (e * r) * ::fmaf(xc * ::fmaf(kK3, xc * xc, kK), r, 1.0f);
-    return deriv_band<S>(x, y);
+    return deriv_band(x, y);
   }
 };
 /// textbook gelu_tanh: x/2 (1 + tanh u) (100% error for x < -5 in f32; x^3 overflows f16's range of u).
