@@ -421,6 +421,19 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     constexpr bool kFuse = decltype(fuse)::value;
     const T* xb = x + b;
     const T* db = kBwd ? dy + b : nullptr;
+    // Element c + j of the block from its inputs in f32, t[j] (and d[j]: dy), into t[j]; dalpha's term where fused.
+    // The one element step of the loops below (each keeps its own simd pragma).  Forced inline by the GNU attribute
+    // (a C++11 attribute in this place would appertain to the lambda's type): left to GCC 12, a build for AVX2
+    // without AVX-512 warns of a 2^62-iteration loop in narrow_bf16 (-Waggressive-loop-optimizations, spurious).
+    const auto step = [&](C* t, const C* d, std::int64_t c, std::int64_t j) __attribute__((always_inline)) {
+      if constexpr (kBwd) {
+        if constexpr (kFuse) acc[c + j] += static_cast<double>(prelu_dalpha_term_of(t[j], d[j]));
+        t[j] = Op::eval(fn[c + j], t[j], d[j]);
+      } else {
+        (void)d;
+        t[j] = Op::eval(fn[c + j], t[j]);
+      }
+    };
     if constexpr (kChunked) {
       // k elements from c: a full chunk has a constant trip count
       const auto chunk = [&](std::int64_t c, auto k) {
@@ -428,13 +441,10 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
         if constexpr (kBwd) {
           widen_chunk(db + c, s.dc, k);
 #pragma omp simd
-          for (std::int64_t j = 0; j < k; ++j) {
-            if constexpr (kFuse) acc[c + j] += static_cast<double>(prelu_dalpha_term_of(s.xc[j], s.dc[j]));
-            s.xc[j] = Op::eval(fn[c + j], s.xc[j], s.dc[j]);
-          }
+          for (std::int64_t j = 0; j < k; ++j) step(s.xc, s.dc, c, j);
         } else {
 #pragma omp simd
-          for (std::int64_t j = 0; j < k; ++j) s.xc[j] = Op::eval(fn[c + j], s.xc[j]);
+          for (std::int64_t j = 0; j < k; ++j) step(s.xc, nullptr, c, j);
         }
         narrow_chunk(s.xc, out + c, k);
       };
@@ -446,19 +456,11 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
       // instructions per 16 elements for leaky_relu f16, where the chunk above passes through L1 (DESIGN.md).
       for (; c + 16 <= m; c += 16) {
         alignas(64) C t[16];
+        alignas(64) C d[kBwd ? 16 : 1];
         _mm512_store_ps(t, widen16(xb + c));
-        if constexpr (kBwd) {
-          alignas(64) C d[16];
-          _mm512_store_ps(d, widen16(db + c));
+        if constexpr (kBwd) _mm512_store_ps(d, widen16(db + c));
 #pragma omp simd simdlen(16)
-          for (std::int64_t j = 0; j < 16; ++j) {
-            if constexpr (kFuse) acc[c + j] += static_cast<double>(prelu_dalpha_term_of(t[j], d[j]));
-            t[j] = Op::eval(fn[c + j], t[j], d[j]);
-          }
-        } else {
-#pragma omp simd simdlen(16)
-          for (std::int64_t j = 0; j < 16; ++j) t[j] = Op::eval(fn[c + j], t[j]);
-        }
+        for (std::int64_t j = 0; j < 16; ++j) step(t, d, c, j);
         narrow16(_mm512_load_ps(t), out + c);
       }
 #else
@@ -466,16 +468,11 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
 #endif
       if (c < m) chunk(c, m - c);
     } else {
-      if constexpr (kBwd) {
 #pragma omp simd
-        for (std::int64_t j = 0; j < m; ++j) {
-          const C xj = tr::to_compute(xb[j]), dj = tr::to_compute(db[j]);  // both read before out[j] is written
-          if constexpr (kFuse) acc[j] += static_cast<double>(prelu_dalpha_term_of(xj, dj));
-          out[j] = tr::from_compute(Op::eval(fn[j], xj, dj));
-        }
-      } else {
-#pragma omp simd
-        for (std::int64_t j = 0; j < m; ++j) out[j] = tr::from_compute(Op::eval(fn[j], tr::to_compute(xb[j])));
+      for (std::int64_t j = 0; j < m; ++j) {
+        C t = tr::to_compute(xb[j]), d = kBwd ? tr::to_compute(db[j]) : C(0);  // read before out[j] is written
+        step(&t, &d, j, 0);
+        out[j] = tr::from_compute(t);
       }
     }
   };
