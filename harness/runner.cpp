@@ -187,8 +187,8 @@ void apply_roofline(BenchmarkRecord& r, const RooflineRecord& roof, const Plausi
   r.pct_of_copy_kernel_bw = kernel > 0 ? 100.0 * r.gbps / kernel : 0.0;
   r.suspect.clear();
   if (r.pct_of_copy_bw > p.max_pct_of_copy)
-    r.suspect.push_back(fmt::format("pct_of_copy_bw {:.1f}% > {:.0f}%: faster than the in-run copy", r.pct_of_copy_bw,
-                                    p.max_pct_of_copy));
+    r.suspect.push_back(fmt::format("{}{:.1f}% > {:.0f}%: faster than the in-run copy", kFasterThanCopyToken,
+                                    r.pct_of_copy_bw, p.max_pct_of_copy));
   if (!r.hot.converged)
     r.suspect.push_back(fmt::format("hot timing did not converge ({} samples, spread {:.1f}%)", r.hot.samples,
                                     100 * r.hot.rel_spread));

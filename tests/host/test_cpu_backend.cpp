@@ -741,6 +741,7 @@ TEST(Plausibility, RecordsFasterThanTheCopyOrUnconvergedAreSuspect) {
   apply_roofline(r, roof, Plausibility{});
   ASSERT_EQ(r.suspect.size(), 1u);
   EXPECT_NE(r.suspect[0].find("105%"), std::string::npos) << r.suspect[0];
+  EXPECT_EQ(r.suspect[0].rfind(kFasterThanCopyToken, 0), 0u) << r.suspect[0];  // the token the tools read
   r.gbps = 50;
   r.hot.converged = false;
   apply_roofline(r, roof, Plausibility{});

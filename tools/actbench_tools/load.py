@@ -40,6 +40,9 @@ DIRECTION_ORDER = catalog.direction_order()
 VARIANT_ORDER = catalog.variant_order()
 # Framework peers (actbench-peers) are not in the catalog (actbench does not run them): their names follow.
 PEER_IMPLS = ("torch-eager", "torch-compile", "jax-jit")
+# The token that begins the suspect reason of a record faster than its in-run copy (FORMAT.md, `suspect`; the harness
+# writes it as kFasterThanCopyToken, harness/runner.hpp, and the peers' runner from here).
+FASTER_THAN_COPY_TOKEN = "pct_of_copy_bw "
 IMPL_ORDER = catalog.impl_order() + tuple(i for i in PEER_IMPLS if i not in catalog.impl_order())
 
 DEFAULT_MAX_PCT_OF_COPY = 105.0  # a kernel cannot move more bytes per second than a plain copy
@@ -243,7 +246,7 @@ class Record:
         """Marked as moving its bytes faster than its run's in-run copy (beyond the plausibility margin): the one
         suspect reason that puts its GB/s itself in doubt (a timing that did not converge, or a copy that drifted,
         leaves the GB/s a measurement)."""
-        return any(why.startswith("pct_of_copy_bw ") for why in self.suspect)
+        return any(why.startswith(FASTER_THAN_COPY_TOKEN) for why in self.suspect)
 
     @property
     def expected_to_fail(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..load import FASTER_THAN_COPY_TOKEN
 from .exchange import Actbench, ExchangeError
 from .frameworks import Op, Peer, Unsupported
 from .timing import Stats, StopRule, gbps_of, run_until_stable
@@ -98,8 +99,8 @@ def apply_roofline(r: dict, copy_gbps: float, kernel_gbps: float, roof_suspect: 
     r["pct_of_copy_kernel_bw"] = 100.0 * r["gbps"] / kernel_gbps if kernel_gbps > 0 else 0.0
     hot = r["timing"]["hot"]
     if r["pct_of_copy_bw"] > max_pct_of_copy:
-        r["suspect"].append(f"pct_of_copy_bw {r['pct_of_copy_bw']:.1f}% > {max_pct_of_copy:.0f}%: faster than "
-                            "the in-run copy")
+        r["suspect"].append(f"{FASTER_THAN_COPY_TOKEN}{r['pct_of_copy_bw']:.1f}% > {max_pct_of_copy:.0f}%: faster "
+                            "than the in-run copy")
     if not hot["converged"]:
         r["suspect"].append(f"hot timing did not converge ({hot['samples']} samples, spread "
                             f"{100 * hot['rel_spread']:.1f}%)")
