@@ -1673,11 +1673,11 @@ struct GeluTanh {
     }
   }
   /// 16-bit f' next to its zero x0 = -0.7525, where B's terms cancel: u q(u), u = x - x0, on the band |u| < 0.1,
-  /// q of degree 3 (2^-20.7; tools/gen_narrow_coeffs.py), for f16 and bf16 alike.  Outside it the SFU's error, scaled
-  /// by the cancellation (x z' sc / B: ~6 at the band's edges, ~3.5 at |u| = 0.21), can exceed the f32 error that a
-  /// rounding midpoint leaves f16 (2^-21): no f16 input lands there close enough to a midpoint, which
-  /// tests/host/test_sfu_model.cpp checks for every input with the SFU at its worst (f16 f' 0.5009 ulp, bound 0.50098;
-  /// a band of 0.21 with q of degree 5 gave the same maximum for two instructions more).
+  /// q of degree 3 (2^-20.7; tools/gen_narrow_coeffs.py), for f16 and bf16 alike.  For f16 neither q's error inside
+  /// the band nor the SFU's error scaled by the cancellation just outside it (x z' sc / B: ~6 at the band's edges)
+  /// is below the 2^-21 that a rounding midpoint leaves an f16 result: that no f16 input lands close enough to a
+  /// midpoint for either to matter is what tests/host/test_sfu_model.cpp checks, every input with the SFU at its worst
+  /// (f16 f' 0.5004 ulp as with f16's former band, |u| < 0.21 and q of degree 5, two instructions more).
   ACTBENCH_HOT static float deriv_band(float x, float y) {
     constexpr float hi = -0.7524614334106445f, lo = 2.900192264121415e-08f;
     constexpr float q[4] = {-1.136987880e-01f, -1.594854705e-02f, 3.875178397e-01f, 4.304003119e-01f};
@@ -1716,16 +1716,19 @@ struct GeluTanh {
   // gh = fma(c3, a^2, c1h) in [2, 32) (on the device, bf16's constants, and so gh and its ulp, are halved: kEx2Arg;
   // the same argument): g and then t = -a g come as pairs, but for the low part of c3 (below), from 8 instructions for
   // f16 data (the residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a
-  // pair took ~22.  c3's low part is left out: a^3 c3lo moves 2^t by at most 2^-22.2 where f' is a normal f16
-  // (|x| < 4.8), and tests/host/test_sfu_model.cpp measures no change from it, also for bwd with the large gradients
-  // of loss scaling.  bf16 data, whose budget is 2^-18, leave out the low part of c1 too (7 instructions): the
+  // pair took ~22.  c3's low part is left out: a^3 c3lo moves 2^t by at most 2^-22.65 where f' is a normal f16
+  // (|x| < 4.36) and 2^-21.05 at |x| = 6.3, where a large gradient can still make dy f' a normal f16; the SFU-worst
+  // tests (tests/host/test_sfu_model.cpp) hold with it: f16 f 0.5006, f' 0.5004, bwd 0.5005 ulp, and bwd 0.5013 at
+  // the worst of every f16 gradient from 2^-4 up where f' is below f16's normals (bound 0.50195).  With the
+  // reciprocal below unrefined too, that bwd reached 0.50196: past its bound.  bf16 data, whose budget is 2^-18,
+  // leave out the low part of c1 too (7 instructions): the
   // term left out, v (c1lo + c3lo v^2), moves 2^t by at most 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93)
   // wherever 2^t is nonzero, whatever the gradient that bwd multiplies; with the SFU at its worst
   // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
-  // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone, not
-  // refined (with the SFU at its worst: f16 f 0.5006 ulp, f' 0.5009, bound 0.50098; 0.5004 with a Newton step, whose
-  // two instructions would leave f' f16 short of the H200's copy speed in tools/sass's model).  f' takes E' = e^z
-  // itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1; E' < 2^111): with
+  // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f
+  // (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (unrefined, where E' is small the
+  // raw rcp's error enters both factors of f': 0.5009, within 2^-23.9 of the bound, and the bwd above past it).
+  // f' takes E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1; E' < 2^111): with
   // r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
   //   f' = E' r' (1 + r' x z'(x))
   // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
@@ -1758,7 +1761,7 @@ struct GeluTanh {
     constexpr float kK = 0x1.988454p+0f, kK3 = 0x1.b6676cp-3f;  // 2k, 6k a_C: x z'(x) = x (kK + kK3 x^2)
     const float xc = narrow::clamp_keep_nan(x, -16.0f, 9.5f);
     const float e = narrow_e<S>(xc);  // e^z
-    const float r = narrow::rcp_normal(1.0f + e);
+    const float r = narrow::recip_one_plus<kTinyResults<S>>(e);
     // x < 0 in the far tail: sigma(z) = +0 and a negative sum give f' = -0, its sign
     const float y = (e * r) * ::fmaf(xc * ::fmaf(kK3, xc * xc, kK), r, 1.0f);
     return deriv_band(x, y);

@@ -8,6 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #ifndef ACTBENCH_NARROW_HOST_MODEL
 #error "test_sfu_model.cpp is built with ACTBENCH_NARROW_HOST_MODEL (tests/CMakeLists.txt)"
 #endif
@@ -112,6 +118,105 @@ TEST(PreciseVsReferenceSfuWorstCaseF16, BwdWithLossScaledGradients) {
     std::printf("%-12s %12.4g\n", info.name, worst);
   }
   std::fflush(stdout);
+}
+
+/// f16 bwd where f' alone is below f16's normals but a gradient can make dy f' a normal f16 (2^-30 <= |f'(x)| <
+/// 2^-14, the reference's f'): every such x with every f16 gradient from 2^-4 to 65504 (a negative one rounds as its
+/// magnitude), the SFU at its worst.  The test above samples one gradient per x; here none is left out where the
+/// product's relative accuracy rests on f''s in its tail.  bwd is dy * f'(x) in f32, rounded once (ElementOp::eval):
+/// f'(x) comes once per x from the element op, the product is formed as eval forms it, and a sample of the pairs is
+/// checked against the bwd op itself.
+TEST(PreciseVsReferenceSfuWorstCaseF16, BwdEveryGradientWhereFPrimeIsBelowNormals) {
+  using T = f16_t;
+  using tr = dtype_traits<T>;
+  const DType t = DType::f16;
+  std::printf("\nprecise f16 bwd, every x with 2^-30 <= |f'(x)| < 2^-14 and every dy in [2^-4, 65504], the SFU at its "
+              "worst: inputs x, max ULP\n");
+  for (const auto& info : kCatalog) {
+    std::vector<std::pair<std::uint16_t, long double>> xs;  // x's bits and the reference f'(x)
+    for (std::uint32_t b = 0; b < 65536; ++b) {
+      const long double lx = decode(t, b);
+      if (!std::isfinite(lx)) continue;
+      const long double d = ref::reference_value(t, info.id, Direction::deriv, lx, 0.0L, Params{});
+      if (std::fabs(d) >= 0x1p-30L && std::fabs(d) < 0x1p-14L) xs.emplace_back(static_cast<std::uint16_t>(b), d);
+    }
+    if (xs.empty()) continue;
+    const auto xfrom = [&](std::size_t i) { return test::from_bits<T>(xs[i].first); };
+    const AccuracyBound bound = accuracy_bound(info.id, Direction::bwd, t, Variant::precise);
+    double worst = 0;
+    std::string where;
+    std::size_t checked = 0;
+    for (int sx : {-1, 1}) {
+      for (int sr : {-1, 1}) {
+        auto& p = narrow::host_perturbation();
+        p.exp = float(sx) * narrow::kExpRelErr;
+        p.rcp = float(sr) * narrow::kRcpRelErr;
+        std::vector<float> fd(xs.size());  // f'(x) in f32, before its rounding
+        OpSpec s;
+        s.activation = info.id;
+        s.direction = Direction::deriv;
+        dispatch_op<T>(s, [&](auto op) {
+          if constexpr (decltype(op)::direction == Direction::deriv) {
+            for (std::size_t i = 0; i < xs.size(); ++i) fd[i] = op.eval(op.functor(0), tr::to_compute(xfrom(i)));
+          }
+          return 0;
+        });
+        s.direction = Direction::bwd;
+        dispatch_op<T>(s, [&](auto op) {  // the product as the bwd op forms it, on a sample of the pairs
+          if constexpr (decltype(op)::direction == Direction::bwd) {
+            for (std::size_t i = 0; i < xs.size(); i += 7) {
+              for (std::uint32_t db = 0x2c00; db < 0x7c00; db += 977) {
+                const T dy = test::from_bits<T>(db);
+                EXPECT_EQ(test::to_bits(op.at(0, xfrom(i), dy)),
+                          test::to_bits(tr::from_compute(tr::to_compute(dy) * fd[i])));
+                ++checked;
+              }
+            }
+          }
+          return 0;
+        });
+        // the sweep, on two threads: each pair's error in double (exact to ~2^-52 of a product below 4), and through
+        // ulp_error (the accuracy check's own rules) where it comes within 2^-20 ulp of the bound
+        std::vector<std::pair<double, std::string>> part(2, {0.0, ""});
+        std::vector<std::thread> pool;
+        for (unsigned w = 0; w < 2; ++w) {
+          pool.emplace_back([&, w] {
+            for (std::size_t i = w; i < xs.size(); i += 2) {
+              const double ref = static_cast<double>(xs[i].second);
+              for (std::uint32_t db = 0x2c00; db < 0x7c00; ++db) {  // 2^-4 .. 65504
+                const float dy = tr::to_compute(test::from_bits<T>(db));
+                const T y = tr::from_compute(dy * fd[i]);
+                const double exact = static_cast<double>(dy) * ref;
+                const double u = std::fabs(exact) < 0x1p-14 ? 0x1p-24 : std::ldexp(1.0, std::ilogb(exact) - 10);
+                double err = std::fabs(static_cast<double>(tr::to_compute(y)) - exact) / u;
+                bool ok = err <= bound.ulp - 0x1p-20;
+                if (!ok) {  // decided by the accuracy check's own comparison
+                  const UlpError e = ulp_error(t, test::to_bits(y), static_cast<long double>(dy) * xs[i].second);
+                  err = double(e.ulp);
+                  ok = e.cls == UlpClass::finite && (err <= bound.ulp || double(e.abs_err) <= bound.abs);
+                }
+                if (!ok || err > part[w].first) {
+                  part[w] = {std::max(part[w].first, err), "x " + hex_bits(t, xs[i].first) + " dy " + hex_bits(t, db)};
+                }
+                if (!ok) {
+                  ADD_FAILURE() << info.name << " bwd f16 ex2 " << sx << " rcp " << sr << ": " << part[w].second << " "
+                                << err << " ulp, bound " << bound.ulp;
+                }
+              }
+            }
+          });
+        }
+        for (auto& th : pool) th.join();
+        for (const auto& [err, at] : part) {
+          if (err > worst) worst = err, where = at;
+        }
+        p = narrow::Perturbation{};
+      }
+    }
+    EXPECT_GT(checked, 0u);
+    std::printf("%-12s %6zu %12.5g  (%s)\n", info.name, xs.size(), worst, where.c_str());
+    std::fflush(stdout);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(SixteenBit, PreciseVsReferenceSfuWorstCase, ::testing::Values(DType::f16, DType::bf16),
