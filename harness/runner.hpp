@@ -20,12 +20,13 @@
 
 namespace actbench {
 
-/// When a timing is implausible (record.hpp: suspect).
 /// The token that begins a suspect reason of a record faster than its in-run copy ("pct_of_copy_bw 133.2% > 105%:
 /// ..."): the one kind of reason that puts the GB/s itself in doubt, which tools tell from the others by this token
-/// (results/schema/FORMAT.md, `suspect`; tools/actbench_tools/load.py and the peers' writer use the same).
+/// (results/schema/FORMAT.md, `suspect`; tools/actbench_tools/load.py reads it, tools/actbench_tools/peers/runner.py
+/// writes it for the framework peers, and tools/tests/test_load.py checks that both sides spell it alike).
 inline constexpr const char* kFasterThanCopyToken = "pct_of_copy_bw ";
 
+/// When a timing is implausible (record.hpp: suspect).
 struct Plausibility {
   double max_pct_of_copy = 105.0;     ///< a kernel cannot move bytes faster than the copy (plus noise)
   double max_roofline_change = 0.25;  ///< the copy measured before and after a group of cases may differ this much

@@ -422,9 +422,10 @@ void run_blocks(const Op& op, const Launch& l, const StorePolicy& sp) {
     const T* xb = x + b;
     const T* db = kBwd ? dy + b : nullptr;
     // Element c + j of the block from its inputs in f32, t[j] (and d[j]: dy), into t[j]; dalpha's term where fused.
-    // The one element step of the loops below (each keeps its own simd pragma).  Forced inline by the GNU attribute
-    // (a C++11 attribute in this place would appertain to the lambda's type): left to GCC 12, a build for AVX2
-    // without AVX-512 warns of a 2^62-iteration loop in narrow_bf16 (-Waggressive-loop-optimizations, spurious).
+    // The one element step of the loops below (each keeps its own simd pragma; inlined, as the loops must have it
+    // to vectorize).  Forced inline by the GNU attribute (a C++11 attribute in this place would appertain to the
+    // lambda's type): left to GCC 12, a build for AVX2 without AVX-512 warns of a 2^62-iteration loop in narrow_bf16
+    // (-Waggressive-loop-optimizations, spurious), which fails a build with ACTBENCH_WERROR.
     const auto step = [&](C* t, const C* d, std::int64_t c, std::int64_t j) __attribute__((always_inline)) {
       if constexpr (kBwd) {
         if constexpr (kFuse) acc[c + j] += static_cast<double>(prelu_dalpha_term_of(t[j], d[j]));

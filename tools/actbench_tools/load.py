@@ -648,7 +648,7 @@ def derived_suspicion(pct_of_copy_bw: float, hot: Stats | None, limit: float) ->
     """Why a version-1 record's timing is implausible (the harness says so itself in version 2)."""
     out = []
     if pct_of_copy_bw > limit:
-        out.append(f"pct_of_copy_bw {pct_of_copy_bw:.1f}% > {limit:g}%")
+        out.append(f"{FASTER_THAN_COPY_TOKEN}{pct_of_copy_bw:.1f}% > {limit:g}%")
     if hot is not None and not hot.converged:
         out.append(f"hot timing not converged (spread {100 * hot.rel_spread:.0f}% after {hot.samples} samples)")
     return tuple(out)

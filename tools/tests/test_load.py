@@ -1,11 +1,14 @@
 """Loading: typed records keyed by axes; every malformed input is one clear error."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from actbench_tools import load
 from actbench_tools.load import CaseKey, ReportError, load_report
+from actbench_tools.peers import runner
 
 import make_fixtures
 
@@ -134,6 +137,18 @@ def test_version_2_fields_are_typed(fixtures):
     assert sus["tanh/fwd/f64/precise/actbench/cpu:0/n=2^24"] == ("pct_of_copy_bw 133.2% > 105%",)
     assert sus["relu/bwd/f32/precise/actbench/cpu:0/n=2^12"] == ("hot timing not converged",)
     assert [r.suspect for r in rep.roofline if r.suspect][0][0].startswith("roofline unstable")
+
+
+def test_faster_than_copy_token_is_the_harness_one():
+    """The token that marks a record faster than its in-run copy is spelt alike by the harness (harness/runner.hpp,
+    which writes it into reports), the loader that reads it and the peers' runner (FORMAT.md, `suspect`)."""
+    header = (Path(__file__).resolve().parents[2] / "harness" / "runner.hpp").read_text(encoding="utf-8")
+    m = re.search(r'kFasterThanCopyToken = "([^"]*)";', header)
+    assert m is not None
+    assert m.group(1) == load.FASTER_THAN_COPY_TOKEN == runner.FASTER_THAN_COPY_TOKEN == "pct_of_copy_bw "
+    rec = {"gbps": 200.0, "timing": {"hot": {"converged": True, "samples": 10, "rel_spread": 0.01}}, "suspect": []}
+    runner.apply_roofline(rec, 100.0, 100.0, [])
+    assert rec["suspect"] and rec["suspect"][0].startswith(load.FASTER_THAN_COPY_TOKEN)
 
 
 def test_version_1_report_loads_with_derived_fields(fixtures):
