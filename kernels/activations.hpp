@@ -1717,7 +1717,7 @@ struct GeluTanh {
   // the same argument): g and then t = -a g come as pairs, but for the low part of c3 (below), from 8 instructions for
   // f16 data (the residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a
   // pair took ~22.  c3's low part is left out: a^3 c3lo moves 2^t by at most 2^-22.65 where f' is a normal f16
-  // (|x| < 4.36) and 2^-21.05 at |x| = 6.3, where a large gradient can still make dy f' a normal f16; the SFU-worst
+  // (|x| < 4.36) and 2^-21.28 at |x| = 5.98, the last where a gradient can still make dy f' a normal f16; the SFU-worst
   // tests (tests/host/test_sfu_model.cpp) hold with it: f16 f 0.5006, f' 0.5004, bwd 0.5005 ulp, and bwd 0.5013 at
   // the worst of every f16 gradient from 2^-4 up where f' is below f16's normals (bound 0.50195).  With the
   // reciprocal below unrefined too, that bwd reached 0.50196: past its bound.  bf16 data, whose budget is 2^-18,
@@ -1727,7 +1727,8 @@ struct GeluTanh {
   // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
   // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f
   // (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (unrefined, where E' is small the
-  // raw rcp's error enters both factors of f': 0.5009, within 2^-23.9 of the bound, and the bwd above past it).
+  // raw rcp's error enters both factors of f': 0.5009 ulp, which 2^-23.9 more relative error in f' would take past
+  // the bound, and the bwd above past it).
   // f' takes E' = e^z itself (x clamped to [-16, 9.5], past which f' rounds to -0 or 1; E' < 2^111): with
   // r' = 1/(1 + E'), sigma(z) = E' r' and sigma(-z) = r' for either sign of x, so
   //   f' = E' r' (1 + r' x z'(x))

@@ -141,7 +141,8 @@ def test_version_2_fields_are_typed(fixtures):
 
 def test_faster_than_copy_token_is_the_harness_one():
     """The token that marks a record faster than its in-run copy is spelt alike by the harness (harness/runner.hpp,
-    which writes it into reports), the loader that reads it and the peers' runner (FORMAT.md, `suspect`)."""
+    which writes it into reports) and the loader that reads it (FORMAT.md, `suspect`); the peers' runner takes the
+    loader's constant, so what ties it is that the reason it writes starts with the token."""
     header = (Path(__file__).resolve().parents[2] / "harness" / "runner.hpp").read_text(encoding="utf-8")
     m = re.search(r'kFasterThanCopyToken = "([^"]*)";', header)
     assert m is not None
