@@ -1721,10 +1721,9 @@ struct GeluTanh {
   // tests (tests/host/test_sfu_model.cpp) hold with it: f16 f 0.5006, f' 0.5004, bwd 0.5005 ulp, and bwd 0.5013 at
   // the worst of every f16 gradient from 2^-4 up where f' is below f16's normals (bound 0.50195).  With the
   // reciprocal below unrefined too, that bwd reached 0.50196: past its bound.  bf16 data, whose budget is 2^-18,
-  // leave out the low part of c1 too (7 instructions): the
-  // term left out, v (c1lo + c3lo v^2), moves 2^t by at most 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93)
-  // wherever 2^t is nonzero, whatever the gradient that bwd multiplies; with the SFU at its worst
-  // (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
+  // leave out the low part of c1 too (7 instructions): the term left out, v (c1lo + c3lo v^2), moves 2^t by at most
+  // 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93) wherever 2^t is nonzero, whatever the gradient that bwd
+  // multiplies; with the SFU at its worst (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
   // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f
   // (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (unrefined, where E' is small the
   // raw rcp's error enters both factors of f': 0.5009 ulp, which 2^-23.9 more relative error in f' would take past
