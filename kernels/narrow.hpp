@@ -233,8 +233,8 @@ inline constexpr bool kCpuForms = true;
 /// sign put back - integer code with no compare into a mask (a select cost the cpu's f16 loops ~1.1-1.4 cycles per
 /// 16 elements on a Zen 5).  A NaN x gives +-hi: its caller must take the NaN through another operand.
 ACTBENCH_HOT float clamp_magnitude_bits(float x, float hi) {
-  const std::uint32_t b = bit_cast<std::uint32_t>(x), m = b & 0x7fffffffu, h = bit_cast<std::uint32_t>(hi);
-  return bit_cast<float>((m < h ? m : h) | (b & 0x80000000u));
+  const std::uint32_t m = bit_cast<std::uint32_t>(x) & 0x7fffffffu, h = bit_cast<std::uint32_t>(hi);
+  return f32::detail::with_sign_of(bit_cast<float>(m < h ? m : h), x);
 }
 
 ACTBENCH_HOT float ex2(float t) {
@@ -352,7 +352,7 @@ ACTBENCH_HOT float exp(float x) {
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   if (!kInRange) x = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   const float y = host::exp_unflushed(x, 0.0f);
-  return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
+  constexpr bool kFlush = !kTiny;
 #else
   // kNormal (f16 data, x <= 0): clamped at -88, where j = -127, whose 2^j has the bits of +0 (times_2j<true>): e^x is
   // +0 for every x below -87.68 (j <= -127; the SFU flushes those too) with no flush test of its own, which cost the
@@ -365,8 +365,9 @@ ACTBENCH_HOT float exp(float x) {
   if (!kInRange || kNormal) x = f32::select(x < kLow, kLow, x);  // NaN kept
   if (!kInRange && !kNonPositive) x = f32::select(x > 89.0f, 89.0f, x);
   const float y = host::exp_fast<kNormal>(x);
-  return (kTiny || kNormal ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
+  constexpr bool kFlush = !kTiny && !kNormal;  // kNormal: +0 from the scale itself
 #endif
+  return (kFlush ? f32::select(y < 0x1p-126f, 0.0f, y) : y) * host_exp_scale();
 #endif
 }
 
@@ -385,14 +386,15 @@ ACTBENCH_HOT float exp2_scaled(float h, float hl) {
 #if defined(ACTBENCH_NARROW_HOST_MODEL)
   float y = host::ex2_unflushed(t);
   y = ::fmaf(y, tl * kLn2, y);
-  return (kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y)) * host_exp_scale();
+  y = kTiny ? y : f32::select(y < 0x1p-126f, 0.0f, y);
 #else
   // f16 data: clamped at -127, where 2^j (j = -127) has the bits of +0, so that 2^t is +0 below t = -126.5 without a
   // flush test, as exp's kNonPositive (results in [2^-126.5, 2^-126) come out as subnormals)
   constexpr float kLow = kTiny ? -152.0f : -127.0f;
   t = f32::select(t < kLow, kLow, t);  // NaN kept
-  return host::exp2_fast<!kTiny>(t, tl) * host_exp_scale();
+  const float y = host::exp2_fast<!kTiny>(t, tl);
 #endif
+  return y * host_exp_scale();
 #endif
 }
 

@@ -56,23 +56,33 @@ TEST(Narrow, PerturbationReachesTheFunctors) {
 // still hold, so it does not rest on the host's libm being better than the device's SFU.
 class PreciseVsReferenceSfuWorstCase : public ::testing::TestWithParam<DType> {};
 
-/// measure() (an AccuracyRecord) run with the host's exp scaled by (1 +- exp_err) and rcp by (1 +- kRcpRelErr), in
-/// the four sign combinations; each must pass (what names the case in a failure).  The worst max ULP; the
-/// perturbation is reset after.
-template <class Measure>
-double worst_with_sfu_at_its_worst(float exp_err, Measure measure, const std::string& what) {
+/// f(sx, sr) with the host's exp scaled by (1 + sx exp_err) and rcp by (1 + sr kRcpRelErr), in the four sign
+/// combinations; the perturbation is reset after, also when f throws.
+template <class F>
+void at_sfu_corners(float exp_err, F f) {
+  struct Reset {
+    ~Reset() { narrow::host_perturbation() = narrow::Perturbation{}; }
+  } reset;
   auto& p = narrow::host_perturbation();
-  double worst = 0;
   for (int sx : {-1, 1}) {
     for (int sr : {-1, 1}) {
       p.exp = float(sx) * exp_err;
       p.rcp = float(sr) * narrow::kRcpRelErr;
-      const AccuracyRecord r = measure();
-      worst = std::max(worst, r.max_ulp);
-      EXPECT_TRUE(r.pass) << what << " ex2 " << sx << " rcp " << sr << ": " << describe(r);
+      f(sx, sr);
     }
   }
-  p = narrow::Perturbation{};
+}
+
+/// measure() (an AccuracyRecord) run at the SFU's corners (at_sfu_corners); each must pass (what names the case in a
+/// failure).  The worst max ULP.
+template <class Measure>
+double worst_with_sfu_at_its_worst(float exp_err, Measure measure, const std::string& what) {
+  double worst = 0;
+  at_sfu_corners(exp_err, [&](int sx, int sr) {
+    const AccuracyRecord r = measure();
+    worst = std::max(worst, r.max_ulp);
+    EXPECT_TRUE(r.pass) << what << " ex2 " << sx << " rcp " << sr << ": " << describe(r);
+  });
   return worst;
 }
 
@@ -146,81 +156,75 @@ TEST(PreciseVsReferenceSfuWorstCaseF16, BwdEveryGradientWhereFPrimeIsBelowNormal
     double worst = 0;
     std::string where;
     std::size_t checked = 0;
-    for (int sx : {-1, 1}) {
-      for (int sr : {-1, 1}) {
-        auto& p = narrow::host_perturbation();
-        p.exp = float(sx) * narrow::kExpRelErr;
-        p.rcp = float(sr) * narrow::kRcpRelErr;
-        std::vector<float> fd(xs.size());  // f'(x) in f32, before its rounding
-        OpSpec s;
-        s.activation = info.id;
-        s.direction = Direction::deriv;
-        dispatch_op<T>(s, [&](auto op) {
-          if constexpr (decltype(op)::direction == Direction::deriv) {
-            for (std::size_t i = 0; i < xs.size(); ++i) fd[i] = op.eval(op.functor(0), tr::to_compute(xfrom(i)));
+    at_sfu_corners(narrow::kExpRelErr, [&](int sx, int sr) {
+      std::vector<float> fd(xs.size());  // f'(x) in f32, before its rounding
+      OpSpec s;
+      s.activation = info.id;
+      s.direction = Direction::deriv;
+      dispatch_op<T>(s, [&](auto op) {
+        if constexpr (decltype(op)::direction == Direction::deriv) {
+          for (std::size_t i = 0; i < xs.size(); ++i) fd[i] = op.eval(op.functor(0), tr::to_compute(xfrom(i)));
+        }
+        return 0;
+      });
+      s.direction = Direction::bwd;
+      dispatch_op<T>(s, [&](auto op) {  // the product as the bwd op forms it, on a sample of the pairs
+        if constexpr (decltype(op)::direction == Direction::bwd) {
+          for (std::size_t i = 0; i < xs.size(); i += 7) {
+            for (std::uint32_t db = 0x2c00; db < 0x7c00; db += 977) {
+              const T dy = test::from_bits<T>(db);
+              EXPECT_EQ(test::to_bits(op.at(0, xfrom(i), dy)),
+                        test::to_bits(tr::from_compute(tr::to_compute(dy) * fd[i])));
+              ++checked;
+            }
           }
-          return 0;
-        });
-        s.direction = Direction::bwd;
-        dispatch_op<T>(s, [&](auto op) {  // the product as the bwd op forms it, on a sample of the pairs
-          if constexpr (decltype(op)::direction == Direction::bwd) {
-            for (std::size_t i = 0; i < xs.size(); i += 7) {
-              for (std::uint32_t db = 0x2c00; db < 0x7c00; db += 977) {
-                const T dy = test::from_bits<T>(db);
-                EXPECT_EQ(test::to_bits(op.at(0, xfrom(i), dy)),
-                          test::to_bits(tr::from_compute(tr::to_compute(dy) * fd[i])));
-                ++checked;
+        }
+        return 0;
+      });
+      // the sweep, on two threads: each pair's error in double (exact to ~2^-52 of a product below 4), and through
+      // ulp_error (the accuracy check's own rules) where it comes within 2^-20 ulp of the bound
+      struct Part {
+        double worst = 0;
+        std::string where;  // the pair of the worst error
+        std::vector<std::string> failures;  // the first few pairs past the bound
+        std::size_t failed = 0;
+      };
+      std::vector<Part> part(2);
+      std::vector<std::thread> pool;
+      for (unsigned w = 0; w < 2; ++w) {
+        pool.emplace_back([&, w] {
+          for (std::size_t i = w; i < xs.size(); i += 2) {
+            const double ref = static_cast<double>(xs[i].second);
+            for (std::uint32_t db = 0x2c00; db < 0x7c00; ++db) {  // 2^-4 .. 65504
+              const float dy = tr::to_compute(test::from_bits<T>(db));
+              const T y = tr::from_compute(dy * fd[i]);
+              const double exact = static_cast<double>(dy) * ref;
+              const double u = std::fabs(exact) < 0x1p-14 ? 0x1p-24 : std::ldexp(1.0, std::ilogb(exact) - 10);
+              double err = std::fabs(static_cast<double>(tr::to_compute(y)) - exact) / u;
+              bool ok = err <= bound.ulp - 0x1p-20;
+              if (!ok) {  // decided by the accuracy check's own comparison
+                const UlpError e = ulp_error(t, test::to_bits(y), static_cast<long double>(dy) * xs[i].second);
+                err = double(e.ulp);
+                ok = e.cls == UlpClass::finite && (err <= bound.ulp || double(e.abs_err) <= bound.abs);
+              }
+              if (!ok || err > part[w].worst) {
+                const std::string at = "x " + hex_bits(t, xs[i].first) + " dy " + hex_bits(t, db);
+                if (err > part[w].worst) part[w].worst = err, part[w].where = at;
+                if (!ok && ++part[w].failed <= 3) part[w].failures.push_back(at + ": " + std::to_string(err) + " ulp");
               }
             }
           }
-          return 0;
         });
-        // the sweep, on two threads: each pair's error in double (exact to ~2^-52 of a product below 4), and through
-        // ulp_error (the accuracy check's own rules) where it comes within 2^-20 ulp of the bound
-        struct Part {
-          double worst = 0;
-          std::string where;  // the pair of the worst error
-          std::vector<std::string> failures;  // the first few pairs past the bound
-          std::size_t failed = 0;
-        };
-        std::vector<Part> part(2);
-        std::vector<std::thread> pool;
-        for (unsigned w = 0; w < 2; ++w) {
-          pool.emplace_back([&, w] {
-            for (std::size_t i = w; i < xs.size(); i += 2) {
-              const double ref = static_cast<double>(xs[i].second);
-              for (std::uint32_t db = 0x2c00; db < 0x7c00; ++db) {  // 2^-4 .. 65504
-                const float dy = tr::to_compute(test::from_bits<T>(db));
-                const T y = tr::from_compute(dy * fd[i]);
-                const double exact = static_cast<double>(dy) * ref;
-                const double u = std::fabs(exact) < 0x1p-14 ? 0x1p-24 : std::ldexp(1.0, std::ilogb(exact) - 10);
-                double err = std::fabs(static_cast<double>(tr::to_compute(y)) - exact) / u;
-                bool ok = err <= bound.ulp - 0x1p-20;
-                if (!ok) {  // decided by the accuracy check's own comparison
-                  const UlpError e = ulp_error(t, test::to_bits(y), static_cast<long double>(dy) * xs[i].second);
-                  err = double(e.ulp);
-                  ok = e.cls == UlpClass::finite && (err <= bound.ulp || double(e.abs_err) <= bound.abs);
-                }
-                if (!ok || err > part[w].worst) {
-                  const std::string at = "x " + hex_bits(t, xs[i].first) + " dy " + hex_bits(t, db);
-                  if (err > part[w].worst) part[w].worst = err, part[w].where = at;
-                  if (!ok && ++part[w].failed <= 3) part[w].failures.push_back(at + ": " + std::to_string(err) + " ulp");
-                }
-              }
-            }
-          });
-        }
-        for (auto& th : pool) th.join();
-        for (const Part& q : part) {
-          if (q.worst > worst) worst = q.worst, where = q.where;
-          for (const std::string& f : q.failures) {
-            ADD_FAILURE() << info.name << " bwd f16 ex2 " << sx << " rcp " << sr << ": " << f << ", bound " << bound.ulp;
-          }
-          EXPECT_EQ(q.failed, 0u) << info.name << " ex2 " << sx << " rcp " << sr << ": pairs past the bound";
-        }
-        p = narrow::Perturbation{};
       }
-    }
+      for (auto& th : pool) th.join();
+      for (const Part& q : part) {
+        if (q.worst > worst) worst = q.worst, where = q.where;
+        for (const std::string& f : q.failures) {
+          ADD_FAILURE() << info.name << " bwd f16 ex2 " << sx << " rcp " << sr << ": " << f << ", bound " << bound.ulp;
+        }
+        EXPECT_EQ(q.failed, 0u) << info.name << " ex2 " << sx << " rcp " << sr << ": pairs past the bound";
+      }
+    });
     EXPECT_GT(checked, 0u);
     std::printf("%-12s %6zu %12.5g  (%s)\n", info.name, xs.size(), worst, where.c_str());
     std::fflush(stdout);
