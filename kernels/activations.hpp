@@ -1710,20 +1710,27 @@ struct GeluTanh {
   }
   // 16-bit data: with a = |x| and E = e^-|z| (z and x have one sign), sigma(-|z|) = E/(1 + E) and
   //   f  = max(x, 0) - a sigma(-|z|),   f' = s B, B = 1 + sc x z'(x)   (s = sigma(z), sc = sigma(-z)),
-  // so the only exponential is E = 2^t, t = -|z| log2(e) = -a g, g = c1 + c3 a^2 (c1 = 2k log2(e), c3 = a_C c1).
-  // a^2 is exact (a has at most 11 significant bits; or, bf16 below 2^-63, it is far below ulp(c1)), and c1's
-  // high part is a multiple of 2^-19 (ulp(gh) is 2^-19 at most), so that c1h - gh is exact for every
-  // gh = fma(c3, a^2, c1h) in [2, 32) (on the device, bf16's constants, and so gh and its ulp, are halved: kEx2Arg;
-  // the same argument): g and then t = -a g come as pairs, but for the low part of c3 (below), from 8 instructions for
-  // f16 data (the residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as a
-  // pair took ~22.  c3's low part is left out: a^3 c3lo moves 2^t by at most 2^-22.65 where f' is a normal f16
-  // (|x| < 4.36) and 2^-21.28 at |x| = 5.98, the last where a gradient can still make dy f' a normal f16; the SFU-worst
-  // tests (tests/host/test_sfu_model.cpp) hold with it: f16 f 0.5006, f' 0.5004, bwd 0.5005 ulp, and bwd 0.5013 at
-  // the worst of every f16 gradient from 2^-4 up where f' is below f16's normals (bound 0.50195).  With the
-  // reciprocal below unrefined too, that bwd reached 0.50196: past its bound.  bf16 data, whose budget is 2^-18,
-  // leave out the low part of c1 too (7 instructions): the term left out, v (c1lo + c3lo v^2), moves 2^t by at most
-  // 2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93) wherever 2^t is nonzero, whatever the gradient that bwd
-  // multiplies; with the SFU at its worst (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
+  // so the only exponential is E = 2^t, t = -|z| log2(e) = -a g, g = c1 + c3 a^2 (c1 = 2k log2(e), c3 = a_C c1, with
+  // k = sqrt(2/pi) and a_C = 0.044715 rounded to f32, as the reference rounds them; c3 rounded to f32).  a^2 is exact
+  // (a has at most 11 significant bits; or, bf16 below 2^-63, it is far below ulp(c1)), and gh = fma(c3, a^2, c1')
+  // comes with its error gl = fma(c3, a^2, c1' - gh) where c1' - gh is exact: g and then t = -a g come as pairs from
+  // 7 instructions (the residual, |tl| < 2^-16 wherever 2^t is nonzero, enters as 2^t (1 + tl ln2)), where z itself as
+  // a pair took ~22.  What the pair leaves out is the rest of the constants, v ((c1 - c1') + (c3 - c3f) v^2):
+  // - f16 data: c1' is c1 rounded to f32 (c1 - c1' = 2^-23.6), and c1' - gh is exact for gh < 6.3 (below 2 c1' by
+  //   Sterbenz's lemma, then |c1' - gh| < 4 on c1''s grid), that is |x| < 6.23, past 5.98, the last |x| where a
+  //   gradient can still make dy f' a normal f16.  The rest moves 2^t by at most 2^-23.07 (at |x| = 3.14; 2^-23.81
+  //   at 5.98, 0 at 5.44; mpmath).  c1 as c1's high part plus its low part added to gl took one instruction more,
+  //   and left only c3's rest: ~0 at small |x| (2^-28 at 1.25) but 2^-22.65 at 4.36 (where f' leaves f16's normals)
+  //   and 2^-21.28 at 5.98.  The SFU-worst tests (tests/host/test_sfu_model.cpp) hold: f16 f 0.5006, f' 0.5004,
+  //   bwd 0.5005 ulp as before, and bwd 0.5012 (0.5013 before) at the worst of every f16 gradient from 2^-4 up where
+  //   f' is below f16's normals (bound 0.50195).  On the cpu (IEEE reciprocal, no SFU error) two f16 inputs of f' move
+  //   across a rounding midpoint, to 0.50017 and 0.50007 ulp (x = -1.252, -3.639; the largest stays 0.50024).  With
+  //   the reciprocal below unrefined, that bwd reached 0.50196: past its bound.
+  // - bf16 data, whose budget is 2^-18, have |x| up to 10.2 where 2^t is nonzero: c1' is c1's high part, a multiple
+  //   of 2^-17 (ulp(gh) is 2^-19 at most), so that c1' - gh is exact for every gh in [2, 32) (on the device, bf16's
+  //   constants, and so gh and its ulp, are halved: kEx2Arg; the same argument).  The rest moves 2^t by at most
+  //   2^-20.05 (at |v| = 6.31; its two parts cancel at 10.93) wherever 2^t is nonzero, whatever the gradient that bwd
+  //   multiplies; with the SFU at its worst (tests/host/test_sfu_model.cpp) bf16 f' stays at 0.4999 ulp.
   // |x| is clamped to 16 (NaN kept where needed): past it E is 0 even for bf16.  r = 1/(1 + E) by rcp alone in f
   // (f16 too: with the SFU at its worst, 0.5006 ulp), refined once for f16's f' (unrefined, where E' is small the
   // raw rcp's error enters both factors of f': 0.5009 ulp, which 2^-23.9 more relative error in f' would take past
@@ -1733,17 +1740,18 @@ struct GeluTanh {
   //   f' = E' r' (1 + r' x z'(x))
   // needs no select.  f' of x < 0 has a zero at -0.7525, where that sum cancels: on a band around
   // it a polynomial is selected (computed for every element: no divergent branch).
+  /// narrow_e's constants (see above; tests/host/test_functors.cpp derives them): c1' for f16 data (c1 rounded to f32)
+  /// and for bf16 data (c1's high part, a multiple of 2^-17), c3 rounded to f32.
+  static constexpr float kNarrowC1F16 = 0x1.26aec2p+1f, kNarrowC1Bf16 = 0x1.26aecp+1f, kNarrowC3 = 0x1.a5a7dp-4f;
   /// 2^(v g(v^2)) = e^(z(v)): e^-|z| for v = -|x|, e^z for v = x; v in [-16, 9.5] (or NaN).
   template <class S>
   ACTBENCH_HOT static float narrow_e(float v) {
-    // c1h: a multiple of 2^-17; c3 = c1 a_C, a_C = 0.044715 rounded to f32; kEx2Arg folded in (device bf16: halved)
-    constexpr float s = narrow::kEx2Arg<kTinyResults<S>>;
-    constexpr float kC1 = 0x1.26aecp+1f * s, kC1lo = 0x1.5423c2p-22f * s;
-    constexpr float kC3 = 0x1.a5a7dp-4f * s;  // c3's low part, -0x1.6c533p-29, left out (see above)
+    constexpr float s = narrow::kEx2Arg<kTinyResults<S>>;  // folded in (device bf16: halved)
+    constexpr float kC1 = (kTinyResults<S> ? kNarrowC1Bf16 : kNarrowC1F16) * s;
+    constexpr float kC3 = kNarrowC3 * s;
     const float p = v * v;                                            // exact
     const float gh = ::fmaf(kC3, p, kC1);
-    float gl = ::fmaf(kC3, p, kC1 - gh);                              // kC1 - gh exact (see above)
-    if constexpr (!kTinyResults<S>) gl += kC1lo;                      // bf16: left out (see above)
+    const float gl = ::fmaf(kC3, p, kC1 - gh);                        // kC1 - gh exact (see above)
     const float th = fp::mul(v, gh);                                  // unfused: host and device agree
     const float tl = ::fmaf(v, gl, ::fmaf(v, gh, -th));
     return narrow::exp2_scaled<kTinyResults<S>>(th, tl);
@@ -1756,14 +1764,16 @@ struct GeluTanh {
     // x < 0 adds -0, so that a flushed product leaves -0; x = -inf: -16 * 0
     return ::fmaf(-a, q, x < 0.0f ? -0.0f : x);
   }
+  /// f' takes x in [-16, 9.5] (ElementOp clamps it, NaN kept: kernels/elementwise.hpp).
+  template <class S>
+  static constexpr narrow::Range deriv_range = {-16.0f, 9.5f};
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
     constexpr float kK = 0x1.988454p+0f, kK3 = 0x1.b6676cp-3f;  // 2k, 6k a_C: x z'(x) = x (kK + kK3 x^2)
-    const float xc = narrow::clamp_keep_nan(x, -16.0f, 9.5f);
-    const float e = narrow_e<S>(xc);  // e^z
+    const float e = narrow_e<S>(x);  // e^z
     const float r = narrow::recip_one_plus<kTinyResults<S>>(e);
     // x < 0 in the far tail: sigma(z) = +0 and a negative sum give f' = -0, its sign
-    const float y = (e * r) * ::fmaf(xc * ::fmaf(kK3, xc * xc, kK), r, 1.0f);
+    const float y = (e * r) * ::fmaf(x * ::fmaf(kK3, x * x, kK), r, 1.0f);
     return deriv_band(x, y);
   }
 };
@@ -1937,16 +1947,18 @@ struct Mish {
   // x <= 0 forms hold for every x: f = N/D, N = E (E + 2), D = N + 2 (for x > 0, N/D = 1 - 2/D keeps its relative
   // accuracy), and x sigma(x) (1 - f^2) = 4 x E (1 + E)/D^2 ((N+1)/(1+E) = 1+E: no division): no select.  Next to
   // the zero the band's polynomial is selected, both computed: no divergent branch.
+  /// f' takes x in [kDerivFloor, 20] (ElementOp clamps it, NaN kept: kernels/elementwise.hpp).
+  template <class S>
+  static constexpr narrow::Range deriv_range = {kDerivFloor<S>, 20.0f};
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {
-    const float xc = narrow::clamp_keep_nan(x, kDerivFloor<S>, 20.0f);
-    const float e = narrow::exp<kTinyResults<S>, true>(xc);
+    const float e = narrow::exp<kTinyResults<S>, true>(x);
     const float e2 = e + 2.0f;
     const float D = ::fmaf(e, e2, 2.0f);  // N + 2, N = E (E + 2)
     const float rD = kTinyResults<S> ? narrow::rcp_normal(D) : narrow::recip(D);  // bf16: 2^-18 leaves room
     // f' = f + 4 x E (1 + E)/D^2 = E rD ((E + 2) + 4 x (1 + E) rD): where e is 0 (bf16, x clamped to -104) the +0 in
     // front gives f' its sign (the sum is negative there); elsewhere in the left tail (f16: e normal) the sum keeps it
-    const float y = (e * rD) * ::fmaf(xc * ::fmaf(4.0f, e, 4.0f), rD, e2);
+    const float y = (e * rD) * ::fmaf(x * ::fmaf(4.0f, e, 4.0f), rD, e2);
     // next to the zero of f' (tools/gen_narrow_coeffs.py): f16 |x - x0| < 0.25, q of degree 5 (2^-24.3); bf16
     // 0.12, degree 3 (2^-19.2)
     constexpr float hi = -1.1924312114715576f, lo = -3.0439375464652585e-09f;

@@ -59,6 +59,22 @@ struct Bits16 {
   ACTBENCH_HOT constexpr explicit Bits16(int v) : bits(bits_of(v)) {}
   Bits16(float) = delete;
   Bits16(double) = delete;
+  /// v as S, for a v that S holds exactly as a normal number (a constant range's bound); any other v (a zero too,
+  /// whose sign a constant expression cannot read) gives NaN, as Bits16(int) does, which a caller's
+  /// static_assert(!nan(...)) refuses at compile time.
+  static constexpr Bits16 exactly(float v) {
+    const auto sign = static_cast<std::uint16_t>(v < 0.0f ? kSign : 0);
+    float m = v < 0.0f ? -v : v;
+    if (!(m > 0.0f && m <= 0x1.fffffep127f)) return of(static_cast<std::uint16_t>(kInf | kQuiet));  // 0, inf, NaN
+    int e = 0;
+    for (; m >= 2.0f; m *= 0.5f) ++e;  // exact scalings: at most 127 steps up, 149 down
+    for (; m < 1.0f; m *= 2.0f) --e;
+    const float f = (m - 1.0f) * static_cast<float>(1u << kMantissa);
+    const auto fi = static_cast<unsigned>(f);
+    if (static_cast<float>(fi) != f || e + kBias <= 0 || e + kBias >= 2 * kBias + 1)
+      return of(static_cast<std::uint16_t>(kInf | kQuiet));
+    return of(static_cast<std::uint16_t>(sign | static_cast<unsigned>(e + kBias) << kMantissa | fi));
+  }
   /// v rounded to S as the f32 path rounds a float result back to S (dtype_traits<S>::from_compute): a parameter
   /// that a deriv_selects_only functor's f' returns.  Not for the loops: a functor's on_bits() rounds once.
   static Bits16 rounded(float v) { return of(dtype_traits<S>::from_compute(v).bits); }

@@ -21,6 +21,7 @@
 //    activations (prelu) see the right channel whatever the head.
 #pragma once
 
+#include "bits16.hpp"
 #include "dtype.hpp"
 #include "elementwise.hpp"
 
@@ -119,23 +120,72 @@ __device__ __forceinline__ float bf16_lane(const Vec<bf16_t>& v, int k) {
   return actbench::detail::bf16_word_lane(w[k / 2], k % 2);
 }
 
+/// Whether an op clamps its input to a range first (ElementOp::clamps_input; the copies do not) and this architecture
+/// can do it on the 16-bit storage values, two per instruction (max.NaN and min.NaN on f16x2 / bf16x2: sm_80 on).
+template <class Op, class = void>
+struct clamps_in_storage : std::false_type {};
+template <class Op>
+struct clamps_in_storage<Op, std::void_t<decltype(Op::clamps_input)>>
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    : std::bool_constant<Op::clamps_input && sizeof(typename Op::storage_t) == 2> {
+};
+#else
+    : std::false_type {
+};
+#endif
+
+/// A vector of 16-bit inputs clamped to the op's input range, NaN kept (the values that ElementOp's f32 clamp gives,
+/// for the bounds are the storage type's values): 2 instructions per 32-bit word, where the f32 clamp after widening
+/// takes 2 per element.
+/// (Bits16::exactly and ElementOp::input_range are constexpr host functions evaluated at compile time here: the
+/// CUDA targets build with --expt-relaxed-constexpr.)
+template <class Op, class T = typename Op::storage_t>
+__device__ __forceinline__ Vec<T> clamp_inputs(const Vec<T>& a) {
+  constexpr std::uint16_t lo = Bits16<T>::exactly(Op::input_range().lo).bits;
+  constexpr std::uint16_t hi = Bits16<T>::exactly(Op::input_range().hi).bits;
+  static_assert(!Bits16<T>::nan(lo) && !Bits16<T>::nan(hi), "an input range bound that T does not hold exactly");
+  const unsigned int lo2 = lo | static_cast<unsigned int>(lo) << 16, hi2 = hi | static_cast<unsigned int>(hi) << 16;
+  const uint4 u = actbench::bit_cast<uint4>(a);
+  unsigned int w[4] = {u.x, u.y, u.z, u.w};
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    if constexpr (std::is_same<T, f16_t>::value) {
+      asm("max.NaN.f16x2 %0, %1, %2;" : "=r"(w[j]) : "r"(w[j]), "r"(lo2));
+      asm("min.NaN.f16x2 %0, %1, %2;" : "=r"(w[j]) : "r"(w[j]), "r"(hi2));
+    } else {
+      asm("max.NaN.bf16x2 %0, %1, %2;" : "=r"(w[j]) : "r"(w[j]), "r"(lo2));
+      asm("min.NaN.bf16x2 %0, %1, %2;" : "=r"(w[j]) : "r"(w[j]), "r"(hi2));
+    }
+  }
+#else
+  (void)lo2;
+  (void)hi2;
+#endif
+  return actbench::bit_cast<Vec<T>>(uint4{w[0], w[1], w[2], w[3]});
+}
+
 /// The kW elements of one vector whose first element has global index i0.
 template <class Op, class T = typename Op::storage_t>
 __device__ __forceinline__ Vec<T> apply_vec(const Op& op, const Vec<T>& a, const Vec<T>& b, std::int64_t i0) {
   constexpr bool kWords = std::is_same<T, bf16_t>::value && takes_compute<Op>::value;
   Vec<T> r;
+  if constexpr (clamps_in_storage<Op>::value) {
+    r = apply_vec(op.in_range(), clamp_inputs<Op>(a), b, i0);  // x clamped in storage, then the op without its clamp
+  } else {
 #pragma unroll
-  for (int k = 0; k < Vec<T>::width; ++k) {
-    if constexpr (Op::direction == Direction::bwd && kWords) {
-      r.v[k] = op.at_compute(i0 + k, bf16_lane(a, k), bf16_lane(b, k));
-    } else if constexpr (Op::direction == Direction::bwd) {
-      r.v[k] = op.at(i0 + k, a.v[k], b.v[k]);
-    } else if constexpr (kWords) {
-      (void)b;
-      r.v[k] = op.at_compute(i0 + k, bf16_lane(a, k));
-    } else {
-      (void)b;
-      r.v[k] = op.at(i0 + k, a.v[k]);
+    for (int k = 0; k < Vec<T>::width; ++k) {
+      if constexpr (Op::direction == Direction::bwd && kWords) {
+        r.v[k] = op.at_compute(i0 + k, bf16_lane(a, k), bf16_lane(b, k));
+      } else if constexpr (Op::direction == Direction::bwd) {
+        r.v[k] = op.at(i0 + k, a.v[k], b.v[k]);
+      } else if constexpr (kWords) {
+        (void)b;
+        r.v[k] = op.at_compute(i0 + k, bf16_lane(a, k));
+      } else {
+        (void)b;
+        r.v[k] = op.at(i0 + k, a.v[k]);
+      }
     }
   }
   return r;

@@ -13,6 +13,7 @@
 #include "catalog.hpp"
 #include "config.hpp"
 #include "dtype.hpp"
+#include "narrow.hpp"
 
 #include <cstdint>
 #include <stdexcept>
@@ -47,6 +48,16 @@ struct has_narrow<Act, std::void_t<decltype(std::declval<const Act&>().template 
 template <class T, class F>
 inline constexpr bool kNarrow = sizeof(T) == 2 && has_narrow<F>::value;
 
+/// A functor's narrow f' may declare the range it takes its input in:
+///   template <class S> static constexpr narrow::Range deriv_range = {lo, hi};   (lo, hi: values S holds exactly)
+/// deriv_narrow<S>(x) is then written for x in [lo, hi] or NaN, and ElementOp clamps x to it first (NaN kept), in f32;
+/// a kernel that clamps the storage values itself (elementwise.cuh: two 16-bit values per instruction) runs the op's
+/// in_range() form, which does not clamp again.  The clamped values are the f32 clamp's: the bounds are S's values.
+template <class F, class S, class = void>
+struct has_deriv_range : std::false_type {};
+template <class F, class S>
+struct has_deriv_range<F, S, std::void_t<decltype(F::template deriv_range<S>)>> : std::true_type {};
+
 /// Whether functor F's precise f32 function comes as pieces (f32_parts: cold, hot, slow; kernels/f32/split.hpp).
 template <class F, class = void>
 struct has_f32_parts : std::false_type {};
@@ -58,12 +69,20 @@ struct is_precise_functor : std::false_type {};
 template <template <Variant> class F, Variant V>
 struct is_precise_functor<F<V>> : std::bool_constant<V == Variant::precise> {};
 
+/// Whether the op of (F, D, T) clamps its input to F's deriv_range<T> (16-bit data, f' and bwd; see has_deriv_range).
+template <class F, Direction D, class T>
+inline constexpr bool kClampsInput = D != Direction::fwd && kNarrow<T, F> && has_deriv_range<F, T>::value;
+
 namespace detail {
-/// f(x) (D = fwd) or f'(x) (deriv, bwd) for storage type T, through the narrow path where kNarrow.
-template <Direction D, class T, class F>
+/// f(x) (D = fwd) or f'(x) (deriv, bwd) for storage type T, through the narrow path where kNarrow; kInRange: x is
+/// already inside F's deriv_range<T> (or NaN).
+template <Direction D, class T, bool kInRange, class F>
 ACTBENCH_HOT compute_t<T> apply(const F& f, compute_t<T> x) {
   constexpr bool kFwd = D == Direction::fwd;
-  if constexpr (kNarrow<T, F>) {
+  if constexpr (kClampsInput<F, D, T> && !kInRange) {
+    constexpr narrow::Range r = F::template deriv_range<T>;
+    return f.template deriv_narrow<T>(narrow::clamp_keep_nan(x, r.lo, r.hi));
+  } else if constexpr (kNarrow<T, F>) {
     if constexpr (kFwd) return f.template fwd_narrow<T>(x); else return f.template deriv_narrow<T>(x);
   } else {
     if constexpr (kFwd) return f.fwd(x); else return f.deriv(x);
@@ -71,7 +90,8 @@ ACTBENCH_HOT compute_t<T> apply(const F& f, compute_t<T> x) {
 }
 }  // namespace detail
 
-template <class Act, Direction D, class T>
+/// kInRange: the in_range() form of an op that clamps its input (kClampsInput), for x already inside the range.
+template <class Act, Direction D, class T, bool kInRange = false>
 struct ElementOp {
   using activation_t = Act;
   using storage_t = T;
@@ -82,6 +102,20 @@ struct ElementOp {
   static constexpr int num_inputs = D == Direction::bwd ? 2 : 1;  ///< x (and dy)
 
   Act act;
+
+  /// Whether the op clamps its 16-bit input x to the functor's deriv_range before f' (in f32, NaN kept), and that
+  /// range: a kernel may clamp the storage values to it itself and run in_range() on them.
+  static constexpr bool clamps_input = kClampsInput<Act, D, T> && !kInRange;
+  static_assert(!(per_channel && kClampsInput<Act, D, T>), "an input range of a per-channel functor (apply reads the "
+                                                            "channel's functor, clamps_input the activation's)");
+  template <bool C = clamps_input, std::enable_if_t<C, int> = 0>
+  static constexpr narrow::Range input_range() {
+    return Act::template deriv_range<T>;
+  }
+  template <bool C = clamps_input, std::enable_if_t<C, int> = 0>
+  ACTBENCH_HD ElementOp<Act, D, T, true> in_range() const {
+    return {act};
+  }
 
   /// The functor that element i uses: act itself, or its channel's for per-channel activations.
   ACTBENCH_HD decltype(auto) functor(std::int64_t i) const {
@@ -97,13 +131,13 @@ struct ElementOp {
   template <class F>
   ACTBENCH_HOT static compute_t eval(const F& f, compute_t x) {
     static_assert(D != Direction::bwd, "bwd takes dy too");
-    return detail::apply<D, T>(f, x);
+    return detail::apply<D, T, kInRange>(f, x);
   }
   /// ... or dy * f'(x) (bwd).  Loops that widen a block of inputs themselves call these; at() is the same.
   template <class F>
   ACTBENCH_HOT static compute_t eval(const F& f, compute_t x, compute_t dy) {
     static_assert(D == Direction::bwd, "only bwd takes dy");
-    return dy * detail::apply<D, T>(f, x);
+    return dy * detail::apply<D, T, kInRange>(f, x);
   }
   /// Whether a loop may split this op's elements into cold and hot ones (f32 data, precise functors with pieces): at()
   /// is then cold(x) ? (the slow path) : at_hot(x), and at_hot() is the branch-free, call-free hot path alone.

@@ -210,6 +210,10 @@ ACTBENCH_HOT float min_num(float x, float hi) {
   return f32::select(!(x <= hi), hi, x);
 #endif
 }
+/// An input range [lo, hi] (a functor's deriv_range: kernels/elementwise.hpp).
+struct Range {
+  float lo, hi;
+};
 /// x clamped to [lo, hi], a NaN x kept: max.NaN and min.NaN on the device (sm_80 and later: two instructions,
 /// where the NaN-keeping compare and select take three or four), selects on the host.
 ACTBENCH_HOT float clamp_keep_nan(float x, float lo, float hi) {

@@ -4,6 +4,7 @@
 // there is none, so this binary passes (all skipped) on a machine without a GPU or driver.
 //
 // With a device:
+//  * precise 16-bit: every value of the type once (n = 65536, impl actbench, offsets 0);
 //  * every (activation, direction, variant, dtype) for impl actbench and thrust at the awkward sizes
 //    {0, 1, 15, 16, 17, 127, 129, 4095, 4097, 100003}, with x/dy/y at element offsets
 //    (0,0,0), (1,1,1) [vector kernel with a scalar head], (1,1,0) and, for bwd, (0,1,0) [scalar kernel],
@@ -372,6 +373,18 @@ void run_elementwise(Activation a) {
             }
           }
         }
+      }
+      if constexpr (sizeof(T) == 2) {
+        // precise 16-bit: every value once, all in full tiles (kernels/elementwise.cuh's vector path, where an op
+        // that clamps its input clamps the loaded pairs: clamp_inputs)
+        if (v != Variant::precise) continue;
+        std::vector<T> x(0x10000);
+        for (std::uint32_t i = 0; i < 0x10000u; ++i) x[i] = T{static_cast<std::uint16_t>(i)};
+        const std::vector<T> dy = make_inputs<T>(x.size(), 4242u, false, -2, 2, false);
+        const std::string label = std::string(to_string(a)) + " " + to_string(d) + " precise " +
+                                  dtype_traits<T>::code + " actbench, every 16-bit value";
+        failures += check_case(b, device_spec, Impl::actbench, kOffsets[0], x, dy, host_eval(host_spec, x, dy), tol,
+                               label);
       }
     }
   }

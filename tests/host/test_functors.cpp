@@ -4,6 +4,7 @@
 // each catalog row with its code.  Only variants that exist for a dtype are evaluated (variant_exists:
 // fast is f32-only; textbook where the activation has one).
 #include "kernels/activations.hpp"
+#include "kernels/bits16.hpp"
 #include "kernels/catalog.hpp"
 #include "kernels/dtype.hpp"
 #include "kernels/elementwise.hpp"
@@ -518,6 +519,89 @@ TEST(Functors, DispatchReachesEveryCase) {
   check_dispatch_for_dtype<double>();
   check_dispatch_for_dtype<f16_t>();
   check_dispatch_for_dtype<bf16_t>();
+}
+
+// ---- an op's input clamp done in storage (kernels/elementwise.cuh: clamp_inputs) is the op's own ----
+// For every 16-bit input and the ops that clamp x (deriv_range: gelu_tanh and mish f' and bwd), the in_range() form
+// on x clamped as the kernel clamps the stored values (the bound's own bits where x lies past it, NaN kept) gives the
+// bits of the op itself, which clamps in f32.  bwd with gradients of both signs, one above 1.
+
+template <class S>
+std::vector<std::string> check_clamp_in_storage_agrees() {
+  using tr = dtype_traits<S>;
+  using B = Bits16<S>;
+  std::vector<std::string> clamping;
+  for (const auto& info : kCatalog)
+    for (Direction d : {Direction::deriv, Direction::bwd}) {
+      OpSpec s;
+      s.activation = info.id;
+      s.direction = d;
+      dispatch_op_as<S, Variant::precise>(s, [&](auto op) {
+        using Op = decltype(op);
+        if constexpr (Op::clamps_input) {
+          constexpr narrow::Range r = Op::input_range();
+          const S lo{B::exactly(r.lo).bits}, hi{B::exactly(r.hi).bits};
+          ASSERT_FALSE(B::nan(lo.bits) || B::nan(hi.bits)) << info.name << ": a bound S does not hold";
+          ASSERT_EQ(tr::to_compute(lo), r.lo);
+          ASSERT_EQ(tr::to_compute(hi), r.hi);
+          clamping.push_back(std::string(info.name) + " " + to_string(d));
+          const auto in = op.in_range();
+          const S grads[] = {tr::from_compute(1.0f), tr::from_compute(-3.5f), tr::from_compute(1000.0f)};
+          for (std::uint32_t b = 0; b < 0x10000u; ++b) {
+            const S x{static_cast<std::uint16_t>(b)};
+            const float xf = tr::to_compute(x);
+            const S xc = xf < r.lo ? lo : (xf > r.hi ? hi : x);  // NaN: x itself
+            for (const S& g : grads) {
+              S want, got;
+              if constexpr (Op::direction == Direction::bwd) {
+                want = op.at(0, x, g);
+                got = in.at(0, xc, g);
+              } else {
+                want = op.at(0, x);
+                got = in.at(0, xc);
+              }
+              if (B::nan(want.bits) && B::nan(got.bits)) continue;
+              ASSERT_EQ(got.bits, want.bits) << info.name << " " << to_string(d) << " x bits " << std::hex << b;
+              if (d != Direction::bwd) break;
+            }
+          }
+        }
+      });
+    }
+  return clamping;
+}
+
+TEST(Functors, ClampInStorageIsTheOpsOwnClamp) {
+  const std::vector<std::string> expected = {"gelu_tanh deriv", "gelu_tanh bwd", "mish deriv", "mish bwd"};
+  EXPECT_EQ(check_clamp_in_storage_agrees<f16_t>(), expected);
+  EXPECT_EQ(check_clamp_in_storage_agrees<bf16_t>(), expected);
+}
+
+// gelu_tanh's 16-bit constants from k and a_C as the reference rounds them (to f32): c1 = 2k log2(e) and c3 = c1 a_C,
+// in long double (64 bits: far from an f32 rounding tie here).
+TEST(Functors, GeluTanhNarrowConstantsAreTheReferences) {
+  using G = GeluTanh<Variant::precise>;
+  const long double k = static_cast<float>(G::k), a = static_cast<float>(G::a);
+  const long double c1 = 2.0L * k / std::log(2.0L), c3 = c1 * a;
+  EXPECT_EQ(G::kNarrowC1F16, static_cast<float>(c1));
+  EXPECT_EQ(G::kNarrowC3, static_cast<float>(c3));
+  EXPECT_EQ(std::fmod(G::kNarrowC1Bf16, 0x1p-17f), 0.0f);  // bf16: the high part
+  EXPECT_LT(std::fabs(c1 - G::kNarrowC1Bf16), 0x1p-17L);
+}
+
+TEST(Bits16, ExactlyIsTheValuesBitsOrNaN) {
+  EXPECT_EQ(Bits16<f16_t>::exactly(9.5f).bits, 0x48c0);
+  EXPECT_EQ(Bits16<f16_t>::exactly(-16.0f).bits, 0xcc00);
+  EXPECT_EQ(Bits16<bf16_t>::exactly(-104.0f).bits, 0xc2d0);
+  EXPECT_EQ(Bits16<f16_t>::exactly(65504.0f).bits, 0x7bff);
+  EXPECT_EQ(Bits16<f16_t>::exactly(0x1p-14f).bits, 0x0400);
+  for (float v : {0.1f, 65536.0f, 0x1p-15f, 2049.0f, 0.0f})  // inexact, past the range, subnormal, 12 bits, zero
+    EXPECT_TRUE(Bits16<f16_t>::nan(Bits16<f16_t>::exactly(v).bits)) << v;
+  EXPECT_EQ(Bits16<bf16_t>::exactly(0x1p127f).bits, 0x7f00);
+  EXPECT_EQ(Bits16<bf16_t>::exactly(-9.25f).bits, 0xc114);
+  for (float v : {0.1f, std::numeric_limits<float>::infinity(), 0x1p-127f, 257.0f, -0.0f})
+    EXPECT_TRUE(Bits16<bf16_t>::nan(Bits16<bf16_t>::exactly(v).bits)) << v;
+  static_assert(Bits16<bf16_t>::exactly(9.5f).bits == 0x4118, "constexpr");
 }
 
 TEST(Catalog, RowsSitAtTheirTagsPosition) {
