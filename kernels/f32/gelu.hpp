@@ -251,8 +251,9 @@ ACTBENCH_HOT float gelu_tanh_hot(float x) {
 ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   using namespace gelu_detail;
   const bool pos = x >= 0.0f;
-  // z and W are odd in x, and each of their roundings is too: computed from |x| they are |z| and |W| to the bit (no
-  // select of a sign; W's sign goes into the x < 0 sums below)
+  // z and W are odd in x, and each of their roundings is too: computed from |x| they are |z| and |W| to the bit, but
+  // for the sign of a zero low part, which the exp's fma(j, -kLn2Lo, zl) and ml's inner fma absorb (no select of a
+  // sign; W's sign goes into the x < 0 sums below; a hash of every hot output is unchanged)
   const float a = ::fabsf(x);
   const TwoU u = two_u(a);
   const SigmaDen g = sigma_den(u);
@@ -286,9 +287,10 @@ ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   P1 = fp::fma(P1, uz, -1.578711718e-02f);
   P1 = fp::fma(P1, uz, 3.875184655e-01f);
   // f' - uh c0h = (uh - lo)(c0l + uz P1) - lo c0h: the first factor as uz (its rounding, 2^-24 of it, weighs
-  // |c0l + uz P1| < 0.016 c0h), the constant rounded once (half an ulp of f' where |uh| <= 2^-24, less beyond); in
-  // the band 0.5629 ulp at most (tools/exhaustive), where lo (c0 + uz P1) as its own product took two instructions
-  // more (0.6193)
+  // |c0l + uz P1| < 0.016 c0h), the constant rounded once (0.34 ulp of f' at uh = 0 and 2^-24, less beyond; the
+  // product is exact in double, so any evaluation precision rounds it to the same float); in the band 0.5629 ulp at
+  // most (tools/exhaustive; 402 more inputs above 0.5 ulp), where lo (c0 + uz P1) as its own product took two
+  // instructions more (0.6193)
   constexpr float kLoC0 = -kX0lo * kC0;
   const float inner = fp::fma(uz, fp::fma(uz, P1, kC0lo), kLoC0);
   // near the zero: uh c0h + inner; elsewhere q (x 2^j for x < 0): one fma with selected operands
