@@ -946,25 +946,14 @@ struct Tanh {
   }
   // 16-bit: the library tanh in f32 (its f32 error is far below a 16-bit ulp).  On the host inline and
   // branch-free, where libm's tanhf is a call per element that keeps the cpu backend's loop from vectorizing:
-  // - f16 data: narrow::host::tanh_f16 (a polynomial below 0.7, 1 - 2/(1 + e^2|x|) above): every f16 result the
-  //   nearest, as from the f32 precise path (kernels/f32), at two thirds of its instructions;
-  // - bf16 data (8-bit significands: 2^-16 of a bf16 ulp per f32 ulp): tanh|x| = -m/(2 + m) with m = e^-2|x| - 1 in
-  //   [-1, 0] (narrow::host::expm1_fast, -2|x| clamped at -30 where m rounds to -1): no cancellation, 3.03 f32 ulp
-  //   at most on (0, 16]; +-inf give +-1, NaN propagates, a zero keeps its sign (copysign).  (For f16 it measured
-  //   0.5002 ulp, inside the bound but above the 0.4999 of the f32 path and of tanh_f16.)
+  // narrow::host::tanh_16, |x| P(x^2)/Q(x^2) for |x| clamped to 5, each f16 and bf16 result the nearest.
   // f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.
   template <class S>
   ACTBENCH_HOT float fwd_narrow(float x) const {
 #if ACTBENCH_DEVICE_PASS
     return math<Variant::precise>::tanh(x);
 #else
-    if constexpr (!kTinyResults<S>) {
-      return narrow::host::tanh_f16(x);
-    } else {
-      const float u = -2.0f * ::fabsf(x);
-      const float m = narrow::host::expm1_fast(f32::select(u < -30.0f, -30.0f, u));
-      return ::copysignf(-m / (2.0f + m), x);
-    }
+    return narrow::host::tanh_16(x);
 #endif
   }
   template <class S>

@@ -149,37 +149,27 @@ ACTBENCH_HOT float exp_fast(float x) {
   const float r = fp::fma(j, -f32::kLn2Lo, fp::fma(j, -f32::kLn2Hi, x));
   return times_2j<kNormal>(exp_reduced(r), s);
 }
-/// e^x - 1 for x in [-30, 0] (or NaN; the sign of a zero may be lost): 2^j (e^r - 1) + (2^j - 1), 2^j - 1 exact,
-/// e^r - 1 = r p(r) (exp_reduced_p): no cancellation (|2^j - 1| >= 1/2 > 2^j |e^r - 1| where j < 0, and r = x for
-/// j = 0); 1.74 ulp at most on every float (at -0x1.25cc16p-2; tests/host/test_narrow.cpp checks every 64th).
-ACTBENCH_HOT float expm1_fast(float x) {
-  const float s = fp::fma(x, f32::kLog2e, f32::kShift);
-  const float j = fp::sub(s, f32::kShift);
-  const float r = fp::fma(j, -f32::kLn2Lo, fp::fma(j, -f32::kLn2Hi, x));
-  const float e2 = times_2j<true>(1.0f, s);
-  return fp::fma(e2, fp::mul(r, exp_reduced_p(r)), fp::sub(e2, 1.0f));
-}
-/// tanh x for f16 data on the cpu backend, without a cancellation: a = |x| clamped to 10 (NaN kept; tanh 10 rounds to
-/// 1), then a + a s p(s) below 0.7 (s = a^2, p of degree 5: tools/gen_narrow_coeffs.py fit_tanh_small, 2^-28.0
-/// relative before the last rounding) and 1 - 2/(1 + e^2a) above (exp_fast, 2^-23.4), both computed and one selected,
-/// the sign of x put back by its bit (a zero keeps its sign, NaN propagates).  0.966 f32 ulp at most on every f16
-/// input, each rounded to the f16 nearest to tanh x (tests/host/test_narrow.cpp), as f32::tanh's (the f32 precise
-/// path, <= 2 ulp everywhere) at two thirds of its instructions (the cpu loop of a 32-element chunk, AVX-512: 86
-/// where it took 129).  The f16 inputs whose tanh lies closest to a rounding midpoint of f16 leave the f32 value
-/// 0.45 (x = 0.0284: the midpoint is the f32 nearest to tanh x, and it rounds to even, the right way), 1.41
-/// (x = 1.69), 1.79 (x = 0.086) and 1.80 (x = 1.34) f32 ulp (a sweep of every f16 value).
-ACTBENCH_HOT float tanh_f16(float x) {
-  const float a = f32::detail::clamp_above(::fabsf(x), 10.0f);
+/// tanh x for 16-bit data on the cpu backend: a = |x| clamped to 5 (NaN kept; past 5 every f16 and bf16 result is 1,
+/// tanh 5 = 1 - 2^-13.4), then a P(s)/Q(s), s = a^2, P of degree 4 and Q of degree 3 (tools/gen_narrow_coeffs.py
+/// fit_tanh_rational: 2^-25.5 relative with its f32 coefficients), the products and the quotient rounded once each,
+/// the sign of x put back by its bit (a zero keeps its sign, NaN propagates).  No exp, no select between two
+/// formulas: 3.64 f32 ulp at most on the f16 inputs up to 5 and 2.57 on the bf16 ones, and every f16 and every bf16
+/// input rounds to the 16-bit value nearest to tanh x (tests/host/test_narrow.cpp, every one of them) - the f16 x
+/// whose tanh lies closest to a rounding midpoint of f16 among them (0.45 f32 ulp from it at x = 0.0284, 1.41 at
+/// 1.69).  A tiny or subnormal a gives a itself (P = Q = 1).
+ACTBENCH_HOT float tanh_16(float x) {
+  const float a = f32::detail::clamp_above(::fabsf(x), 5.0f);
   const float s = fp::mul(a, a);
-  float p = 1.895667287e-03f;
-  p = fp::fma(p, s, -7.883310318e-03f);
-  p = fp::fma(p, s, 2.157106064e-02f);
-  p = fp::fma(p, s, -5.392095447e-02f);
-  p = fp::fma(p, s, 1.333298385e-01f);
-  p = fp::fma(p, s, -3.333332539e-01f);
-  const float near = fp::fma(fp::mul(a, s), p, a);
-  const float far = fp::sub(1.0f, 2.0f / fp::add(1.0f, exp_fast<true>(fp::add(a, a))));  // 2^j: j in [0, 29]
-  return f32::detail::with_sign_of(f32::select(a < 0.7f, near, far), x);
+  float p = -1.070372235e-08f;
+  p = fp::fma(p, s, 9.189691809e-06f);
+  p = fp::fma(p, s, 2.934213029e-03f);
+  p = fp::fma(p, s, 1.293630898e-01f);
+  p = fp::fma(p, s, 1.0f);
+  float q = 2.289014083e-04f;
+  q = fp::fma(q, s, 2.383306436e-02f);
+  q = fp::fma(q, s, 4.626964033e-01f);
+  q = fp::fma(q, s, 1.0f);
+  return f32::detail::with_sign_of(fp::mul(a, p) / q, x);
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
 /// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-127, 126] (+0 for j = -127).

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Coefficients of the 16-bit paths: the derivatives next to an interior zero of f' (kernels/activations.hpp),
-e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg), e^r and tanh on [0, 0.7] on the cpu backend (narrow.hpp:
-host::exp_fast, host::tanh_f16) and atanh(s) on [0, 1/3] (narrow.hpp: log1p_unit).
+e^x - 1 on [-ln 4, 0] (kernels/narrow.hpp: expm1_neg), e^r on the cpu backend (narrow.hpp: host::exp_fast), tanh as a
+rational function on [0, 5] on the cpu backend (narrow.hpp: host::tanh_16) and atanh(s) on [0, 1/3] (narrow.hpp:
+log1p_unit).
 
 Next to the zero x0 of gelu_tanh', swish' (beta = 1) and mish' the terms of f' cancel, and an f32 evaluation
 loses the relative accuracy a 16-bit result needs there.  On a band |x - x0| < w (within [2 x0, x0/2]) the kernels
@@ -136,24 +137,48 @@ def fit_exp_host(degree=5, end=0.348):
     print(f"  max relative error of 1 + r p(r) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
-def fit_tanh_small(degree=5, end=0.7):
-    """tanh(a) = a + a s p(s), s = a^2 in [0, end^2] (the cpu backend's tanh for f16 data below 0.7, kernels/narrow.hpp:
-    host::tanh_f16): p fitted by Lawson's reweighted least squares for the least maximum relative error of the sum."""
+def fit_tanh_rational(num_degree=4, den_degree=3, end=5.0, rounds=300):
+    """tanh(a) = a P(s)/Q(s), s = a^2 in [0, end^2], Q(0) = 1 (the cpu backend's tanh for 16-bit data,
+    kernels/narrow.hpp: host::tanh_16; past end = 5 every f16 and bf16 result is 1): P and Q fitted for the least
+    maximum relative error of the quotient by reweighted linear least squares (Sanathanan-Koerner: P - f Q divided
+    by the last round's f Q, with Lawson's weights), in s/end^2 for the conditioning, at Chebyshev nodes and on a
+    uniform grid."""
     top = mp.mpf(end) ** 2
-    n = 400
-    ss = [top * (1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)]
-    gs = [(mp.tanh(mp.sqrt(s)) - mp.sqrt(s)) / (s * mp.sqrt(s)) for s in ss]
-    scale = np.array([float(s * mp.sqrt(s) / mp.tanh(mp.sqrt(s))) for s in ss])  # p's error -> relative
-    c32 = lawson_fit(ss, gs, scale, degree)
-    worst = worst_on_grid(c32, top, lambda s, p: (1 + s * p) * mp.sqrt(s) / mp.tanh(mp.sqrt(s)) - 1)
-    print(f"tanh on [0, {end}]: p coefficients (degree {degree} in a^2, highest first): "
-          + ", ".join(f"{v:.9e}f" for v in c32))
-    print(f"  max relative error of a (1 + a^2 p(a^2)) with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
+    n = 1500
+    ts = [(1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)] + [mp.mpf(k + 1) / n for k in range(n)]
+    fs = np.array([float(mp.tanh(mp.sqrt(t * top)) / mp.sqrt(t * top)) for t in ts])
+    t = np.array([float(v) for v in ts])
+    vp = np.vander(t, num_degree + 1, increasing=True)
+    vq = np.vander(t, den_degree + 1, increasing=True)[:, 1:]
+    lam, q_last, best = np.full(len(t), 1.0 / len(t)), np.ones(len(t)), None
+    for _ in range(rounds):
+        scale = np.sqrt(lam) / (fs * q_last)
+        a = np.concatenate([vp, -fs[:, None] * vq], axis=1) * scale[:, None]
+        c = np.linalg.lstsq(a, fs * scale, rcond=None)[0]
+        q_last = 1 + vq @ c[num_degree + 1:]
+        err = np.abs(vp @ c[:num_degree + 1] / q_last / fs - 1)
+        if best is None or err.max() < best[0]:
+            best = (err.max(), c)
+        lam = lam * err / np.sum(lam * err)
+    c = best[1]
+    p32 = [f32(v / float(top) ** k) for k, v in enumerate(c[:num_degree + 1])]
+    q32 = [1.0] + [f32(v / float(top) ** (k + 1)) for k, v in enumerate(c[num_degree + 1:])]
+    worst = 0.0
+    for k in range(1, 20001):
+        a = mp.mpf(end) * k / 20000
+        s = a * a
+        pv = sum(mp.mpf(v) * s**i for i, v in enumerate(p32))
+        qv = sum(mp.mpf(v) * s**i for i, v in enumerate(q32))
+        worst = max(worst, float(abs(a * pv / qv / mp.tanh(a) - 1)))
+    print(f"tanh on [0, {end}] as a P(a^2)/Q(a^2): P (degree {num_degree}, lowest first): "
+          + ", ".join(f"{v:.9e}f" for v in p32))
+    print(f"  Q (degree {den_degree}, lowest first): " + ", ".join(f"{v:.9e}f" for v in q32))
+    print(f"  max relative error of the quotient with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
 if __name__ == "__main__":
     fit_exp_host()
-    fit_tanh_small()
+    fit_tanh_rational()
     fit_expm1_neg()
     fit_atanh()
     fit("gelu_tanh' (f16 and bf16)", gelu_tanh_d, 0.1, -0.75, 3)
