@@ -944,7 +944,7 @@ struct Tanh {
     if (a > C(sizeof(C) == 4 ? 40 : 350)) return detail::k_exp_cold<M>(C(4), C(-2) * a);  // far tail
     return C(4) * detail::sigmoid_deriv<M>(C(2) * x);
   }
-  // 16-bit: the library tanh in f32 (its f32 error is far below a 16-bit ulp).  On the host inline and
+  // 16-bit: on the device the library tanh in f32 (its f32 error is far below a 16-bit ulp).  On the host inline and
   // branch-free, where libm's tanhf is a call per element that keeps the cpu backend's loop from vectorizing:
   // narrow::host::tanh_16, |x| P(x^2)/Q(x^2) for |x| clamped to 5, each f16 and bf16 result the nearest.
   // f' = 4 sigma(2x) sigma(-2x) = 4 e r^2, e = e^-2|x|.

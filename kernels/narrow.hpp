@@ -153,10 +153,10 @@ ACTBENCH_HOT float exp_fast(float x) {
 /// tanh 5 = 1 - 2^-13.4), then a P(s)/Q(s), s = a^2, P of degree 4 and Q of degree 3 (tools/gen_narrow_coeffs.py
 /// fit_tanh_rational: 2^-25.5 relative with its f32 coefficients), the products and the quotient rounded once each,
 /// the sign of x put back by its bit (a zero keeps its sign, NaN propagates).  No exp, no select between two
-/// formulas: 3.64 f32 ulp at most on the f16 inputs up to 5 and 2.57 on the bf16 ones, and every f16 and every bf16
-/// input rounds to the 16-bit value nearest to tanh x (tests/host/test_narrow.cpp, every one of them) - the f16 x
-/// whose tanh lies closest to a rounding midpoint of f16 among them (0.45 f32 ulp from it at x = 0.0284, 1.41 at
-/// 1.69).  A tiny or subnormal a gives a itself (P = Q = 1).
+/// formulas: 3.64 and 2.57 f32 ulp at most on the f16 and on the bf16 inputs up to 5 (past 5 the f32 value is tanh 5),
+/// and every f16 and every bf16 input rounds to the 16-bit value nearest to tanh x (tests/host/test_narrow.cpp, every
+/// one of them) - the f16 x whose tanh lies closest to a rounding midpoint of f16 among them (0.45 f32 ulp from it at
+/// x = 0.0284, 1.41 at 1.69).  A tiny or subnormal a gives a itself (P(0) and Q(0) are 1).
 ACTBENCH_HOT float tanh_16(float x) {
   const float a = f32::detail::clamp_above(::fabsf(x), 5.0f);
   const float s = fp::mul(a, a);

@@ -142,7 +142,9 @@ def fit_tanh_rational(num_degree=4, den_degree=3, end=5.0, rounds=300):
     kernels/narrow.hpp: host::tanh_16; past end = 5 every f16 and bf16 result is 1): P and Q fitted for the least
     maximum relative error of the quotient by reweighted linear least squares (Sanathanan-Koerner: P - f Q divided
     by the last round's f Q, with Lawson's weights), in s/end^2 for the conditioning, at Chebyshev nodes and on a
-    uniform grid."""
+    uniform grid.  Only Q(0) = 1 is imposed; P(0) comes out within 2^-28 of 1 and rounds to 1 (asserted), which
+    tanh_16 needs for a tiny a to give a itself.  The coefficients are the fit's rounded to f32: 2^-28.8 relative
+    before that rounding, 2^-25.5 after (at a = end)."""
     top = mp.mpf(end) ** 2
     n = 1500
     ts = [(1 - mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n)) / 2 for k in range(n)] + [mp.mpf(k + 1) / n for k in range(n)]
@@ -163,6 +165,7 @@ def fit_tanh_rational(num_degree=4, den_degree=3, end=5.0, rounds=300):
     c = best[1]
     p32 = [f32(v / float(top) ** k) for k, v in enumerate(c[:num_degree + 1])]
     q32 = [1.0] + [f32(v / float(top) ** (k + 1)) for k, v in enumerate(c[num_degree + 1:])]
+    assert p32[0] == 1.0, p32[0]
     worst = 0.0
     for k in range(1, 20001):
         a = mp.mpf(end) * k / 20000
@@ -170,9 +173,9 @@ def fit_tanh_rational(num_degree=4, den_degree=3, end=5.0, rounds=300):
         pv = sum(mp.mpf(v) * s**i for i, v in enumerate(p32))
         qv = sum(mp.mpf(v) * s**i for i, v in enumerate(q32))
         worst = max(worst, float(abs(a * pv / qv / mp.tanh(a) - 1)))
-    print(f"tanh on [0, {end}] as a P(a^2)/Q(a^2): P (degree {num_degree}, lowest first): "
-          + ", ".join(f"{v:.9e}f" for v in p32))
-    print(f"  Q (degree {den_degree}, lowest first): " + ", ".join(f"{v:.9e}f" for v in q32))
+    print(f"tanh on [0, {end}] as a P(a^2)/Q(a^2): P (degree {num_degree}, highest first): "
+          + ", ".join(f"{v:.9e}f" for v in reversed(p32)))
+    print(f"  Q (degree {den_degree}, highest first): " + ", ".join(f"{v:.9e}f" for v in reversed(q32)))
     print(f"  max relative error of the quotient with f32 coefficients: {worst:.3g} (2^{np.log2(worst):.1f})")
 
 
