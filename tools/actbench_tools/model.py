@@ -566,7 +566,9 @@ def join(report: Report, rows: Sequence[dict], n: int = DEFAULT_N) -> tuple[list
     return out, notes
 
 
-def render_join(pairs: Sequence[Joined], gap: float, fmt: str = "text") -> str:
+def join_table(pairs: Sequence[Joined], gap: float) -> Table:
+    """The pairs as a table: measured and predicted % of copy, what binds the prediction, the gap, and a flag where
+    the gap is wider than `gap` points (either way) or the timing is suspect."""
     header = ["activation", "variant", "dtype", "dir", "device", "measured %", "predicted %", "bound", "gap", ""]
     body = []
     for p in pairs:
@@ -579,8 +581,19 @@ def render_join(pairs: Sequence[Joined], gap: float, fmt: str = "text") -> str:
             flag = f"FASTER than the model allows by {p.gap:.1f} points"
         body.append([p.key[0], p.key[3], p.key[2], p.key[1], p.device, f"{p.measured:.1f}", f"{p.predicted:.1f}",
                      p.bound, f"{p.gap:+.1f}", flag])
-    t = Table(header, body)
+    return Table(header, body)
+
+
+def render_join(pairs: Sequence[Joined], gap: float, fmt: str = "text") -> str:
+    t = join_table(pairs, gap)
     return render_md(t) if fmt == "md" else render_text(t)
+
+
+def largest_cuda_n(report: Report) -> int | None:
+    """The largest n of the report's cuda records of actbench's own kernels (what join() takes by default in a
+    report: the gpu-check table's 2^28, the default suite's 2^24), or None without such records."""
+    ns = [r.key.n for r in report.records.values() if r.key.backend == "cuda" and r.key.impl == "actbench"]
+    return max(ns) if ns else None
 
 
 def flagged(pairs: Sequence[Joined], gap: float) -> list[Joined]:

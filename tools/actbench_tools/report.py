@@ -4,7 +4,9 @@ Writes DIR/report.html (the headline first; then a table of contents, each machi
 throughput and accuracy tables with the reasons and bounds behind every verdict, failing and
 not-run cases, and the figures, one per row, each linking to its full-size file in DIR/figures/;
 sortable and filterable tables by a small inline script; nothing is loaded from the network) and
-DIR/summary.md (the headline and the tables without figures, for a CI job summary).
+DIR/summary.md (the headline and the tables without figures, for a CI job summary).  With --model MODEL.json
+(the instruction roofline, results/model-sm90.json) both also set each cuda figure of actbench's kernels beside the
+% of copy that the model predicts for the device that ran it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import html
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__, peers_table
+from . import __version__, model, peers_table
 from .cli_common import UsageError, add_reports_argument, load_with_warnings, note, parser, run, warn
 from .compare import compare, fmt_ulp, geomean_table, ulp_text
 from .export import FORMATS as EXPORT_FORMATS
@@ -389,10 +392,42 @@ def comparison_tables(reports: list[Report]) -> list[Table]:
     return out
 
 
+@dataclass
+class RooflineJoin:
+    """One report's cuda records of actbench's kernels beside the instruction roofline (actbench-model join)."""
+    label: str
+    table: Table | None  # None: the report has no such record
+    notes: list[str] = field(default_factory=list)
+    flagged: int = 0
+
+
+def roofline_joins(reports: list[Report], rows: Sequence[dict], model_path: Path,
+                   gap: float = model.DEFAULT_GAP) -> list[RooflineJoin]:
+    """Per report, its measured % of copy at its largest cuda n beside the model's predicted bound for the device
+    that ran it (the device's facts from the report: SMs, clock, the in-run copy's GB/s)."""
+    out = []
+    for rep in reports:
+        n = model.largest_cuda_n(rep)
+        if n is None:
+            out.append(RooflineJoin(rep.label, None, ["no cuda record of actbench's own kernels: nothing to set "
+                                                      "beside the model"]))
+            continue
+        pairs, notes = model.join(rep, rows, n)
+        t = model.join_table(pairs, gap)
+        bad = model.flagged(pairs, gap)
+        t.caption = (f"{rep.label}: measured % of copy at n = {format_n(n)} beside the bound that "
+                     f"{model_path.name} predicts from the kernels' instructions and the device's facts (its SMs, "
+                     f"clock and this run's copy); gap = measured - predicted, flagged beyond {gap:g} points "
+                     f"({len(bad)} of {len(pairs)}; see actbench-model join)")
+        out.append(RooflineJoin(rep.label, t, notes, len(bad)))
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Markdown
 
-def markdown(reports: list[Report], max_listed: int = 30, hist: History | None = None) -> str:
+def markdown(reports: list[Report], max_listed: int = 30, hist: History | None = None,
+             joins: Sequence[RooflineJoin] = ()) -> str:
     out = ["# actbench results", "", "## Headline", "", HEADLINE_NOTE, ""]
     for rep in reports:
         out += headline_md(rep)
@@ -440,6 +475,12 @@ def markdown(reports: list[Report], max_listed: int = 30, hist: History | None =
                 out.append(f"\n… and {len(t.rows) - max_listed} more (see report.html)")
     if peers_table.has_peers(reports):
         out += ["", "## Side by side: actbench and its peers", "", peers_table.render(reports, "md")]
+    if joins:
+        out += ["", "## Instruction roofline: measured beside predicted", ""]
+        for j in joins:
+            if j.table is not None:
+                out += [j.table.caption[0].upper() + j.table.caption[1:], "", render_md(j.table), ""]
+            out += [f"- {j.label}: {x}" for x in j.notes]
     comps = comparison_tables(reports)
     if comps:
         out += ["", "## Across machines", ""]
@@ -548,9 +589,10 @@ SECTION_TITLES = {"history": "History figures", "throughput": "Throughput figure
 
 
 def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list[str],
-         hist: History | None = None) -> str:
+         hist: History | None = None, joins: Sequence[RooflineJoin] = ()) -> str:
     """The HTML page. `figures`: (stem, caption, section) of files written to figures/<stem>.png;
-    `hist`: the History section's reports (actbench-report --history)."""
+    `hist`: the History section's reports (actbench-report --history); `joins`: the instruction roofline beside
+    the measured figures (actbench-report --model)."""
     title = "actbench results — " + ", ".join(r.label for r in reports)
     p = Page()
     p.add(f'<section id="headline"><h2>Headline</h2><p class="note">{html.escape(HEADLINE_NOTE)}</p>')
@@ -623,6 +665,14 @@ def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list
         if behind:
             p.add("<p><b>actbench is not ahead:</b></p><ul>"
                   + "".join(f"<li>{html.escape(x)}</li>" for x in behind) + "</ul>")
+    if joins:
+        p.heading(3, "Instruction roofline: measured beside predicted")
+        for j in joins:
+            if j.table is not None:
+                p.add(_html_table(j.table))
+            if j.notes:
+                p.add(f"<p>{html.escape(j.label)}:</p><ul>"
+                      + "".join(f"<li>{html.escape(x)}</li>" for x in j.notes) + "</ul>")
     add_figures("pct_of_copy")
     add_figures("throughput")
 
@@ -692,6 +742,10 @@ def build_parser():
                          "and describe only the newest report in the rest of the page")
     ap.add_argument("--threshold", type=float, default=5.0, metavar="PCT",
                     help="with --history: regression threshold, as in actbench-compare (default: %(default)s)")
+    ap.add_argument("--model", type=Path, metavar="MODEL.json",
+                    help="the instruction roofline (results/model-sm90.json, tools/sass/sass_model.py): each cuda "
+                         "record of actbench's kernels at the report's largest n beside its predicted %% of copy "
+                         "on the device that ran it, as actbench-model join prints it")
     ap.add_argument("--format", choices=("html",) + EXPORT_FORMATS, default="html",
                     help="html: report.html and summary.md (default); github-action-benchmark, junit: "
                          "CI formats of one report, as actbench-export writes them")
@@ -703,7 +757,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.format != "html":
         if args.history:
             raise UsageError(f"--history makes the HTML report; it does not go with --format {args.format}")
+        if args.model is not None:
+            raise UsageError(f"--model goes into the HTML report; it does not go with --format {args.format}")
         return export_main(args.reports, args.format, args.output_dir, PROG)
+    rows = model.load_rows(args.model) if args.model is not None else None  # a bad model: an error before any work
     workers = None
     if not args.no_figures:  # a bad ACTBENCH_PLOT_JOBS: an error before any report is read
         from .plot import default_workers  # matplotlib only when drawing
@@ -738,8 +795,9 @@ def main(argv: list[str] | None = None) -> int:
                     for r in plot.render_figures(jobs, figdir, say, ("png",), dpi=FIGURE_DPI, workers=workers)]
     html_path = args.output_dir / "report.html"
     md_path = args.output_dir / "summary.md"
-    html_path.write_text(page(reports, figures, notes, hist), encoding="utf-8")
-    md_path.write_text(markdown(reports, hist=hist), encoding="utf-8")
+    joins = roofline_joins(reports, rows, args.model) if rows is not None and args.model is not None else []
+    html_path.write_text(page(reports, figures, notes, hist, joins), encoding="utf-8")
+    md_path.write_text(markdown(reports, hist=hist, joins=joins), encoding="utf-8")
     print(html_path)
     print(md_path)
     return 0

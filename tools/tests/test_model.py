@@ -248,3 +248,46 @@ def test_a_row_with_versions_chosen_by_parameters():
     under = model.render_under([r], [H100])
     assert "every precise op is predicted at >= 95%" in under
     assert "1 precise ops whose costliest version" in under and "prelu f32 fwd: H100" in under
+
+
+def test_report_sets_the_prediction_beside_each_cuda_figure(tmp_path, report_file, capsys):
+    """actbench-report --model: the page and summary.md carry join()'s pairs for the cuda report, a note for a report
+    without cuda records; a malformed model is one error line before any work, and --model with an export format is
+    refused."""
+    from actbench_tools import report
+    from actbench_tools.cli_common import run
+
+    import make_fixtures
+
+    details = {"compute_capability": "9.0", "sm_count": 132, "sm_clock_max_khz": 1980000}
+    gpu = report_file("gpu.json", "gpu", edit=lambda doc: doc["context"]["devices"][0].update(details=details))
+    rows = [row("relu", d, t) for d in ("fwd", "deriv", "bwd") for t in ("f32", "f16", "bf16", "f64")]
+    rows.append(row("gelu", "fwd", "f32", fp64=300))
+    path = tmp_path / "model-sm90.json"
+    path.write_text(model.dumps(model.with_predictions(rows, [H100, model.DEVICES["H200"]])))
+    out = tmp_path / "out"
+    argv = [str(gpu), str(make_fixtures.FIXTURES / "cpu.json"), "-o", str(out), "--no-figures", "--model", str(path)]
+    assert run("actbench-report", report.main, argv) == 0
+    page, md = (out / "report.html").read_text(), (out / "summary.md").read_text()
+    rep = load_report(gpu)
+    n = model.largest_cuda_n(rep)
+    pairs, _ = model.join(rep, rows, n)
+    gelu = next(p for p in pairs if p.key == ("gelu", "fwd", "f32", "precise"))
+    line = next(x for x in md.splitlines() if x.startswith("| gelu | precise | f32 | fwd |"))
+    assert f"| {gelu.measured:.1f} | {gelu.predicted:.1f} | fp64 |" in line and "FASTER than the model allows" in line
+    assert "Instruction roofline: measured beside predicted" in page and f">{gelu.predicted:.1f}<" in page
+    assert f"at n = 2^{n.bit_length() - 1} beside the bound that model-sm90.json predicts" in md
+    assert "no cuda record of actbench's own kernels" in md  # the cpu fixture
+    # without --model: no such section
+    assert run("actbench-report", report.main, argv[:-2]) == 0
+    assert "Instruction roofline" not in (out / "summary.md").read_text()
+
+    bad = tmp_path / "truncated.json"
+    bad.write_text(path.read_text()[:200])
+    capsys.readouterr()
+    (out / "summary.md").unlink()
+    assert run("actbench-report", report.main, argv[:-1] + [str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "truncated.json: not JSON" in err[0] and not (out / "summary.md").exists()
+    assert run("actbench-report", report.main, [str(gpu), "-o", str(out), "--model", str(path), "--format",
+                                                "junit"]) == 2
