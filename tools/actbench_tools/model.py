@@ -18,7 +18,7 @@ datasheets; a run's report gives the measured ones (`join`).
     actbench-model devices [--facts DEVICE.json]         # the ceilings, per byte moved
     actbench-model table MODEL.json [--devices H100,H200] [--facts DEVICE.json]
     actbench-model check NEW.json BASELINE.json          # exit 1 when a predicted bound falls
-    actbench-model join REPORT.json MODEL.json [--n 268435456] [--gap 10]
+    actbench-model join REPORT.json MODEL.json [--n 268435456|largest] [--gap 10]
 
 Reads and writes JSON only.
 """
@@ -34,7 +34,7 @@ from typing import Any
 
 from .cli_common import EXIT_OK, EXIT_REGRESSION, UsageError, parser, run
 from .load import Report, format_n, load_report, order_index
-from .tables import Table, render_md, render_text
+from .tables import Cell, Table, render_md, render_text
 
 PROG = "actbench-model"
 DEFAULT_TOLERANCE = 0.5  # points of % of copy
@@ -311,6 +311,12 @@ def load_rows(path: str | Path) -> list[dict]:
         missing = [k for k in REQUIRED if not isinstance(row, dict) or k not in row]
         if missing:
             raise UsageError(f"{path}: row {i} lacks {', '.join(missing)}")
+        pipes, nbytes = row["pipes"], row["bytes_per_element"]
+        if not (isinstance(pipes, dict) and all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                                                for v in pipes.values())):
+            raise UsageError(f"{path}: row {i}: pipes is not an object of non-negative counts")
+        if isinstance(nbytes, bool) or not isinstance(nbytes, int | float) or not nbytes > 0:
+            raise UsageError(f"{path}: row {i}: bytes_per_element is not a positive number")
         if row_key(row) in seen:
             raise UsageError(f"{path}: row {i} repeats {'/'.join(row_key(row))}")
         seen.add(row_key(row))
@@ -528,72 +534,100 @@ class Joined:
     predicted: float
     bound: str
     suspect: bool
+    n: int = DEFAULT_N
 
     @property
     def gap(self) -> float:
         return self.measured - self.predicted
 
 
-def join(report: Report, rows: Sequence[dict], n: int = DEFAULT_N) -> tuple[list[Joined], list[str]]:
-    """Every cuda record of actbench's own kernel at n beside the model's prediction for its device.
-    Returns the pairs and notes (records without a model row, facts taken from the table, an
-    architecture mismatch)."""
+def _cuda_records(report: Report) -> list:
+    return [r for r in report.records.values() if r.key.backend == "cuda" and r.key.impl == "actbench"]
+
+
+def largest_n(report: Report) -> dict[tuple[int, str], int]:
+    """Per (device, dtype) of the report's cuda records of actbench's own kernels, the largest n measured outside
+    the L2 cache (the largest of all where every one fits in it): the size a suite's join is taken at."""
+    by: dict[tuple[int, str], list] = {}
+    for r in _cuda_records(report):
+        by.setdefault((r.key.device, r.key.dtype), []).append(r)
+    out = {}
+    for k, recs in by.items():
+        dram = [r.key.n for r in recs if not r.l2_resident]
+        out[k] = max(dram) if dram else max(r.key.n for r in recs)
+    return out
+
+
+def join(report: Report, rows: Sequence[dict], n: int | None = DEFAULT_N) -> tuple[list[Joined], list[str]]:
+    """Every cuda record of actbench's own kernel at n (None: at each device's and dtype's largest_n) beside the
+    model's prediction for its device.  Returns the pairs and notes, each once: an architecture mismatch first, then
+    facts taken from the table, records without a model row, cases measured at a smaller n only, a partial report."""
     by_key = {row_key(r): r for r in rows}
-    out, notes = [], []
+    at = largest_n(report) if n is None else None
+    out: list[Joined] = []
+    arch_notes: dict[str, None] = {}
+    notes: dict[str, None] = {}
     facts: dict[tuple[int, str], DeviceFacts] = {}
     unmatched = 0
+    cases_at: dict[tuple[int, str], set] = {}
+    cases_any: dict[tuple[int, str], set] = {}
     for rec in sorted(report.records.values(), key=lambda r: r.key):
         k = rec.key
-        if k.backend != "cuda" or k.impl != "actbench" or k.n != n:
+        if k.backend != "cuda" or k.impl != "actbench":
             continue
+        dev_dt = (k.device, k.dtype)
+        want = n if at is None else at[dev_dt]
+        cases_any.setdefault(dev_dt, set()).add((k.activation, k.direction, k.variant))
+        if k.n != want:
+            continue
+        cases_at.setdefault(dev_dt, set()).add((k.activation, k.direction, k.variant))
         row = by_key.get((k.activation, k.direction, k.dtype, k.variant))
         if row is None:
             unmatched += 1
             continue
-        if (k.device, k.dtype) not in facts:
-            facts[(k.device, k.dtype)] = f = facts_from_report(report, k.device, k.dtype, n)
+        if dev_dt not in facts:
+            facts[dev_dt] = f = facts_from_report(report, k.device, k.dtype, want)
             if f.source != "the report":
-                notes.append(f"{f.name} {k.dtype}: {f.source}")
+                notes[f"{f.name} {k.dtype}: {f.source}"] = None
             arch_cc = cc_of_arch(str(row.get("arch", "")))
             if arch_cc != f.compute_capability:
-                notes.append(f"{f.name} is compute capability {f.compute_capability}, the model's SASS is "
-                             f"{row.get('arch')}: regenerate the model with --arch for it")
-        f = facts[(k.device, k.dtype)]
+                arch_notes[f"{f.name} is compute capability {f.compute_capability}, the model's SASS is "
+                           f"{row.get('arch')}: regenerate the model with --arch for it"] = None
+        f = facts[dev_dt]
         pct, bound = predict(row["pipes"], row["bytes_per_element"], f)
-        out.append(Joined(row_key(row), f.name, rec.pct_of_copy_bw, round(pct, 1), bound, rec.is_suspect))
+        out.append(Joined(row_key(row), f.name, rec.pct_of_copy_bw, round(pct, 1), bound, rec.is_suspect, want))
     if unmatched:
-        notes.append(f"{unmatched} records at n={format_n(n)} have no model row")
-    return out, notes
+        notes[f"{unmatched} records have no model row"] = None
+    if at is not None:
+        short = sum(len(cases_any[d] - cases_at.get(d, set())) for d in cases_any)
+        if short:
+            notes[f"cases measured below their dtype's largest n only (the run stopped before it?): {short}"] = None
+    if report.partial:
+        notes[f"partial report: {report.partial_reason or 'no reason given'}"] = None
+    return out, list(arch_notes) + list(notes)
 
 
 def join_table(pairs: Sequence[Joined], gap: float) -> Table:
-    """The pairs as a table: measured and predicted % of copy, what binds the prediction, the gap, and a flag where
-    the gap is wider than `gap` points (either way) or the timing is suspect."""
-    header = ["activation", "variant", "dtype", "dir", "device", "measured %", "predicted %", "bound", "gap", ""]
-    body = []
+    """The pairs as a table: measured and predicted % of copy at n, what binds the prediction, the gap, and a flag
+    where the gap is wider than `gap` points (either way) or the timing is suspect."""
+    header = ["activation", "variant", "dtype", "dir", "n", "device", "measured %", "predicted %", "bound", "gap", ""]
+    body: list[list[str | Cell]] = []
     for p in pairs:
-        flag = ""
+        flag = Cell("")
         if p.suspect:
-            flag = "suspect timing"
+            flag = Cell("suspect timing", "suspect")
         elif p.gap < -gap:
-            flag = f"SLOWER than its bound by {-p.gap:.1f} points"
+            flag = Cell(f"SLOWER than its bound by {-p.gap:.1f} points", "fail")
         elif p.gap > gap:
-            flag = f"FASTER than the model allows by {p.gap:.1f} points"
-        body.append([p.key[0], p.key[3], p.key[2], p.key[1], p.device, f"{p.measured:.1f}", f"{p.predicted:.1f}",
-                     p.bound, f"{p.gap:+.1f}", flag])
+            flag = Cell(f"FASTER than the model allows by {p.gap:.1f} points", "warn")
+        body.append([p.key[0], p.key[3], p.key[2], p.key[1], format_n(p.n), p.device, f"{p.measured:.1f}",
+                     f"{p.predicted:.1f}", p.bound, f"{p.gap:+.1f}", flag])
     return Table(header, body)
 
 
 def render_join(pairs: Sequence[Joined], gap: float, fmt: str = "text") -> str:
     t = join_table(pairs, gap)
     return render_md(t) if fmt == "md" else render_text(t)
-
-
-def largest_cuda_n(report: Report) -> int | None:
-    """The largest n of the report's cuda records of actbench's own kernels (what join() takes by default in a
-    report: the gpu-check table's 2^28, the default suite's 2^24), or None without such records."""
-    ns = [r.key.n for r in report.records.values() if r.key.backend == "cuda" and r.key.impl == "actbench"]
-    return max(ns) if ns else None
 
 
 def flagged(pairs: Sequence[Joined], gap: float) -> list[Joined]:
@@ -604,12 +638,14 @@ def flagged(pairs: Sequence[Joined], gap: float) -> list[Joined]:
 # CLI
 
 
-def _n(text: str) -> int:
+def _n(text: str) -> int | None:
+    if text.strip() == "largest":
+        return None
     m = re.fullmatch(r"2\^(\d+)", text.strip())
     try:
         n = 2 ** int(m.group(1)) if m else int(text)
     except ValueError:
-        raise UsageError(f"--n {text!r}: an integer or 2^k") from None
+        raise UsageError(f"--n {text!r}: an integer, 2^k or 'largest'") from None
     if n <= 0:
         raise UsageError("--n must be > 0")
     return n
@@ -648,7 +684,8 @@ def main(argv: list[str] | None = None) -> int:
     j = sub.add_parser("join", help="measured %% of copy of a cuda report beside the model's prediction")
     j.add_argument("report", type=Path)
     j.add_argument("model", type=Path)
-    j.add_argument("--n", type=_n, default=DEFAULT_N, help="elements (default 2^28)")
+    j.add_argument("--n", type=_n, default=DEFAULT_N,
+                   help="elements (default 2^28), or 'largest': each device's and dtype's largest n outside the L2")
     j.add_argument("--gap", type=float, default=DEFAULT_GAP, help="flag gaps larger than this (points)")
     j.add_argument("--fail-on-gap", action="store_true", help="exit 1 when a gap is flagged")
     j.add_argument("--format", choices=("text", "md"), default="text")
@@ -676,7 +713,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = load_rows(a.model)
     pairs, notes = join(load_report(a.report), rows, a.n)
     if not pairs:
-        raise UsageError(f"{a.report}: no cuda record of impl actbench at n={format_n(a.n)} matches a model row")
+        at = "its largest n" if a.n is None else f"n={format_n(a.n)}"
+        raise UsageError(f"{a.report}: no cuda record of impl actbench at {at} matches a model row")
     print(render_join(pairs, a.gap, a.format))
     for note in notes:
         print(f"note: {note}")

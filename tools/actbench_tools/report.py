@@ -393,33 +393,49 @@ def comparison_tables(reports: list[Report]) -> list[Table]:
 
 
 @dataclass
-class RooflineJoin:
+class ModelJoin:
     """One report's cuda records of actbench's kernels beside the instruction roofline (actbench-model join)."""
     label: str
-    table: Table | None  # None: the report has no such record
+    table: Table | None  # None: nothing to set beside the model (the notes say why)
     notes: list[str] = field(default_factory=list)
-    flagged: int = 0
 
 
-def roofline_joins(reports: list[Report], rows: Sequence[dict], model_path: Path,
-                   gap: float = model.DEFAULT_GAP) -> list[RooflineJoin]:
-    """Per report, its measured % of copy at its largest cuda n beside the model's predicted bound for the device
-    that ran it (the device's facts from the report: SMs, clock, the in-run copy's GB/s)."""
+def model_joins(reports: list[Report], rows: Sequence[dict], model_name: str,
+                gap: float = model.DEFAULT_GAP) -> list[ModelJoin]:
+    """Per report with cuda records of actbench's kernels: each at its device's and dtype's largest n (outside the
+    L2) beside the bound the model predicts for that device (its SMs, clock and the run's copy).  A report the join
+    cannot read (a device with no facts) gets its error as a note.  No such report at all: one note."""
     out = []
     for rep in reports:
-        n = model.largest_cuda_n(rep)
-        if n is None:
-            out.append(RooflineJoin(rep.label, None, ["no cuda record of actbench's own kernels: nothing to set "
-                                                      "beside the model"]))
+        if not model.largest_n(rep):
             continue
-        pairs, notes = model.join(rep, rows, n)
+        try:
+            pairs, notes = model.join(rep, rows, None)
+        except UsageError as e:
+            out.append(ModelJoin(rep.label, None, [str(e)]))
+            continue
+        if not pairs:
+            out.append(ModelJoin(rep.label, None, ["no cuda record matches a row of the model", *notes]))
+            continue
         t = model.join_table(pairs, gap)
-        bad = model.flagged(pairs, gap)
-        t.caption = (f"{rep.label}: measured % of copy at n = {format_n(n)} beside the bound that "
-                     f"{model_path.name} predicts from the kernels' instructions and the device's facts (its SMs, "
-                     f"clock and this run's copy); gap = measured - predicted, flagged beyond {gap:g} points "
-                     f"({len(bad)} of {len(pairs)}; see actbench-model join)")
-        out.append(RooflineJoin(rep.label, t, notes, len(bad)))
+        t.caption = (f"{rep.label}: measured % of copy beside the bound that {model_name} predicts from the kernels' "
+                     f"instructions and the device's facts (its SMs, clock and this run's copy), at each dtype's "
+                     f"largest n outside the L2; gap = measured - predicted, flagged beyond {gap:g} points "
+                     f"({len(model.flagged(pairs, gap))} of {len(pairs)})")
+        out.append(ModelJoin(rep.label, t, notes))
+    if not out:
+        out.append(ModelJoin("", None, ["no report holds a cuda record of actbench's own kernels: nothing to set "
+                                        "beside the model"]))
+    return out
+
+
+def model_join_md(joins: Sequence[ModelJoin]) -> list[str]:
+    out = ["", "## Instruction roofline: measured beside predicted", ""]
+    for j in joins:
+        if j.table is not None:
+            out += [j.table.caption, "", render_md(j.table), ""]
+        if j.notes:
+            out += [f"- {j.label + ': ' if j.label else ''}{x}" for x in j.notes] + [""]
     return out
 
 
@@ -427,7 +443,7 @@ def roofline_joins(reports: list[Report], rows: Sequence[dict], model_path: Path
 # Markdown
 
 def markdown(reports: list[Report], max_listed: int = 30, hist: History | None = None,
-             joins: Sequence[RooflineJoin] = ()) -> str:
+             joins: Sequence[ModelJoin] = ()) -> str:
     out = ["# actbench results", "", "## Headline", "", HEADLINE_NOTE, ""]
     for rep in reports:
         out += headline_md(rep)
@@ -475,17 +491,13 @@ def markdown(reports: list[Report], max_listed: int = 30, hist: History | None =
                 out.append(f"\n… and {len(t.rows) - max_listed} more (see report.html)")
     if peers_table.has_peers(reports):
         out += ["", "## Side by side: actbench and its peers", "", peers_table.render(reports, "md")]
-    if joins:
-        out += ["", "## Instruction roofline: measured beside predicted", ""]
-        for j in joins:
-            if j.table is not None:
-                out += [j.table.caption[0].upper() + j.table.caption[1:], "", render_md(j.table), ""]
-            out += [f"- {j.label}: {x}" for x in j.notes]
     comps = comparison_tables(reports)
     if comps:
         out += ["", "## Across machines", ""]
         for t in comps:
             out += [t.caption[0].upper() + t.caption[1:], "", render_md(t), ""]
+    if joins:
+        out += model_join_md(joins)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -589,7 +601,7 @@ SECTION_TITLES = {"history": "History figures", "throughput": "Throughput figure
 
 
 def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list[str],
-         hist: History | None = None, joins: Sequence[RooflineJoin] = ()) -> str:
+         hist: History | None = None, joins: Sequence[ModelJoin] = ()) -> str:
     """The HTML page. `figures`: (stem, caption, section) of files written to figures/<stem>.png;
     `hist`: the History section's reports (actbench-report --history); `joins`: the instruction roofline beside
     the measured figures (actbench-report --model)."""
@@ -671,7 +683,7 @@ def page(reports: list[Report], figures: list[tuple[str, str, str]], notes: list
             if j.table is not None:
                 p.add(_html_table(j.table))
             if j.notes:
-                p.add(f"<p>{html.escape(j.label)}:</p><ul>"
+                p.add((f"<p>{html.escape(j.label)}:</p>" if j.label else "") + "<ul>"
                       + "".join(f"<li>{html.escape(x)}</li>" for x in j.notes) + "</ul>")
     add_figures("pct_of_copy")
     add_figures("throughput")
@@ -744,8 +756,8 @@ def build_parser():
                     help="with --history: regression threshold, as in actbench-compare (default: %(default)s)")
     ap.add_argument("--model", type=Path, metavar="MODEL.json",
                     help="the instruction roofline (results/model-sm90.json, tools/sass/sass_model.py): each cuda "
-                         "record of actbench's kernels at the report's largest n beside its predicted %% of copy "
-                         "on the device that ran it, as actbench-model join prints it")
+                         "record of actbench's kernels at its dtype's largest n outside the L2 beside its predicted "
+                         "%% of copy on the device that ran it, as actbench-model join --n largest prints it")
     ap.add_argument("--format", choices=("html",) + EXPORT_FORMATS, default="html",
                     help="html: report.html and summary.md (default); github-action-benchmark, junit: "
                          "CI formats of one report, as actbench-export writes them")
@@ -771,6 +783,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.history:
         hist = history_for(reports, args.threshold, lambda m: warn(PROG, m))
         reports = hist.reports[-1:]  # the page describes the newest; the History section all of them
+    joins = model_joins(reports, rows, args.model.name) if rows is not None and args.model is not None else []
     figures: list[tuple[str, str, str]] = []
     notes: list[str] = []
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -795,7 +808,6 @@ def main(argv: list[str] | None = None) -> int:
                     for r in plot.render_figures(jobs, figdir, say, ("png",), dpi=FIGURE_DPI, workers=workers)]
     html_path = args.output_dir / "report.html"
     md_path = args.output_dir / "summary.md"
-    joins = roofline_joins(reports, rows, args.model) if rows is not None and args.model is not None else []
     html_path.write_text(page(reports, figures, notes, hist, joins), encoding="utf-8")
     md_path.write_text(markdown(reports, hist=hist, joins=joins), encoding="utf-8")
     print(html_path)

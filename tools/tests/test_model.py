@@ -251,9 +251,9 @@ def test_a_row_with_versions_chosen_by_parameters():
 
 
 def test_report_sets_the_prediction_beside_each_cuda_figure(tmp_path, report_file, capsys):
-    """actbench-report --model: the page and summary.md carry join()'s pairs for the cuda report, a note for a report
-    without cuda records; a malformed model is one error line before any work, and --model with an export format is
-    refused."""
+    """actbench-report --model: the page and summary.md carry join()'s pairs for the cuda report, at each dtype's
+    largest n outside the L2, flagged as join_table flags them; nothing for a report without cuda records; a malformed
+    model is one error line before any output, and --model with an export format is refused."""
     from actbench_tools import report
     from actbench_tools.cli_common import run
 
@@ -270,24 +270,72 @@ def test_report_sets_the_prediction_beside_each_cuda_figure(tmp_path, report_fil
     assert run("actbench-report", report.main, argv) == 0
     page, md = (out / "report.html").read_text(), (out / "summary.md").read_text()
     rep = load_report(gpu)
-    n = model.largest_cuda_n(rep)
-    pairs, _ = model.join(rep, rows, n)
+    assert set(model.largest_n(rep).values()) == {2**24}
+    pairs, _ = model.join(rep, rows, None)
+    assert pairs == model.join(rep, rows, 2**24)[0]
     gelu = next(p for p in pairs if p.key == ("gelu", "fwd", "f32", "precise"))
-    line = next(x for x in md.splitlines() if x.startswith("| gelu | precise | f32 | fwd |"))
-    assert f"| {gelu.measured:.1f} | {gelu.predicted:.1f} | fp64 |" in line and "FASTER than the model allows" in line
+
+    def md_row(act, dtype, direction):
+        return next(x for x in md.splitlines() if x.startswith(f"| {act} | precise | {dtype} | {direction} | 2^24 |"))
+
+    assert f"| {gelu.measured:.1f} | {gelu.predicted:.1f} | fp64 |" in md_row("gelu", "f32", "fwd")
+    assert "FASTER than the model allows" in md_row("gelu", "f32", "fwd")  # predicted ~16%
+    assert "suspect timing" in md_row("relu", "f16", "fwd")  # 133% of copy in the fixture
+    relu = next(p for p in pairs if p.key == ("relu", "fwd", "f32", "precise"))
+    assert abs(relu.gap) <= 10 and md_row("relu", "f32", "fwd").endswith(f"| {relu.gap:+.1f} |  |")  # no flag
+    bad = model.flagged(pairs, 10.0)
+    assert f"flagged beyond 10 points ({len(bad)} of {len(pairs)})" in md and 0 < len(bad) < len(pairs)
     assert "Instruction roofline: measured beside predicted" in page and f">{gelu.predicted:.1f}<" in page
-    assert f"at n = 2^{n.bit_length() - 1} beside the bound that model-sm90.json predicts" in md
-    assert "no cuda record of actbench's own kernels" in md  # the cpu fixture
-    # without --model: no such section
+    assert "largest n outside the L2" in md and "no cuda record" not in md  # the cpu fixture: nothing
+    # without --model: no such section; with only the cpu report: one note
     assert run("actbench-report", report.main, argv[:-2]) == 0
     assert "Instruction roofline" not in (out / "summary.md").read_text()
+    assert run("actbench-report", report.main, argv[1:]) == 0
+    assert "no report holds a cuda record" in (out / "summary.md").read_text()
 
-    bad = tmp_path / "truncated.json"
-    bad.write_text(path.read_text()[:200])
-    capsys.readouterr()
-    (out / "summary.md").unlink()
-    assert run("actbench-report", report.main, argv[:-1] + [str(bad)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "truncated.json: not JSON" in err[0] and not (out / "summary.md").exists()
-    assert run("actbench-report", report.main, [str(gpu), "-o", str(out), "--model", str(path), "--format",
+    fresh = tmp_path / "fresh"
+    typo = json.loads(path.read_text())
+    typo[0]["pipes"]["issue"] = "many"
+    for text, why in ((path.read_text()[:200], "not JSON"), ('[{"x": 1}]', "lacks"), (json.dumps(typo), "pipes is")):
+        bad_model = tmp_path / "bad.json"
+        bad_model.write_text(text)
+        capsys.readouterr()
+        assert run("actbench-report", report.main, [str(gpu), "-o", str(fresh), "--model", str(bad_model)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "bad.json" in err[0] and why in err[0] and not fresh.exists()
+    assert run("actbench-report", report.main, [str(gpu), "-o", str(fresh), "--model", str(path), "--format",
                                                 "junit"]) == 2
+    assert "--model goes into the HTML report" in capsys.readouterr().err
+
+
+def test_join_at_the_largest_n_per_dtype_outside_the_l2(report_file):
+    """--n largest: each dtype at its own largest n, an L2-resident size only where no other was measured; cases
+    that stopped short of it are counted in a note, each note said once."""
+    def edit(doc):
+        keep = []
+        for b in doc["benchmarks"]:
+            if b["dtype"] == "f64" and b["n"] == 2**24:
+                continue  # f64 stopped at 2^20
+            if b["dtype"] == "bf16" and b["n"] == 2**24 and b["activation"] == "gelu":
+                continue  # bf16's gelu stopped short of 2^24
+            keep.append(b)
+        doc["benchmarks"] = keep
+    rep = load_report(report_file("gpu.json", "gpu", edit=edit))
+    at = model.largest_n(rep)
+    assert at[(0, "f64")] < 2**24 and at[(0, "f32")] == at[(0, "bf16")] == 2**24
+    rows = [row(a, d, t) for a in ("relu", "gelu") for d in ("fwd", "deriv", "bwd")
+            for t in ("f32", "f16", "bf16", "f64")]
+    pairs, notes = model.join(rep, rows, None)
+    assert {p.n for p in pairs if p.key[2] == "f64"} == {at[(0, "f64")]}
+    assert not any(p.key[0] == "gelu" and p.key[2] == "bf16" for p in pairs)
+    cases = {}
+    for r in rep.records.values():
+        if r.key.backend == "cuda" and r.key.impl == "actbench":
+            cases.setdefault((r.key.device, r.key.dtype), {}).setdefault((r.key.activation, r.key.direction,
+                                                                          r.key.variant), set()).add(r.key.n)
+    want = sum(at[d] not in ns for d, per in cases.items() for ns in per.values())
+    assert want >= 3  # gelu bf16: fwd, deriv, bwd of each variant measured at 2^24 elsewhere
+    short = [x for x in notes if "below their dtype's largest n" in x]
+    assert short == [f"cases measured below their dtype's largest n only (the run stopped before it?): {want}"]
+    assert len(notes) == len(set(notes))
+    assert model.cli(["join", str(rep.path), "/dev/null", "--n", "nonsense"]) == 2
