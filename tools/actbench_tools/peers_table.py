@@ -173,7 +173,7 @@ def ratio_cell(r: Row, *, passing: bool = False) -> Cell:
                 return Cell("unscored")
         return Cell("—")
     q = r.ratio_suspect(passing=passing)
-    return Cell(f"{v:.2g}x" + (" ?" if q else ""), "suspect" if q else ("num" if v >= 1 else "warn"),
+    return Cell(ratio_text(v) + (" ?" if q else ""), "suspect" if q else ("num" if v >= 1 else "warn"),
                 sort=v, title="from a suspect timing" if q else "")
 
 
@@ -187,6 +187,15 @@ CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes;
            "every peer of the row that was scored fails it; unscored: no peer of the row was scored).")
 
 
+def ratio_text(v: float) -> str:
+    """v as "0.61x", with as many more digits as it takes not to print a ratio that is not 1 as "1x" (0.997x)."""
+    for digits in range(2, 7):
+        text = f"{v:.{digits}g}"
+        if text != "1" or v == 1:
+            return text + "x"
+    return f"{v:.6g}x"
+
+
 def not_ahead(rows: Sequence[Row]) -> list[str]:
     """Rows where actbench is not ahead of the best peer in speed, or fails where that peer passes."""
     out = []
@@ -197,13 +206,14 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
         v = r.actbench_vs_best_peer()
         why = []
         if v is not None and v < 1:
-            why.append(f"{v:.2g}x the GB/s of {peer.key.impl}" + (" (suspect timing)" if r.ratio_suspect() else ""))
+            why.append(f"{ratio_text(v)} the GB/s of {peer.key.impl}"
+                       + (" (suspect timing)" if r.ratio_suspect() else ""))
             passing = r.best_peer(passing=True)
             if scored_peers_all_fail(r):
                 why.append("no peer passes the bound")
-            elif passing is not None and passing is not peer and passing.gbps > 0:
-                vp = r.actbench_vs_best_peer(passing=True)
-                why.append(f"{vp:.2g}x the GB/s of {passing.key.impl}, the fastest that passes the bound"
+            elif passing is not None and passing is not peer and passing.gbps > 0 and (
+                    vp := r.actbench_vs_best_peer(passing=True)) is not None:
+                why.append(f"{ratio_text(vp)} the GB/s of {passing.key.impl}, the fastest that passes the bound"
                            + (" (suspect timing)" if r.ratio_suspect(passing=True) else ""))
         if ours.accuracy and peer.accuracy and not ours.accuracy.passed and peer.accuracy.passed:
             why.append(f"fails its bound where {peer.key.impl} passes")

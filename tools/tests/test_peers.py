@@ -644,3 +644,9 @@ def test_cpu_profile_refuses_bad_arguments_with_one_line(tmp_path, args, needle)
                          env=env, check=False)
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 2 and len(lines) == 1 and needle in lines[0], out.stderr
+
+
+def test_a_ratio_that_is_not_1_never_prints_as_1x():
+    """The tables' ratios take two significant digits, more where those would round a ratio that is not 1 to 1x."""
+    assert [peers_table.ratio_text(v) for v in (0.61, 2.44, 1.0, 0.997, 1.0004, 0.95, 10.7)] == \
+        ["0.61x", "2.4x", "1x", "0.997x", "1.0004x", "0.95x", "11x"]
