@@ -714,6 +714,9 @@ struct Softplus {
     const auto z = detail::scaled_at<kUnit, M>(b, x);
     if (z.hi > C(sizeof(C) == 4 ? 24 : 40)) return x;
     const C e = M::exp(-M::fabs(z.hi));
+    // far tail, beta != 1: past -2^23 (f32) or -2^52 (f64) |z.lo|, half an ulp of z, may pass 1 and turn the factor
+    // 1 + z.lo negative, the result -0; there e^z/beta is +0 for every beta the type holds
+    if (!kUnit && z.hi < C(sizeof(C) == 4 ? -0x1p23 : -0x1p52)) return C(0);
     if (z.hi < C(-700)) return detail::k_exp_cold<M>(M::div(C(1) + z.lo, b), z.hi);  // f64 far tail
     const C l = M::log1p(e);
     const C m = z.hi > C(0) ? z.hi : C(0);
@@ -761,13 +764,19 @@ struct Softplus {
     const float b = float(beta);
     const float z = b * x;
     const float e = narrow::exp<kTinyResults<S>, false, true>(-::fabsf(z));
-    float s = (z > 0.0f ? z : 0.0f) + narrow::log1p_unit(e);
+    float l = narrow::log1p_unit(e);
     if (b != 1.0f) {
+      // + zl sigma(-|z|), its factor to ~2^-22 (rcp alone), added to l before max(z, 0): a negative product that
+      // underflows makes l + it -0, and the + max(z, 0) = +0 below makes that +0 (softplus > 0 at every x)
       const float zl = detail::scaled<math<Variant::precise>>(b, x).lo;
-      s = ::fmaf(zl, narrow::div(z > 0.0f ? 1.0f : e, 1.0f + e), s);
-      s = f32::select(z > 24.0f, x, narrow::div(s, b));
+      l = ::fmaf(zl, (z > 0.0f ? 1.0f : e) * narrow::rcp_normal(1.0f + e), l);
     }
-    return s;
+    const float s = (z > 0.0f ? z : 0.0f) + l;
+    if (b == 1.0f) return s;
+    // s/beta as s (rb + rbl), 1/beta as a pair (loop-invariant): within ~1 f32 ulp, one instruction fewer than div
+    const float rb = narrow::rcp_normal(b);
+    const float rbl = ::fmaf(-rb, b, 1.0f) * rb;
+    return f32::select(z > 24.0f, x, ::fmaf(s, rbl, s * rb));
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {

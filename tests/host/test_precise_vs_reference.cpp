@@ -41,7 +41,7 @@ TEST_P(PreciseVsReference, WithinBound) {
 // samples.  celu with alpha < 0 (an unbounded derivative) is checked in f (every dtype) and in f' and bwd in f64;
 // its 16-bit f' and bwd and f32 bwd where f' overflows the compute type are known limits (docs/ACCURACY.md,
 // "Known limits at other parameters").  swish at beta = 1.5 reaches beta x past f32's range in bf16's top binade;
-// at beta = 1.1, beta x is inexact (its rounding term is carried).
+// at beta = 1.1, beta x is inexact (its rounding term is carried); softplus at beta = 1.1 and 0.3 too, and 1/beta.
 TEST_P(PreciseVsReference, WithinBoundAtOtherParameters) {
   const DType t = GetParam();
   struct Case {
@@ -63,6 +63,9 @@ TEST_P(PreciseVsReference, WithinBoundAtOtherParameters) {
   add(Activation::swish, "beta=1.1", [](Params& p) { p.swish_beta = 1.1; }, true);
   add(Activation::swish, "beta=0.25", [](Params& p) { p.swish_beta = 0.25; }, true);
   add(Activation::softplus, "beta=2", [](Params& p) { p.softplus_beta = 2.0; }, true);
+  // inexact beta x and 1/beta: the rounding term of beta x and the pair 1/beta carried
+  add(Activation::softplus, "beta=1.1", [](Params& p) { p.softplus_beta = 1.1; }, true);
+  add(Activation::softplus, "beta=0.3", [](Params& p) { p.softplus_beta = 0.3; }, true);
   for (const auto& c : cases) {
     for (Direction d : kAllDirections) {
       if (d != Direction::fwd && !c.derivs) continue;

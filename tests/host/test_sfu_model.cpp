@@ -106,6 +106,39 @@ TEST_P(PreciseVsReferenceSfuWorstCase, WithinBound) {
   }
 }
 
+/// Parameters away from their defaults where the 16-bit code takes other steps (beta x inexact, 1/beta as a pair,
+/// x/alpha), every 16-bit input, the SFU at its worst: the bound must hold there too.
+TEST_P(PreciseVsReferenceSfuWorstCase, WithinBoundAtOtherParameters) {
+  const DType t = GetParam();
+  const float exp_err = t == DType::bf16 ? narrow::kExpTinyRelErr : narrow::kExpRelErr;
+  struct Case {
+    Activation a;
+    const char* what;
+    Params p;
+  };
+  std::vector<Case> cases(4);
+  cases[0] = {Activation::softplus, "beta=1.1", {}};
+  cases[0].p.softplus_beta = 1.1;
+  cases[1] = {Activation::softplus, "beta=0.3", {}};
+  cases[1].p.softplus_beta = 0.3;
+  cases[2] = {Activation::swish, "beta=1.1", {}};
+  cases[2].p.swish_beta = 1.1;
+  cases[3] = {Activation::celu, "alpha=0.5", {}};
+  cases[3].p.celu_alpha = 0.5;
+  std::printf("\nprecise %s at other parameters, all 65536 inputs, the SFU at its worst: max ULP\n", to_string(t));
+  for (const auto& c : cases) {
+    std::printf("%-9s %-10s", to_string(c.a), c.what);
+    for (Direction d : kAllDirections) {
+      const double worst = worst_with_sfu_at_its_worst(
+          exp_err, [&] { return measure(t, c.a, d, Variant::precise, c.p); },
+          std::string(to_string(c.a)) + " " + c.what + " " + to_string(d) + " " + to_string(t));
+      std::printf(" %12.4g", worst);
+    }
+    std::printf("\n");
+  }
+  std::fflush(stdout);
+}
+
 /// f16 bwd with the gradients of loss-scaled training (f16 gradients are scaled up to keep them out of f16's
 /// subnormals): dy log-uniform in [2^-4, 2^15] with both signs, every f16 x, the SFU at its worst as above.  Where dy
 /// is large, dy f' is a normal f16 although f' alone would round to an f16 subnormal or to 0, so f' must keep its
