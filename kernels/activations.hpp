@@ -714,10 +714,13 @@ struct Softplus {
     const auto z = detail::scaled_at<kUnit, M>(b, x);
     if (z.hi > C(sizeof(C) == 4 ? 24 : 40)) return x;
     const C e = M::exp(-M::fabs(z.hi));
-    // far tail, beta != 1: past -2^23 (f32) or -2^52 (f64) |z.lo|, half an ulp of z, may pass 1 and turn the factor
-    // 1 + z.lo negative, the result -0; there e^z/beta is +0 for every beta the type holds
-    if (!kUnit && z.hi < C(sizeof(C) == 4 ? -0x1p23 : -0x1p52)) return C(0);
-    if (z.hi < C(-700)) return detail::k_exp_cold<M>(M::div(C(1) + z.lo, b), z.hi);  // f64 far tail
+    if (z.hi < C(-700)) {  // the far tail: e^z (1 + z.lo)/beta
+      // beta != 1: |z.lo|, up to half an ulp of z, reaches 1 from |z| = 2^24 (f32) or 2^53 (f64) on, where 1 + z.lo
+      // would turn the result -0; the cut at 2^23 or 2^52 leaves a margin, and past it e^z/beta is +0 for every beta
+      // the type holds
+      if (!kUnit && z.hi < C(sizeof(C) == 4 ? -0x1p23 : -0x1p52)) return C(0);
+      return detail::k_exp_cold<M>(M::div(C(1) + z.lo, b), z.hi);
+    }
     const C l = M::log1p(e);
     const C m = z.hi > C(0) ? z.hi : C(0);
     C s = m + l;
@@ -773,10 +776,12 @@ struct Softplus {
     }
     const float s = (z > 0.0f ? z : 0.0f) + l;
     if (b == 1.0f) return s;
-    // s/beta as s (rb + rbl), 1/beta as a pair (loop-invariant): within ~1 f32 ulp, one instruction fewer than div
+    // s/beta as s rb + s rbl, 1/beta as a pair (loop-invariant), rounded once: one instruction fewer than div.  The
+    // fma's exact value is s rb (1 + ~2^-22), never of the other sign even where s rb underflows (beta > 2, s
+    // subnormal).  float(beta) below 2^-126 gives NaN (1/beta overflows; docs/ACCURACY.md, known limits)
     const float rb = narrow::rcp_normal(b);
     const float rbl = ::fmaf(-rb, b, 1.0f) * rb;
-    return f32::select(z > 24.0f, x, ::fmaf(s, rbl, s * rb));
+    return f32::select(z > 24.0f, x, ::fmaf(s, rb, s * rbl));
   }
   template <class S>
   ACTBENCH_HOT float deriv_narrow(float x) const {

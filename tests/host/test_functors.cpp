@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cfloat>
+#include <cstdint>
 #include <cstring>
 #include <cmath>
 #include <stdexcept>
@@ -109,6 +110,30 @@ TEST(Functors, TextbookDerivativeMatchesFiniteDifferenceF64) { check_derivatives
 
 /// Derivatives agree with an independent closed form at a few points (guards against a derivative
 /// and its forward sharing the same mistake, which a finite difference would not see).
+// softplus at beta != 1 is positive at every x: its far tail, where beta x's rounding term passes 1 (f64 from
+// -2^53, the fast f32 variant from -2^24), and its 16-bit form, where that term times sigma underflows (bf16 at
+// x = -94, beta = 1.1) or s/beta does (beta = 10), gave -0 before e46016c.
+TEST(Functors, SoftplusAtOtherBetasIsNeverMinusZero) {
+  Softplus<Variant::precise> p;
+  Softplus<Variant::fast> f;
+  p.beta = f.beta = 1.1;
+  for (const double x : {-1.6e16, -1e17, -1e300, -800.0}) {
+    EXPECT_FALSE(std::signbit(p.fwd(x))) << x;
+    EXPECT_EQ(p.fwd(x), 0.0) << x;
+  }
+  for (const float x : {-3.05e7f, -1e9f, -1e38f}) {
+    EXPECT_FALSE(std::signbit(f.fwd(x))) << x;
+    EXPECT_EQ(f.fwd(x), 0.0f) << x;
+  }
+  for (const double beta : {1.1, 0.3, 10.0, 1000.0}) {
+    p.beta = beta;
+    for (std::uint32_t b = 0x8000u; b < 0xff80u; ++b) {  // every negative bf16 but NaN: the result rounds to +0 or more
+      const float x = detail::bf16_bits_to_f32(static_cast<std::uint16_t>(b));
+      ASSERT_NE(detail::f32_to_bf16_bits(p.fwd_narrow<bf16_t>(x)), 0x8000u) << "beta " << beta << " x " << x;
+    }
+  }
+}
+
 TEST(Functors, DerivativesMatchClosedForms) {
   const double x = -0.8, s = 1 / (1 + std::exp(-x)), sp = std::log1p(std::exp(x));
   const double th = std::tanh(x), tsp = std::tanh(sp);

@@ -66,6 +66,7 @@ TEST_P(PreciseVsReference, WithinBoundAtOtherParameters) {
   // inexact beta x and 1/beta: the rounding term of beta x and the pair 1/beta carried
   add(Activation::softplus, "beta=1.1", [](Params& p) { p.softplus_beta = 1.1; }, true);
   add(Activation::softplus, "beta=0.3", [](Params& p) { p.softplus_beta = 0.3; }, true);
+  add(Activation::softplus, "beta=10", [](Params& p) { p.softplus_beta = 10.0; }, true);  // s/beta underflows
   for (const auto& c : cases) {
     for (Direction d : kAllDirections) {
       if (d != Direction::fwd && !c.derivs) continue;

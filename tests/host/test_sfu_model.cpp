@@ -116,15 +116,17 @@ TEST_P(PreciseVsReferenceSfuWorstCase, WithinBoundAtOtherParameters) {
     const char* what;
     Params p;
   };
-  std::vector<Case> cases(4);
+  std::vector<Case> cases(5);
   cases[0] = {Activation::softplus, "beta=1.1", {}};
   cases[0].p.softplus_beta = 1.1;
   cases[1] = {Activation::softplus, "beta=0.3", {}};
   cases[1].p.softplus_beta = 0.3;
-  cases[2] = {Activation::swish, "beta=1.1", {}};
-  cases[2].p.swish_beta = 1.1;
-  cases[3] = {Activation::celu, "alpha=0.5", {}};
-  cases[3].p.celu_alpha = 0.5;
+  cases[2] = {Activation::softplus, "beta=10", {}};  // s/beta below the subnormals of bf16's tail
+  cases[2].p.softplus_beta = 10.0;
+  cases[3] = {Activation::swish, "beta=1.1", {}};
+  cases[3].p.swish_beta = 1.1;
+  cases[4] = {Activation::celu, "alpha=0.5", {}};
+  cases[4].p.celu_alpha = 0.5;
   std::printf("\nprecise %s at other parameters, all 65536 inputs, the SFU at its worst: max ULP\n", to_string(t));
   for (const auto& c : cases) {
     std::printf("%-9s %-10s", to_string(c.a), c.what);
