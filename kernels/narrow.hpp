@@ -117,15 +117,11 @@ ACTBENCH_HOT float ex2_unflushed(float t) {
 /// degree 5 (tools/gen_narrow_coeffs.py: fit_exp_host, 2^-25.7 relative), with r's and Horner's roundings: 2^-23.42
 /// relative at most for e^x and 2^(t + tl) alike (a sweep of every float; tests/host/test_narrow.cpp checks every
 /// 64th).
-ACTBENCH_HOT float exp_reduced_p(float r) {  // (e^r - 1)/r
-  float p = 1.384326722e-03f;
-  p = fp::fma(p, r, 8.374487981e-03f);
-  p = fp::fma(p, r, 4.166802391e-02f);
-  p = fp::fma(p, r, 1.666642725e-01f);
-  p = fp::fma(p, r, 4.999999404e-01f);
-  return fp::fma(p, r, 1.0f);
+ACTBENCH_HOT float exp_reduced(float r) {
+  constexpr float kP[] = {1.384326722e-03f, 8.374487981e-03f, 4.166802391e-02f, 1.666642725e-01f, 4.999999404e-01f,
+                          1.0f};  // (e^r - 1)/r, highest degree first
+  return fp::fma(r, fp::horner(r, kP), 1.0f);
 }
-ACTBENCH_HOT float exp_reduced(float r) { return fp::fma(r, exp_reduced_p(r), 1.0f); }
 /// m 2^j for the integer j that s = j + 1.5 2^23 carries in its low bits, j in [-152, 129]: as m 2^j1 2^j2
 /// (j1 = j/2 floored, both factors normal), so that a subnormal result is rounded once, from m 2^j1.
 /// kNormal: j in [-127, 127], one product (f16 data, whose results below 2^-126 round to 0); 2^-127 comes out as +0,
@@ -158,18 +154,11 @@ ACTBENCH_HOT float exp_fast(float x) {
 /// one of them) - the f16 x whose tanh lies closest to a rounding midpoint of f16 among them (0.45 f32 ulp from it at
 /// x = 0.0284, 1.41 at 1.69).  A tiny or subnormal a gives a itself (P(0) and Q(0) are 1).
 ACTBENCH_HOT float tanh_16(float x) {
+  constexpr float kP[] = {-1.070372235e-08f, 9.189691809e-06f, 2.934213029e-03f, 1.293630898e-01f, 1.0f};
+  constexpr float kQ[] = {2.289014083e-04f, 2.383306436e-02f, 4.626964033e-01f, 1.0f};  // highest degree first
   const float a = f32::detail::clamp_above(::fabsf(x), 5.0f);
   const float s = fp::mul(a, a);
-  float p = -1.070372235e-08f;
-  p = fp::fma(p, s, 9.189691809e-06f);
-  p = fp::fma(p, s, 2.934213029e-03f);
-  p = fp::fma(p, s, 1.293630898e-01f);
-  p = fp::fma(p, s, 1.0f);
-  float q = 2.289014083e-04f;
-  q = fp::fma(q, s, 2.383306436e-02f);
-  q = fp::fma(q, s, 4.626964033e-01f);
-  q = fp::fma(q, s, 1.0f);
-  return f32::detail::with_sign_of(fp::mul(a, p) / q, x);
+  return f32::detail::with_sign_of(fp::mul(a, fp::horner(s, kP)) / fp::horner(s, kQ), x);
 }
 /// 2^(t + tl) for |tl| <= 2^-10 and t in [-152, 129] (or NaN), not flushed: t = j + f, f exact, and
 /// e^((f + tl) ln2) by exp_reduced (|f + tl| ln2 <= 0.348).  kNormal: t in [-127, 126] (+0 for j = -127).

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli_common import EXIT_OK, EXIT_REGRESSION, UsageError, parser, run
-from .load import Report, format_n, load_report, order_index
+from .load import Record, Report, format_n, load_report, order_index
 from .tables import Cell, Table, render_md, render_text
 
 PROG = "actbench-model"
@@ -541,15 +541,17 @@ class Joined:
         return self.measured - self.predicted
 
 
-def _cuda_records(report: Report) -> list:
-    return [r for r in report.records.values() if r.key.backend == "cuda" and r.key.impl == "actbench"]
+def cuda_records(report: Report) -> list[Record]:
+    """The report's cuda records of actbench's own kernels, in key order: what the model is set beside."""
+    return sorted((r for r in report.records.values() if r.key.backend == "cuda" and r.key.impl == "actbench"),
+                  key=lambda r: r.key)
 
 
 def largest_n(report: Report) -> dict[tuple[int, str], int]:
     """Per (device, dtype) of the report's cuda records of actbench's own kernels, the largest n measured outside
     the L2 cache (the largest of all where every one fits in it): the size a suite's join is taken at."""
-    by: dict[tuple[int, str], list] = {}
-    for r in _cuda_records(report):
+    by: dict[tuple[int, str], list[Record]] = {}
+    for r in cuda_records(report):
         by.setdefault((r.key.device, r.key.dtype), []).append(r)
     out = {}
     for k, recs in by.items():
@@ -564,6 +566,7 @@ def join(report: Report, rows: Sequence[dict], n: int | None = DEFAULT_N) -> tup
     facts taken from the table, records without a model row, cases measured at a smaller n only, a partial report."""
     by_key = {row_key(r): r for r in rows}
     at = largest_n(report) if n is None else None
+    fixed = n if n is not None else 0  # the n of every case where at is None
     out: list[Joined] = []
     arch_notes: dict[str, None] = {}
     notes: dict[str, None] = {}
@@ -571,12 +574,10 @@ def join(report: Report, rows: Sequence[dict], n: int | None = DEFAULT_N) -> tup
     unmatched = 0
     cases_at: dict[tuple[int, str], set] = {}
     cases_any: dict[tuple[int, str], set] = {}
-    for rec in sorted(report.records.values(), key=lambda r: r.key):
+    for rec in cuda_records(report):
         k = rec.key
-        if k.backend != "cuda" or k.impl != "actbench":
-            continue
         dev_dt = (k.device, k.dtype)
-        want = n if at is None else at[dev_dt]
+        want = fixed if at is None else at[dev_dt]
         cases_any.setdefault(dev_dt, set()).add((k.activation, k.direction, k.variant))
         if k.n != want:
             continue

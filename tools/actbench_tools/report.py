@@ -407,7 +407,7 @@ def model_joins(reports: list[Report], rows: Sequence[dict], model_name: str,
     cannot read (a device with no facts) gets its error as a note.  No such report at all: one note."""
     out = []
     for rep in reports:
-        if not model.largest_n(rep):
+        if not model.cuda_records(rep):
             continue
         try:
             pairs, notes = model.join(rep, rows, None)
