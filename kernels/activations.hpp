@@ -703,9 +703,10 @@ struct Softplus {
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
     const float b = float(beta);
-    return pick_at_one<kDeriv>(b, Parts<sigmoid_cold, sigmoid_hot, sigmoid_slow>{},
-                               Parts1<softplus_beta_deriv_cold, softplus_beta_deriv_hot, softplus_beta_deriv_slow>{b},
-                               Parts<softplus_cold, softplus_hot, softplus_slow>{},
+    return pick_at_one<kDeriv>(b, Staged<sigmoid_cold, sigmoid_head, sigmoid_tail, sigmoid_slow>{},
+                               Staged1<softplus_beta_deriv_cold, softplus_beta_deriv_head, softplus_beta_deriv_tail,
+                                       softplus_beta_deriv_slow>{b},
+                               Staged<softplus_cold, softplus_head, softplus_tail, softplus_slow>{},
                                Parts1<softplus_beta_cold, softplus_beta_hot, softplus_beta_slow>{b});
   }
 
@@ -832,8 +833,8 @@ struct Sigmoid {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Parts<sigmoid_deriv_cold, sigmoid_deriv_hot, sigmoid_deriv_slow>{},
-                        Parts<sigmoid_cold, sigmoid_hot, sigmoid_slow>{});
+    return pick<kDeriv>(Staged<sigmoid_deriv_cold, sigmoid_deriv_head, sigmoid_deriv_tail, sigmoid_deriv_slow>{},
+                        Staged<sigmoid_cold, sigmoid_head, sigmoid_tail, sigmoid_slow>{});
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -942,8 +943,8 @@ struct Tanh {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Parts<tanh_deriv_cold, tanh_deriv_hot, tanh_deriv_slow>{},
-                        Parts<tanh_cold, tanh_hot, tanh_slow>{});
+    return pick<kDeriv>(Staged<tanh_deriv_cold, tanh_deriv_head, tanh_deriv_tail, tanh_deriv_slow>{},
+                        Staged<tanh_cold, tanh_head, tanh_tail, tanh_slow>{});
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -1067,10 +1068,11 @@ struct Swish {
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
     const float b = float(beta);
-    return pick_at_one<kDeriv>(b, Parts<silu_deriv_cold, silu_deriv_hot, silu_deriv_slow>{},
-                               Parts1<swish_beta_deriv_cold, swish_beta_deriv_hot, swish_beta_deriv_slow>{b},
-                               Parts<silu_cold, silu_hot, silu_slow>{},
-                               Parts1<swish_beta_cold, swish_beta_hot, swish_beta_slow>{b});
+    return pick_at_one<kDeriv>(b, Staged<silu_deriv_cold, silu_deriv_head, silu_deriv_tail, silu_deriv_slow>{},
+                               Staged1<swish_beta_deriv_cold, swish_beta_deriv_head, swish_beta_deriv_tail,
+                                       swish_beta_deriv_slow>{b},
+                               Staged<silu_cold, silu_head, silu_tail, silu_slow>{},
+                               Staged1<swish_beta_cold, swish_beta_head, swish_beta_tail, swish_beta_slow>{b});
   }
 
   // Outside z = beta x in [-700, inf) (x = +-inf, beta x past the range, the f64 far tail, NaN) out of line:
@@ -1574,8 +1576,8 @@ struct GeluTanh {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Parts<gelu_tanh_cold, gelu_tanh_deriv_hot, gelu_tanh_deriv_slow>{},
-                        Parts<gelu_tanh_cold, gelu_tanh_hot, gelu_tanh_slow>{});
+    return pick<kDeriv>(Staged<gelu_tanh_cold, gelu_tanh_deriv_head, gelu_tanh_deriv_tail, gelu_tanh_deriv_slow>{},
+                        Staged<gelu_tanh_cold, gelu_tanh_head, gelu_tanh_tail, gelu_tanh_slow>{});
   }
   static constexpr double k = 0.79788456080286535588;  // sqrt(2/pi)
   static constexpr double a = 0.044715;
@@ -1816,8 +1818,8 @@ struct Mish {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Parts<mish_deriv_cold, mish_deriv_hot, mish_deriv_slow>{},
-                        Parts<mish_cold, mish_hot, mish_slow>{});
+    return pick<kDeriv>(Staged<mish_deriv_cold, mish_deriv_head, mish_deriv_tail, mish_deriv_slow>{},
+                        Staged<mish_cold, mish_head, mish_tail, mish_slow>{});
   }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x) {

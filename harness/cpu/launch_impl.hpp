@@ -574,12 +574,52 @@ void run_thrust(const Op& op, const Launch& l) {
   }
 }
 
-/// f32 precise functions with kernels/f32 pieces: per block the branch-free hot path in one loop (vectorized:
-/// the same code as the functor's, always inlined), then the out-of-line slow path where the cold predicate
-/// holds - the functor's cold(x) ? slow(x) : hot(x), the same bits, many lanes at a time.  The cold predicate is
-/// evaluated in the vector loop too; the scalar fix-up pass runs only for a block with a cold input (a scalar
-/// scan of every block cost as much as the hot path itself).  In place without streaming (out is x or dy) each
-/// block's inputs are copied first, so the slow path still reads them.
+/// The hot path of f32 pieces over m elements: y[i] = hot(x[i]) (times dy[i] where kBwd); returns whether any x[i] is
+/// cold.  Staged pieces (kernels/f32/split.hpp) run their heads over kStage elements into the columns hc first, then
+/// the tails: two loops of half the dependency chain each, the same operations on the same values.
+constexpr std::int64_t kStage = 256;
+using HeadBuffer = float[f32::kMaxHeadFloats][kStage];
+template <bool kBwd, class P>
+bool hot_pass(const P& parts, const float* xb, const float* db, float* yb, std::int64_t m, HeadBuffer& hc) {
+  int any_cold = 0;
+  if constexpr (P::kStaged) {
+    using Cols = f32::HeadColumns<typename P::Head>;
+    for (std::int64_t q = 0; q < m; q += kStage) {
+      const std::int64_t k = std::min(kStage, m - q);
+      const float* xq = xb + q;
+#pragma omp simd
+      for (std::int64_t i = 0; i < k; ++i) Cols::put(hc, i, parts.head(xq[i]));
+#pragma omp simd reduction(| : any_cold)
+      for (std::int64_t i = 0; i < k; ++i) {
+        const float v = parts.tail(xq[i], Cols::get(hc, i));
+        if constexpr (kBwd) {
+          yb[q + i] = db[q + i] * v;
+        } else {
+          yb[q + i] = v;
+        }
+        any_cold |= parts.cold(xq[i]) ? 1 : 0;
+      }
+    }
+  } else {
+#pragma omp simd reduction(| : any_cold)
+    for (std::int64_t i = 0; i < m; ++i) {
+      if constexpr (kBwd) {
+        yb[i] = db[i] * parts.hot(xb[i]);
+      } else {
+        yb[i] = parts.hot(xb[i]);
+      }
+      any_cold |= parts.cold(xb[i]) ? 1 : 0;
+    }
+  }
+  return any_cold != 0;
+}
+
+/// f32 precise functions with kernels/f32 pieces: per block the branch-free hot path (hot_pass: vectorized, the same
+/// code as the functor's, always inlined), then the out-of-line slow path where the cold predicate holds - the
+/// functor's cold(x) ? slow(x) : hot(x), the same bits, many lanes at a time.  The cold predicate is evaluated in the
+/// vector loop too; the scalar fix-up pass runs only for a block with a cold input (a scalar scan of every block cost
+/// as much as the hot path itself).  In place without streaming (out is x or dy) each block's inputs are copied
+/// first, so the slow path still reads them.
 template <class P>
 void run_split(const P& parts_in, const Launch& l, const StorePolicy& sp) {
   const bool bwd = l.op.direction == Direction::bwd;
@@ -591,6 +631,7 @@ void run_split(const P& parts_in, const Launch& l, const StorePolicy& sp) {
   struct State {
     alignas(64) float xs[kBlock];
     alignas(64) float ds[kBlock];
+    alignas(64) HeadBuffer hc;  // a staged hot path's heads
   };
   for_blocks(y, l.n, stream, [] { return State{}; }, [&](State& s, std::int64_t b, std::int64_t m, float* yb) {
     // A local copy of the pieces.  Read through the reference (a parameter such as elu's alpha may alias the float
@@ -608,23 +649,12 @@ void run_split(const P& parts_in, const Launch& l, const StorePolicy& sp) {
         db = s.ds;
       }
     }
-    int any_cold = 0;
     if (db) {
-#pragma omp simd reduction(| : any_cold)
-      for (std::int64_t i = 0; i < m; ++i) {
-        yb[i] = db[i] * parts.hot(xb[i]);
-        any_cold |= parts.cold(xb[i]) ? 1 : 0;
-      }
-      if (any_cold)
+      if (hot_pass<true>(parts, xb, db, yb, m, s.hc))
         for (std::int64_t i = 0; i < m; ++i)
           if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
     } else {
-#pragma omp simd reduction(| : any_cold)
-      for (std::int64_t i = 0; i < m; ++i) {
-        yb[i] = parts.hot(xb[i]);
-        any_cold |= parts.cold(xb[i]) ? 1 : 0;
-      }
-      if (any_cold)
+      if (hot_pass<false>(parts, xb, db, yb, m, s.hc))
         for (std::int64_t i = 0; i < m; ++i)
           if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
     }

@@ -8,6 +8,9 @@
 //                     vectorizes (GCC, AVX2/AVX-512)
 //   float f_slow(x)   out of line (ACTBENCH_COLD), correct for every x
 //   float f(x)        f_cold(x) ? f_slow(x) : f_hot(x)
+// and where the hot path is one long chain (sigmoid, tanh, softplus, swish, mish), f_hot(x) = f_tail(x, f_head(x)):
+// the head the exponential as a pair, the tail the rest (kernels/f32/split.hpp: Staged; the cpu backend runs them
+// as two loops).
 // Parameters (alpha, beta) are runtime floats.  Everything is float arithmetic through kernels/fp.hpp
 // on the cores of kernels/f32/exp.hpp: no double, no libm, no SFU, so host and device compute the same
 // bits and the host's exhaustive check (tools/exhaustive, all 2^32 inputs) holds on the device.
@@ -25,18 +28,20 @@ namespace f32 {
 
 namespace detail {
 
-/// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma),
+/// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma: the head of a
+/// staged hot path, kernels/f32/split.hpp),
 /// d = 1 + e = dh + dl exactly, y = rcp_coarse(dh) ~ 1/d to ~2^-17: every use corrects it by its remainder
 /// (quotient, recip_lo).  swish' builds one of its own from e = e^z, z in [-80, 80] (swish_deriv_core).
 struct Sigma {
   Pair e;
   float dh, dl, y;
 };
-ACTBENCH_HOT Sigma sigma(float a) {
-  const Pair e = exp_pair_sigma(-a);
+ACTBENCH_HOT Sigma sigma_from(Pair e) {
   const Pair d = fp::fast_two_sum(1.0f, e.hi);
   return {e, d.hi, fp::add(d.lo, e.lo), rcp_coarse(d.hi)};
 }
+/// e^-|z| with |z| clamped to 80 (the head of sigma(z) for z >= -80: sigmoid, silu, swish, softplus').
+ACTBENCH_HOT Pair exp_neg_abs(float z) { return exp_pair_sigma(-clamp_above(::fabsf(z), 80.0f)); }
 
 /// 1/d = y + ly to ~2^-34 (the residual of y, and dl).
 ACTBENCH_HOT float recip_lo(const Sigma& s) {
@@ -71,10 +76,9 @@ ACTBENCH_HOT float sigma_deriv(const Sigma& s, float k) {
 /// as a pair, the quotient compensated (remainder by fma).  Hot: x >= -80 (x > 80 evaluates at 80,
 /// where f rounds to 1); cold: x < -80 and NaN, f = e^x (1 - e^x) = e^x to 2^-115.
 ACTBENCH_HOT bool sigmoid_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HOT float sigmoid_hot(float x) {
-  const detail::Sigma s = detail::sigma(detail::clamp_above(::fabsf(x), 80.0f));
-  return detail::sigma_value(s, x >= 0.0f);
-}
+ACTBENCH_HOT Pair sigmoid_head(float x) { return detail::exp_neg_abs(x); }
+ACTBENCH_HOT float sigmoid_tail(float x, Pair e) { return detail::sigma_value(detail::sigma_from(e), x >= 0.0f); }
+ACTBENCH_HOT float sigmoid_hot(float x) { return sigmoid_tail(x, sigmoid_head(x)); }
 ACTBENCH_COLD float sigmoid_slow(float x) {
   if (!sigmoid_cold(x)) return sigmoid_hot(x);
   return scaled_exp(1.0f, 0.0f, x);
@@ -84,9 +88,9 @@ ACTBENCH_HOT float sigmoid(float x) { return sigmoid_cold(x) ? sigmoid_slow(x) :
 /// sigmoid': f' = e/(1 + e)^2, e = e^-|x|, with 1/(1 + e) and e (1/(1+e)) compensated, one rounding.
 /// Hot: |x| <= 80; cold: |x| > 80 (f' = e^-|x| to 2^-114) and NaN.
 ACTBENCH_HOT bool sigmoid_deriv_cold(float x) { return !(::fabsf(x) <= 80.0f); }
-ACTBENCH_HOT float sigmoid_deriv_hot(float x) {
-  return detail::sigma_deriv(detail::sigma(::fabsf(x)), 1.0f);
-}
+ACTBENCH_HOT Pair sigmoid_deriv_head(float x) { return exp_pair_sigma(-::fabsf(x)); }
+ACTBENCH_HOT float sigmoid_deriv_tail(float, Pair e) { return detail::sigma_deriv(detail::sigma_from(e), 1.0f); }
+ACTBENCH_HOT float sigmoid_deriv_hot(float x) { return sigmoid_deriv_tail(x, sigmoid_deriv_head(x)); }
 ACTBENCH_COLD float sigmoid_deriv_slow(float x) {
   if (!sigmoid_deriv_cold(x)) return sigmoid_deriv_hot(x);
   return scaled_exp(1.0f, 0.0f, -::fabsf(x));
@@ -101,21 +105,23 @@ ACTBENCH_HOT float sigmoid_deriv(float x) {
 /// 2 + m as a pair, the quotient compensated.  Every input is hot (|x| > 10 evaluates at 10, where f
 /// rounds to 1; NaN propagates): the cold predicate is false.
 ACTBENCH_HOT bool tanh_cold(float) { return false; }
-ACTBENCH_HOT float tanh_hot(float x) {
-  const float a = detail::clamp_above(::fabsf(x), 10.0f);
-  const Pair m = expm1_pair(fp::mul(-2.0f, a));  // in (-1, 0]
+ACTBENCH_HOT Pair tanh_head(float x) {  // in (-1, 0]
+  return expm1_pair(fp::mul(-2.0f, detail::clamp_above(::fabsf(x), 10.0f)));
+}
+ACTBENCH_HOT float tanh_tail(float x, Pair m) {
   const Pair d = fp::fast_two_sum(2.0f, m.hi);
   return ::copysignf(quotient_value(-m.hi, -m.lo, d.hi, fp::add(d.lo, m.lo), rcp(d.hi)), x);
 }
+ACTBENCH_HOT float tanh_hot(float x) { return tanh_tail(x, tanh_head(x)); }
 ACTBENCH_COLD float tanh_slow(float x) { return tanh_hot(x); }
 ACTBENCH_HOT float tanh(float x) { return tanh_hot(x); }
 
 /// tanh': f' = 1 - tanh^2 = 4 e/(1 + e)^2, e = e^-2|x| (4 sigmoid'(2|x|)).  Hot: |x| <= 40; cold:
 /// |x| > 40 (f' = 4 e^-2|x| to 2^-114) and NaN.
 ACTBENCH_HOT bool tanh_deriv_cold(float x) { return !(::fabsf(x) <= 40.0f); }
-ACTBENCH_HOT float tanh_deriv_hot(float x) {
-  return detail::sigma_deriv(detail::sigma(fp::mul(2.0f, ::fabsf(x))), 4.0f);
-}
+ACTBENCH_HOT Pair tanh_deriv_head(float x) { return exp_pair_sigma(-fp::mul(2.0f, ::fabsf(x))); }
+ACTBENCH_HOT float tanh_deriv_tail(float, Pair e) { return detail::sigma_deriv(detail::sigma_from(e), 4.0f); }
+ACTBENCH_HOT float tanh_deriv_hot(float x) { return tanh_deriv_tail(x, tanh_deriv_head(x)); }
 ACTBENCH_COLD float tanh_deriv_slow(float x) {
   if (!tanh_deriv_cold(x)) return tanh_deriv_hot(x);
   return scaled_exp(4.0f, 0.0f, fp::mul(-2.0f, ::fabsf(x)));
@@ -271,10 +277,11 @@ ACTBENCH_HOT float celu_deriv(float x, float alpha) {
 /// log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
 /// at 80, where it is below an ulp of x); cold: x < -80 (f = e^x (1 - e^x/2) = e^x to 2^-115) and NaN.
 ACTBENCH_HOT bool softplus_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HOT float softplus_hot(float x) {
-  const Pair l = half_log1p_pair(exp_pair_sigma<true>(-detail::clamp_above(::fabsf(x), 80.0f)));
-  return fp::fma(value(l), 2.0f, select(x > 0.0f, x, 0.0f));
+ACTBENCH_HOT Pair softplus_head(float x) { return exp_pair_sigma<true>(-detail::clamp_above(::fabsf(x), 80.0f)); }
+ACTBENCH_HOT float softplus_tail(float x, Pair h) {
+  return fp::fma(value(half_log1p_pair(h)), 2.0f, select(x > 0.0f, x, 0.0f));
 }
+ACTBENCH_HOT float softplus_hot(float x) { return softplus_tail(x, softplus_head(x)); }
 ACTBENCH_COLD float softplus_slow(float x) {
   if (!softplus_cold(x)) return softplus_hot(x);
   return scaled_exp(1.0f, 0.0f, x);
@@ -317,12 +324,18 @@ ACTBENCH_HOT float softplus(float x, float beta) {
 /// softplus'(beta) = sigma(beta x): beta = 1 is sigmoid; otherwise sigma(zh) + sigma(zh) sigma(-zh) zl.
 /// Hot: zh in [-80, inf); cold: the rest (z < -80: e^(zh + zl)) and NaN.
 ACTBENCH_HOT bool softplus_beta_deriv_cold(float x, float beta) { return softplus_beta_cold(x, beta); }
-ACTBENCH_HOT float softplus_beta_deriv_hot(float x, float beta) {
-  const Pair z = detail::scaled(beta, x);
-  const detail::Sigma s = detail::sigma(detail::clamp_above(::fabsf(z.hi), 80.0f));
+ACTBENCH_HOT Pair softplus_beta_deriv_head(float x, float beta) {
+  return detail::exp_neg_abs(detail::scaled(beta, x).hi);
+}
+ACTBENCH_HOT float softplus_beta_deriv_tail(float x, Pair e, float beta) {
+  const Pair z = detail::scaled(beta, x);  // z.hi: the head's
+  const detail::Sigma s = detail::sigma_from(e);
   const Pair q = detail::sigma_of(s, z.hi >= 0.0f);
   const float corr = fp::mul(fp::mul(fp::mul(s.e.hi, s.y), s.y), z.lo);
   return fp::add(q.hi, fp::add(q.lo, corr));
+}
+ACTBENCH_HOT float softplus_beta_deriv_hot(float x, float beta) {
+  return softplus_beta_deriv_tail(x, softplus_beta_deriv_head(x, beta), beta);
 }
 ACTBENCH_COLD float softplus_beta_deriv_slow(float x, float beta) {
   if (!softplus_beta_deriv_cold(x, beta)) return softplus_beta_deriv_hot(x, beta);
@@ -344,8 +357,8 @@ namespace detail {
 /// x sigma(z), z = zh + zl (zl = 0 unless kLo), |zh| clamped to 80: sigma(zh) compensated, plus
 /// sigma(zh) sigma(-zh) zl; one rounding.
 template <bool kLo>
-ACTBENCH_HOT float swish_core(float x, float zh, float zl) {
-  const Sigma s = sigma(clamp_above(::fabsf(zh), 80.0f));
+ACTBENCH_HOT float swish_core(float x, float zh, float zl, Pair e) {  // e = exp_neg_abs(zh)
+  const Sigma s = sigma_from(e);
   const Pair q = sigma_of(s, zh >= 0.0f);
   float lo = q.lo;
   if constexpr (kLo) lo = fp::fma(fp::mul(fp::mul(s.e.hi, s.y), s.y), zl, lo);
@@ -360,9 +373,8 @@ ACTBENCH_HOT float swish_core(float x, float zh, float zl) {
 /// of z0, F32Core.ExpPairShort*) times sigma(z) ~ 0.22: up to 2^-24.3 of B at the band's edge.  One final rounding.
 /// All 2^32 inputs: 1.171 ulp at most (x = -1.0387, where |r| is near ln2/2 and the short exp's rounding largest).
 template <bool kLo>
-ACTBENCH_HOT float swish_deriv_core(float z, float zl) {
-  const float zh = z;
-  const Pair e = exp_pair_short(zh);  // 2^-25.1: its error scales sigma's by E/(1 + E) or 1/(1 + E)
+ACTBENCH_HOT float swish_deriv_core(float z, float zl, Pair e) {  // e = exp_pair_short(z), 2^-25.1: its error scales
+  const float zh = z;                                          // sigma's by E/(1 + E) or 1/(1 + E)
   // d = 1 + E: the low part E - (dh - 1) is exact for E <= 1 (Fast2Sum) and, dh - 1 being exact, for E < 2^24
   // too.  Past that (z > 16.6) it is off by up to 1, so sigma(z) = E/d is off by up to 1/E < 2^-24 of itself (B only
   // by z/E^2): where f' = 1 + (z - 1)/E is just above 1, up to 0.95 ulp (all 2^32 inputs: 0.948 in [16, 32)), inside
@@ -415,7 +427,9 @@ ACTBENCH_HOT float swish_deriv_tail(float zh, float zl) {
 /// silu (swish, beta = 1): f = x sigma(x), sigma compensated, one rounding.  Hot: x in [-80, inf);
 /// cold: x < -80 (f = x e^x), x = +inf, NaN.
 ACTBENCH_HOT bool silu_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
-ACTBENCH_HOT float silu_hot(float x) { return detail::swish_core<false>(x, x, 0.0f); }
+ACTBENCH_HOT Pair silu_head(float x) { return detail::exp_neg_abs(x); }
+ACTBENCH_HOT float silu_tail(float x, Pair e) { return detail::swish_core<false>(x, x, 0.0f, e); }
+ACTBENCH_HOT float silu_hot(float x) { return silu_tail(x, silu_head(x)); }
 ACTBENCH_COLD float silu_slow(float x) {
   if (!silu_cold(x)) return silu_hot(x);
   if (!(x < -80.0f)) return x;  // NaN, +inf
@@ -427,7 +441,9 @@ ACTBENCH_HOT float silu(float x) { return silu_cold(x) ? silu_slow(x) : silu_hot
 /// silu': f' = sigma(x) (1 + x sigma(-x)) (detail::swish_deriv_core).  Hot: x in [-80, 80] (the same compare pair
 /// as silu's [-80, inf), and no clamp in the hot path); cold: x < -80 (f' = e^x (1 + x)), x > 80 (1), NaN.
 ACTBENCH_HOT bool silu_deriv_cold(float x) { return !(x >= -80.0f && x <= 80.0f); }
-ACTBENCH_HOT float silu_deriv_hot(float x) { return detail::swish_deriv_core<false>(x, 0.0f); }
+ACTBENCH_HOT Pair silu_deriv_head(float x) { return exp_pair_short(x); }
+ACTBENCH_HOT float silu_deriv_tail(float x, Pair e) { return detail::swish_deriv_core<false>(x, 0.0f, e); }
+ACTBENCH_HOT float silu_deriv_hot(float x) { return silu_deriv_tail(x, silu_deriv_head(x)); }
 ACTBENCH_COLD float silu_deriv_slow(float x) {
   if (!silu_deriv_cold(x)) return silu_deriv_hot(x);
   if (x != x) return x;
@@ -442,10 +458,12 @@ ACTBENCH_HOT bool swish_beta_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
   return !(z >= -80.0f && z < INFINITY && ::fabsf(x) < INFINITY);
 }
-ACTBENCH_HOT float swish_beta_hot(float x, float beta) {
-  const Pair z = detail::scaled(beta, x);
-  return detail::swish_core<true>(x, z.hi, z.lo);
+ACTBENCH_HOT Pair swish_beta_head(float x, float beta) { return detail::exp_neg_abs(detail::scaled(beta, x).hi); }
+ACTBENCH_HOT float swish_beta_tail(float x, Pair e, float beta) {
+  const Pair z = detail::scaled(beta, x);  // z.hi: the head's
+  return detail::swish_core<true>(x, z.hi, z.lo, e);
 }
+ACTBENCH_HOT float swish_beta_hot(float x, float beta) { return swish_beta_tail(x, swish_beta_head(x, beta), beta); }
 ACTBENCH_COLD float swish_beta_slow(float x, float beta) {
   if (!swish_beta_cold(x, beta)) return swish_beta_hot(x, beta);
   const Pair z = fp::two_prod(beta, x);
@@ -465,9 +483,17 @@ ACTBENCH_HOT bool swish_beta_deriv_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
   return !(z >= -80.0f && z <= 80.0f);
 }
+ACTBENCH_HOT Pair swish_beta_deriv_head(float x, float beta) {
+  // z.hi as the tail computes it: the same as fp::mul(beta, x), which as the head's form here moved a branch of the
+  // GPU kernel (nvcc put the beta = 1 path, not this one, behind the jump: sm_90 silu' 55.3 -> 56.25 hot)
+  return exp_pair_short(detail::scaled(beta, x).hi);
+}
+ACTBENCH_HOT float swish_beta_deriv_tail(float x, Pair e, float beta) {
+  const Pair z = detail::scaled(beta, x);  // z.hi: the head's
+  return detail::swish_deriv_core<true>(z.hi, z.lo, e);
+}
 ACTBENCH_HOT float swish_beta_deriv_hot(float x, float beta) {
-  const Pair z = detail::scaled(beta, x);
-  return detail::swish_deriv_core<true>(z.hi, z.lo);
+  return swish_beta_deriv_tail(x, swish_beta_deriv_head(x, beta), beta);
 }
 ACTBENCH_COLD float swish_beta_deriv_slow(float x, float beta) {
   if (!swish_beta_deriv_cold(x, beta)) return swish_beta_deriv_hot(x, beta);
@@ -492,8 +518,8 @@ struct MishTerms {
   Pair e, u, n, d;
   float y;
 };
-ACTBENCH_HOT MishTerms mish_terms(float x) {
-  const Pair e = exp_pair_sigma(clamp_above(x, 12.0f));
+ACTBENCH_HOT Pair mish_exp(float x) { return exp_pair_sigma(clamp_above(x, 12.0f)); }
+ACTBENCH_HOT MishTerms mish_terms(Pair e) {  // e = mish_exp(x)
   // Fast2Sum(2, b) is exact for every b below 2^24 in magnitude (2 is a multiple of ulp(b)), also
   // where |b| > 2: checked for every such float (and N < 2^35 here: a lost low part is < 2^-33 N)
   Pair u = fp::fast_two_sum(2.0f, e.hi);
@@ -511,12 +537,14 @@ ACTBENCH_HOT MishTerms mish_terms(float x) {
 /// x > 9: e^x evaluated at min(x, 12)); pairs throughout, the quotient compensated, one rounding.
 /// Hot: x in [-80, inf); cold: x < -80 (f = x e^x (1 + O(e^x))), +inf, NaN.
 ACTBENCH_HOT bool mish_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
-ACTBENCH_HOT float mish_hot(float x) {
-  const detail::MishTerms m = detail::mish_terms(x);
+ACTBENCH_HOT Pair mish_head(float x) { return detail::mish_exp(x); }
+ACTBENCH_HOT float mish_tail(float x, Pair e) {
+  const detail::MishTerms m = detail::mish_terms(e);
   const Pair t = quotient(m.n.hi, m.n.lo, m.d.hi, m.d.lo, m.y);
   // mish(-0) = -0: at x = +-0, t.lo > 0 (rcp_coarse's y is below 1/D = 1/5, so q < 3/5): -0 t.hi + -0 t.lo = -0
   return fp::fma(x, t.hi, fp::mul(x, t.lo));
 }
+ACTBENCH_HOT float mish_hot(float x) { return mish_tail(x, mish_head(x)); }
 ACTBENCH_COLD float mish_slow(float x) {
   if (!mish_cold(x)) return mish_hot(x);
   if (!(x < -80.0f)) return x;  // NaN, +inf
@@ -531,8 +559,9 @@ ACTBENCH_HOT float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot
 /// (tools/gen_f32_coeffs.py).  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds to 1 past 10.2);
 /// cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
 ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }
-ACTBENCH_HOT float mish_deriv_hot(float x) {
-  const detail::MishTerms m = detail::mish_terms(x);
+ACTBENCH_HOT Pair mish_deriv_head(float x) { return detail::mish_exp(x); }
+ACTBENCH_HOT float mish_deriv_tail(float x, Pair e) {
+  const detail::MishTerms m = detail::mish_terms(e);
   const Pair g = quotient(m.e.hi, m.e.lo, m.d.hi, m.d.lo, m.y);  // e/D
   // 1 + e = (u.hi - 1) + u.lo: u.hi - 1 is exact (u.hi in [2, 2^24): a multiple of ulp(u.hi), which 1 is too)
   const Pair h = quotient(fp::sub(m.u.hi, 1.0f), m.u.lo, m.d.hi, m.d.lo, m.y);  // (1 + e)/D
@@ -557,6 +586,7 @@ ACTBENCH_HOT float mish_deriv_hot(float x) {
   jl = select(band, bl, jl);
   return fp::fma(g.hi, jh, fp::fma(g.hi, jl, fp::mul(g.lo, fp::add(jh, jl))));  // (jl ~ jh where jh ~ 0)
 }
+ACTBENCH_HOT float mish_deriv_hot(float x) { return mish_deriv_tail(x, mish_deriv_head(x)); }
 ACTBENCH_COLD float mish_deriv_slow(float x) {
   if (!mish_deriv_cold(x)) return mish_deriv_hot(x);
   if (x != x) return x;

@@ -7,6 +7,7 @@
 //   <fn>_hot(x)   branch-free (selects only), correct where !cold(x): the code the benchmark runs;
 //   <fn>_slow(x)  out of line, correct for every x;
 //   <fn>(x)       cold(x) ? slow(x) : hot(x).
+// gelu_tanh's hot paths are staged (kernels/f32/split.hpp): <fn>_hot(x) = <fn>_tail(x, <fn>_head(x)).
 // Tools: float pairs hi + lo (TwoProd by fma, Fast2Sum), an exp with a pair argument and a pair result
 // (exp_pair), a reciprocal by Newton's iteration from a bit-pattern seed (no MUFU), and
 // polynomials fitted with mpmath (tools/gen_gelu_coeffs.py prints every coefficient below).
@@ -24,6 +25,7 @@
 #include "../dtype.hpp"
 #include "../fp.hpp"
 #include "exp.hpp"  // select, the short exp (exp_w, exp_parts), scale
+#include "split.hpp"
 
 #include <cstdint>
 
@@ -36,6 +38,23 @@ namespace gelu_detail {
 struct ExpPair {
   float hi, lo, scale;
 };
+}  // namespace gelu_detail
+/// The head of gelu_tanh's staged hot paths.
+template <>
+struct HeadColumns<gelu_detail::ExpPair> {
+  static constexpr int kFloats = 3;
+  template <class Cols>
+  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, gelu_detail::ExpPair h) {
+    c[0][i] = h.hi;
+    c[1][i] = h.lo;
+    c[2][i] = h.scale;
+  }
+  template <class Cols>
+  ACTBENCH_HOT static gelu_detail::ExpPair get(const Cols& c, std::int64_t i) {
+    return {c[0][i], c[1][i], c[2][i]};
+  }
+};
+namespace gelu_detail {
 ACTBENCH_HOT ExpPair exp_pair(float z, float zl) {
   const ExpParts e = exp_parts(z, zl);
   return {e.hi, e.lo, scale(e.t)};
@@ -212,8 +231,12 @@ struct SigmaDen {
   ExpPair e;
   float eh, Dh, Dl;
 };
-ACTBENCH_HOT SigmaDen sigma_den(const TwoU& u) {
-  const ExpPair e = exp_pair(-u.z, -u.zl);
+/// e^-|z| for gelu_tanh, z = K x (1 + a x^2): the head of its staged hot paths.
+ACTBENCH_HOT ExpPair exp_neg_z(float x) {
+  const TwoU u = two_u(::fabsf(x));
+  return exp_pair(-u.z, -u.zl);
+}
+ACTBENCH_HOT SigmaDen sigma_den(const ExpPair& e) {  // e = exp_neg_z(x)
   const float eh = fp::mul(e.scale, e.hi);
   const float Dh = fp::add(1.0f, eh);
   const float Dl = fp::fma(e.scale, e.lo, fp::add(fp::sub(1.0f, Dh), eh));
@@ -230,11 +253,10 @@ ACTBENCH_HOT bool gelu_tanh_cold(float x) { return !(::fabsf(x) <= 10.0f); }
 /// a, normal for |x| <= 10).  Two roundings: m - a 2^j Qh (x >= 0 gives a s <= x/2 <= f; rcp_coarse is low, so Qh is
 /// too, and this lands up to 2^-17 f above f: one ulp more just below a power of two), then - a 2^j Ql (|Ql| < 2^-16
 /// Qh): 1.41 ulp at most on all inputs (x = 0.059661362, f just below 2^-5).
-ACTBENCH_HOT float gelu_tanh_hot(float x) {
+ACTBENCH_HOT gelu_detail::ExpPair gelu_tanh_head(float x) { return gelu_detail::exp_neg_z(x); }
+ACTBENCH_HOT float gelu_tanh_tail(float x, gelu_detail::ExpPair e) {
   using namespace gelu_detail;
   const float a = ::fabsf(x);
-  const TwoU u = two_u(a);
-  const ExpPair e = exp_pair(-u.z, -u.zl);
   const float eh = fp::mul(e.scale, e.hi);
   const float Dh = fp::add(1.0f, eh);
   const float Dl = fp::fma(e.scale, e.lo, fp::add(fp::sub(1.0f, Dh), eh));
@@ -245,18 +267,20 @@ ACTBENCH_HOT float gelu_tanh_hot(float x) {
   // x = -0 takes m = x (-0 >= 0): f(-0) = -0 - 0 = -0 (ql > 0 there: rcp_coarse is below 1/2)
   return fp::fma(-as, ql, fp::fma(-as, q0, select(x >= 0.0f, x, -0.0f)));
 }
+ACTBENCH_HOT float gelu_tanh_hot(float x) { return gelu_tanh_tail(x, gelu_tanh_head(x)); }
 
 /// gelu_tanh' on the hot range |x| <= 10 (the band next to its zero, |x - x0| < 0.0175, included):
 /// branch-free.
-ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
+ACTBENCH_HOT gelu_detail::ExpPair gelu_tanh_deriv_head(float x) { return gelu_detail::exp_neg_z(x); }
+ACTBENCH_HOT float gelu_tanh_deriv_tail(float x, gelu_detail::ExpPair e) {
   using namespace gelu_detail;
   const bool pos = x >= 0.0f;
   // z and W are odd in x, and each of their roundings is too: computed from |x| they are |z| and |W| to the bit, but
   // for the sign of a zero low part, which the exp's fma(j, -kLn2Lo, zl) and ml's inner fma absorb (no select of a
   // sign; W's sign goes into the x < 0 sums below; a hash of every hot output is unchanged)
   const float a = ::fabsf(x);
-  const TwoU u = two_u(a);
-  const SigmaDen g = sigma_den(u);
+  const TwoU u = two_u(a);  // the head's too (on the device one computation: nvcc's CSE)
+  const SigmaDen g = sigma_den(e);
   const fp::Pair<float> w = x_dz(a, u);
   const float W = w.hi, Wl = w.lo;  // W(|x|) = |W(x)|
   // x < 0: e (D + W(x)) with D + W(x) = D - W = T + Tl
@@ -297,6 +321,7 @@ ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) {
   const bool band = ::fabsf(uh) < 0.0175f;  // x in (-0.76996, -0.73496)
   return fp::fma(select(band, uh, q), select(band, kC0, select(pos, 1.0f, g.e.scale)), select(band, inner, -0.0f));
 }
+ACTBENCH_HOT float gelu_tanh_deriv_hot(float x) { return gelu_tanh_deriv_tail(x, gelu_tanh_deriv_head(x)); }
 
 // ---------------------------------------------------------------------------------------------------
 // Out-of-line paths for every x, and the functions.

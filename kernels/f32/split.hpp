@@ -8,15 +8,27 @@
 //     them, with no branch or call between the elements (a cold one sends the whole tile out of line);
 //   - the cpu backend and the exhaustive checker (visit_parts, kernels/f32/parts.hpp): the hot path over a whole
 //     block in one vectorized loop, then the slow path where cold - the same functions, so the same bits.
+//
+// Staged pieces (Staged, Staged1) split the hot path in two: hot(x) = tail(x, head(x)), the head an exponential (a
+// float pair, or gelu_tanh's pair and scale), the tail the rest.  One element, a GPU thread or the functor, evaluates
+// tail(x, head(x)): the same code as one function, inlined.  The cpu backend runs the heads over a run of elements
+// first (into arrays in the L1), then the tails: two loops of half the dependency chain each.  A loop over one long
+// chain (~80 cycles from x to f(x) in sigmoid) keeps only as many elements in flight as the core's out-of-order window
+// holds, and waits; two shorter ones keep its pipes busier (sigmoid f32 on a Zen 5 core from L1: 15.4 -> 11.1 cycles
+// per 16 elements, results/cpu-staged/chain.cpp).  The same operations on the same values: the same bits.
 #pragma once
 
 #include "../config.hpp"
+#include "../fp.hpp"
+
+#include <cstdint>
 
 namespace actbench::f32 {
 
 /// The pieces of a function of x.
 template <bool (*Cold)(float), float (*Hot)(float), float (*Slow)(float)>
 struct Parts {
+  static constexpr bool kStaged = false;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x); }
   ACTBENCH_HOT float hot(float x) const { return Hot(x); }
   ACTBENCH_HD float slow(float x) const { return Slow(x); }
@@ -30,6 +42,7 @@ struct Parts {
 /// The pieces of a function of x and a parameter p.
 template <bool (*Cold)(float, float), float (*Hot)(float, float), float (*Slow)(float, float)>
 struct Parts1 {
+  static constexpr bool kStaged = false;
   float p;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x, p); }
   ACTBENCH_HOT float hot(float x) const { return Hot(x, p); }
@@ -40,6 +53,63 @@ struct Parts1 {
     v(*this);
   }
 };
+/// A head as columns of floats, for a loop that keeps a run of heads in arrays (c[k][i]: float k of element i's head):
+/// kFloats of them, put and got field by field (a loop over such fields vectorizes; a copy of the whole struct does
+/// not, GCC 12).  Specialized for each head type: a pair here, gelu_tanh's exponential in gelu.hpp.
+template <class H>
+struct HeadColumns;
+template <>
+struct HeadColumns<fp::Pair<float>> {
+  static constexpr int kFloats = 2;
+  template <class Cols>
+  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, fp::Pair<float> h) {
+    c[0][i] = h.hi;
+    c[1][i] = h.lo;
+  }
+  template <class Cols>
+  ACTBENCH_HOT static fp::Pair<float> get(const Cols& c, std::int64_t i) {
+    return {c[0][i], c[1][i]};
+  }
+};
+constexpr int kMaxHeadFloats = 3;  ///< the widest head (a staged loop's buffer holds this many columns)
+
+/// The pieces of a function of x whose hot path is staged: hot(x) = Tail(x, HeadOf(x)), HeadOf returning a Head with
+/// HeadColumns.
+template <bool (*Cold)(float), auto HeadOf, auto Tail, float (*Slow)(float)>
+struct Staged {
+  using Head = decltype(HeadOf(0.0f));
+  static_assert(HeadColumns<Head>::kFloats <= kMaxHeadFloats, "a head wider than the staged loops' buffer");
+  static constexpr bool kStaged = true;
+  ACTBENCH_HOT bool cold(float x) const { return Cold(x); }
+  ACTBENCH_HOT Head head(float x) const { return HeadOf(x); }
+  ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h); }
+  ACTBENCH_HOT float hot(float x) const { return Tail(x, HeadOf(x)); }
+  ACTBENCH_HD float slow(float x) const { return Slow(x); }
+  ACTBENCH_HOT float operator()(float x) const { return cold(x) ? slow(x) : hot(x); }
+  template <class Visit>
+  void visit(Visit&& v) const {
+    v(*this);
+  }
+};
+/// The same for a function of x and a parameter p: hot(x) = Tail(x, HeadOf(x, p), p).
+template <bool (*Cold)(float, float), auto HeadOf, auto Tail, float (*Slow)(float, float)>
+struct Staged1 {
+  using Head = decltype(HeadOf(0.0f, 0.0f));
+  static_assert(HeadColumns<Head>::kFloats <= kMaxHeadFloats, "a head wider than the staged loops' buffer");
+  static constexpr bool kStaged = true;
+  float p;
+  ACTBENCH_HOT bool cold(float x) const { return Cold(x, p); }
+  ACTBENCH_HOT Head head(float x) const { return HeadOf(x, p); }
+  ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h, p); }
+  ACTBENCH_HOT float hot(float x) const { return Tail(x, HeadOf(x, p), p); }
+  ACTBENCH_HD float slow(float x) const { return Slow(x, p); }
+  ACTBENCH_HOT float operator()(float x) const { return cold(x) ? slow(x) : hot(x); }
+  template <class Visit>
+  void visit(Visit&& v) const {
+    v(*this);
+  }
+};
+
 /// One of two sets of pieces, chosen by a parameter (swish at beta = 1 is silu): on the GPU a uniform branch at each
 /// use (every thread agrees), in visit() once for a whole loop.
 template <class A, class B>
