@@ -703,10 +703,12 @@ struct Softplus {
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
     const float b = float(beta);
-    return pick_at_one<kDeriv>(b, Staged<sigmoid_cold, sigmoid_head, sigmoid_tail, sigmoid_slow>{},
+    return pick_at_one<kDeriv>(b,
+                               Staged3<sigmoid_cold, sigmoid_pre, exp_sigma_pair<false>, sigmoid_tail, sigmoid_slow>{},
                                Staged1<softplus_beta_deriv_cold, softplus_beta_deriv_head, softplus_beta_deriv_tail,
                                        softplus_beta_deriv_slow>{b},
-                               Staged<softplus_cold, softplus_head, softplus_tail, softplus_slow>{},
+                               Staged3<softplus_cold, softplus_pre, exp_sigma_pair<true>, softplus_tail,
+                                       softplus_slow>{},
                                Parts1<softplus_beta_cold, softplus_beta_hot, softplus_beta_slow>{b});
   }
 
@@ -833,8 +835,9 @@ struct Sigmoid {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Staged<sigmoid_deriv_cold, sigmoid_deriv_head, sigmoid_deriv_tail, sigmoid_deriv_slow>{},
-                        Staged<sigmoid_cold, sigmoid_head, sigmoid_tail, sigmoid_slow>{});
+    return pick<kDeriv>(Staged3<sigmoid_deriv_cold, sigmoid_deriv_pre, exp_sigma_pair<false>, sigmoid_deriv_tail,
+                                sigmoid_deriv_slow>{},
+                        Staged3<sigmoid_cold, sigmoid_pre, exp_sigma_pair<false>, sigmoid_tail, sigmoid_slow>{});
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {
@@ -943,7 +946,8 @@ struct Tanh {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Staged<tanh_deriv_cold, tanh_deriv_head, tanh_deriv_tail, tanh_deriv_slow>{},
+    return pick<kDeriv>(Staged3<tanh_deriv_cold, tanh_deriv_pre, exp_sigma_pair<false>, tanh_deriv_tail,
+                                tanh_deriv_slow>{},
                         Staged<tanh_cold, tanh_head, tanh_tail, tanh_slow>{});
   }
   template <class C>
@@ -1071,7 +1075,7 @@ struct Swish {
     return pick_at_one<kDeriv>(b, Staged<silu_deriv_cold, silu_deriv_head, silu_deriv_tail, silu_deriv_slow>{},
                                Staged1<swish_beta_deriv_cold, swish_beta_deriv_head, swish_beta_deriv_tail,
                                        swish_beta_deriv_slow>{b},
-                               Staged<silu_cold, silu_head, silu_tail, silu_slow>{},
+                               Staged3<silu_cold, silu_pre, exp_sigma_pair<false>, silu_tail, silu_slow>{},
                                Staged1<swish_beta_cold, swish_beta_head, swish_beta_tail, swish_beta_slow>{b});
   }
 
@@ -1818,8 +1822,9 @@ struct Mish {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Staged<mish_deriv_cold, mish_deriv_head, mish_deriv_tail, mish_deriv_slow>{},
-                        Staged<mish_cold, mish_head, mish_tail, mish_slow>{});
+    return pick<kDeriv>(Staged3<mish_deriv_cold, mish_deriv_pre, exp_sigma_pair<false>, mish_deriv_tail,
+                                mish_deriv_slow>{},
+                        Staged3<mish_cold, mish_pre, exp_sigma_pair<false>, mish_tail, mish_slow>{});
   }
   template <class M, class C>
   static ACTBENCH_HD C eval_fwd(C x) {

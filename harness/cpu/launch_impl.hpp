@@ -575,23 +575,33 @@ void run_thrust(const Op& op, const Launch& l) {
 }
 
 /// The hot path of f32 pieces over m elements: y[i] = hot(x[i]) (times dy[i] where kBwd); returns whether any x[i] is
-/// cold.  Staged pieces (kernels/f32/split.hpp) run their heads over kStage elements into the columns hc first, then
-/// the tails: two loops of half the dependency chain each, the same operations on the same values.
+/// cold.  Staged pieces (kernels/f32/split.hpp) run over kStage elements at a time: their heads into the columns hc
+/// (for three stages, the first stage into pc and the heads from it), then the tails - loops of a part of the
+/// dependency chain each, the same operations on the same values.
 constexpr std::int64_t kStage = 256;
 using HeadBuffer = float[f32::kMaxHeadFloats][kStage];
 template <bool kBwd, class P>
-bool hot_pass(const P& parts, const float* xb, const float* db, float* yb, std::int64_t m, HeadBuffer& hc) {
+bool hot_pass(const P parts, const float* xb, const float* db, float* yb, std::int64_t m, HeadBuffer& pc,
+              HeadBuffer& hc) {
   int any_cold = 0;
-  if constexpr (P::kStaged) {
-    using Cols = f32::HeadColumns<typename P::Head>;
+  if constexpr (P::kStages > 1) {
+    using HeadCols = f32::HeadColumns<typename P::Head>;
     for (std::int64_t q = 0; q < m; q += kStage) {
       const std::int64_t k = std::min(kStage, m - q);
       const float* xq = xb + q;
+      if constexpr (P::kStages == 3) {
+        using PreCols = f32::HeadColumns<typename P::Pre>;
 #pragma omp simd
-      for (std::int64_t i = 0; i < k; ++i) Cols::put(hc, i, parts.head(xq[i]));
+        for (std::int64_t i = 0; i < k; ++i) PreCols::put(pc, i, parts.pre(xq[i]));
+#pragma omp simd
+        for (std::int64_t i = 0; i < k; ++i) HeadCols::put(hc, i, parts.head(PreCols::get(pc, i)));
+      } else {
+#pragma omp simd
+        for (std::int64_t i = 0; i < k; ++i) HeadCols::put(hc, i, parts.head(xq[i]));
+      }
 #pragma omp simd reduction(| : any_cold)
       for (std::int64_t i = 0; i < k; ++i) {
-        const float v = parts.tail(xq[i], Cols::get(hc, i));
+        const float v = parts.tail(xq[i], HeadCols::get(hc, i));
         if constexpr (kBwd) {
           yb[q + i] = db[q + i] * v;
         } else {
@@ -631,7 +641,8 @@ void run_split(const P& parts_in, const Launch& l, const StorePolicy& sp) {
   struct State {
     alignas(64) float xs[kBlock];
     alignas(64) float ds[kBlock];
-    alignas(64) HeadBuffer hc;  // a staged hot path's heads
+    alignas(64) HeadBuffer pc;  // a staged hot path's first stage (three stages)
+    alignas(64) HeadBuffer hc;  // its heads
   };
   for_blocks(y, l.n, stream, [] { return State{}; }, [&](State& s, std::int64_t b, std::int64_t m, float* yb) {
     // A local copy of the pieces.  Read through the reference (a parameter such as elu's alpha may alias the float
@@ -650,11 +661,11 @@ void run_split(const P& parts_in, const Launch& l, const StorePolicy& sp) {
       }
     }
     if (db) {
-      if (hot_pass<true>(parts, xb, db, yb, m, s.hc))
+      if (hot_pass<true>(parts, xb, db, yb, m, s.pc, s.hc))
         for (std::int64_t i = 0; i < m; ++i)
           if (parts.cold(xb[i])) yb[i] = db[i] * parts.slow(xb[i]);
     } else {
-      if (hot_pass<false>(parts, xb, db, yb, m, s.hc))
+      if (hot_pass<false>(parts, xb, db, yb, m, s.pc, s.hc))
         for (std::int64_t i = 0; i < m; ++i)
           if (parts.cold(xb[i])) yb[i] = parts.slow(xb[i]);
     }

@@ -8,7 +8,8 @@
 //                     vectorizes (GCC, AVX2/AVX-512)
 //   float f_slow(x)   out of line (ACTBENCH_COLD), correct for every x
 //   float f(x)        f_cold(x) ? f_slow(x) : f_hot(x)
-// and where the hot path is one long chain (sigmoid, tanh, softplus, swish, mish), f_hot(x) = f_tail(x, f_head(x)):
+// and where the hot path is one long chain (sigmoid, tanh, softplus at beta = 1 and softplus', swish, mish), f_hot(x) =
+// f_tail(x, f_head(x)), or f_tail(x, exp_sigma_pair(f_pre(x))) where the exponential is exp_pair_sigma's:
 // the head the exponential as a pair, the tail the rest (kernels/f32/split.hpp: Staged; the cpu backend runs them
 // as two loops).
 // Parameters (alpha, beta) are runtime floats.  Everything is float arithmetic through kernels/fp.hpp
@@ -41,7 +42,7 @@ ACTBENCH_HOT Sigma sigma_from(Pair e) {
   return {e, d.hi, fp::add(d.lo, e.lo), rcp_coarse(d.hi)};
 }
 /// e^-|z| with |z| clamped to 80 (the head of sigma(z) for z >= -80: sigmoid, silu, swish, softplus').
-ACTBENCH_HOT Pair exp_neg_abs(float z) { return exp_pair_sigma(-clamp_above(::fabsf(z), 80.0f)); }
+ACTBENCH_HOT ExpSigmaPre exp_neg_abs_pre(float z) { return exp_sigma_pre(-clamp_above(::fabsf(z), 80.0f)); }
 
 /// 1/d = y + ly to ~2^-34 (the residual of y, and dl).
 ACTBENCH_HOT float recip_lo(const Sigma& s) {
@@ -76,9 +77,9 @@ ACTBENCH_HOT float sigma_deriv(const Sigma& s, float k) {
 /// as a pair, the quotient compensated (remainder by fma).  Hot: x >= -80 (x > 80 evaluates at 80,
 /// where f rounds to 1); cold: x < -80 and NaN, f = e^x (1 - e^x) = e^x to 2^-115.
 ACTBENCH_HOT bool sigmoid_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HOT Pair sigmoid_head(float x) { return detail::exp_neg_abs(x); }
+ACTBENCH_HOT ExpSigmaPre sigmoid_pre(float x) { return detail::exp_neg_abs_pre(x); }
 ACTBENCH_HOT float sigmoid_tail(float x, Pair e) { return detail::sigma_value(detail::sigma_from(e), x >= 0.0f); }
-ACTBENCH_HOT float sigmoid_hot(float x) { return sigmoid_tail(x, sigmoid_head(x)); }
+ACTBENCH_HOT float sigmoid_hot(float x) { return sigmoid_tail(x, exp_sigma_pair(sigmoid_pre(x))); }
 ACTBENCH_COLD float sigmoid_slow(float x) {
   if (!sigmoid_cold(x)) return sigmoid_hot(x);
   return scaled_exp(1.0f, 0.0f, x);
@@ -88,9 +89,9 @@ ACTBENCH_HOT float sigmoid(float x) { return sigmoid_cold(x) ? sigmoid_slow(x) :
 /// sigmoid': f' = e/(1 + e)^2, e = e^-|x|, with 1/(1 + e) and e (1/(1+e)) compensated, one rounding.
 /// Hot: |x| <= 80; cold: |x| > 80 (f' = e^-|x| to 2^-114) and NaN.
 ACTBENCH_HOT bool sigmoid_deriv_cold(float x) { return !(::fabsf(x) <= 80.0f); }
-ACTBENCH_HOT Pair sigmoid_deriv_head(float x) { return exp_pair_sigma(-::fabsf(x)); }
+ACTBENCH_HOT ExpSigmaPre sigmoid_deriv_pre(float x) { return exp_sigma_pre(-::fabsf(x)); }
 ACTBENCH_HOT float sigmoid_deriv_tail(float, Pair e) { return detail::sigma_deriv(detail::sigma_from(e), 1.0f); }
-ACTBENCH_HOT float sigmoid_deriv_hot(float x) { return sigmoid_deriv_tail(x, sigmoid_deriv_head(x)); }
+ACTBENCH_HOT float sigmoid_deriv_hot(float x) { return sigmoid_deriv_tail(x, exp_sigma_pair(sigmoid_deriv_pre(x))); }
 ACTBENCH_COLD float sigmoid_deriv_slow(float x) {
   if (!sigmoid_deriv_cold(x)) return sigmoid_deriv_hot(x);
   return scaled_exp(1.0f, 0.0f, -::fabsf(x));
@@ -119,9 +120,9 @@ ACTBENCH_HOT float tanh(float x) { return tanh_hot(x); }
 /// tanh': f' = 1 - tanh^2 = 4 e/(1 + e)^2, e = e^-2|x| (4 sigmoid'(2|x|)).  Hot: |x| <= 40; cold:
 /// |x| > 40 (f' = 4 e^-2|x| to 2^-114) and NaN.
 ACTBENCH_HOT bool tanh_deriv_cold(float x) { return !(::fabsf(x) <= 40.0f); }
-ACTBENCH_HOT Pair tanh_deriv_head(float x) { return exp_pair_sigma(-fp::mul(2.0f, ::fabsf(x))); }
+ACTBENCH_HOT ExpSigmaPre tanh_deriv_pre(float x) { return exp_sigma_pre(-fp::mul(2.0f, ::fabsf(x))); }
 ACTBENCH_HOT float tanh_deriv_tail(float, Pair e) { return detail::sigma_deriv(detail::sigma_from(e), 4.0f); }
-ACTBENCH_HOT float tanh_deriv_hot(float x) { return tanh_deriv_tail(x, tanh_deriv_head(x)); }
+ACTBENCH_HOT float tanh_deriv_hot(float x) { return tanh_deriv_tail(x, exp_sigma_pair(tanh_deriv_pre(x))); }
 ACTBENCH_COLD float tanh_deriv_slow(float x) {
   if (!tanh_deriv_cold(x)) return tanh_deriv_hot(x);
   return scaled_exp(4.0f, 0.0f, fp::mul(-2.0f, ::fabsf(x)));
@@ -277,11 +278,11 @@ ACTBENCH_HOT float celu_deriv(float x, float alpha) {
 /// log1p <= f).  Hot: x >= -80 (|x| > 80 evaluates the log
 /// at 80, where it is below an ulp of x); cold: x < -80 (f = e^x (1 - e^x/2) = e^x to 2^-115) and NaN.
 ACTBENCH_HOT bool softplus_cold(float x) { return !(x >= -80.0f); }
-ACTBENCH_HOT Pair softplus_head(float x) { return exp_pair_sigma<true>(-detail::clamp_above(::fabsf(x), 80.0f)); }
+ACTBENCH_HOT ExpSigmaPre softplus_pre(float x) { return detail::exp_neg_abs_pre(x); }  // e/2: exp_sigma_pair<true>
 ACTBENCH_HOT float softplus_tail(float x, Pair h) {
   return fp::fma(value(half_log1p_pair(h)), 2.0f, select(x > 0.0f, x, 0.0f));
 }
-ACTBENCH_HOT float softplus_hot(float x) { return softplus_tail(x, softplus_head(x)); }
+ACTBENCH_HOT float softplus_hot(float x) { return softplus_tail(x, exp_sigma_pair<true>(softplus_pre(x))); }
 ACTBENCH_COLD float softplus_slow(float x) {
   if (!softplus_cold(x)) return softplus_hot(x);
   return scaled_exp(1.0f, 0.0f, x);
@@ -325,7 +326,7 @@ ACTBENCH_HOT float softplus(float x, float beta) {
 /// Hot: zh in [-80, inf); cold: the rest (z < -80: e^(zh + zl)) and NaN.
 ACTBENCH_HOT bool softplus_beta_deriv_cold(float x, float beta) { return softplus_beta_cold(x, beta); }
 ACTBENCH_HOT Pair softplus_beta_deriv_head(float x, float beta) {
-  return detail::exp_neg_abs(detail::scaled(beta, x).hi);
+  return exp_sigma_pair(detail::exp_neg_abs_pre(detail::scaled(beta, x).hi));
 }
 ACTBENCH_HOT float softplus_beta_deriv_tail(float x, Pair e, float beta) {
   const Pair z = detail::scaled(beta, x);  // z.hi: the head's
@@ -357,7 +358,7 @@ namespace detail {
 /// x sigma(z), z = zh + zl (zl = 0 unless kLo), |zh| clamped to 80: sigma(zh) compensated, plus
 /// sigma(zh) sigma(-zh) zl; one rounding.
 template <bool kLo>
-ACTBENCH_HOT float swish_core(float x, float zh, float zl, Pair e) {  // e = exp_neg_abs(zh)
+ACTBENCH_HOT float swish_core(float x, float zh, float zl, Pair e) {  // e = exp_sigma_pair(exp_neg_abs_pre(zh))
   const Sigma s = sigma_from(e);
   const Pair q = sigma_of(s, zh >= 0.0f);
   float lo = q.lo;
@@ -417,7 +418,7 @@ ACTBENCH_HOT float swish_deriv_core(float z, float zl, Pair e) {  // e = exp_pai
 /// swish'(z) for z < -80 (or -inf): e^z (1 + z) to 2^-110 (sigma(z) = e^z, sigma(-z) = 1); with z = zh + zl,
 /// e^zh (1 + zl) (1 + zh + zl) = e^zh ((1 + zh) + zl (2 + zh)) to first order; 1 + zh is exact there
 /// (|zh| < 2^24) or e^zh is 0.
-ACTBENCH_HOT float swish_deriv_tail(float zh, float zl) {
+ACTBENCH_HOT float swish_deriv_far_tail(float zh, float zl) {
   if (zh == -INFINITY) return -0.0f;
   return scaled_exp(fp::add(1.0f, zh), fp::mul(zl, fp::add(2.0f, zh)), zh);
 }
@@ -427,9 +428,9 @@ ACTBENCH_HOT float swish_deriv_tail(float zh, float zl) {
 /// silu (swish, beta = 1): f = x sigma(x), sigma compensated, one rounding.  Hot: x in [-80, inf);
 /// cold: x < -80 (f = x e^x), x = +inf, NaN.
 ACTBENCH_HOT bool silu_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
-ACTBENCH_HOT Pair silu_head(float x) { return detail::exp_neg_abs(x); }
+ACTBENCH_HOT ExpSigmaPre silu_pre(float x) { return detail::exp_neg_abs_pre(x); }
 ACTBENCH_HOT float silu_tail(float x, Pair e) { return detail::swish_core<false>(x, x, 0.0f, e); }
-ACTBENCH_HOT float silu_hot(float x) { return silu_tail(x, silu_head(x)); }
+ACTBENCH_HOT float silu_hot(float x) { return silu_tail(x, exp_sigma_pair(silu_pre(x))); }
 ACTBENCH_COLD float silu_slow(float x) {
   if (!silu_cold(x)) return silu_hot(x);
   if (!(x < -80.0f)) return x;  // NaN, +inf
@@ -448,7 +449,7 @@ ACTBENCH_COLD float silu_deriv_slow(float x) {
   if (!silu_deriv_cold(x)) return silu_deriv_hot(x);
   if (x != x) return x;
   if (x > 80.0f) return 1.0f;
-  return detail::swish_deriv_tail(x, 0.0f);
+  return detail::swish_deriv_far_tail(x, 0.0f);
 }
 ACTBENCH_HOT float silu_deriv(float x) { return silu_deriv_cold(x) ? silu_deriv_slow(x) : silu_deriv_hot(x); }
 
@@ -458,12 +459,16 @@ ACTBENCH_HOT bool swish_beta_cold(float x, float beta) {
   const float z = fp::mul(beta, x);
   return !(z >= -80.0f && z < INFINITY && ::fabsf(x) < INFINITY);
 }
-ACTBENCH_HOT Pair swish_beta_head(float x, float beta) { return detail::exp_neg_abs(detail::scaled(beta, x).hi); }
+ACTBENCH_HOT Pair swish_beta_head(float x, float beta) {
+  return exp_sigma_pair(detail::exp_neg_abs_pre(detail::scaled(beta, x).hi));
+}
 ACTBENCH_HOT float swish_beta_tail(float x, Pair e, float beta) {
   const Pair z = detail::scaled(beta, x);  // z.hi: the head's
   return detail::swish_core<true>(x, z.hi, z.lo, e);
 }
-ACTBENCH_HOT float swish_beta_hot(float x, float beta) { return swish_beta_tail(x, swish_beta_head(x, beta), beta); }
+ACTBENCH_HOT float swish_beta_hot(float x, float beta) {
+  return swish_beta_tail(x, swish_beta_head(x, beta), beta);
+}
 ACTBENCH_COLD float swish_beta_slow(float x, float beta) {
   if (!swish_beta_cold(x, beta)) return swish_beta_hot(x, beta);
   const Pair z = fp::two_prod(beta, x);
@@ -501,7 +506,7 @@ ACTBENCH_COLD float swish_beta_deriv_slow(float x, float beta) {
   if (z.hi != z.hi) return z.hi;
   if (!(z.hi < -80.0f)) return 1.0f;
   if (z.hi < -200.0f) return -0.0f;  // e^z (1 + z)
-  return detail::swish_deriv_tail(z.hi, z.lo);
+  return detail::swish_deriv_far_tail(z.hi, z.lo);
 }
 ACTBENCH_HOT float swish_deriv(float x, float beta) {
   if (beta == 1.0f) return silu_deriv(x);
@@ -518,8 +523,8 @@ struct MishTerms {
   Pair e, u, n, d;
   float y;
 };
-ACTBENCH_HOT Pair mish_exp(float x) { return exp_pair_sigma(clamp_above(x, 12.0f)); }
-ACTBENCH_HOT MishTerms mish_terms(Pair e) {  // e = mish_exp(x)
+ACTBENCH_HOT ExpSigmaPre mish_exp_pre(float x) { return exp_sigma_pre(clamp_above(x, 12.0f)); }
+ACTBENCH_HOT MishTerms mish_terms(Pair e) {  // e = exp_sigma_pair(mish_exp_pre(x))
   // Fast2Sum(2, b) is exact for every b below 2^24 in magnitude (2 is a multiple of ulp(b)), also
   // where |b| > 2: checked for every such float (and N < 2^35 here: a lost low part is < 2^-33 N)
   Pair u = fp::fast_two_sum(2.0f, e.hi);
@@ -537,14 +542,14 @@ ACTBENCH_HOT MishTerms mish_terms(Pair e) {  // e = mish_exp(x)
 /// x > 9: e^x evaluated at min(x, 12)); pairs throughout, the quotient compensated, one rounding.
 /// Hot: x in [-80, inf); cold: x < -80 (f = x e^x (1 + O(e^x))), +inf, NaN.
 ACTBENCH_HOT bool mish_cold(float x) { return !(x >= -80.0f && x < INFINITY); }
-ACTBENCH_HOT Pair mish_head(float x) { return detail::mish_exp(x); }
+ACTBENCH_HOT ExpSigmaPre mish_pre(float x) { return detail::mish_exp_pre(x); }
 ACTBENCH_HOT float mish_tail(float x, Pair e) {
   const detail::MishTerms m = detail::mish_terms(e);
   const Pair t = quotient(m.n.hi, m.n.lo, m.d.hi, m.d.lo, m.y);
   // mish(-0) = -0: at x = +-0, t.lo > 0 (rcp_coarse's y is below 1/D = 1/5, so q < 3/5): -0 t.hi + -0 t.lo = -0
   return fp::fma(x, t.hi, fp::mul(x, t.lo));
 }
-ACTBENCH_HOT float mish_hot(float x) { return mish_tail(x, mish_head(x)); }
+ACTBENCH_HOT float mish_hot(float x) { return mish_tail(x, exp_sigma_pair(mish_pre(x))); }
 ACTBENCH_COLD float mish_slow(float x) {
   if (!mish_cold(x)) return mish_hot(x);
   if (!(x < -80.0f)) return x;  // NaN, +inf
@@ -559,7 +564,7 @@ ACTBENCH_HOT float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot
 /// (tools/gen_f32_coeffs.py).  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds to 1 past 10.2);
 /// cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
 ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }
-ACTBENCH_HOT Pair mish_deriv_head(float x) { return detail::mish_exp(x); }
+ACTBENCH_HOT ExpSigmaPre mish_deriv_pre(float x) { return detail::mish_exp_pre(x); }
 ACTBENCH_HOT float mish_deriv_tail(float x, Pair e) {
   const detail::MishTerms m = detail::mish_terms(e);
   const Pair g = quotient(m.e.hi, m.e.lo, m.d.hi, m.d.lo, m.y);  // e/D
@@ -586,12 +591,12 @@ ACTBENCH_HOT float mish_deriv_tail(float x, Pair e) {
   jl = select(band, bl, jl);
   return fp::fma(g.hi, jh, fp::fma(g.hi, jl, fp::mul(g.lo, fp::add(jh, jl))));  // (jl ~ jh where jh ~ 0)
 }
-ACTBENCH_HOT float mish_deriv_hot(float x) { return mish_deriv_tail(x, mish_deriv_head(x)); }
+ACTBENCH_HOT float mish_deriv_hot(float x) { return mish_deriv_tail(x, exp_sigma_pair(mish_deriv_pre(x))); }
 ACTBENCH_COLD float mish_deriv_slow(float x) {
   if (!mish_deriv_cold(x)) return mish_deriv_hot(x);
   if (x != x) return x;
   if (x == INFINITY) return 1.0f;
-  return detail::swish_deriv_tail(x, 0.0f);  // e^x (1 + x), as swish'
+  return detail::swish_deriv_far_tail(x, 0.0f);  // e^x (1 + x), as swish'
 }
 ACTBENCH_HOT float mish_deriv(float x) { return mish_deriv_cold(x) ? mish_deriv_slow(x) : mish_deriv_hot(x); }
 

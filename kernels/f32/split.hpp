@@ -10,16 +10,18 @@
 //     block in one vectorized loop, then the slow path where cold - the same functions, so the same bits.
 //
 // Staged pieces (Staged, Staged1) split the hot path in two: hot(x) = tail(x, head(x)), the head an exponential (a
-// float pair, or gelu_tanh's pair and scale), the tail the rest.  One element, a GPU thread or the functor, evaluates
-// tail(x, head(x)): the same code as one function, inlined.  The cpu backend runs the heads over a run of elements
-// first (into arrays in the L1), then the tails: two loops of half the dependency chain each.  A loop over one long
-// chain (~80 cycles from x to f(x) in sigmoid) keeps only as many elements in flight as the core's out-of-order window
-// holds, and waits; two shorter ones keep its pipes busier (sigmoid f32 on a Zen 5 core from L1: 15.4 -> 11.1 cycles
-// per 16 elements, results/cpu-staged/chain.cpp).  The same operations on the same values: the same bits.
+// float pair, or gelu_tanh's pair and scale), the tail the rest; Staged3 splits the head too (exp_pair_sigma's
+// reduction and polynomial, then its pair).  One element, a GPU thread or the functor, evaluates the composition: the
+// same code as one function, inlined.  The cpu backend runs each stage over a run of elements (into arrays in the L1)
+// before the next: loops of a part of the dependency chain each.  A loop over one long chain (in sigmoid an estimated
+// 80 cycles from x to f(x)) keeps only as many elements in flight as the core's out-of-order window holds, and waits;
+// shorter ones keep its pipes busier (sigmoid f32 on a Zen 5 core from L1: 14.9 cycles per 16 elements in one loop,
+// 10.5 in two, 8.7 in three; results/cpu-staged/chain.cpp).  The same operations on the same values: the same bits.
 #pragma once
 
 #include "../config.hpp"
 #include "../fp.hpp"
+#include "exp.hpp"
 
 #include <cstdint>
 
@@ -28,7 +30,7 @@ namespace actbench::f32 {
 /// The pieces of a function of x.
 template <bool (*Cold)(float), float (*Hot)(float), float (*Slow)(float)>
 struct Parts {
-  static constexpr bool kStaged = false;
+  static constexpr int kStages = 1;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x); }
   ACTBENCH_HOT float hot(float x) const { return Hot(x); }
   ACTBENCH_HD float slow(float x) const { return Slow(x); }
@@ -42,7 +44,7 @@ struct Parts {
 /// The pieces of a function of x and a parameter p.
 template <bool (*Cold)(float, float), float (*Hot)(float, float), float (*Slow)(float, float)>
 struct Parts1 {
-  static constexpr bool kStaged = false;
+  static constexpr int kStages = 1;
   float p;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x, p); }
   ACTBENCH_HOT float hot(float x) const { return Hot(x, p); }
@@ -71,6 +73,20 @@ struct HeadColumns<fp::Pair<float>> {
     return {c[0][i], c[1][i]};
   }
 };
+template <>
+struct HeadColumns<ExpSigmaPre> {
+  static constexpr int kFloats = 3;
+  template <class Cols>
+  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, ExpSigmaPre h) {
+    c[0][i] = h.t;
+    c[1][i] = h.r;
+    c[2][i] = h.q;
+  }
+  template <class Cols>
+  ACTBENCH_HOT static ExpSigmaPre get(const Cols& c, std::int64_t i) {
+    return {c[0][i], c[1][i], c[2][i]};
+  }
+};
 constexpr int kMaxHeadFloats = 3;  ///< the widest head (a staged loop's buffer holds this many columns)
 
 /// The pieces of a function of x whose hot path is staged: hot(x) = Tail(x, HeadOf(x)), HeadOf returning a Head with
@@ -79,7 +95,8 @@ template <bool (*Cold)(float), auto HeadOf, auto Tail, float (*Slow)(float)>
 struct Staged {
   using Head = decltype(HeadOf(0.0f));
   static_assert(HeadColumns<Head>::kFloats <= kMaxHeadFloats, "a head wider than the staged loops' buffer");
-  static constexpr bool kStaged = true;
+  static_assert(sizeof(Head) == HeadColumns<Head>::kFloats * sizeof(float), "HeadColumns misses a field of the head");
+  static constexpr int kStages = 2;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x); }
   ACTBENCH_HOT Head head(float x) const { return HeadOf(x); }
   ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h); }
@@ -96,12 +113,58 @@ template <bool (*Cold)(float, float), auto HeadOf, auto Tail, float (*Slow)(floa
 struct Staged1 {
   using Head = decltype(HeadOf(0.0f, 0.0f));
   static_assert(HeadColumns<Head>::kFloats <= kMaxHeadFloats, "a head wider than the staged loops' buffer");
-  static constexpr bool kStaged = true;
+  static_assert(sizeof(Head) == HeadColumns<Head>::kFloats * sizeof(float), "HeadColumns misses a field of the head");
+  static constexpr int kStages = 2;
   float p;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x, p); }
   ACTBENCH_HOT Head head(float x) const { return HeadOf(x, p); }
   ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h, p); }
   ACTBENCH_HOT float hot(float x) const { return Tail(x, HeadOf(x, p), p); }
+  ACTBENCH_HD float slow(float x) const { return Slow(x, p); }
+  ACTBENCH_HOT float operator()(float x) const { return cold(x) ? slow(x) : hot(x); }
+  template <class Visit>
+  void visit(Visit&& v) const {
+    v(*this);
+  }
+};
+
+/// Three stages: hot(x) = Tail(x, HeadOf(PreOf(x))), where the head's exponential is itself two steps (PreOf: the
+/// argument, its reduction and the polynomial; HeadOf: the pair, exp_sigma_pair) - the cpu backend runs three loops.
+template <bool (*Cold)(float), auto PreOf, auto HeadOf, auto Tail, float (*Slow)(float)>
+struct Staged3 {
+  using Pre = decltype(PreOf(0.0f));
+  using Head = decltype(HeadOf(Pre{}));
+  static_assert(HeadColumns<Pre>::kFloats <= kMaxHeadFloats && HeadColumns<Head>::kFloats <= kMaxHeadFloats,
+                "a stage wider than the staged loops' buffer");
+  static_assert(sizeof(Pre) == HeadColumns<Pre>::kFloats * sizeof(float), "HeadColumns misses a field");
+  static constexpr int kStages = 3;
+  ACTBENCH_HOT bool cold(float x) const { return Cold(x); }
+  ACTBENCH_HOT Pre pre(float x) const { return PreOf(x); }
+  ACTBENCH_HOT Head head(Pre q) const { return HeadOf(q); }
+  ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h); }
+  ACTBENCH_HOT float hot(float x) const { return Tail(x, HeadOf(PreOf(x))); }
+  ACTBENCH_HD float slow(float x) const { return Slow(x); }
+  ACTBENCH_HOT float operator()(float x) const { return cold(x) ? slow(x) : hot(x); }
+  template <class Visit>
+  void visit(Visit&& v) const {
+    v(*this);
+  }
+};
+/// The same for a function of x and a parameter p: hot(x) = Tail(x, HeadOf(PreOf(x, p)), p).
+template <bool (*Cold)(float, float), auto PreOf, auto HeadOf, auto Tail, float (*Slow)(float, float)>
+struct Staged3P {
+  using Pre = decltype(PreOf(0.0f, 0.0f));
+  using Head = decltype(HeadOf(Pre{}));
+  static_assert(HeadColumns<Pre>::kFloats <= kMaxHeadFloats && HeadColumns<Head>::kFloats <= kMaxHeadFloats,
+                "a stage wider than the staged loops' buffer");
+  static_assert(sizeof(Pre) == HeadColumns<Pre>::kFloats * sizeof(float), "HeadColumns misses a field");
+  static constexpr int kStages = 3;
+  float p;
+  ACTBENCH_HOT bool cold(float x) const { return Cold(x, p); }
+  ACTBENCH_HOT Pre pre(float x) const { return PreOf(x, p); }
+  ACTBENCH_HOT Head head(Pre q) const { return HeadOf(q); }
+  ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h, p); }
+  ACTBENCH_HOT float hot(float x) const { return Tail(x, HeadOf(PreOf(x, p)), p); }
   ACTBENCH_HD float slow(float x) const { return Slow(x, p); }
   ACTBENCH_HOT float operator()(float x) const { return cold(x) ? slow(x) : hot(x); }
   template <class Visit>

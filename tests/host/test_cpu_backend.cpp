@@ -478,6 +478,62 @@ TEST(CpuBackend, SplitLoopsInPlace) {
     }
 }
 
+// Staged hot paths (kernels/f32/split.hpp) run their heads and tails over stages of 256 elements: one cold input in an
+// otherwise hot block, at either end of a stage or of the block, must still send that element (and only it) to the
+// slow path - the functor's bits everywhere.  Each cold input is one whose hot path gives other bits (checked first:
+// otherwise the test could not fail), and every staged piece is visited, at a non-default parameter too.
+TEST(CpuBackend, OneColdInputInAStagedBlockTakesTheSlowPath) {
+  struct Staged {
+    Activation a;
+    Params p;
+    float cold;  // a finite input the hot path does not answer
+  };
+  Params swish15, softplus2;
+  swish15.swish_beta = 1.5;
+  softplus2.softplus_beta = 2.0;
+  const std::vector<Staged> cases = {{Activation::sigmoid, {}, -100.0f},     {Activation::tanh, {}, -100.0f},
+                                     {Activation::softplus, {}, -100.0f},    {Activation::softplus, softplus2, -100.0f},
+                                     {Activation::swish, {}, -100.0f},       {Activation::swish, swish15, -100.0f},
+                                     {Activation::mish, {}, -100.0f},        {Activation::gelu_tanh, {}, -20.0f}};
+  int staged = 0, checked = 0;
+  for (const Staged& sc : cases)
+    for (Direction d : kAllDirections) {
+      bool is_staged = false, cold = false, differs = false;
+      const bool has = f32::visit_parts(sc.a, d != Direction::fwd, sc.p, [&](const auto& parts) {
+        is_staged = std::decay_t<decltype(parts)>::kStages > 1;
+        cold = parts.cold(sc.cold);
+        differs = bit_cast<std::uint32_t>(parts.hot(sc.cold)) != bit_cast<std::uint32_t>(parts.slow(sc.cold));
+      });
+      ASSERT_TRUE(has) << to_string(sc.a);
+      if (!is_staged || (sc.a == Activation::tanh && d == Direction::fwd)) continue;  // softplus f at beta = 2 is one
+      ++staged;                                           // loop; tanh f has no cold input (every input is hot)
+      ASSERT_TRUE(cold && differs) << to_string(sc.a) << " " << to_string(d) << ": the hot path answers " << sc.cold;
+      for (std::size_t n : {255u, 256u, 1000u, 1024u, 1300u})
+        for (std::size_t j : {std::size_t{0}, std::size_t{255}, std::size_t{256}, std::size_t{767}, n - 1}) {
+          if (j >= n) continue;
+          std::vector<std::uint64_t> xs(n), dys(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            const float x = i == j ? sc.cold : -8.0f + 16.0f * static_cast<float>(i) / static_cast<float>(n);
+            const float dy = 0.5f + static_cast<float>(i % 5);
+            xs[i] = bit_cast<std::uint32_t>(x);
+            dys[i] = bit_cast<std::uint32_t>(dy);
+          }
+          if (d != Direction::bwd) dys.clear();
+          Case c{sc.a, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0,
+                 static_cast<std::int64_t>(n)};
+          auto backend = make_cpu_backend();
+          const auto got = run_on_inputs(*backend, c, sc.p, xs, dys);
+          const auto want = host_expected(c, sc.p, {}, xs, dys);
+          for (std::size_t i = 0; i < n; ++i)
+            ASSERT_EQ(got[i], want[i]) << to_string(sc.a) << " " << to_string(d) << " n " << n << " cold at " << j
+                                       << ": element " << i;
+          ++checked;
+        }
+    }
+  EXPECT_EQ(staged, 22);            // 8 cases x 3 directions, less tanh f and softplus f at beta = 2
+  EXPECT_EQ(checked, staged * 20);  // (n, j): 2 + 3 + 5 + 5 + 5
+}
+
 // The same bits whichever way the results reach memory (plain stores, or a block buffer and non-temporal stores;
 // cpu::StorePolicy), out of place (y aligned for the stores, or not) and in place (y = x, y = dy), nothing written past
 // y, for every op of every dtype and variant - prelu with a
