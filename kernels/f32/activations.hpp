@@ -9,9 +9,9 @@
 //   float f_slow(x)   out of line (ACTBENCH_COLD), correct for every x
 //   float f(x)        f_cold(x) ? f_slow(x) : f_hot(x)
 // and where the hot path is one long chain (sigmoid, tanh, softplus at beta = 1 and softplus', swish, mish), f_hot(x) =
-// f_tail(x, f_head(x)), or f_tail(x, exp_sigma_pair(f_pre(x))) where the exponential is exp_pair_sigma's:
-// the head the exponential as a pair, the tail the rest (kernels/f32/split.hpp: Staged; the cpu backend runs them
-// as two loops).
+// f_tail(x, f_head(x)), the head the exponential as a pair and the tail the rest, or, where the exponential is
+// exp_pair_sigma's, f_tail(x, exp_sigma_pair(f_pre(x))) (kernels/f32/split.hpp: Staged, Staged3; the cpu backend runs
+// the stages as loops of their own).
 // Parameters (alpha, beta) are runtime floats.  Everything is float arithmetic through kernels/fp.hpp
 // on the cores of kernels/f32/exp.hpp: no double, no libm, no SFU, so host and device compute the same
 // bits and the host's exhaustive check (tools/exhaustive, all 2^32 inputs) holds on the device.
@@ -29,8 +29,8 @@ namespace f32 {
 
 namespace detail {
 
-/// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma: the head of a
-/// staged hot path, kernels/f32/split.hpp),
+/// The pieces every sigma-based function starts from, for a in [0, 80]: e = e^-a (pair, exp_pair_sigma, in a staged hot
+/// path exp_sigma_pair of the first stage, kernels/f32/split.hpp),
 /// d = 1 + e = dh + dl exactly, y = rcp_coarse(dh) ~ 1/d to ~2^-17: every use corrects it by its remainder
 /// (quotient, recip_lo).  swish' builds one of its own from e = e^z, z in [-80, 80] (swish_deriv_core).
 struct Sigma {
@@ -41,7 +41,8 @@ ACTBENCH_HOT Sigma sigma_from(Pair e) {
   const Pair d = fp::fast_two_sum(1.0f, e.hi);
   return {e, d.hi, fp::add(d.lo, e.lo), rcp_coarse(d.hi)};
 }
-/// e^-|z| with |z| clamped to 80 (the head of sigma(z) for z >= -80: sigmoid, silu, swish, softplus').
+/// The first stage of e^-|z| (exp_sigma_pre; exp_sigma_pair completes it) with |z| clamped to 80: sigma(z) for z >= -80
+/// (sigmoid, silu, swish, softplus') and softplus.
 ACTBENCH_HOT ExpSigmaPre exp_neg_abs_pre(float z) { return exp_sigma_pre(-clamp_above(::fabsf(z), 80.0f)); }
 
 /// 1/d = y + ly to ~2^-34 (the residual of y, and dl).

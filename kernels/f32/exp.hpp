@@ -119,21 +119,22 @@ ACTBENCH_HOT Pair exp_pair(float x) {
 /// < 2^-26.6 of e^r in [0.707, 1.414] (exp_pair: < 2^-28); measured 2^-26.9 relative on [-80, 12] (exp_pair
 /// 2^-27.4).  hi + lo is normalized up to d: |lo| <= 2^-21.9 hi.  kHalf: e^x / 2 (2^(j-1) for 2^j: no instruction),
 /// x in [-86.6, 0] (j - 1 >= -126).
-/// exp_pair_sigma in two steps, which the cpu backend runs as loops of their own (kernels/f32/split.hpp: Staged3): the
-/// reduction and Q, then the pair.  exp_sigma_pair recomputes the reduction's j from t (the same operation: on the
-/// device one value, nvcc's CSE).
+/// It is written in two steps, which the cpu backend runs as loops of their own (kernels/f32/split.hpp: Staged3):
+/// exp_sigma_pre, the reduction and Q, then exp_sigma_pair, the pair; exp_sigma_pair recomputes the reduction's j
+/// from t (the same operation: on the device one value, nvcc's CSE).
 struct ExpSigmaPre {
   float t, r, q;
 };
 ACTBENCH_HOT ExpSigmaPre exp_sigma_pre(float x) {
-  const auto [t, j, r] = reduce(x);
+  const Reduced rd = reduce(x);
+  const float r = rd.r;
   float q = 0.00019849524f;  // (e^r - 1 - r) / r^2, degree 5
   q = fp::fma(q, r, 0.00139336137f);
   q = fp::fma(q, r, 0.00833337288f);
   q = fp::fma(q, r, 0.0416664667f);
   q = fp::fma(q, r, 0.166666672f);
   q = fp::fma(q, r, 0.5f);
-  return {t, r, q};
+  return {rd.t, r, q};
 }
 template <bool kHalf = false>
 ACTBENCH_HOT Pair exp_sigma_pair(ExpSigmaPre p) {
@@ -146,6 +147,7 @@ ACTBENCH_HOT Pair exp_sigma_pair(ExpSigmaPre p) {
   const float s = scale<kHalf ? -1 : 0>(p.t);
   return {fp::mul(e.hi, s), fp::mul(fp::fma(d, e.hi, e.lo), s)};
 }
+/// e^x (e^x / 2 for kHalf) as above: the two steps in one.
 template <bool kHalf = false>
 ACTBENCH_HOT Pair exp_pair_sigma(float x) {
   return exp_sigma_pair<kHalf>(exp_sigma_pre(x));

@@ -7,7 +7,8 @@
 //   - the GPU kernel (kernels/elementwise.cuh): when no element of a thread's tile is cold, the hot path for all of
 //     them, with no branch or call between the elements (a cold one sends the whole tile out of line);
 //   - the cpu backend and the exhaustive checker (visit_parts, kernels/f32/parts.hpp): the hot path over a whole
-//     block in one vectorized loop, then the slow path where cold - the same functions, so the same bits.
+//     block in vectorized loops (one, or one per stage of staged pieces, below; the checker runs the hot path in one),
+//     then the slow path where cold - the same functions, so the same bits.
 //
 // Staged pieces (Staged, Staged1) split the hot path in two: hot(x) = tail(x, head(x)), the head an exponential (a
 // float pair, or gelu_tanh's pair and scale), the tail the rest; Staged3 splits the head too (exp_pair_sigma's
@@ -137,6 +138,7 @@ struct Staged3 {
   static_assert(HeadColumns<Pre>::kFloats <= kMaxHeadFloats && HeadColumns<Head>::kFloats <= kMaxHeadFloats,
                 "a stage wider than the staged loops' buffer");
   static_assert(sizeof(Pre) == HeadColumns<Pre>::kFloats * sizeof(float), "HeadColumns misses a field");
+  static_assert(sizeof(Head) == HeadColumns<Head>::kFloats * sizeof(float), "HeadColumns misses a field");
   static constexpr int kStages = 3;
   ACTBENCH_HOT bool cold(float x) const { return Cold(x); }
   ACTBENCH_HOT Pre pre(float x) const { return PreOf(x); }
@@ -150,29 +152,6 @@ struct Staged3 {
     v(*this);
   }
 };
-/// The same for a function of x and a parameter p: hot(x) = Tail(x, HeadOf(PreOf(x, p)), p).
-template <bool (*Cold)(float, float), auto PreOf, auto HeadOf, auto Tail, float (*Slow)(float, float)>
-struct Staged3P {
-  using Pre = decltype(PreOf(0.0f, 0.0f));
-  using Head = decltype(HeadOf(Pre{}));
-  static_assert(HeadColumns<Pre>::kFloats <= kMaxHeadFloats && HeadColumns<Head>::kFloats <= kMaxHeadFloats,
-                "a stage wider than the staged loops' buffer");
-  static_assert(sizeof(Pre) == HeadColumns<Pre>::kFloats * sizeof(float), "HeadColumns misses a field");
-  static constexpr int kStages = 3;
-  float p;
-  ACTBENCH_HOT bool cold(float x) const { return Cold(x, p); }
-  ACTBENCH_HOT Pre pre(float x) const { return PreOf(x, p); }
-  ACTBENCH_HOT Head head(Pre q) const { return HeadOf(q); }
-  ACTBENCH_HOT float tail(float x, Head h) const { return Tail(x, h, p); }
-  ACTBENCH_HOT float hot(float x) const { return Tail(x, HeadOf(PreOf(x, p)), p); }
-  ACTBENCH_HD float slow(float x) const { return Slow(x, p); }
-  ACTBENCH_HOT float operator()(float x) const { return cold(x) ? slow(x) : hot(x); }
-  template <class Visit>
-  void visit(Visit&& v) const {
-    v(*this);
-  }
-};
-
 /// One of two sets of pieces, chosen by a parameter (swish at beta = 1 is silu): on the GPU a uniform branch at each
 /// use (every thread agrees), in visit() once for a whole loop.
 template <class A, class B>
