@@ -479,8 +479,8 @@ TEST(CpuBackend, SplitLoopsInPlace) {
 }
 
 // Staged hot paths (kernels/f32/split.hpp) run their heads and tails over stages of 256 elements: one cold input in an
-// otherwise hot block, at either end of a stage or of the block, must still send that element (and only it) to the
-// slow path - the functor's bits everywhere.  Each cold input is one whose hot path gives other bits (checked first:
+// otherwise hot block, at either end of a stage or of the block, must still send that element to the slow path - the
+// functor's bits everywhere.  Each cold input is one whose hot path gives other bits (checked first:
 // otherwise the test could not fail), and every staged piece is visited, at a non-default parameter too.
 TEST(CpuBackend, OneColdInputInAStagedBlockTakesTheSlowPath) {
   struct Staged {
@@ -495,6 +495,7 @@ TEST(CpuBackend, OneColdInputInAStagedBlockTakesTheSlowPath) {
                                      {Activation::softplus, {}, -100.0f},    {Activation::softplus, softplus2, -100.0f},
                                      {Activation::swish, {}, -100.0f},       {Activation::swish, swish15, -100.0f},
                                      {Activation::mish, {}, -100.0f},        {Activation::gelu_tanh, {}, -20.0f}};
+  auto backend = make_cpu_backend();
   int staged = 0, checked = 0;
   for (const Staged& sc : cases)
     for (Direction d : kAllDirections) {
@@ -521,7 +522,6 @@ TEST(CpuBackend, OneColdInputInAStagedBlockTakesTheSlowPath) {
           if (d != Direction::bwd) dys.clear();
           Case c{sc.a, d, DType::f32, Variant::precise, Impl::actbench, BackendKind::cpu, 0,
                  static_cast<std::int64_t>(n)};
-          auto backend = make_cpu_backend();
           const auto got = run_on_inputs(*backend, c, sc.p, xs, dys);
           const auto want = host_expected(c, sc.p, {}, xs, dys);
           for (std::size_t i = 0; i < n; ++i)
