@@ -948,7 +948,7 @@ struct Tanh {
     using namespace f32;
     return pick<kDeriv>(Staged3<tanh_deriv_cold, tanh_deriv_pre, exp_sigma_pair<false>, tanh_deriv_tail,
                                 tanh_deriv_slow>{},
-                        Staged<tanh_cold, tanh_head, tanh_tail, tanh_slow>{});
+                        Staged3<tanh_cold, tanh_pre, expm1_of_core, tanh_tail, tanh_slow>{});
   }
   template <class C>
   ACTBENCH_HD C fwd(C x) const {

@@ -10,8 +10,8 @@
 //   float f(x)        f_cold(x) ? f_slow(x) : f_hot(x)
 // and where the hot path is one long chain (sigmoid, tanh, softplus at beta = 1 and softplus', swish, mish), f_hot(x) =
 // f_tail(x, f_head(x)), the head the exponential as a pair and the tail the rest, or, where the exponential is
-// exp_pair_sigma's, f_tail(x, exp_sigma_pair(f_pre(x))) (kernels/f32/split.hpp: Staged, Staged3; the cpu backend runs
-// the stages as loops of their own).
+// exp_pair_sigma's (expm1_pair's for tanh), f_tail(x, exp_sigma_pair(f_pre(x))) (f_tail(x, expm1_of_core(f_pre(x))))
+// (kernels/f32/split.hpp: Staged, Staged3; the cpu backend runs the stages as loops of their own).
 // Parameters (alpha, beta) are runtime floats.  Everything is float arithmetic through kernels/fp.hpp
 // on the cores of kernels/f32/exp.hpp: no double, no libm, no SFU, so host and device compute the same
 // bits and the host's exhaustive check (tools/exhaustive, all 2^32 inputs) holds on the device.
@@ -106,15 +106,14 @@ ACTBENCH_HOT float sigmoid_deriv(float x) {
 /// tanh: f = sign(x) m/(2 - m), -m = e^-2|x| - 1 as an exact-ish pair (no cancellation next to 0),
 /// 2 + m as a pair, the quotient compensated.  Every input is hot (|x| > 10 evaluates at 10, where f
 /// rounds to 1; NaN propagates): the cold predicate is false.
+/// Staged in three (-m = expm1_of_core(tanh_pre(x)), then the tail).
 ACTBENCH_HOT bool tanh_cold(float) { return false; }
-ACTBENCH_HOT Pair tanh_head(float x) {  // in (-1, 0]
-  return expm1_pair(fp::mul(-2.0f, detail::clamp_above(::fabsf(x), 10.0f)));
-}
-ACTBENCH_HOT float tanh_tail(float x, Pair m) {
+ACTBENCH_HOT ExpCore tanh_pre(float x) { return exp_core(fp::mul(-2.0f, detail::clamp_above(::fabsf(x), 10.0f))); }
+ACTBENCH_HOT float tanh_tail(float x, Pair m) {  // m in (-1, 0]
   const Pair d = fp::fast_two_sum(2.0f, m.hi);
   return ::copysignf(quotient_value(-m.hi, -m.lo, d.hi, fp::add(d.lo, m.lo), rcp(d.hi)), x);
 }
-ACTBENCH_HOT float tanh_hot(float x) { return tanh_tail(x, tanh_head(x)); }
+ACTBENCH_HOT float tanh_hot(float x) { return tanh_tail(x, expm1_of_core(tanh_pre(x))); }
 ACTBENCH_COLD float tanh_slow(float x) { return tanh_hot(x); }
 ACTBENCH_HOT float tanh(float x) { return tanh_hot(x); }
 

@@ -197,14 +197,16 @@ ACTBENCH_HOT Pair exp_pair_short(float x) {
 
 /// e^x - 1 = hi + lo, x in [-87.3, 88.3]: (2^j - 1) + 2^j (ph + pl), 2^j - 1 exact as m + ml; for j = 0 it
 /// is ph + pl itself (no cancellation next to 0).  2^-26.9 relative at most on [-87, 0) (tests/host/test_f32.cpp).
-ACTBENCH_HOT Pair expm1_pair(float x) {
-  const ExpCore c = exp_core(x);
+/// Two steps, which the cpu backend runs as loops of their own for tanh (kernels/f32/split.hpp: Staged3): exp_core,
+/// then expm1_of_core, the pair.
+ACTBENCH_HOT Pair expm1_of_core(ExpCore c) {
   const float s = scale(c.t);
   // exact: s <= 1, or s = 2^j > 1 with 1 a multiple of ulp(s) (j <= 23; beyond, ml's error is < 2^-24 s)
   const Pair m = fp::fast_two_sum(-1.0f, s);
   const Pair h = fp::fast_two_sum(m.hi, fp::mul(s, c.ph));  // |m.hi| >= |s ph| (|ph| < 0.42), or m.hi = 0
   return {h.hi, fp::add(fp::add(h.lo, m.lo), fp::mul(s, c.pl))};
 }
+ACTBENCH_HOT Pair expm1_pair(float x) { return expm1_of_core(exp_core(x)); }
 
 /// 1/d for a positive normal d < 2^125, to ~2^-25.8 before its rounding: the magic-constant guess
 /// (|1 - d y| < 0.0506), one quadratic and one cubic Newton step.  No SFU, no division.

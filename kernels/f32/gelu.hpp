@@ -41,19 +41,9 @@ struct ExpPair {
 }  // namespace gelu_detail
 /// The head of gelu_tanh's staged hot paths.
 template <>
-struct HeadColumns<gelu_detail::ExpPair> {
-  static constexpr int kFloats = 3;
-  template <class Cols>
-  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, gelu_detail::ExpPair h) {
-    c[0][i] = h.hi;
-    c[1][i] = h.lo;
-    c[2][i] = h.scale;
-  }
-  template <class Cols>
-  ACTBENCH_HOT static gelu_detail::ExpPair get(const Cols& c, std::int64_t i) {
-    return {c[0][i], c[1][i], c[2][i]};
-  }
-};
+struct HeadColumns<gelu_detail::ExpPair>
+    : FieldColumns<gelu_detail::ExpPair, &gelu_detail::ExpPair::hi, &gelu_detail::ExpPair::lo,
+                   &gelu_detail::ExpPair::scale> {};
 namespace gelu_detail {
 ACTBENCH_HOT ExpPair exp_pair(float z, float zl) {
   const ExpParts e = exp_parts(z, zl);

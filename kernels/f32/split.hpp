@@ -12,7 +12,7 @@
 //
 // Staged pieces (Staged, Staged1) split the hot path in two: hot(x) = tail(x, head(x)), the head an exponential (a
 // float pair, or gelu_tanh's pair and scale), the tail the rest; Staged3 splits the head too (exp_pair_sigma's
-// reduction and polynomial, then its pair).  One element, a GPU thread or the functor, evaluates the composition: the
+// or expm1_pair's reduction and polynomial, then its pair).  One element, a GPU thread or the functor, evaluates the composition: the
 // same code as one function, inlined.  The cpu backend runs each stage over a run of elements (into arrays in the L1)
 // before the next: loops of a part of the dependency chain each.  A loop over one long chain (in sigmoid an estimated
 // 80 cycles from x to f(x)) keeps only as many elements in flight as the core's out-of-order window holds, and waits;
@@ -58,36 +58,32 @@ struct Parts1 {
 };
 /// A head as columns of floats, for a loop that keeps a run of heads in arrays (c[k][i]: float k of element i's head):
 /// kFloats of them, put and got field by field (a loop over such fields vectorizes; a copy of the whole struct does
-/// not, GCC 12).  Specialized for each head type: a pair here, gelu_tanh's exponential in gelu.hpp.
+/// not, GCC 12).  HeadColumns<H> is FieldColumns<H, its float fields...>: here for a pair, exp_sigma_pair's and
+/// expm1_of_core's inputs, in gelu.hpp for gelu_tanh's exponential.
+template <class H, float H::*... Fields>
+struct FieldColumns {
+  static constexpr int kFloats = sizeof...(Fields);
+  template <class Cols>
+  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, H h) {
+    int k = 0;
+    ((c[k++][i] = h.*Fields), ...);
+  }
+  template <class Cols>
+  ACTBENCH_HOT static H get(const Cols& c, std::int64_t i) {
+    H h{};
+    int k = 0;
+    ((h.*Fields = c[k++][i]), ...);
+    return h;
+  }
+};
 template <class H>
 struct HeadColumns;
 template <>
-struct HeadColumns<fp::Pair<float>> {
-  static constexpr int kFloats = 2;
-  template <class Cols>
-  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, fp::Pair<float> h) {
-    c[0][i] = h.hi;
-    c[1][i] = h.lo;
-  }
-  template <class Cols>
-  ACTBENCH_HOT static fp::Pair<float> get(const Cols& c, std::int64_t i) {
-    return {c[0][i], c[1][i]};
-  }
-};
+struct HeadColumns<fp::Pair<float>> : FieldColumns<fp::Pair<float>, &fp::Pair<float>::hi, &fp::Pair<float>::lo> {};
 template <>
-struct HeadColumns<ExpSigmaPre> {
-  static constexpr int kFloats = 3;
-  template <class Cols>
-  ACTBENCH_HOT static void put(Cols& c, std::int64_t i, ExpSigmaPre h) {
-    c[0][i] = h.t;
-    c[1][i] = h.r;
-    c[2][i] = h.q;
-  }
-  template <class Cols>
-  ACTBENCH_HOT static ExpSigmaPre get(const Cols& c, std::int64_t i) {
-    return {c[0][i], c[1][i], c[2][i]};
-  }
-};
+struct HeadColumns<ExpSigmaPre> : FieldColumns<ExpSigmaPre, &ExpSigmaPre::t, &ExpSigmaPre::r, &ExpSigmaPre::q> {};
+template <>
+struct HeadColumns<ExpCore> : FieldColumns<ExpCore, &ExpCore::t, &ExpCore::ph, &ExpCore::pl> {};
 constexpr int kMaxHeadFloats = 3;  ///< the widest head (a staged loop's buffer holds this many columns)
 
 /// The pieces of a function of x whose hot path is staged: hot(x) = Tail(x, HeadOf(x)), HeadOf returning a Head with
@@ -130,7 +126,8 @@ struct Staged1 {
 };
 
 /// Three stages: hot(x) = Tail(x, HeadOf(PreOf(x))), where the head's exponential is itself two steps (PreOf: the
-/// argument, its reduction and the polynomial; HeadOf: the pair, exp_sigma_pair) - the cpu backend runs three loops.
+/// argument, its reduction and the polynomial; HeadOf: the pair, exp_sigma_pair, or expm1_of_core for tanh) - the cpu
+/// backend runs three loops.
 template <bool (*Cold)(float), auto PreOf, auto HeadOf, auto Tail, float (*Slow)(float)>
 struct Staged3 {
   using Pre = decltype(PreOf(0.0f));

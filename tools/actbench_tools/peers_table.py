@@ -48,22 +48,23 @@ class Row:
     n: int
     cells: dict[str, Record] = field(default_factory=dict)  # impl -> its record at n
 
-    def peers(self, *, passing: bool = False) -> list[Record]:
-        """The framework peers of this row; passing: only those whose outputs pass actbench's precise bound (an
-        accuracy verdict that passed; a peer scored on no accuracy inputs does not count as passing)."""
-        return [r for impl, r in self.cells.items()
-                if impl in PEER_IMPLS and (not passing or (r.accuracy is not None and r.accuracy.passed))]
+    def peers(self, *, passing: bool = False, among: Sequence[str] = PEER_IMPLS) -> list[Record]:
+        """The framework peers of this row (among: only these impls); passing: only those whose outputs pass
+        actbench's precise bound (an accuracy verdict that passed; a peer scored on no accuracy inputs does not
+        count as passing)."""
+        return [r for impl, r in self.cells.items() if impl in PEER_IMPLS and impl in among
+                and (not passing or (r.accuracy is not None and r.accuracy.passed))]
 
-    def best_peer(self, *, passing: bool = False) -> Record | None:
+    def best_peer(self, *, passing: bool = False, among: Sequence[str] = PEER_IMPLS) -> Record | None:
         """The fastest framework peer (passing: the fastest that passes the bound), passing over those marked
         faster than their own in-run copy (when every one is, the fastest of those). Other suspect timings (not
         converged, a drifting copy) still count: on a noisy machine most timings are, and skipping them would let
         the ratio pick whichever peer converged (ratio_suspect() says when the ratio rests on one)."""
-        peers = self.peers(passing=passing)
+        peers = self.peers(passing=passing, among=among)
         return max([r for r in peers if not r.faster_than_copy] or peers, key=lambda r: r.gbps, default=None)
 
-    def actbench_vs_best_peer(self, *, passing: bool = False) -> float | None:
-        ours, peer = self.cells.get("actbench"), self.best_peer(passing=passing)
+    def actbench_vs_best_peer(self, *, passing: bool = False, among: Sequence[str] = PEER_IMPLS) -> float | None:
+        ours, peer = self.cells.get("actbench"), self.best_peer(passing=passing, among=among)
         if ours is None or peer is None or peer.gbps <= 0:
             return None
         return ours.gbps / peer.gbps
@@ -222,6 +223,55 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
     return out
 
 
+def grid(rows: Sequence[Row], among: Sequence[str] = PEER_IMPLS) -> tuple[Table, list[str]]:
+    """The summary of one size on one backend: a row per activation, a column per dtype × direction, each cell
+    actbench / the fastest peer of `among` (chosen as best_peer chooses), "!" where that peer's outputs fail
+    actbench's precise bound (or were not scored: "?!"), "—" where no such peer ran; and the lines under it: how
+    many cells are behind a peer that passes the bound, and how many behind failing peers only."""
+    backends = {r.backend for r in rows}
+    if len(backends) > 1:
+        raise UsageError(f"--grid shows one backend; these rows have {', '.join(sorted(backends))}")
+    sizes = {r.n for r in rows}
+    if len(sizes) > 1:
+        raise UsageError("--grid shows one size: choose it with --n")
+    cols = [(dt, d) for dt in sorted_axis({r.dtype for r in rows}, DTYPE_ORDER)
+            for d in sorted_axis({r.direction for r in rows}, DIRECTION_ORDER)]
+    acts = sorted_axis({r.activation for r in rows}, ACTIVATION_ORDER)
+    at = {(r.activation, r.dtype, r.direction): r for r in rows}
+    out: list[list[Cell | str]] = []
+    behind_passing: list[str] = []
+    behind_failing: list[str] = []
+    for a in acts:
+        cells: list[Cell | str] = [a]
+        for dt, d in cols:
+            r = at.get((a, dt, d))
+            v = r.actbench_vs_best_peer(among=among) if r else None
+            if r is None or v is None:
+                cells.append(Cell("—"))
+                continue
+            peer = r.best_peer(among=among)
+            assert peer is not None  # v is not None
+            verdict = "" if peer.accuracy is not None and peer.accuracy.passed else (
+                "!" if peer.accuracy is not None else "?!")
+            text = (f"{v:.0f}x" if v >= 10 else ratio_text(v)) + verdict
+            cells.append(Cell(text, "num" if v >= 1 else ("warn" if verdict else "fail"), sort=v, title=peer.key.impl))
+            if v < 1:
+                label = f"{a} {d} {dt}"
+                vp = r.actbench_vs_best_peer(among=among, passing=True)
+                (behind_passing if vp is not None and vp < 1 else behind_failing).append(label)
+        out.append(cells)
+    header = ["activation"] + [f"{dt} {d}" for dt, d in cols]
+    caption = (f"actbench / the fastest of {', '.join(among)} (GB/s of read + write, n = {format_n(next(iter(sizes)))}"
+               f", {next(iter(backends))}; a peer timed faster than its own in-run copy is passed over where another "
+               "is not, as in the full table); !: that peer's outputs fail actbench's precise bound; ?!: not scored; "
+               "—: no such peer ran.")
+    lines = [f"behind a peer whose outputs pass the bound: {len(behind_passing)}"
+             + (f" ({', '.join(behind_passing)})" if behind_passing else ""),
+             f"behind only peers whose outputs fail it (or were not scored): {len(behind_failing)}"
+             + (f" ({', '.join(behind_failing)})" if behind_failing else "")]
+    return Table(header, out, caption), lines
+
+
 # The relu family: its target on the cpu is 90% of the in-run copy, beyond being ahead of the peers (issue 12).
 RELU_LIKE = ("relu", "relu6", "leaky_relu", "prelu")
 RELU_LIKE_FLOOR = 90.0
@@ -294,10 +344,30 @@ def main(argv: list[str] | None = None) -> int:
                     help="print only the rows short of the target (slower than the best peer, or on the cpu "
                          "relu-like under 90%% of the copy), tab-separated: backend, activation, direction, dtype, "
                          "n, best peer, ratio, %% of copy (not with --readme, --figure, --format)")
+    ap.add_argument("--grid", action="store_true",
+                    help="print the summary of one size instead (with --n where the reports hold several): a row "
+                         "per activation, a column per dtype × direction, actbench / the fastest of --peers, '!' "
+                         "where that peer fails the precise bound (text or md; not with --readme, --figure, --behind)")
+    ap.add_argument("--peers", default=",".join(PEER_IMPLS),
+                    help="--grid: the peers to take the fastest of, comma-separated (default: %(default)s)")
     ap.add_argument("--figure", type=Path, metavar="PNG",
                     help="also draw the side-by-side figure of these rows (the first --direction, default fwd)")
     args = ap.parse_args(argv)
+    among = [p for p in args.peers.split(",") if p]
+    unknown = [p for p in among if p not in PEER_IMPLS]
+    if unknown or not among:
+        raise UsageError(f"--peers takes {', '.join(PEER_IMPLS)}; got '{args.peers}'")
     reports = load_with_warnings(PROG, args.reports)
+    if args.grid:
+        if args.readme or args.figure or args.behind or args.format == "html":
+            raise UsageError("--grid prints its own table (text or md): leave out --readme, --figure, --behind")
+        t, lines = grid(collect(reports, directions=args.direction, n=args.n), among)
+        if not t.rows:
+            raise UsageError("no precise records in these reports")
+        body = render_md(t) if args.format == "md" else render_text(t)
+        sep = "- " if args.format == "md" else "  "
+        write_output(args.output, body + "\n\n" + t.caption + "\n\n" + "".join(f"{sep}{x}\n" for x in lines))
+        return 0
     if args.behind:
         words = argv if argv is not None else sys.argv[1:]
         if args.readme or args.figure or any(w == "--format" or w.startswith("--format=") for w in words):

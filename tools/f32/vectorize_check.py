@@ -3,8 +3,8 @@
 
 For every <fn>_hot it compiles `for (i...) y[i] = f32::<fn>_hot(x[i]);`, and for every staged hot path
 (kernels/f32/split.hpp: <fn>_hot = <fn>_tail(x, <fn>_head(x)), or with three stages <fn>_tail(x,
-exp_sigma_pair(<fn>_pre(x)))) the cpu backend's loops, each stage into columns (HeadColumns::put) and the next from
-them (HeadColumns::get), with
+exp_sigma_pair(<fn>_pre(x))), tanh's <fn>_tail(x, expm1_of_core(<fn>_pre(x)))) the cpu backend's loops, each stage
+into columns (HeadColumns::put) and the next from them (HeadColumns::get), with
     g++ -std=c++17 -O3 -mavx2 -mfma -ffp-contract=off -fno-math-errno -fopt-info-vec-optimized
 and reads GCC's report: a call, a branch or an early return in the hot path leaves the loop scalar, and so does a
 head copied as a whole struct.  (-fno-ipa-icf: two heads with the same code, such as sigmoid's and silu's, would
@@ -26,12 +26,14 @@ ONE = ["sigmoid_hot", "sigmoid_deriv_hot", "tanh_hot", "tanh_deriv_hot", "selu_h
        "gelu_tanh_hot", "gelu_tanh_deriv_hot"]
 TWO = ["elu_hot", "elu_deriv_hot", "celu_hot", "celu_deriv_hot", "softplus_beta_hot", "softplus_beta_deriv_hot",
        "swish_beta_hot", "swish_beta_deriv_hot"]  # (x, parameter)
-STAGED_ONE = ["tanh", "silu_deriv", "gelu_tanh", "gelu_tanh_deriv"]  # two stages: <fn>_head, <fn>_tail
+STAGED_ONE = ["silu_deriv", "gelu_tanh", "gelu_tanh_deriv"]  # two stages: <fn>_head, <fn>_tail
 STAGED_TWO = ["softplus_beta_deriv", "swish_beta", "swish_beta_deriv"]  # (x, parameter)
-# three stages: <fn>_pre, exp_sigma_pair<kHalf>, <fn>_tail
-STAGED3_ONE = {"sigmoid": "false", "sigmoid_deriv": "false", "tanh_deriv": "false", "softplus": "true",
-               "silu": "false", "mish": "false", "mish_deriv": "false"}
-STAGED3_TWO: dict[str, str] = {}  # (x, parameter): none yet
+# three stages: <fn>_pre, the middle stage (its input's type and the function), <fn>_tail
+SIGMA = ("f32::ExpSigmaPre", "f32::exp_sigma_pair<false>")
+STAGED3_ONE = {"sigmoid": SIGMA, "sigmoid_deriv": SIGMA, "tanh": ("f32::ExpCore", "f32::expm1_of_core"),
+               "tanh_deriv": SIGMA, "softplus": ("f32::ExpSigmaPre", "f32::exp_sigma_pair<true>"), "silu": SIGMA,
+               "mish": SIGMA, "mish_deriv": SIGMA}
+STAGED3_TWO: dict[str, tuple[str, str]] = {}  # (x, parameter): none yet
 
 
 def loops() -> list[tuple[str, str]]:
@@ -50,14 +52,14 @@ def loops() -> list[tuple[str, str]]:
                                  f"{cols}::put(c, i, f32::{f}_head(x[i]{a})); }}"))
         out.append((f + "_tail", f"void s_{f}(const float* x, const Cols& c, float* y, {p}) {{ for (int i = 0; "
                                  f"i < 256; ++i) y[i] = f32::{f}_tail(x[i], {cols}::get(c, i){a}); }}"))
-    pre = "f32::HeadColumns<f32::ExpSigmaPre>"
     pair = "f32::HeadColumns<f32::Pair>"
-    for f, half in {**STAGED3_ONE, **STAGED3_TWO}.items():
+    for f, (pre_type, middle) in {**STAGED3_ONE, **STAGED3_TWO}.items():
+        pre = f"f32::HeadColumns<{pre_type}>"
         p, a = ("float p", ", p") if f in STAGED3_TWO else ("int", "")
         out.append((f + "_pre", f"void r_{f}(const float* x, Cols& c, {p}) {{ for (int i = 0; i < 256; ++i) "
                                 f"{pre}::put(c, i, f32::{f}_pre(x[i]{a})); }}"))
         out.append((f + "_pair", f"void m_{f}(const Cols& c, Cols& h) {{ for (int i = 0; i < 256; ++i) "
-                                 f"{pair}::put(h, i, f32::exp_sigma_pair<{half}>({pre}::get(c, i))); }}"))
+                                 f"{pair}::put(h, i, {middle}({pre}::get(c, i))); }}"))
         out.append((f + "_tail", f"void s_{f}(const float* x, const Cols& h, float* y, {p}) {{ for (int i = 0; "
                                  f"i < 256; ++i) y[i] = f32::{f}_tail(x[i], {pair}::get(h, i){a}); }}"))
     return out

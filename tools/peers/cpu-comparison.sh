@@ -3,7 +3,8 @@
 # (PyTorch eager, torch.compile, JAX jit: tools/dev.sh setup; ACTBENCH_PEERS_TORCH=1 for PyTorch) on the same
 # n, threads and data (the default seed), precise variant, every direction, in ONE report; then the table
 # actbench / best peer per activation × dtype × direction beside it, one table per size (REPORT with .md for
-# .json).
+# .json), each followed by its summary: actbench / the fastest of PyTorch eager and JAX jit (issue 12's target),
+# a row per activation, a column per dtype × direction, '!' where that peer fails actbench's precise bound.
 #
 #   bash tools/peers/cpu-comparison.sh REPORT.json [-n 2^22,2^24] [-t f32,f16,bf16] [-r 3] [--build DIR] [-- peers flags]
 #
@@ -43,6 +44,9 @@ printf "round's figures are in each record's \`rounds\`.\n\n"
 for s in "${sizes[@]}"; do
   printf '## n = %s\n\n' "$s"
   "$VENV/bin/python" -m actbench_tools.peers_table "$OUT" --n $(( ${s//^/**} )) --format md
+  printf '\n### Summary: actbench / the fastest of PyTorch eager and JAX jit, n = %s\n\n' "$s"
+  "$VENV/bin/python" -m actbench_tools.peers_table "$OUT" --n $(( ${s//^/**} )) --format md --grid \
+    --peers torch-eager,jax-jit
   printf '\n'
 done
 } > "$MD"

@@ -466,6 +466,48 @@ def test_behind_lists_the_rows_slower_than_the_best_peer(machine, capsys):
     assert "--behind" in capsys.readouterr().err
 
 
+def test_grid_sums_up_one_size_against_the_chosen_peers(machine, capsys):
+    """--grid: a row per activation, a column per dtype × direction, actbench / the fastest of --peers, '!' where
+    that peer fails the bound; the lines under it count the cells behind a passing peer and behind failing ones only."""
+    reports, paths = machine
+    rows = peers_table.collect(reports)
+    t, lines = peers_table.grid(rows)
+    assert [str(r[0]) for r in t.rows] == ["relu", "gelu"]
+    assert t.header[1:] == [f"{dt} {d}" for dt in ("f32", "bf16") for d in ("fwd", "deriv", "bwd")]
+    # torch-eager (2x actbench's speed) is the fastest peer everywhere; it fails gelu's bound only (the fixture has
+    # no bf16 f' case: "—")
+    bf16_deriv = t.header.index("bf16 deriv")
+    assert [c.text for c in t.rows[0][1:]] == ["0.5x"] * 4 + ["—", "0.5x"]
+    assert [c.text for c in t.rows[1][1:]] == ["0.5x!"] * 4 + ["—", "0.5x!"] and bf16_deriv == 5
+    assert lines[0].startswith("behind a peer whose outputs pass the bound: 5 (relu fwd f32, ")
+    assert lines[1].startswith("behind only peers whose outputs fail it (or were not scored): 5 (gelu fwd f32, ")
+    # among jax-jit alone (half actbench's speed, passing): every cell 2x, nothing behind
+    t2, lines2 = peers_table.grid(rows, ["jax-jit"])
+    assert {c.text for r in t2.rows for c in r[1:]} == {"2x", "—"} and lines2[0].endswith(": 0")
+    assert "the fastest of jax-jit" in t2.caption
+    argv = [*map(str, paths), "--grid", "--peers", "torch-eager,jax-jit", "--format", "md"]
+    assert run("t", peers_table.main, argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| activation | f32 fwd |") and "| gelu | 0.5x! |" in out and "- behind a peer" in out
+    assert run("t", peers_table.main, [*map(str, paths), "--grid", "--peers", "torch"]) == 2
+    assert "--peers takes" in capsys.readouterr().err
+    assert run("t", peers_table.main, [*map(str, paths), "--grid", "--behind"]) == 2
+    assert "--grid" in capsys.readouterr().err
+
+
+def test_grid_takes_one_size_and_one_backend(machine, tmp_path):
+    reports, _ = machine
+    rows = peers_table.collect(reports)
+    other = peers_table.Row(rows[0].backend, rows[0].activation, rows[0].direction, rows[0].dtype, rows[0].n + 1,
+                            rows[0].cells)
+    with pytest.raises(UsageError, match="one size"):
+        peers_table.grid([*rows, other])
+    gpu = peers_table.Row("cuda", *(getattr(rows[0], k) for k in ("activation", "direction", "dtype", "n")),
+                          rows[0].cells)
+    with pytest.raises(UsageError, match="one backend"):
+        peers_table.grid([*rows, gpu])
+
+
 def test_behind_takes_relu_like_rows_under_90_percent_of_copy(tmp_path):
     """Ahead of every peer, a relu-like row under 90% of the in-run copy is still short of the cpu target; an
     exp-family row is not."""
@@ -511,7 +553,7 @@ def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
 
 def test_unscored_peers_are_not_failing_ones(tmp_path):
     """A peer without an accuracy verdict (run with --accuracy off) is not counted as passing, and a row whose peers
-    were none of them scored says so ("unscored"), not that they fail."""
+    were none of them scored says so ("unscored"; --grid "?!"), not that they fail."""
     ours = make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",))
     for b in ours["benchmarks"]:
         b["suspect"] = []
@@ -524,6 +566,11 @@ def test_unscored_peers_are_not_failing_ones(tmp_path):
     t = peers_table.table(rows)
     assert [str(r[-1].text) for r in t.rows] == ["unscored"] * len(rows)
     assert all("passes" not in line for line in peers_table.not_ahead(rows))
+    # --grid: "?!" (not passing, not known to fail), counted with the failing ones
+    g, lines = peers_table.grid(rows)
+    assert [c.text for c in g.rows[0][1:]] == ["0.5x?!"]
+    assert lines == ["behind a peer whose outputs pass the bound: 0",
+                     "behind only peers whose outputs fail it (or were not scored): 1 (relu fwd f32)"]
 
 
 def test_a_fixed_n_shows_missing_cells(machine):
