@@ -109,7 +109,7 @@ ACTBENCH_HOT float sigmoid_deriv(float x) {
 /// Staged in three (-m = expm1_of_core(tanh_pre(x)), then the tail).
 ACTBENCH_HOT bool tanh_cold(float) { return false; }
 ACTBENCH_HOT ExpCore tanh_pre(float x) { return exp_core(fp::mul(-2.0f, detail::clamp_above(::fabsf(x), 10.0f))); }
-ACTBENCH_HOT float tanh_tail(float x, Pair m) {  // m in (-1, 0]
+ACTBENCH_HOT float tanh_tail(float x, Pair m) {  // m = e^-2|x| - 1 (the -m above), in (-1, 0]
   const Pair d = fp::fast_two_sum(2.0f, m.hi);
   return ::copysignf(quotient_value(-m.hi, -m.lo, d.hi, fp::add(d.lo, m.lo), rcp(d.hi)), x);
 }

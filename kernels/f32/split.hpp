@@ -11,9 +11,9 @@
 //     then the slow path where cold - the same functions, so the same bits.
 //
 // Staged pieces (Staged, Staged1) split the hot path in two: hot(x) = tail(x, head(x)), the head an exponential (a
-// float pair, or gelu_tanh's pair and scale), the tail the rest; Staged3 splits the head too (exp_pair_sigma's
-// or expm1_pair's reduction and polynomial, then its pair).  One element, a GPU thread or the functor, evaluates the composition: the
-// same code as one function, inlined.  The cpu backend runs each stage over a run of elements (into arrays in the L1)
+// float pair, or gelu_tanh's pair and scale), the tail the rest; Staged3 splits the head too (exp_pair_sigma's or
+// expm1_pair's reduction and polynomial, then its pair).  One element, a GPU thread or the functor, evaluates the
+// composition: the same code as one function, inlined.  The cpu backend runs each stage over a run of elements (into arrays in the L1)
 // before the next: loops of a part of the dependency chain each.  A loop over one long chain (in sigmoid an estimated
 // 80 cycles from x to f(x)) keeps only as many elements in flight as the core's out-of-order window holds, and waits;
 // shorter ones keep its pipes busier (sigmoid f32 on a Zen 5 core from L1: 14.9 cycles per 16 elements in one loop,
@@ -63,6 +63,15 @@ struct Parts1 {
 template <class H, float H::*... Fields>
 struct FieldColumns {
   static constexpr int kFloats = sizeof...(Fields);
+  /// Each field once (with Staged's check that kFloats floats fill H: every field of H).
+  static constexpr bool distinct() {
+    float H::*f[] = {Fields...};
+    for (int i = 0; i < kFloats; ++i)
+      for (int j = 0; j < i; ++j)
+        if (f[i] == f[j]) return false;
+    return true;
+  }
+  static_assert(distinct(), "a field listed twice");
   template <class Cols>
   ACTBENCH_HOT static void put(Cols& c, std::int64_t i, H h) {
     int k = 0;

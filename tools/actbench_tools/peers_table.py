@@ -5,6 +5,10 @@ README's table from committed reports:
 
     python -m actbench_tools.peers_table results/A.json results/B.json --format md
     python -m actbench_tools.peers_table results/A.json results/B.json --readme README.md
+    python -m actbench_tools.peers_table results/A.json --n 4194304 --grid --peers torch-eager,jax-jit --format md
+
+--grid sums up one size instead: a row per activation, a column per dtype × direction, actbench / the fastest of
+--peers, marked where that peer fails actbench's precise bound (tools/peers/cpu-comparison.sh writes it).
 
 Rows take the precise variant, and the cases more than one impl measured (all, when none was). Each row is
 shown at one n: the given --n, else the largest n that every impl
@@ -69,9 +73,9 @@ class Row:
             return None
         return ours.gbps / peer.gbps
 
-    def ratio_suspect(self, *, passing: bool = False) -> bool:
+    def ratio_suspect(self, *, passing: bool = False, among: Sequence[str] = PEER_IMPLS) -> bool:
         """The ratio rests on a suspect timing (actbench's or the peer's)."""
-        ours, peer = self.cells.get("actbench"), self.best_peer(passing=passing)
+        ours, peer = self.cells.get("actbench"), self.best_peer(passing=passing, among=among)
         return bool((ours and ours.is_suspect) or (peer and peer.is_suspect))
 
 
@@ -225,50 +229,60 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
 
 def grid(rows: Sequence[Row], among: Sequence[str] = PEER_IMPLS) -> tuple[Table, list[str]]:
     """The summary of one size on one backend: a row per activation, a column per dtype × direction, each cell
-    actbench / the fastest peer of `among` (chosen as best_peer chooses), "!" where that peer's outputs fail
-    actbench's precise bound (or were not scored: "?!"), "—" where no such peer ran; and the lines under it: how
-    many cells are behind a peer that passes the bound, and how many behind failing peers only."""
+    actbench / the fastest peer of `among` (chosen as best_peer chooses: the full table's "best peer" among those),
+    "!" where that peer's outputs fail actbench's precise bound, "u" where they were not scored, " ?" where the ratio
+    rests on a suspect timing; and the lines under it, a cell per line by what it is behind: a peer that passes the
+    bound (the full table's "best passing peer" faster than actbench, whether or not the fastest peer passes), else
+    the fastest peer, unscored or failing. UsageError for rows of several backends or sizes, or none with a ratio."""
+    if not rows:
+        raise UsageError("--grid: no precise records (check --n and --direction)")
     backends = {r.backend for r in rows}
     if len(backends) > 1:
-        raise UsageError(f"--grid shows one backend; these rows have {', '.join(sorted(backends))}")
+        raise UsageError(f"--grid shows one backend; these rows have {', '.join(sorted(backends))}: give the reports "
+                         "of one")
     sizes = {r.n for r in rows}
     if len(sizes) > 1:
         raise UsageError("--grid shows one size: choose it with --n")
+    present = [p for p in PEER_IMPLS if p in among and any(p in r.cells for r in rows)]
+    if not present:
+        raise UsageError(f"--grid: none of the peers {', '.join(among)} ran in these reports")
     cols = [(dt, d) for dt in sorted_axis({r.dtype for r in rows}, DTYPE_ORDER)
             for d in sorted_axis({r.direction for r in rows}, DIRECTION_ORDER)]
-    acts = sorted_axis({r.activation for r in rows}, ACTIVATION_ORDER)
     at = {(r.activation, r.dtype, r.direction): r for r in rows}
     out: list[list[Cell | str]] = []
-    behind_passing: list[str] = []
-    behind_failing: list[str] = []
-    for a in acts:
+    behind: dict[str, list[str]] = {"passing": [], "failing": [], "unscored": []}
+    for a in sorted_axis({r.activation for r in rows}, ACTIVATION_ORDER):
         cells: list[Cell | str] = [a]
         for dt, d in cols:
             r = at.get((a, dt, d))
             v = r.actbench_vs_best_peer(among=among) if r else None
-            if r is None or v is None:
+            peer = r.best_peer(among=among) if r else None
+            if r is None or v is None or peer is None:
                 cells.append(Cell("—"))
                 continue
-            peer = r.best_peer(among=among)
-            assert peer is not None  # v is not None
-            verdict = "" if peer.accuracy is not None and peer.accuracy.passed else (
-                "!" if peer.accuracy is not None else "?!")
-            text = (f"{v:.0f}x" if v >= 10 else ratio_text(v)) + verdict
-            cells.append(Cell(text, "num" if v >= 1 else ("warn" if verdict else "fail"), sort=v, title=peer.key.impl))
-            if v < 1:
-                label = f"{a} {d} {dt}"
-                vp = r.actbench_vs_best_peer(among=among, passing=True)
-                (behind_passing if vp is not None and vp < 1 else behind_failing).append(label)
+            kind = "passing" if peer.accuracy is None or peer.accuracy.passed else "failing"
+            kind = "unscored" if peer.accuracy is None else kind
+            mark = {"passing": "", "failing": "!", "unscored": "u"}[kind]
+            suspect = " ?" if r.ratio_suspect(among=among) else ""
+            text = (f"{v:.0f}x" if v >= 10 else ratio_text(v)) + mark + suspect
+            cells.append(Cell(text, "num" if v >= 1 else ("warn" if mark else "fail"), sort=v,
+                              title=peer.key.impl + (" (suspect timing)" if suspect else "")))
+            vp = r.actbench_vs_best_peer(among=among, passing=True)
+            if vp is not None and vp < 1:
+                behind["passing"].append(f"{a} {dt} {d}")
+            elif v < 1:
+                behind[kind].append(f"{a} {dt} {d}")
         out.append(cells)
     header = ["activation"] + [f"{dt} {d}" for dt, d in cols]
-    caption = (f"actbench / the fastest of {', '.join(among)} (GB/s of read + write, n = {format_n(next(iter(sizes)))}"
-               f", {next(iter(backends))}; a peer timed faster than its own in-run copy is passed over where another "
-               "is not, as in the full table); !: that peer's outputs fail actbench's precise bound; ?!: not scored; "
-               "—: no such peer ran.")
-    lines = [f"behind a peer whose outputs pass the bound: {len(behind_passing)}"
-             + (f" ({', '.join(behind_passing)})" if behind_passing else ""),
-             f"behind only peers whose outputs fail it (or were not scored): {len(behind_failing)}"
-             + (f" ({', '.join(behind_failing)})" if behind_failing else "")]
+    n, backend = format_n(next(iter(sizes))), next(iter(backends))
+    caption = (f"actbench / the fastest of {', '.join(present)} (GB/s of read + write, n = {n}, {backend}; as in the "
+               "full table, a peer timed faster than its own in-run copy is passed over where another is not); !: "
+               "that peer's outputs fail actbench's precise bound; u: they were not scored; ?: the ratio rests on a "
+               "suspect timing; —: no ratio (actbench or every such peer missing).")
+    lines = [f"{label}: {len(behind[k])}" + (f" ({', '.join(behind[k])})" if behind[k] else "")
+             for k, label in (("passing", "behind a peer whose outputs pass the bound"),
+                              ("failing", "behind only peers whose outputs fail it"),
+                              ("unscored", "behind an unscored peer, no passing one"))]
     return Table(header, out, caption), lines
 
 
@@ -345,25 +359,27 @@ def main(argv: list[str] | None = None) -> int:
                          "relu-like under 90%% of the copy), tab-separated: backend, activation, direction, dtype, "
                          "n, best peer, ratio, %% of copy (not with --readme, --figure, --format)")
     ap.add_argument("--grid", action="store_true",
-                    help="print the summary of one size instead (with --n where the reports hold several): a row "
-                         "per activation, a column per dtype × direction, actbench / the fastest of --peers, '!' "
-                         "where that peer fails the precise bound (text or md; not with --readme, --figure, --behind)")
-    ap.add_argument("--peers", default=",".join(PEER_IMPLS),
-                    help="--grid: the peers to take the fastest of, comma-separated (default: %(default)s)")
+                    help="print the summary of one size instead (--n; default: the largest n every impl measured): "
+                         "a row per activation, a column per dtype × direction, actbench / the fastest of --peers, "
+                         "'!' where that peer fails the precise bound (text or md; not with --readme, --figure, "
+                         "--behind)")
+    ap.add_argument("--peers",
+                    help="with --grid: the peers to take the fastest of, comma-separated (default: "
+                         f"{','.join(PEER_IMPLS)})")
     ap.add_argument("--figure", type=Path, metavar="PNG",
                     help="also draw the side-by-side figure of these rows (the first --direction, default fwd)")
     args = ap.parse_args(argv)
-    among = [p for p in args.peers.split(",") if p]
-    unknown = [p for p in among if p not in PEER_IMPLS]
-    if unknown or not among:
+    if args.peers is not None and not args.grid:
+        raise UsageError("--peers chooses the peers of --grid: give --grid too")
+    among = list(dict.fromkeys(p for p in (args.peers or ",".join(PEER_IMPLS)).split(",") if p))
+    if not among or any(p not in PEER_IMPLS for p in among):
         raise UsageError(f"--peers takes {', '.join(PEER_IMPLS)}; got '{args.peers}'")
     reports = load_with_warnings(PROG, args.reports)
     if args.grid:
         if args.readme or args.figure or args.behind or args.format == "html":
-            raise UsageError("--grid prints its own table (text or md): leave out --readme, --figure, --behind")
+            raise UsageError("--grid prints its own table as text or md: leave out --readme, --figure, --behind and "
+                             "--format html")
         t, lines = grid(collect(reports, directions=args.direction, n=args.n), among)
-        if not t.rows:
-            raise UsageError("no precise records in these reports")
         body = render_md(t) if args.format == "md" else render_text(t)
         sep = "- " if args.format == "md" else "  "
         write_output(args.output, body + "\n\n" + t.caption + "\n\n" + "".join(f"{sep}{x}\n" for x in lines))

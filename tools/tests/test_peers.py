@@ -476,26 +476,53 @@ def test_grid_sums_up_one_size_against_the_chosen_peers(machine, capsys):
     assert t.header[1:] == [f"{dt} {d}" for dt in ("f32", "bf16") for d in ("fwd", "deriv", "bwd")]
     # torch-eager (2x actbench's speed) is the fastest peer everywhere; it fails gelu's bound only (the fixture has
     # no bf16 f' case: "—")
-    bf16_deriv = t.header.index("bf16 deriv")
+    assert t.header.index("bf16 deriv") == 5
     assert [c.text for c in t.rows[0][1:]] == ["0.5x"] * 4 + ["—", "0.5x"]
-    assert [c.text for c in t.rows[1][1:]] == ["0.5x!"] * 4 + ["—", "0.5x!"] and bf16_deriv == 5
-    assert lines[0].startswith("behind a peer whose outputs pass the bound: 5 (relu fwd f32, ")
-    assert lines[1].startswith("behind only peers whose outputs fail it (or were not scored): 5 (gelu fwd f32, ")
-    # among jax-jit alone (half actbench's speed, passing): every cell 2x, nothing behind
+    assert [c.text for c in t.rows[1][1:]] == ["0.5x!"] * 4 + ["—", "0.5x!"]
+    # gelu: jax-jit (half actbench's speed) passes, so gelu's cells are behind failing peers only
+    assert lines[0].startswith("behind a peer whose outputs pass the bound: 5 (relu f32 fwd, ")
+    assert lines[1].startswith("behind only peers whose outputs fail it: 5 (gelu f32 fwd, ")
+    assert lines[2] == "behind an unscored peer, no passing one: 0"
+    assert "the fastest of torch-eager, jax-jit" in t.caption  # torch-compile is not in these reports
+    # among jax-jit alone: every cell 2x, nothing behind
     t2, lines2 = peers_table.grid(rows, ["jax-jit"])
-    assert {c.text for r in t2.rows for c in r[1:]} == {"2x", "—"} and lines2[0].endswith(": 0")
-    assert "the fastest of jax-jit" in t2.caption
-    argv = [*map(str, paths), "--grid", "--peers", "torch-eager,jax-jit", "--format", "md"]
+    assert {c.text for r in t2.rows for c in r[1:]} == {"2x", "—"} and all(x.endswith(": 0") for x in lines2)
+    assert "the fastest of jax-jit " in t2.caption
+    argv = [*map(str, paths), "--grid", "--peers", "torch-eager,jax-jit,jax-jit", "--format", "md"]
     assert run("t", peers_table.main, argv) == 0
     out = capsys.readouterr().out
     assert out.startswith("| activation | f32 fwd |") and "| gelu | 0.5x! |" in out and "- behind a peer" in out
-    assert run("t", peers_table.main, [*map(str, paths), "--grid", "--peers", "torch"]) == 2
-    assert "--peers takes" in capsys.readouterr().err
-    assert run("t", peers_table.main, [*map(str, paths), "--grid", "--behind"]) == 2
-    assert "--grid" in capsys.readouterr().err
+    assert run("t", peers_table.main, [*map(str, paths), "--grid"]) == 0  # text
+    assert "  behind only peers whose outputs fail it: 5" in capsys.readouterr().out
+    for bad, why in ((["--grid", "--peers", "torch"], "--peers takes"), (["--grid", "--behind"], "--grid"),
+                     (["--grid", "--format", "html"], "--format html"), (["--peers", "jax-jit"], "give --grid"),
+                     (["--grid", "--n", "12345"], "check --n"), (["--grid", "--peers", "torch-compile"], "none of")):
+        assert run("t", peers_table.main, [*map(str, paths), *bad]) == 2, bad
+        assert why in capsys.readouterr().err, bad
 
 
-def test_grid_takes_one_size_and_one_backend(machine, tmp_path):
+def test_grid_marks_suspect_and_large_ratios_and_counts_a_passing_peer_passed_over(tmp_path):
+    """A ratio resting on a suspect timing is marked ' ?', one of 10 or more has no exponent; a passing peer faster
+    than actbench counts a cell as behind a passing peer even where the fastest peer (the cell's ratio) is another,
+    slower one, chosen because the passing one was timed faster than its own in-run copy."""
+    ours = make_fixtures.make_report("cpu", activations=("relu", "gelu"), dtypes=("f32",))
+    for b in ours["benchmarks"]:
+        b["suspect"] = []
+    slow = peer_copy(ours, "jax-jit", 1 / 150, fail={"relu", "gelu"})
+    for b in slow["benchmarks"]:
+        if b["activation"] == "gelu":
+            b["suspect"] = ["hot timing did not converge (200 samples, spread 20.8%)"]
+    implausible = peer_copy(ours, "torch-eager", 2.0)
+    for b in implausible["benchmarks"]:
+        b["suspect"] = ["pct_of_copy_bw 180.0% > 105%: faster than the in-run copy"]
+    reports = [load_report(write_report(tmp_path / f"{k}.json", d))
+               for k, d in (("a", ours), ("j", slow), ("t", implausible))]
+    t, lines = peers_table.grid(peers_table.collect(reports, directions=["fwd"]))
+    assert [c.text for r in t.rows for c in r[1:]] == ["150x!", "150x! ?"]
+    assert lines[0] == "behind a peer whose outputs pass the bound: 2 (relu f32 fwd, gelu f32 fwd)"
+
+
+def test_grid_takes_one_size_and_one_backend(machine):
     reports, _ = machine
     rows = peers_table.collect(reports)
     other = peers_table.Row(rows[0].backend, rows[0].activation, rows[0].direction, rows[0].dtype, rows[0].n + 1,
@@ -506,6 +533,8 @@ def test_grid_takes_one_size_and_one_backend(machine, tmp_path):
                           rows[0].cells)
     with pytest.raises(UsageError, match="one backend"):
         peers_table.grid([*rows, gpu])
+    with pytest.raises(UsageError, match="no precise records"):
+        peers_table.grid([])
 
 
 def test_behind_takes_relu_like_rows_under_90_percent_of_copy(tmp_path):
@@ -553,7 +582,7 @@ def test_a_ratio_from_suspect_timings_is_shown_and_marked(tmp_path):
 
 def test_unscored_peers_are_not_failing_ones(tmp_path):
     """A peer without an accuracy verdict (run with --accuracy off) is not counted as passing, and a row whose peers
-    were none of them scored says so ("unscored"; --grid "?!"), not that they fail."""
+    were none of them scored says so ("unscored"; --grid "u"), not that they fail."""
     ours = make_fixtures.make_report("cpu", activations=("relu",), dtypes=("f32",))
     for b in ours["benchmarks"]:
         b["suspect"] = []
@@ -566,11 +595,11 @@ def test_unscored_peers_are_not_failing_ones(tmp_path):
     t = peers_table.table(rows)
     assert [str(r[-1].text) for r in t.rows] == ["unscored"] * len(rows)
     assert all("passes" not in line for line in peers_table.not_ahead(rows))
-    # --grid: "?!" (not passing, not known to fail), counted with the failing ones
+    # --grid: "u" (not passing, not known to fail), counted on a line of their own
     g, lines = peers_table.grid(rows)
-    assert [c.text for c in g.rows[0][1:]] == ["0.5x?!"]
-    assert lines == ["behind a peer whose outputs pass the bound: 0",
-                     "behind only peers whose outputs fail it (or were not scored): 1 (relu fwd f32)"]
+    assert [c.text for c in g.rows[0][1:]] == ["0.5xu"]
+    assert lines == ["behind a peer whose outputs pass the bound: 0", "behind only peers whose outputs fail it: 0",
+                     "behind an unscored peer, no passing one: 1 (relu f32 fwd)"]
 
 
 def test_a_fixed_n_shows_missing_cells(machine):
