@@ -13,11 +13,12 @@
 // Staged pieces (Staged, Staged1) split the hot path in two: hot(x) = tail(x, head(x)), the head an exponential (a
 // float pair, or gelu_tanh's pair and scale), the tail the rest; Staged3 splits the head too (exp_pair_sigma's or
 // expm1_pair's reduction and polynomial, then its pair).  One element, a GPU thread or the functor, evaluates the
-// composition: the same code as one function, inlined.  The cpu backend runs each stage over a run of elements (into arrays in the L1)
-// before the next: loops of a part of the dependency chain each.  A loop over one long chain (in sigmoid an estimated
-// 80 cycles from x to f(x)) keeps only as many elements in flight as the core's out-of-order window holds, and waits;
-// shorter ones keep its pipes busier (sigmoid f32 on a Zen 5 core from L1: 14.9 cycles per 16 elements in one loop,
-// 10.5 in two, 8.7 in three; results/cpu-staged/chain.cpp).  The same operations on the same values: the same bits.
+// composition: the same code as one function, inlined.  The cpu backend runs each stage over a run of elements (into
+// arrays in the L1) before the next: loops of a part of the dependency chain each.  A loop over one long chain (in
+// sigmoid an estimated 80 cycles from x to f(x)) keeps only as many elements in flight as the core's out-of-order
+// window holds, and waits; shorter ones keep its pipes busier (sigmoid f32 on a Zen 5 core from L1: 14.9 cycles per 16
+// elements in one loop, 10.5 in two, 8.7 in three; results/cpu-staged/chain.cpp).  The same operations on the same
+// values: the same bits.
 #pragma once
 
 #include "../config.hpp"

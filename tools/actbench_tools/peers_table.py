@@ -193,7 +193,10 @@ CAPTION = ("GB/s of read + write (% of that run's in-run copy of the same bytes;
 
 
 def ratio_text(v: float) -> str:
-    """v as "0.61x", with as many more digits as it takes not to print a ratio that is not 1 as "1x" (0.997x)."""
+    """v as "0.61x", with as many more digits as it takes not to print a ratio that is not 1 as "1x" (0.997x); 100
+    and more as an integer ("146x", not "1.5e+02x")."""
+    if v >= 100:
+        return f"{v:.0f}x"
     for digits in range(2, 7):
         text = f"{v:.{digits}g}"
         if text != "1" or v == 1:
@@ -230,10 +233,12 @@ def not_ahead(rows: Sequence[Row]) -> list[str]:
 def grid(rows: Sequence[Row], among: Sequence[str] = PEER_IMPLS) -> tuple[Table, list[str]]:
     """The summary of one size on one backend: a row per activation, a column per dtype × direction, each cell
     actbench / the fastest peer of `among` (chosen as best_peer chooses: the full table's "best peer" among those),
-    "!" where that peer's outputs fail actbench's precise bound, "u" where they were not scored, " ?" where the ratio
-    rests on a suspect timing; and the lines under it, a cell per line by what it is behind: a peer that passes the
-    bound (the full table's "best passing peer" faster than actbench, whether or not the fastest peer passes), else
-    the fastest peer, unscored or failing. UsageError for rows of several backends or sizes, or none with a ratio."""
+    "!" where that peer's outputs fail actbench's precise bound, " u" where they were not scored, " *" where a passing
+    peer ahead of actbench was passed over (timed faster than its own copy), " ?" where the ratio rests on a suspect
+    timing; and the lines under it, a cell per line by what it is behind: a peer that passes the bound (the full
+    table's "best passing peer" faster than actbench, whether or not the fastest peer passes), else an unscored peer
+    if any is ahead, else failing ones. UsageError for rows of several backends or sizes, without actbench's records,
+    or without any of the peers."""
     if not rows:
         raise UsageError("--grid: no precise records (check --n and --direction)")
     backends = {r.backend for r in rows}
@@ -246,6 +251,9 @@ def grid(rows: Sequence[Row], among: Sequence[str] = PEER_IMPLS) -> tuple[Table,
     present = [p for p in PEER_IMPLS if p in among and any(p in r.cells for r in rows)]
     if not present:
         raise UsageError(f"--grid: none of the peers {', '.join(among)} ran in these reports")
+    if not any("actbench" in r.cells for r in rows):
+        raise UsageError("--grid: no actbench records in these reports (actbench-peers --with-actbench, or give "
+                         "actbench's report too)")
     cols = [(dt, d) for dt in sorted_axis({r.dtype for r in rows}, DTYPE_ORDER)
             for d in sorted_axis({r.direction for r in rows}, DIRECTION_ORDER)]
     at = {(r.activation, r.dtype, r.direction): r for r in rows}
@@ -260,25 +268,29 @@ def grid(rows: Sequence[Row], among: Sequence[str] = PEER_IMPLS) -> tuple[Table,
             if r is None or v is None or peer is None:
                 cells.append(Cell("—"))
                 continue
-            kind = "passing" if peer.accuracy is None or peer.accuracy.passed else "failing"
-            kind = "unscored" if peer.accuracy is None else kind
-            mark = {"passing": "", "failing": "!", "unscored": "u"}[kind]
-            suspect = " ?" if r.ratio_suspect(among=among) else ""
-            text = (f"{v:.0f}x" if v >= 10 else ratio_text(v)) + mark + suspect
-            cells.append(Cell(text, "num" if v >= 1 else ("warn" if mark else "fail"), sort=v,
-                              title=peer.key.impl + (" (suspect timing)" if suspect else "")))
+            kind = "unscored" if peer.accuracy is None else ("passing" if peer.accuracy.passed else "failing")
             vp = r.actbench_vs_best_peer(among=among, passing=True)
+            ours = r.cells["actbench"]
             if vp is not None and vp < 1:
                 behind["passing"].append(f"{a} {dt} {d}")
-            elif v < 1:
-                behind[kind].append(f"{a} {dt} {d}")
+            elif v < 1:  # behind failing peers, or unscored ones (any unscored one ahead counts the cell there)
+                ahead = [p for p in r.peers(among=among) if p.gbps > ours.gbps]
+                behind["unscored" if any(p.accuracy is None for p in ahead) else kind].append(f"{a} {dt} {d}")
+            mark = {"passing": "", "failing": "!", "unscored": " u"}[kind]
+            hidden = " *" if v >= 1 and vp is not None and vp < 1 else ""  # a passing peer ahead, passed over
+            suspect = " ?" if r.ratio_suspect(among=among) or hidden else ""
+            text = ratio_text(v) + mark + hidden + suspect
+            cells.append(Cell(text, "num" if v >= 1 and not hidden else ("warn" if mark else "fail"), sort=v,
+                              title=peer.key.impl + (" (suspect timing)" if suspect else "")))
         out.append(cells)
     header = ["activation"] + [f"{dt} {d}" for dt, d in cols]
     n, backend = format_n(next(iter(sizes))), next(iter(backends))
     caption = (f"actbench / the fastest of {', '.join(present)} (GB/s of read + write, n = {n}, {backend}; as in the "
                "full table, a peer timed faster than its own in-run copy is passed over where another is not); !: "
-               "that peer's outputs fail actbench's precise bound; u: they were not scored; ?: the ratio rests on a "
-               "suspect timing; —: no ratio (actbench or every such peer missing).")
+               "that peer's outputs fail actbench's precise bound; u: they were not scored; *: a peer whose outputs "
+               "pass is faster than actbench but was timed faster than its own in-run copy (the full table's best "
+               "passing peer); ?: the ratio rests on a suspect timing; —: no ratio (actbench or every such peer "
+               "missing).")
     lines = [f"{label}: {len(behind[k])}" + (f" ({', '.join(behind[k])})" if behind[k] else "")
              for k, label in (("passing", "behind a peer whose outputs pass the bound"),
                               ("failing", "behind only peers whose outputs fail it"),
@@ -361,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grid", action="store_true",
                     help="print the summary of one size instead (--n; default: the largest n every impl measured): "
                          "a row per activation, a column per dtype × direction, actbench / the fastest of --peers, "
-                         "'!' where that peer fails the precise bound (text or md; not with --readme, --figure, "
-                         "--behind)")
+                         "'!' where that peer fails the precise bound, 'u' where it was not scored, '?' on a suspect "
+                         "timing (text or md; not with --readme, --figure, --behind)")
     ap.add_argument("--peers",
                     help="with --grid: the peers to take the fastest of, comma-separated (default: "
                          f"{','.join(PEER_IMPLS)})")

@@ -518,8 +518,12 @@ def test_grid_marks_suspect_and_large_ratios_and_counts_a_passing_peer_passed_ov
     reports = [load_report(write_report(tmp_path / f"{k}.json", d))
                for k, d in (("a", ours), ("j", slow), ("t", implausible))]
     t, lines = peers_table.grid(peers_table.collect(reports, directions=["fwd"]))
-    assert [c.text for r in t.rows for c in r[1:]] == ["150x!", "150x! ?"]
+    # the passing peer ahead is shown only by '*' (and '?': its timing is the one passed over)
+    assert [c.text for r in t.rows for c in r[1:]] == ["150x! * ?", "150x! * ?"]
     assert lines[0] == "behind a peer whose outputs pass the bound: 2 (relu f32 fwd, gelu f32 fwd)"
+    # without actbench's records: an error, not a summary of zeros
+    with pytest.raises(UsageError, match="no actbench records"):
+        peers_table.grid(peers_table.collect(reports[1:], directions=["fwd"]))
 
 
 def test_grid_takes_one_size_and_one_backend(machine):
@@ -597,9 +601,15 @@ def test_unscored_peers_are_not_failing_ones(tmp_path):
     assert all("passes" not in line for line in peers_table.not_ahead(rows))
     # --grid: "u" (not passing, not known to fail), counted on a line of their own
     g, lines = peers_table.grid(rows)
-    assert [c.text for c in g.rows[0][1:]] == ["0.5xu"]
+    assert [c.text for c in g.rows[0][1:]] == ["0.5x u"]
     assert lines == ["behind a peer whose outputs pass the bound: 0", "behind only peers whose outputs fail it: 0",
                      "behind an unscored peer, no passing one: 1 (relu f32 fwd)"]
+    # a faster peer that fails: the cell shows it ('!'), and is still counted behind the unscored one it also trails
+    failing = peer_copy(ours, "jax-jit", 4.0, fail={"relu"})
+    rows = peers_table.collect([*reports, load_report(write_report(tmp_path / "j.json", failing))], directions=["fwd"])
+    g, lines = peers_table.grid(rows)
+    assert [c.text for c in g.rows[0][1:]] == ["0.25x!"]
+    assert lines[1].endswith(": 0") and lines[2].endswith(": 1 (relu f32 fwd)")
 
 
 def test_a_fixed_n_shows_missing_cells(machine):
