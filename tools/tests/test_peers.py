@@ -305,6 +305,10 @@ def test_combine_keeps_each_cases_fastest_round_against_the_fastest_copy(tmp_pat
     assert find(r1, "relu", "fwd")["status"] == "unchecked"
     # suspect reasons are recomputed against the copy kept: round 1's unstable copy is not inherited
     assert not any("round 1's copy" in why for b in out.benchmarks for why in b["suspect"])
+    # a kept round 3x (relu) or 4x (sigmoid) the other: flagged, with both figures
+    assert any(why == "rounds disagree: the kept round ran at 30 GB/s, the others at a median of 10 (3.0x): a state of "
+               "the machine or of the implementation, not interference alone" for why in relu["suspect"])
+    assert any(why.startswith("rounds disagree: the kept round ran at 20 GB/s") for why in sig["suspect"])
     roof = out.roofline[0]
     assert roof["round"] == 0 and roof["copy"]["gbps"] == 40.0 and [x["copy_gbps"] for x in roof["rounds"]] == [40, 60]
     # tanh failed in both rounds: one not_run entry, not two
@@ -318,6 +322,13 @@ def test_combine_keeps_each_cases_fastest_round_against_the_fastest_copy(tmp_pat
     assert all(b["round"] == 0 and len(b["rounds"]) == 1 for b in alone.benchmarks) and alone.roofline[0]["round"] == 0
     with pytest.raises(ValueError):
         combine([], 105.0)
+
+
+def test_rounds_disagree_only_from_twice_the_others_median():
+    from actbench_tools.peers.rounds import rounds_reason
+    assert rounds_reason(19.9, [10.0]) is None and rounds_reason(15.0, [10.0, 6.0, 30.0]) is None
+    assert rounds_reason(20.0, [10.0]) is not None and rounds_reason(31.5, [6.6, 6.3]) is not None
+    assert rounds_reason(5.0, []) is None and rounds_reason(5.0, [0.0]) is None
 
 
 def test_combine_flags_a_kept_round_faster_than_the_copy(tmp_path):

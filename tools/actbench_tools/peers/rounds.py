@@ -15,10 +15,26 @@ depend on the timing); its timing, % of copy and suspect reasons from the round 
 
 from __future__ import annotations
 
+import statistics
+
 from .runner import PeerResults, apply_roofline
 
 #: What a record takes from the round kept; everything else comes from the case's first round.
 TIMING_KEYS = ("timing", "gbps", "elements_per_s", "real_time", "cpu_time", "iterations")
+#: A kept round this many times the median of the case's other rounds makes the record suspect: interference alone
+#: does not explain it (on the Zen 5 VM a case's fastest round is a median 1.09x its slowest; PyTorch eager's gelu bf16
+#: at 2^24 ran 6.6, 6.3 and 31.5 GB/s: a state of the machine or of the framework, its allocator, in one round).
+ROUNDS_SPREAD = 2.0
+ROUNDS_TOKEN = "rounds disagree: "
+
+
+def rounds_reason(kept: float, others: list[float]) -> str | None:
+    """The suspect reason of a kept round that ran ROUNDS_SPREAD times the median of the others or more, else None."""
+    mid = statistics.median(others) if others else 0.0
+    if mid <= 0 or kept < ROUNDS_SPREAD * mid:
+        return None
+    return (f"{ROUNDS_TOKEN}the kept round ran at {kept:.3g} GB/s, the others at a median of {mid:.3g} "
+            f"({kept / mid:.1f}x): a state of the machine or of the implementation, not interference alone")
 
 
 def place(entry: dict) -> tuple:
@@ -75,11 +91,15 @@ def combine(rounds: list[PeerResults], max_pct_of_copy: float, annotate: bool = 
                           "suspect": list(e["suspect"])} for j, e in entries]
         copy = kept_roof.get(place(rec))
         if copy is None:  # no copy of this place in any round (not expected): the round's own figures stand
-            rec.update({k: fastest[k] for k in ("pct_of_copy_bw", "pct_of_copy_kernel_bw", "suspect")})
+            rec.update({k: fastest[k] for k in ("pct_of_copy_bw", "pct_of_copy_kernel_bw")})
+            rec["suspect"] = list(fastest["suspect"])
         else:
             rec["suspect"] = []
             apply_roofline(rec, _copy_gbps(copy), float(copy["copy_kernel"]["gbps"]), copy["suspect"],
                            max_pct_of_copy)
+        why = rounds_reason(float(fastest["gbps"]), [float(e["gbps"]) for j, e in entries if j != i])
+        if why:
+            rec["suspect"].append(why)
         out.benchmarks.append(rec)
 
     timed = {case_key(b) for b in out.benchmarks}
