@@ -13,7 +13,9 @@ copy itself runs at the bandwidth given.  The pipes: `issue` (every instruction:
 lanes per SM per clock), `fma` (FP32 and FP16x2 arithmetic and integer multiply-add), `alu` (integer,
 logic, compares and selects), `fp64`, `mufu` (the SFU: ex2, rcp, ...) and `conversion` (F2F, I2F,
 F2I, FRND...).  The device table below gives the facts of A100, H100, H200 and B200 from NVIDIA's
-datasheets; a run's report gives the measured ones (`join`).
+datasheets, and for the H100 and H200 the bandwidth a device-to-device copy measured on them (the
+denominator of % of copy; the datasheet's peak, which no copy reaches, where none was measured); a run's
+report gives the measured ones (`join`).
 
     actbench-model devices [--facts DEVICE.json]         # the ceilings, per byte moved
     actbench-model table MODEL.json [--devices H100,H200] [--facts DEVICE.json]
@@ -68,9 +70,10 @@ RATES_BY_CC: dict[str, dict[str, float]] = {
 
 @dataclass(frozen=True)
 class DeviceFacts:
-    """What the model needs of a device.  `bandwidth_gbps` is what the copy reaches: the datasheet's
-    figure in the table (a real copy reaches less, so the table's predictions are the stricter), the
-    run's memcpy GB/s when read from a report."""
+    """What the model needs of a device.  `bandwidth_gbps` is what the copy reaches, the denominator of
+    % of copy: in the table a copy measured on such a device where there is one (H100, H200), else the
+    datasheet's peak (a real copy reaches ~90% of it, so those predictions are the stricter); the run's
+    memcpy GB/s when read from a report."""
 
     name: str
     compute_capability: str
@@ -92,24 +95,30 @@ class DeviceFacts:
 
 
 # The device table.  SM counts and clocks: NVIDIA's architecture whitepapers, or (B200, H200) derived
-# from the datasheet's FP32 rate as rate / (SMs x 128 FP32 lanes x 2 flops); bandwidth: datasheets.
+# from the datasheet's FP32 rate as rate / (SMs x 128 FP32 lanes x 2 flops).  Bandwidth: what a
+# device-to-device copy moved (bytes read + written), measured by the project's team in November 2026 with
+# PyTorch (torch.clone of 2^28-2^30 f32 elements, CUDA events, median of 20 after 3 warm-ups): H200 SXM 4.24-4.30
+# TB/s (the table takes 4.30, the stricter end), H100 80GB HBM3 3.0 TB/s, 89-90% of their datasheets' 4.8 and 3.35
+# TB/s.  % of copy is a fraction of such a copy, so its bound is one too: at the datasheet's peak an op would have to
+# outrun the copy itself to be predicted at 100%.  A100 and B200, never measured here: the datasheet's peak.
 DEVICES: dict[str, DeviceFacts] = {
     # NVIDIA A100 Tensor Core GPU datasheet (A100 80GB SXM: 2,039 GB/s; FP32 19.5 TFLOPS, FP64 9.7);
     # NVIDIA A100 Tensor Core GPU Architecture whitepaper: 108 SMs, boost clock 1410 MHz.
     "A100": DeviceFacts("A100", "8.0", 108, 1410, 2039, "A100 SXM4 80GB",
-                        "NVIDIA A100 datasheet and GA100 whitepaper"),
+                        "NVIDIA A100 datasheet and GA100 whitepaper; bandwidth: datasheet peak"),
     # NVIDIA H100 Tensor Core GPU datasheet (H100 SXM: 3.35 TB/s; FP32 67 TFLOPS, FP64 34); NVIDIA H100
     # Tensor Core GPU Architecture whitepaper: 132 SMs (SXM5); 67e12 / (132 x 256) -> 1980 MHz boost.
-    "H100": DeviceFacts("H100", "9.0", 132, 1980, 3350, "H100 SXM5 80GB",
-                        "NVIDIA H100 datasheet and GH100 whitepaper"),
+    "H100": DeviceFacts("H100", "9.0", 132, 1980, 3000, "H100 SXM5 80GB",
+                        "NVIDIA H100 datasheet and GH100 whitepaper; measured copy (datasheet: 3350 GB/s)"),
     # NVIDIA H200 Tensor Core GPU datasheet (H200 SXM: 4.8 TB/s; FP32 67 TFLOPS, FP64 34, the H100's
     # rates: the same GH100 with 132 SMs at 1980 MHz).
-    "H200": DeviceFacts("H200", "9.0", 132, 1980, 4800, "H200 SXM 141GB", "NVIDIA H200 datasheet"),
+    "H200": DeviceFacts("H200", "9.0", 132, 1980, 4300, "H200 SXM 141GB",
+                        "NVIDIA H200 datasheet; measured copy (datasheet: 4800 GB/s)"),
     # NVIDIA HGX B200 specifications, per GPU (the 8-GPU board's figures / 8): FP32 75 TFLOPS, FP64 37
     # TFLOPS (half the FP32 rate, as Hopper); NVIDIA DGX B200 datasheet: 64 TB/s for 8 GPUs -> 8 TB/s.
     # 148 SMs as the CUDA runtime reports a B200; 75e12 / (148 x 256) -> 1980 MHz.
     "B200": DeviceFacts("B200", "10.0", 148, 1980, 8000, "B200 (HGX B200)",
-                        "NVIDIA HGX B200 specifications, DGX B200 datasheet"),
+                        "NVIDIA HGX B200 specifications, DGX B200 datasheet; bandwidth: datasheet peak"),
 }
 
 _FACT_KEYS = {"name", "compute_capability", "sm_count", "clock_mhz", "bandwidth_gbps", "product", "source", "rates"}
