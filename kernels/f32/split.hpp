@@ -66,7 +66,8 @@ struct FieldColumns {
   static constexpr int kFloats = sizeof...(Fields);
   /// Each field once (with Staged's check that kFloats floats fill H: every field of H).
   static constexpr bool distinct() {
-    float H::*f[] = {Fields...};
+    using Member = float H::*;  // (nvcc's host pass rewrote `float H::*f[]` with parentheses GCC warned of)
+    const Member f[] = {Fields...};
     for (int i = 0; i < kFloats; ++i)
       for (int j = 0; j < i; ++j)
         if (f[i] == f[j]) return false;
