@@ -1822,8 +1822,7 @@ struct Mish {
   template <bool kDeriv>
   ACTBENCH_HD auto f32_parts() const {
     using namespace f32;
-    return pick<kDeriv>(Staged3<mish_deriv_cold, mish_deriv_pre, exp_sigma_pair<false>, mish_deriv_tail,
-                                mish_deriv_slow>{},
+    return pick<kDeriv>(Staged<mish_deriv_cold, mish_deriv_head, mish_deriv_tail, mish_deriv_slow>{},
                         Staged3<mish_cold, mish_pre, exp_sigma_pair<false>, mish_tail, mish_slow>{});
   }
   template <class M, class C>

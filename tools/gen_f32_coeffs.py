@@ -13,8 +13,9 @@ tools/exhaustive covers that).  Prints C++ literals, highest degree first, ready
   swish'   next to its zero z0 (beta*x = z0): B(z) = 1 + z sigma(-z) (swish' = sigma(z) B(z)), B'(z0) = 1 exactly, so
            B(z0 + u) = u + u^2 P(u); P on |u| <= 3/64, degree 2; z0 as an f32 pair
   mish'    next to its zero x0: J(x) = (e + 2) + 4x(1 + e)/D, e = e^x, D = e^2 + 2e + 2 (mish' = e J / D);
-           J(x0 + u) = u (J1 + u P(u)), P on |u| <= 1/16, degree 2; x0 as an f32 pair hi + lo; J1 = J'(x0) split
-           as 2.375 + J1r (2.375 has 5 significant bits, so that 2.375 uh is exact) and ul J1 (ul = -lo)
+           J(x0 + u) = u (J1 + u P(u)), P on |u| <= 1/8, degree 3; x0 as an f32 pair hi + lo; J1 = J'(x0) split
+           as 2.25 + J1r (2.25 has 4 significant bits and uh at most 20 in the band, so that 2.25 uh is exact) and
+           ul J1 (ul = -lo)
   selu     lambda*alpha with both rounded to f32, as an exact f32 pair
 
     python3 tools/gen_f32_coeffs.py          (needs mpmath and numpy: tools/requirements.txt)
@@ -122,8 +123,8 @@ def swish_band(w=None, deg=2):
                                                                                        lambda z: Bfit(z - z0)))
 
 
-def mish_band(w=None, deg=2):
-    w = mp.mpf(1) / 16 if w is None else w
+def mish_band(w=None, deg=3, split="2.25"):
+    w = mp.mpf(1) / 8 if w is None else w
     def J(x):
         e = mp.exp(x)
         D = e * e + 2 * e + 2
@@ -132,7 +133,7 @@ def mish_band(w=None, deg=2):
     x0 = mp.findroot(J, -1.19)
     j1 = mp.diff(J, x0)
     hi, lo = pair(x0)
-    j1r = f32(j1 - mp.mpf("2.375"))  # kJ1r: J1 = 2.375 + j1r (to 2^-24 of j1r)
+    j1r = f32(j1 - mp.mpf(split))  # kR0: J1 = split + j1r (to 2^-24 of j1r)
     ulj1 = f32(-mp.mpf(lo) * j1)     # kUlJ1: u = x - x0 = uh + ul, ul = -lo
 
     def P(u):
@@ -142,9 +143,9 @@ def mish_band(w=None, deg=2):
 
     def Jfit(x):
         u = x - x0
-        return u * (mp.mpf("2.375") + mp.mpf(j1r) + u * horner(cs, u))
+        return u * (mp.mpf(split) + mp.mpf(j1r) + u * horner(cs, u))
 
-    print(f"mish' zero x0 = {mp.nstr(x0, 20)}: hi {lit(hi)}, lo {lit(lo)}; J'(x0) = {mp.nstr(j1, 20)} = 2.375 + "
+    print(f"mish' zero x0 = {mp.nstr(x0, 20)}: hi {lit(hi)}, lo {lit(lo)}; J'(x0) = {mp.nstr(j1, 20)} = {split} + "
           f"{lit(j1r)}; ul J1 = {lit(ulj1)}")
     show(f"mish' J(x0 + u) = u (J'(x0) + u P(u)), |u| <= {float(w)}, P degree {deg}", cs,
          max_rel(J, x0 - w, x0 + w, Jfit))

@@ -517,7 +517,8 @@ ACTBENCH_HOT float swish_deriv(float x, float beta) {
 
 namespace detail {
 
-/// e = e^x (x <= 12, exp_pair_sigma), N = e (e + 2), D = N + 2 = e^2 + 2e + 2, all as pairs;
+/// e = e^x (x <= 12: exp_pair_sigma for mish, exp_pair_short for mish'), N = e (e + 2), D = N + 2 = e^2 + 2e + 2, all
+/// as pairs;
 /// y = rcp_coarse(D.hi) ~ 1/D to ~2^-17: every use is a quotient that corrects it.
 struct MishTerms {
   Pair e, u, n, d;
@@ -558,40 +559,47 @@ ACTBENCH_COLD float mish_slow(float x) {
 }
 ACTBENCH_HOT float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot(x); }
 
-/// mish': f' = T + x sigma(x) (1 - T^2) = (e/D) J, J = (e + 2) + 4x (1 + e)/D (from 1 - T^2 = 4(1+e)^2/D^2,
-/// sigma = e/(1+e)); e/D and (1 + e)/D as compensated quotients (pairs), J by TwoSum, one rounding.
-/// J vanishes at x0 = -1.19243 (its terms cancel): within 1/16 of x0, J = u (J1 + u P(u)), u = x - x0
-/// (tools/gen_f32_coeffs.py).  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds to 1 past 10.2);
-/// cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
+/// mish': f' = T + x sigma(x) (1 - T^2) = g J, g = e/D, J = (e + 2) + 4x (1 + e)/D (from 1 - T^2 = 4(1+e)^2/D^2,
+/// sigma = e/(1+e)), and since 4x (1 + e)/D = 2x - 2x e^2/D: J = (2x + u) - 2x e g, u = e + 2.  One compensated
+/// quotient (g), where J's first form took a second one, (1 + e)/D, and its terms cancelled at |J| ~ 2.3 next to the
+/// zero x0 = -1.19243 of J: in the second form 2x + u is exact there (Sterbenz) and the terms are ~0.08.  J = jh + jl:
+/// jh = (2x + u) - 2x e g rounded, jl its error (Fast2Sum: |2x + u| > |2x e g| outside the band) and u's low part
+/// (2x + u's own rounding, where it is inexact, left out: 2^-25 of J, away from x0).  Within 1/8 of x0, J = u (J1 +
+/// u P(u)), u = x - x0 (tools/gen_f32_coeffs.py: P of degree 3, 2^-29.2; J1 = 2.25 + r0, 2.25 uh exact).  e = e^x by
+/// the short exp (exp_pair_short, 2^-25.1; the sigma family's took 4 instructions more).  All 2^32 inputs: max 1.6327
+/// ulp (x = -1.0084696, where f' moves 1.7 times as fast as e); 0.990 with the two quotients and exp_pair_sigma, at
+/// 76 instructions on sm_90 where this takes 62.  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds to 1 past
+/// 10.2); cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
 ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }
-ACTBENCH_HOT ExpSigmaPre mish_deriv_pre(float x) { return detail::mish_exp_pre(x); }
+ACTBENCH_HOT Pair mish_deriv_head(float x) { return exp_pair_short(detail::clamp_above(x, 12.0f)); }
 ACTBENCH_HOT float mish_deriv_tail(float x, Pair e) {
+  const float xc = detail::clamp_above(x, 12.0f);
   const detail::MishTerms m = detail::mish_terms(e);
   const Pair g = quotient(m.e.hi, m.e.lo, m.d.hi, m.d.lo, m.y);  // e/D
-  // 1 + e = (u.hi - 1) + u.lo: u.hi - 1 is exact (u.hi in [2, 2^24): a multiple of ulp(u.hi), which 1 is too)
-  const Pair h = quotient(fp::sub(m.u.hi, 1.0f), m.u.lo, m.d.hi, m.d.lo, m.y);  // (1 + e)/D
-  const float x4 = fp::mul(4.0f, detail::clamp_above(x, 12.0f));
-  const float vh = fp::mul(x4, h.hi);
-  const float vl = fp::fma(x4, h.lo, fp::fma(x4, h.hi, -vh));
-  Pair j = fp::two_sum(m.u.hi, vh);
-  float jh = j.hi, jl = fp::add(j.lo, fp::add(m.u.lo, vl));
-  // next to the zero: J = u (J1 + u P(u)), u = x - x0 = uh + ul (x0 = hi - ul), J1 = J'(x0) split as
-  // 2.375 + kJ1r: uh has at most 19 significant bits in the band (a multiple of 2^-23 below 1/16), 2.375 five,
-  // so bh = 2.375 uh is exact and bl = uh (kJ1r + uh P) + ul J1 carries the rest (2 ul uh P, ~2^-31 |J|, left out)
+  const float gv = fp::add(g.hi, g.lo);
+  const float s = fp::fma(2.0f, xc, m.u.hi);        // 2x + u
+  const float b = fp::mul(xc, fp::mul(e.hi, gv));   // x e g (2b exact)
+  float jh = fp::fma(-2.0f, b, s);
+  float jl = fp::add(m.u.lo, fp::fma(-2.0f, b, fp::sub(s, jh)));
+  // next to the zero: J = u (J1 + u P(u)), u = x - x0 = uh + ul (x0 = hi - ul), J1 = J'(x0) = 2.25 + kR0: uh has at
+  // most 20 significant bits in the band (a multiple of 2^-23 below 1/8), 2.25 four, so bh = 2.25 uh is exact and
+  // bl = uh (kR0 + uh P) + ul J1 carries the rest (2 ul uh P, ~2^-31 |J|, left out)
   const float uh = fp::sub(x, -1.19243121f);  // exact (Sterbenz) in the band
-  constexpr float kJ1r = -0.00085932645f;     // J1 - 2.375 (J1 = 2.37414067355954...)
-  constexpr float kUlJ1 = 7.2267361e-09f;     // ul J1, ul = 3.0439376e-09
-  float p = -0.0177789014f;  // P, degree 2 on |uh| <= 1/16: 2^-26.5 relative of J (tools/gen_f32_coeffs.py)
-  p = fp::fma(p, uh, 0.0057358765f);
-  p = fp::fma(p, uh, 0.142590925f);
-  const float bh = fp::mul(uh, 2.375f);
-  const float bl = fp::fma(uh, fp::fma(uh, p, kJ1r), kUlJ1);
-  const bool band = ::fabsf(uh) < 0.0625f;
+  constexpr float kR0 = 0.124140672f;         // J1 - 2.25 (J1 = 2.3741406735595475...)
+  constexpr float kUlJ1 = 7.2267361e-09f;     // ul J1, ul = 3.04393755e-09
+  float p = -0.00662515126f;  // P, degree 3 on |uh| <= 1/8: 2^-29.2 relative of J (tools/gen_f32_coeffs.py)
+  p = fp::fma(p, uh, -0.0177721456f);
+  p = fp::fma(p, uh, 0.00575524848f);
+  p = fp::fma(p, uh, 0.14259091f);
+  const float bh = fp::mul(uh, 2.25f);
+  const float bl = fp::fma(uh, fp::fma(uh, p, kR0), kUlJ1);
+  const bool band = ::fabsf(uh) < 0.125f;
   jh = select(band, bh, jh);
   jl = select(band, bl, jl);
-  return fp::fma(g.hi, jh, fp::fma(g.hi, jl, fp::mul(g.lo, fp::add(jh, jl))));  // (jl ~ jh where jh ~ 0)
+  // g (jh + jl): g's low part times jh, the rounded g times the small jl (where jh = 0, at x = hi, f' = gv jl)
+  return fp::fma(g.hi, jh, fp::fma(g.lo, jh, fp::mul(gv, jl)));
 }
-ACTBENCH_HOT float mish_deriv_hot(float x) { return mish_deriv_tail(x, exp_sigma_pair(mish_deriv_pre(x))); }
+ACTBENCH_HOT float mish_deriv_hot(float x) { return mish_deriv_tail(x, mish_deriv_head(x)); }
 ACTBENCH_COLD float mish_deriv_slow(float x) {
   if (!mish_deriv_cold(x)) return mish_deriv_hot(x);
   if (x != x) return x;

@@ -26,13 +26,13 @@ ONE = ["sigmoid_hot", "sigmoid_deriv_hot", "tanh_hot", "tanh_deriv_hot", "selu_h
        "gelu_tanh_hot", "gelu_tanh_deriv_hot"]
 TWO = ["elu_hot", "elu_deriv_hot", "celu_hot", "celu_deriv_hot", "softplus_beta_hot", "softplus_beta_deriv_hot",
        "swish_beta_hot", "swish_beta_deriv_hot"]  # (x, parameter)
-STAGED_ONE = ["silu_deriv", "gelu_tanh", "gelu_tanh_deriv"]  # two stages: <fn>_head, <fn>_tail
+STAGED_ONE = ["silu_deriv", "gelu_tanh", "gelu_tanh_deriv", "mish_deriv"]  # two stages: <fn>_head, <fn>_tail
 STAGED_TWO = ["softplus_beta_deriv", "swish_beta", "swish_beta_deriv"]  # (x, parameter)
 # three stages: <fn>_pre, the middle stage (its input's type and the function), <fn>_tail
 SIGMA = ("f32::ExpSigmaPre", "f32::exp_sigma_pair<false>")
 STAGED3_ONE = {"sigmoid": SIGMA, "sigmoid_deriv": SIGMA, "tanh": ("f32::ExpCore", "f32::expm1_of_core"),
                "tanh_deriv": SIGMA, "softplus": ("f32::ExpSigmaPre", "f32::exp_sigma_pair<true>"), "silu": SIGMA,
-               "mish": SIGMA, "mish_deriv": SIGMA}
+               "mish": SIGMA}
 STAGED3_TWO: dict[str, tuple[str, str]] = {}  # (x, parameter): none yet
 
 
