@@ -73,7 +73,8 @@ class DeviceFacts:
     """What the model needs of a device.  `bandwidth_gbps` is what the copy reaches, the denominator of
     % of copy: in the table a copy measured on such a device where there is one (H100, H200), else the
     datasheet's peak (a real copy reaches ~90% of it, so those predictions are the stricter); the run's
-    memcpy GB/s when read from a report."""
+    memcpy GB/s when read from a report (`join`), the table's figure where the report has none at that size;
+    the device's theoretical peak for facts taken from a report's device entry (`--facts`: the stricter)."""
 
     name: str
     compute_capability: str
@@ -96,11 +97,11 @@ class DeviceFacts:
 
 # The device table.  SM counts and clocks: NVIDIA's architecture whitepapers, or (B200, H200) derived
 # from the datasheet's FP32 rate as rate / (SMs x 128 FP32 lanes x 2 flops).  Bandwidth: what a
-# device-to-device copy moved (bytes read + written), measured by the project's team in November 2026 with
-# PyTorch (torch.clone of 2^28-2^30 f32 elements, CUDA events, median of 20 after 3 warm-ups): H200 SXM 4.24-4.30
-# TB/s (the table takes 4.30, the stricter end), H100 80GB HBM3 3.0 TB/s, 89-90% of their datasheets' 4.8 and 3.35
-# TB/s.  % of copy is a fraction of such a copy, so its bound is one too: at the datasheet's peak an op would have to
-# outrun the copy itself to be predicted at 100%.  A100 and B200, never measured here: the datasheet's peak.
+# device-to-device copy moved (bytes read + written), measured by the project's team on 2026-11-27 with PyTorch
+# (results/peers/gpu/: op "copy", f32, CUDA events, median of 20 after 3 warm-ups), the largest of 2^28 and 2^30
+# elements (the stricter): H200 4252 and 4296 GB/s, H100 80GB HBM3 3006 and 3028, 88-90% of their datasheets' 4800
+# and 3350.  % of copy is a fraction of such a copy, so its bound is one too: at the datasheet's peak an op would have
+# to outrun the copy itself to be predicted at 100%.  A100 and B200, never measured here: the datasheet's peak.
 DEVICES: dict[str, DeviceFacts] = {
     # NVIDIA A100 Tensor Core GPU datasheet (A100 80GB SXM: 2,039 GB/s; FP32 19.5 TFLOPS, FP64 9.7);
     # NVIDIA A100 Tensor Core GPU Architecture whitepaper: 108 SMs, boost clock 1410 MHz.
@@ -108,11 +109,11 @@ DEVICES: dict[str, DeviceFacts] = {
                         "NVIDIA A100 datasheet and GA100 whitepaper; bandwidth: datasheet peak"),
     # NVIDIA H100 Tensor Core GPU datasheet (H100 SXM: 3.35 TB/s; FP32 67 TFLOPS, FP64 34); NVIDIA H100
     # Tensor Core GPU Architecture whitepaper: 132 SMs (SXM5); 67e12 / (132 x 256) -> 1980 MHz boost.
-    "H100": DeviceFacts("H100", "9.0", 132, 1980, 3000, "H100 SXM5 80GB",
+    "H100": DeviceFacts("H100", "9.0", 132, 1980, 3028, "H100 SXM5 80GB",
                         "NVIDIA H100 datasheet and GH100 whitepaper; measured copy (datasheet: 3350 GB/s)"),
     # NVIDIA H200 Tensor Core GPU datasheet (H200 SXM: 4.8 TB/s; FP32 67 TFLOPS, FP64 34, the H100's
     # rates: the same GH100 with 132 SMs at 1980 MHz).
-    "H200": DeviceFacts("H200", "9.0", 132, 1980, 4300, "H200 SXM 141GB",
+    "H200": DeviceFacts("H200", "9.0", 132, 1980, 4296, "H200 SXM 141GB",
                         "NVIDIA H200 datasheet; measured copy (datasheet: 4800 GB/s)"),
     # NVIDIA HGX B200 specifications, per GPU (the 8-GPU board's figures / 8): FP32 75 TFLOPS, FP64 37
     # TFLOPS (half the FP32 rate, as Hopper); NVIDIA DGX B200 datasheet: 64 TB/s for 8 GPUs -> 8 TB/s.
@@ -527,9 +528,12 @@ def facts_from_report(report: Report, device: int, dtype: str, n: int) -> Device
     sms = fact("sm_count", int, table.sm_count if table else None)
     clock = fact("sm_clock_max_khz", lambda v: float(v) / 1000.0, table.clock_mhz if table else None)
     bw = report.roofline_gbps("cuda", device, dtype, n)
-    if bw is None:
-        bw = dev.theoretical_peak_gbps or (table.bandwidth_gbps if table else None)
-        sources.append(f"no memcpy at {dtype} n={format_n(n)}: bandwidth {bw} GB/s (peak)")
+    if bw is None and table is not None:  # the copy measured on such a device, or the datasheet's peak (the table's)
+        bw = table.bandwidth_gbps
+        sources.append(f"no memcpy at {dtype} n={format_n(n)}: bandwidth {bw:g} GB/s (the table's {table.name})")
+    elif bw is None:
+        bw = dev.theoretical_peak_gbps
+        sources.append(f"no memcpy at {dtype} n={format_n(n)}: bandwidth {bw} GB/s (the device's peak)")
     if not bw:
         raise UsageError(f"{report.path}: no bandwidth for device {dev.name!r}")
     return DeviceFacts(dev.name, cc, sms, clock, float(bw), dev.name, "; ".join(sources) or "the report")
