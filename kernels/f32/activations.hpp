@@ -524,7 +524,9 @@ struct MishTerms {
   Pair e, u, n, d;
   float y;
 };
-ACTBENCH_HOT ExpSigmaPre mish_exp_pre(float x) { return exp_sigma_pre(clamp_above(x, 12.0f)); }
+/// x as mish and mish' take it: at most 12 (beyond, e^x's terms leave T and f' rounded to 1; e^x stays finite).
+ACTBENCH_HOT float mish_arg(float x) { return clamp_above(x, 12.0f); }
+ACTBENCH_HOT ExpSigmaPre mish_exp_pre(float x) { return exp_sigma_pre(mish_arg(x)); }
 ACTBENCH_HOT MishTerms mish_terms(Pair e) {  // e = e^min(x, 12) as a pair (see MishTerms)
   // Fast2Sum(2, b) is exact for every b below 2^24 in magnitude (2 is a multiple of ulp(b)), also
   // where |b| > 2: checked for every such float (and N < 2^35 here: a lost low part is < 2^-33 N)
@@ -565,16 +567,16 @@ ACTBENCH_HOT float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot
 /// -1.19243 of J: in the second form 2x + u is exact there (Sterbenz) and the terms are ~0.08.  J = jh + jl: jh = (2x +
 /// u) - 2x e g rounded, jl its error (Fast2Sum: |2x + u| > |2x e g| outside the band) and u's low part; 2x + u's own
 /// rounding is left out (exact next to x0, not elsewhere): with it, three instructions more and mish' under 95% on the
-/// H200, 12148464 hot inputs are above 0.5 ulp, without it 112456613.  Within 1/8 of x0, J = u (J1 + u P(u)), u = x -
+/// H200, a prototype counted 12148464 hot inputs above 0.5 ulp, without it 112456613.  Within 1/8 of x0, J = u (J1 + u P(u)), u = x -
 /// x0 (tools/gen_f32_coeffs.py: P of degree 3, 2^-29.2; J1 = 2.25 + r0, 2.25 uh exact).  e = e^x by the short exp
 /// (exp_pair_short, 2^-25.1; the sigma family's took 4 instructions more).  All 2^32 inputs: max 1.6327 ulp (x =
 /// -1.0084696, next to the band, where f' is most sensitive to e's error); 0.990 with the two quotients and
 /// exp_pair_sigma, at 76 instructions on sm_90 where this takes 62.  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds
 /// to 1 past 10.2); cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
 ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }
-ACTBENCH_HOT Pair mish_deriv_head(float x) { return exp_pair_short(detail::clamp_above(x, 12.0f)); }
+ACTBENCH_HOT Pair mish_deriv_head(float x) { return exp_pair_short(detail::mish_arg(x)); }
 ACTBENCH_HOT float mish_deriv_tail(float x, Pair e) {
-  const float xc = detail::clamp_above(x, 12.0f);
+  const float xc = detail::mish_arg(x);
   const detail::MishTerms m = detail::mish_terms(e);
   const Pair g = quotient(m.e.hi, m.e.lo, m.d.hi, m.d.lo, m.y);  // e/D
   const float gv = fp::add(g.hi, g.lo);
