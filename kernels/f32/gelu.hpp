@@ -176,7 +176,7 @@ ACTBENCH_HOT float gelu_deriv_hot(float x) {
 // z as an exact pair (two_u), e = e^-|z| = 2^j E from exp_pair, D = 1 + e as a pair, then
 //   f  = max(x, 0) - |x| 2^j E/D                            (one quotient with a residual correction)
 //   f' = y (x < 0) or 1 - y (x >= 0), y = e (D - W)/D^2 of a = |x| (gelu_tanh(x) - gelu_tanh(-x) = x, so
-//        f'(x) + f'(-x) = 1: one numerator for both signs; D - W cancels near the zero x0 = -0.7525 of f',
+//        f'(x) + f'(-x) = 1: one y for both signs; D - W cancels near the zero x0 = -0.7525 of f',
 //        where f' = u q(u), u = x - x0 with x0 = hi + lo, q fitted next to x0).
 // The scale 2^j of e is applied last, so intermediate values stay normal for |x| <= 10.
 // ---------------------------------------------------------------------------------------------------
@@ -227,8 +227,9 @@ ACTBENCH_HOT ExpPair exp_neg_z(float x) {
   const TwoU u = two_u(::fabsf(x));
   return exp_pair(-u.z, -u.zl);
 }
-/// D = 1 + e = Dh + Dl: Dh = 1 + 2^j hi rounded once (2^j hi is exact, so the bits are those of rounding it first and
-/// adding), Dl its rounding error (exact: 1 - Dh is, and 2^j hi + (1 - Dh) is representable) plus 2^j lo.
+/// D = 1 + e = Dh + Dl: Dh = 1 + 2^j hi rounded once (2^j hi is exact: j = -126 comes only with hi > 1 for |x| <= 10,
+/// z(10) = 87.3125 < 126 ln2; so the bits are those of rounding it first and adding), Dl its rounding error (exact:
+/// 1 - Dh is, and 2^j hi + (1 - Dh) is representable) plus 2^j lo.
 ACTBENCH_HOT SigmaDen sigma_den(const ExpPair& e) {  // e = exp_neg_z(x)
   const float Dh = fp::fma(e.scale, e.hi, 1.0f);
   return {e, Dh, fp::fma(e.scale, e.lo, fp::fma(e.scale, e.hi, fp::sub(1.0f, Dh)))};
@@ -303,7 +304,7 @@ ACTBENCH_HOT float gelu_tanh_deriv_tail(float x, gelu_detail::ExpPair e) {
   constexpr float kLoC0 = -kX0lo * kC0;
   const float inner = fp::fma(uz, fp::fma(uz, P1, kC0lo), kLoC0);
   // near the zero: uh c0h + inner; elsewhere 2^j q (x < 0) or 1 - 2^j q: one fma with selected operands, b = [x >= 0]
-  // (x = -0 takes x >= 0: 1 - 1/2) and the scale's sign from b's bits (1.0f << 8 is the sign bit): two instructions
+  // (x = -0 takes x >= 0: 1 - 1/2) and the scale's sign from b's bits (bits(1.0f) << 8 = 0x80000000): two instructions
   // where two selects and a compare took three
   const float b = select(pos, 1.0f, 0.0f);
   const float sc = bit_cast<float>((bit_cast<std::uint32_t>(b) << 8) + bit_cast<std::uint32_t>(g.e.scale));
