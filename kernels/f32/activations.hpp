@@ -567,10 +567,10 @@ ACTBENCH_HOT float mish(float x) { return mish_cold(x) ? mish_slow(x) : mish_hot
 /// -1.19243 of J: in the second form 2x + u is exact there (Sterbenz) and the terms are ~0.08.  J = jh + jl: jh = (2x +
 /// u) - 2x e g rounded, jl its error (Fast2Sum: |2x + u| > |2x e g| outside the band) and u's low part; 2x + u's own
 /// rounding is left out (exact next to x0, not elsewhere): with it, three instructions more and mish' under 95% on the
-/// H200, a prototype counted 12148464 hot inputs above 0.5 ulp, without it 112456613.  Within 1/8 of x0, J = u (J1 + u P(u)), u = x -
-/// x0 (tools/gen_f32_coeffs.py: P of degree 3, 2^-29.2; J1 = 2.25 + r0, 2.25 uh exact).  e = e^x by the short exp
-/// (exp_pair_short, 2^-25.1; the sigma family's took 4 instructions more).  All 2^32 inputs: max 1.6327 ulp (x =
-/// -1.0084696, next to the band, where f' is most sensitive to e's error); 0.990 with the two quotients and
+/// H200, a prototype counted 12148464 hot inputs above 0.5 ulp, without it 112456613.  Within 1/8 of x0, J = u (J1 + u
+/// P(u)), u = x - x0 (tools/gen_f32_coeffs.py: P of degree 3, 2^-29.2; J1 = 2.25 + r0, 2.25 uh exact).  e = e^x by the
+/// short exp (exp_pair_short, 2^-25.1; the sigma family's took 4 instructions more).  All 2^32 inputs: max 1.6327 ulp
+/// (x = -1.0084696, next to the band, where f' is most sensitive to e's error); 0.990 with the two quotients and
 /// exp_pair_sigma, at 76 instructions on sm_90 where this takes 62.  Hot: x in [-80, inf) (e^x at min(x, 12): f' rounds
 /// to 1 past 10.2); cold: x < -80 (f' = e^x (1 + x) to 2^-110), +inf, NaN.
 ACTBENCH_HOT bool mish_deriv_cold(float x) { return mish_cold(x); }

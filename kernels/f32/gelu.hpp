@@ -217,9 +217,8 @@ ACTBENCH_HOT fp::Pair<float> x_dz(float x, const TwoU& u) {
   return {W, fp::add(fp::fma(-2.0f, kx, fp::sub(z3, W)), fp::fma(3.0f, u.zl, fp::fma(-2.0f, kxl, z3l)))};
 }
 
-/// e^-z for the pair z of |x| (z >= 0): e = scale (hi + lo); D = 1 + e = Dh + Dl.
+/// D = 1 + e = Dh + Dl for e = e^-|z| = scale (hi + lo) (the ExpPair itself stays the caller's).
 struct SigmaDen {
-  ExpPair e;
   float Dh, Dl;
 };
 /// e^-|z| for gelu_tanh, z = K x (1 + a x^2): the head of its staged hot paths.
@@ -232,7 +231,7 @@ ACTBENCH_HOT ExpPair exp_neg_z(float x) {
 /// 1 - Dh is, and 2^j hi + (1 - Dh) is representable) plus 2^j lo.
 ACTBENCH_HOT SigmaDen sigma_den(const ExpPair& e) {  // e = exp_neg_z(x)
   const float Dh = fp::fma(e.scale, e.hi, 1.0f);
-  return {e, Dh, fp::fma(e.scale, e.lo, fp::fma(e.scale, e.hi, fp::sub(1.0f, Dh)))};
+  return {Dh, fp::fma(e.scale, e.lo, fp::fma(e.scale, e.hi, fp::sub(1.0f, Dh)))};
 }
 }  // namespace gelu_detail
 
@@ -263,9 +262,9 @@ ACTBENCH_HOT float gelu_tanh_hot(float x) { return gelu_tanh_tail(x, gelu_tanh_h
 /// y = e (D - W)/D^2 from a = |x| for both signs, then f' = y (x < 0) or 1 - y (x >= 0) in the last fma: for x >= 0,
 /// y <= 1/2 is rounded once (q, at most 2^-25 of f' >= 1/2) and 1 - 2^j q once more (f'(x) + f'(-x) = 1; a numerator
 /// of its own for x >= 0, D + W e, took five instructions and two selects more).  y is computed as (e/D^2)(D - W):
-/// the quotient by D^2 needs no pair numerator, and its reciprocal is seeded from D^2 itself (sm_90, one element's
-/// kernel: 79 -> 75 instructions with sigma_den's fma and the sign from b's bits; results/model-sm90.json: 75.75 ->
-/// 71.81 hot).  All 2^32 inputs: max 1.6834 ulp (x = -0.7346983, next to the band).
+/// the quotient by D^2 needs no pair numerator, and its reciprocal is seeded from D^2 itself (with sigma_den's fma
+/// and the sign from b's bits, results/model-sm90.json: 75.75 -> 71.81 hot instructions).  All 2^32 inputs: max
+/// 1.6834 ulp (x = -0.7346983, next to the band).
 ACTBENCH_HOT gelu_detail::ExpPair gelu_tanh_deriv_head(float x) { return gelu_detail::exp_neg_z(x); }
 ACTBENCH_HOT float gelu_tanh_deriv_tail(float x, gelu_detail::ExpPair e) {
   using namespace gelu_detail;
@@ -280,12 +279,12 @@ ACTBENCH_HOT float gelu_tanh_deriv_tail(float x, gelu_detail::ExpPair e) {
   const float T = fp::sub(g.Dh, w.hi);
   const float Tl = fp::sub(g.Dl, w.lo);
   // V = E/D^2 (e = 2^j E) as a compensated quotient by the pair D^2, whose reciprocal is seeded from DDh itself
-  // (2^-17.2, corrected by the residual), then q = V (T + Tl) with V's low part and Tl as first-order terms: two
-  // instructions fewer than E (D - W) as a pair divided by D^2; over all 2^32 inputs the same max (1.6834 ulp), and
+  // (2^-17.2, corrected by the residual), then q = V (T + Tl) with V's low part and Tl as first-order terms, where
+  // E (D - W) was a pair divided by D^2; over all 2^32 inputs the same max (1.6834 ulp), and
   // 112170238 inputs above 0.5 ulp where that had 112020439
   const float DDh = fp::mul(g.Dh, g.Dh);
   const float DDl = fp::fma(fp::mul(2.0f, g.Dh), g.Dl, fp::fma(g.Dh, g.Dh, -DDh));
-  const Pair V = quotient(g.e.hi, g.e.lo, DDh, DDl, rcp_coarse(DDh));
+  const Pair V = quotient(e.hi, e.lo, DDh, DDl, rcp_coarse(DDh));
   const float q = fp::fma(V.hi, T, fp::fma(V.lo, T, fp::mul(V.hi, Tl)));  // y = 2^j q
   // next to the zero x0 = hi + lo (x < 0 only): f' = u (c0 + u P1(u)), u = x - x0 = uh - lo (uh = x - hi exact),
   // c0 = f''(x0) = c0h + c0l; P1 of degree 2 fitted on |x - x0| <= 0.0176 (2^-30.5 of f')
@@ -307,7 +306,7 @@ ACTBENCH_HOT float gelu_tanh_deriv_tail(float x, gelu_detail::ExpPair e) {
   // (x = -0 takes x >= 0: 1 - 1/2) and the scale's sign from b's bits (bits(1.0f) << 8 = 0x80000000): two instructions
   // where two selects and a compare took three
   const float b = select(pos, 1.0f, 0.0f);
-  const float sc = bit_cast<float>((bit_cast<std::uint32_t>(b) << 8) + bit_cast<std::uint32_t>(g.e.scale));
+  const float sc = bit_cast<float>((bit_cast<std::uint32_t>(b) << 8) + bit_cast<std::uint32_t>(e.scale));
   const bool band = ::fabsf(uh) < 0.0175f;  // x in (-0.76996, -0.73496)
   return fp::fma(select(band, uh, q), select(band, kC0, sc), select(band, inner, b));
 }
